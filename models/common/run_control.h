@@ -1,0 +1,66 @@
+// Run control: the one place where "the simulation should stop now, and this is why" is
+// recorded. Firmware exits (test finisher, semihosting, tohost), limits, fatal traps and
+// internal errors all go through request_stop(); the first request wins. It calls
+// sc_core::sc_stop(); initiator threads must also check stop_requested() after any call
+// that can stop (MMIO, semihosting) and stop executing.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace imcvp {
+
+// Process exit codes of the imcvp binary (docs/cli.md). Firmware exit codes (0..255) are
+// passed through unchanged; the codes below are what imcvp itself returns.
+namespace exit_code {
+constexpr int ok = 0;
+constexpr int usage = 64;         // EX_USAGE: bad command line
+constexpr int bad_firmware = 65;  // EX_DATAERR: ELF unloadable (corrupt, foreign, out of map)
+constexpr int no_input = 66;      // EX_NOINPUT: firmware/config/trace file missing/unreadable
+constexpr int internal = 70;      // EX_SOFTWARE: internal error in imcvp (a bug)
+constexpr int cant_create = 73;   // EX_CANTCREAT: cannot write the output directory
+constexpr int config = 78;        // EX_CONFIG: malformed YAML, unknown key, bad value
+constexpr int limit = 80;         // --max-time / --max-insts reached before the firmware exited
+constexpr int fatal_trap = 81;    // firmware fault with no way to continue (e.g. no trap handler)
+}  // namespace exit_code
+
+enum class StopReason {
+  none,
+  finisher,        // sim-control test finisher (QEMU virt compatible)
+  semihost_exit,   // SYS_EXIT / SYS_EXIT_EXTENDED
+  tohost,          // HTIF tohost write
+  limit_time,      // --max-time
+  limit_insts,     // --max-insts
+  fatal_trap,      // e.g. trap with no usable handler
+  debugger,        // GDB kill/detach
+  internal_error,
+};
+const char* stop_reason_name(StopReason r);
+
+struct StopInfo {
+  StopReason reason = StopReason::none;
+  int exit_code = 0;
+  std::string message;  // human-readable, e.g. "illegal instruction 0x00000000 at pc=0x80000010"
+};
+
+class RunControl {
+ public:
+  static RunControl& get();
+  // Records the first stop request and calls sc_stop() (if the kernel is running).
+  void request_stop(StopReason reason, int exit_code, std::string message);
+  bool stop_requested() const { return info_.reason != StopReason::none; }
+  const StopInfo& info() const { return info_; }
+  // Fresh state for a new simulation (tests create several).
+  void reset();
+
+  // Hooks for sim-control's stats extensions (set by the platform).
+  std::function<void()> on_stats_reset;
+  std::function<void(uint32_t tag)> on_stats_dump;
+  std::function<void(uint32_t id, bool begin)> on_roi;
+
+ private:
+  StopInfo info_;
+};
+
+}  // namespace imcvp
