@@ -91,7 +91,8 @@ class Group {
   void on_sync(std::function<void()> f) { sync_hooks_.push_back(std::move(f)); }
 
   struct Entry {
-    enum class Type { counter, value, formula, constant, histogram } type;
+    enum class Type { counter, value, formula, constant, histogram };
+    Type type = Type::counter;
     std::string name;
     std::string unit;
     std::string desc;
