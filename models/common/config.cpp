@@ -168,8 +168,8 @@ std::string format_value(uint32_t v, const char* unit) { return format_int(v, un
 std::string format_value(int64_t v, const char* unit) { return format_int(v, unit); }
 std::string format_value(uint64_t v, const char* unit) { return format_int(v, unit); }
 
-YAML::Node Reader::take(const char* key) {
-  if (!node_.IsMap()) return YAML::Node();
+std::optional<YAML::Node> Reader::take(const char* key) {
+  if (!node_.IsMap()) return std::nullopt;
   // Iterate rather than operator[] so a missing key is not inserted and keys keep marks.
   for (auto it = node_.begin(); it != node_.end(); ++it) {
     if (it->first.IsScalar() && it->first.Scalar() == key) {
@@ -177,7 +177,7 @@ YAML::Node Reader::take(const char* key) {
       return it->second;
     }
   }
-  return YAML::Node();
+  return std::nullopt;
 }
 
 void Reader::finish() {

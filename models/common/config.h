@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -81,8 +82,9 @@ class Reader {
   template <class T>
   void param(const char* key, T& ref, const char* desc, const char* unit = "", Limits lim = {}) {
     (void)desc;
-    YAML::Node n = take(key);
-    if (!n) return;
+    auto found = take(key);
+    if (!found) return;
+    YAML::Node n = *found;
     T tmp{};
     std::string err = convert(n, tmp);
     if (err.empty() && std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
@@ -101,8 +103,9 @@ class Reader {
   void choice(const char* key, std::string& ref, std::initializer_list<const char*> choices,
               const char* desc) {
     (void)desc;
-    YAML::Node n = take(key);
-    if (!n) return;
+    auto found = take(key);
+    if (!found) return;
+    YAML::Node n = *found;
     std::string tmp;
     std::string err = convert(n, tmp);
     if (err.empty()) {
@@ -120,8 +123,9 @@ class Reader {
   template <class S>
   void section(const char* key, S& sub, const char* desc = "") {
     (void)desc;
-    YAML::Node n = take(key);
-    if (!n) return;
+    auto found = take(key);
+    if (!found) return;
+    YAML::Node n = *found;
     if (!n.IsMap()) fail(n, key, "expected a mapping");
     Reader r(n, file_, join(key));
     sub.visit(r);
@@ -133,8 +137,9 @@ class Reader {
   template <class S>
   void list(const char* key, std::vector<S>& vec, const char* desc = "") {
     (void)desc;
-    YAML::Node n = take(key);
-    if (!n) return;
+    auto found = take(key);
+    if (!found) return;
+    YAML::Node n = *found;
     if (!n.IsSequence()) fail(n, key, "expected a list");
     std::vector<S> out;
     for (std::size_t i = 0; i < n.size(); ++i) {
@@ -156,7 +161,7 @@ class Reader {
   [[noreturn]] void fail(const YAML::Node& n, const char* key, const std::string& msg) const;
 
  private:
-  YAML::Node take(const char* key);
+  std::optional<YAML::Node> take(const char* key);
   std::string join(const char* key) const { return path_.empty() ? key : path_ + "." + key; }
 
   YAML::Node node_;
