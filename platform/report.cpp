@@ -1,0 +1,128 @@
+#include "platform/report.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "platform/version.h"
+
+namespace imcvp::platform {
+
+void write_file(const std::string& dir, const std::string& name, const std::string& text) {
+  std::filesystem::path p = std::filesystem::path(dir) / name;
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  if (!out) throw std::runtime_error(p.string() + ": cannot create file");
+  out << text;
+  if (!out.flush()) throw std::runtime_error(p.string() + ": write failed");
+}
+
+nlohmann::ordered_json run_json(const RunInfo& info) {
+  nlohmann::ordered_json j;
+  j["version"] = kVersion;
+  j["git_revision"] = kGitRevision;
+  j["argv"] = info.argv;
+  j["firmware"] = info.firmware;
+  j["seed"] = info.seed;
+  j["exit_code"] = info.exit_code;
+  j["stop_reason"] = info.stop_reason;
+  j["stop_message"] = info.stop_message;
+  j["sim_time_ns"] = info.sim_time_ns;
+  j["instructions"] = info.instructions;
+  j["host_wall_seconds"] = info.wall_seconds;
+  j["host_startup_seconds"] = info.startup_seconds;
+  j["host_mips"] = info.wall_seconds > 0 ? info.instructions / info.wall_seconds / 1e6 : 0.0;
+  return j;
+}
+
+namespace {
+const nlohmann::ordered_json* find(const nlohmann::ordered_json& j, const std::string& path) {
+  const nlohmann::ordered_json* n = &j;
+  std::size_t start = 0;
+  while (true) {
+    auto dot = path.find('.', start);
+    std::string part = path.substr(start, dot == std::string::npos ? dot : dot - start);
+    if (!n->is_object() || !n->contains(part)) return nullptr;
+    n = &(*n)[part];
+    if (dot == std::string::npos) return n;
+    start = dot + 1;
+  }
+}
+double num(const nlohmann::ordered_json& j, const std::string& path) {
+  auto* n = find(j, path);
+  if (!n || !n->contains("value") || !(*n)["value"].is_number()) return 0.0;
+  return (*n)["value"].get<double>();
+}
+std::string eng(double v, const char* unit) {
+  const char* pfx[] = {"", "k", "M", "G", "T"};
+  int i = 0;
+  while (std::abs(v) >= 1000.0 && i < 4) {
+    v /= 1000.0;
+    ++i;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3f %s%s", v, pfx[i], unit);
+  return buf;
+}
+std::string time_str(double ns) {
+  char buf[64];
+  if (ns >= 1e9)
+    std::snprintf(buf, sizeof buf, "%.6f s", ns / 1e9);
+  else if (ns >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.6f ms", ns / 1e6);
+  else if (ns >= 1e3)
+    std::snprintf(buf, sizeof buf, "%.3f us", ns / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f ns", ns);
+  return buf;
+}
+}  // namespace
+
+std::string summary_table(const nlohmann::ordered_json& stats, const RunInfo& info) {
+  std::ostringstream os;
+  char buf[256];
+  auto row = [&](const std::string& k, const std::string& v) {
+    std::snprintf(buf, sizeof buf, "  %-28s %s\n", k.c_str(), v.c_str());
+    os << buf;
+  };
+  os << "---------------- imcvp summary ----------------\n";
+  row("exit", std::to_string(info.exit_code) + " (" + info.stop_reason + ")");
+  row("simulated time", time_str(info.sim_time_ns));
+  row("instructions", std::to_string(info.instructions));
+  double cycles = num(stats, "soc.cpu.cycles");
+  if (cycles > 0) {
+    row("cycles", std::to_string(static_cast<uint64_t>(cycles)));
+    std::snprintf(buf, sizeof buf, "%.3f", info.instructions / cycles);
+    row("IPC", buf);
+  }
+  std::snprintf(buf, sizeof buf, "%.3f s (%.1f MIPS)", info.wall_seconds,
+                info.wall_seconds > 0 ? info.instructions / info.wall_seconds / 1e6 : 0.0);
+  row("host wall time", buf);
+  if (stats.contains("energy")) {
+    os << "  energy by component:\n";
+    for (auto& [k, v] : stats["energy"].items()) {
+      double e = v["value"].get<double>();
+      if (e == 0.0 && k != "total") continue;
+      row("  " + k, eng(e * 1e-12, "J"));
+    }
+  }
+  if (auto* b = find(stats, "soc.bus.target")) {
+    os << "  host bus traffic (reads / writes / bytes):\n";
+    for (auto& [k, v] : b->items()) {
+      if (!v.is_object() || !v.contains("transactions")) continue;
+      double tr = v["transactions"].value("value", 0.0);
+      if (tr == 0) continue;
+      double br = v.contains("bytes_read") ? v["bytes_read"].value("value", 0.0) : 0.0;
+      double bw = v.contains("bytes_written") ? v["bytes_written"].value("value", 0.0) : 0.0;
+      double rd = v.contains("reads") ? v["reads"].value("value", 0.0) : 0.0;
+      double wr = v.contains("writes") ? v["writes"].value("value", 0.0) : 0.0;
+      std::snprintf(buf, sizeof buf, "%.0f / %.0f / %.0f", rd, wr, br + bw);
+      row("  " + k, buf);
+    }
+  }
+  os << "-----------------------------------------------\n";
+  return os.str();
+}
+
+}  // namespace imcvp::platform

@@ -1,0 +1,65 @@
+// The SoC: host core, host bus, memories and peripherals, assembled from PlatformConfig.
+// Owns a debug initiator for loading images and reading memory after the run.
+//
+// Limits: one hart; DRAM, NoC and IMC tiles are plain memory / absent until their models land.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "models/common/stats.h"
+#include "models/cpu/rv32_core.h"
+#include "platform/elf_loader.h"
+#include "platform/platform_config.h"
+
+namespace imcvp::platform {
+
+class Soc : public sc_core::sc_module {
+ public:
+  Soc(sc_core::sc_module_name name, const PlatformConfig& cfg);
+
+  // Writes every segment through debug transport (zero-filling .bss); throws ElfError when a
+  // segment does not lie inside one memory of the map.
+  void load_elf(const ElfImage& img);
+  // Places a host file's bytes at addr (--load FILE@ADDR); throws std::runtime_error.
+  void load_file(const std::string& path, uint64_t addr);
+  // Debug reads/writes through the bus; return false if any byte is unmapped.
+  bool debug_read(uint64_t addr, void* data, std::size_t len);
+  bool debug_write(uint64_t addr, const void* data, std::size_t len);
+  // HTIF tohost convention: watch stores to the symbol.
+  void watch_tohost(uint32_t addr);
+
+  cpu::Rv32Core& cpu() { return *cpu_; }
+  periph::Uart16550& uart() { return *uart0_; }
+  const PlatformConfig& config() const { return cfg_; }
+
+ private:
+  struct Region {
+    std::string name;
+    uint64_t base, size;
+  };
+  const Region* memory_region(uint64_t addr, uint64_t len) const;
+  void write_boot_rom(uint32_t entry);
+
+  PlatformConfig cfg_;
+  std::unique_ptr<cpu::Rv32Core> cpu_;
+  std::unique_ptr<bus::Bus> bus_;
+  std::unique_ptr<periph::Memory> boot_rom_, tcm_, dram_;
+  std::unique_ptr<periph::SimCtrl> simctrl_;
+  std::unique_ptr<periph::Clint> clint_;
+  std::unique_ptr<periph::Plic> plic_;
+  std::unique_ptr<periph::Uart16550> uart0_;
+  tlm_utils::simple_initiator_socket<Soc> debug_{"debug"};
+
+  sc_core::sc_signal<bool> sig_msip_{"sig_msip"}, sig_mtip_{"sig_mtip"}, sig_meip_{"sig_meip"};
+  sc_core::sc_signal<bool> sig_uart_irq_{"sig_uart_irq"};
+  std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> tie_low_;
+  std::vector<Region> memories_;
+};
+
+}  // namespace imcvp::platform
