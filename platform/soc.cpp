@@ -1,0 +1,207 @@
+#include "platform/soc.h"
+
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "models/common/config.h"
+#include "models/common/log.h"
+#include "models/common/run_control.h"
+
+namespace imcvp::platform {
+
+namespace {
+// Window sizes of the devices (DESIGN.md §3).
+constexpr uint64_t kSimCtrlSize = 4 << 10;
+constexpr uint64_t kClintSize = 64 << 10;
+constexpr uint64_t kPlicSize = 64 << 20;
+constexpr uint64_t kUartSize = 256;
+constexpr unsigned kUartIrq = 1;  // PLIC source of UART0
+}  // namespace
+
+Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg)
+    : sc_module(name), cfg_(cfg) {
+  cfg_.simctrl.seed = cfg_.sim.seed;
+  cpu_ = std::make_unique<cpu::Rv32Core>("cpu", cfg_.cpu);
+  bus_ = std::make_unique<bus::Bus>("bus", cfg_.bus);
+  boot_rom_ = std::make_unique<periph::Memory>("boot_rom", cfg_.boot_rom);
+  tcm_ = std::make_unique<periph::Memory>("tcm", cfg_.tcm);
+  dram_ = std::make_unique<periph::Memory>("dram", cfg_.dram);
+  simctrl_ = std::make_unique<periph::SimCtrl>("simctrl", cfg_.simctrl);
+  clint_ = std::make_unique<periph::Clint>("clint", cfg_.clint);
+  plic_ = std::make_unique<periph::Plic>("plic", cfg_.plic);
+  uart0_ = std::make_unique<periph::Uart16550>("uart0", cfg_.uart0);
+
+  // Address map: the order of add_target() is the order of initiator_socket bindings.
+  try {
+    bus_->add_target("boot_rom", cfg_.boot_rom.base, cfg_.boot_rom.size_bytes);
+    bus_->initiator_socket.bind(boot_rom_->socket);
+    bus_->add_target("simctrl", cfg_.simctrl.base, kSimCtrlSize);
+    bus_->initiator_socket.bind(simctrl_->socket);
+    bus_->add_target("clint", cfg_.clint.base, kClintSize);
+    bus_->initiator_socket.bind(clint_->socket);
+    bus_->add_target("plic", cfg_.plic.base, kPlicSize);
+    bus_->initiator_socket.bind(plic_->socket);
+    bus_->add_target("uart0", cfg_.uart0.base, kUartSize);
+    bus_->initiator_socket.bind(uart0_->socket);
+    bus_->add_target("dram", cfg_.dram.base, cfg_.dram.size_bytes);
+    bus_->initiator_socket.bind(dram_->socket);
+    bus_->add_target("tcm", cfg_.tcm.base, cfg_.tcm.size_bytes);
+    bus_->initiator_socket.bind(tcm_->socket);
+  } catch (const std::invalid_argument& e) {
+    // Overlapping or empty windows come from the configuration.
+    throw config::ConfigError(std::string("memory map: ") + e.what());
+  }
+  memories_ = {{"boot_rom", cfg_.boot_rom.base, cfg_.boot_rom.size_bytes},
+               {"tcm", cfg_.tcm.base, cfg_.tcm.size_bytes},
+               {"dram", cfg_.dram.base, cfg_.dram.size_bytes}};
+
+  cpu_->bus.bind(bus_->target_socket);
+  bus_->name_initiator(0, "cpu");
+  debug_.bind(bus_->target_socket);
+  bus_->name_initiator(1, "debug");
+  cpu_->set_traffic_sink(&bus_->dmi_sink(0));
+
+  clint_->msip(sig_msip_);
+  clint_->mtip(sig_mtip_);
+  cpu_->irq_msip(sig_msip_);
+  cpu_->irq_mtip(sig_mtip_);
+  plic_->meip(sig_meip_);
+  cpu_->irq_meip(sig_meip_);
+  uart0_->irq(sig_uart_irq_);
+  // Every PLIC input must be bound: UART0 on its source, the rest (tiles later) tied low.
+  for (unsigned i = 0; i < plic_->irq_in.size(); ++i) {
+    if (i == kUartIrq) {
+      plic_->irq_in[i](sig_uart_irq_);
+    } else {
+      tie_low_.push_back(std::make_unique<sc_core::sc_signal<bool>>(
+          sc_core::sc_gen_unique_name("tie_low")));
+      plic_->irq_in[i](*tie_low_.back());
+    }
+  }
+}
+
+const Soc::Region* Soc::memory_region(uint64_t addr, uint64_t len) const {
+  for (const auto& r : memories_)
+    if (addr >= r.base && len <= r.size && addr - r.base <= r.size - len) return &r;
+  return nullptr;
+}
+
+bool Soc::debug_write(uint64_t addr, const void* data, std::size_t len) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  while (len > 0) {
+    tlm::tlm_generic_payload gp;
+    gp.set_command(tlm::TLM_WRITE_COMMAND);
+    gp.set_address(addr);
+    gp.set_data_ptr(const_cast<uint8_t*>(p));
+    gp.set_data_length(static_cast<unsigned>(std::min<std::size_t>(len, 1 << 16)));
+    gp.set_streaming_width(gp.get_data_length());
+    unsigned n = debug_->transport_dbg(gp);
+    if (n == 0) return false;
+    addr += n;
+    p += n;
+    len -= n;
+  }
+  return true;
+}
+
+bool Soc::debug_read(uint64_t addr, void* data, std::size_t len) {
+  auto* p = static_cast<uint8_t*>(data);
+  while (len > 0) {
+    tlm::tlm_generic_payload gp;
+    gp.set_command(tlm::TLM_READ_COMMAND);
+    gp.set_address(addr);
+    gp.set_data_ptr(p);
+    gp.set_data_length(static_cast<unsigned>(std::min<std::size_t>(len, 1 << 16)));
+    gp.set_streaming_width(gp.get_data_length());
+    unsigned n = debug_->transport_dbg(gp);
+    if (n == 0) return false;
+    addr += n;
+    p += n;
+    len -= n;
+  }
+  return true;
+}
+
+void Soc::load_elf(const ElfImage& img) {
+  auto map_text = [&] {
+    std::ostringstream os;
+    for (const auto& r : memories_)
+      os << " " << r.name << " [" << log::hex(r.base) << ", " << log::hex(r.base + r.size) << ")";
+    return os.str();
+  };
+  for (std::size_t i = 0; i < img.segments.size(); ++i) {
+    const auto& s = img.segments[i];
+    if (!memory_region(s.paddr, s.memsz)) {
+      std::ostringstream os;
+      os << img.path << ": segment [" << log::hex(s.paddr) << ", "
+         << log::hex(uint64_t(s.paddr) + s.memsz) << ") lies outside memory; the memory map has:"
+         << map_text();
+      throw ElfError(os.str(), exit_code::bad_firmware);
+    }
+  }
+  if (!memory_region(img.entry, 2))
+    throw ElfError(img.path + ": entry point " + log::hex(img.entry) + " is outside memory",
+                   exit_code::bad_firmware);
+  for (const auto& s : img.segments) {
+    if (!debug_write(s.paddr, s.data.data(), s.data.size()))
+      throw ElfError(img.path + ": loading segment at " + log::hex(s.paddr) + " failed",
+                     exit_code::internal);
+    std::vector<uint8_t> zeros(s.memsz - s.data.size(), 0);
+    if (!zeros.empty() && !debug_write(s.paddr + s.data.size(), zeros.data(), zeros.size()))
+      throw ElfError(img.path + ": clearing .bss at " + log::hex(s.paddr) + " failed",
+                     exit_code::internal);
+  }
+  write_boot_rom(img.entry);
+}
+
+void Soc::write_boot_rom(uint32_t entry) {
+  // The reset stub of docs/memory-map.md (same shape as QEMU virt's): a0 = hartid, a1 = 0.
+  const uint32_t stub[] = {
+      0x00000297,  // auipc t0, 0
+      0xf1402573,  // csrr  a0, mhartid
+      0x00000593,  // li    a1, 0
+      0x0182a283,  // lw    t0, 24(t0)
+      0x00028067,  // jr    t0
+      0x00000013,  // nop
+      entry,       // .word entry  (offset 24)
+  };
+  if (!debug_write(cfg_.boot_rom.base, stub, sizeof stub))
+    throw ElfError("boot ROM at " + log::hex(cfg_.boot_rom.base) + " is not writable",
+                   exit_code::internal);
+  cpu_->set_reset_pc(static_cast<uint32_t>(cfg_.cpu.reset_pc));
+}
+
+void Soc::load_file(const std::string& path, uint64_t addr) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open file for --load");
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+  if (!memory_region(addr, bytes.size()))
+    throw ElfError("--load " + path + "@" + log::hex(addr) + ": " +
+                       std::to_string(bytes.size()) + " bytes do not fit in one memory",
+                   exit_code::bad_firmware);
+  if (!debug_write(addr, bytes.data(), bytes.size()))
+    throw ElfError("--load " + path + ": write failed", exit_code::internal);
+}
+
+void Soc::watch_tohost(uint32_t addr) {
+  cpu_->set_store_watch(addr, 8, [addr](uint32_t a, uint32_t value) {
+    if (a != addr || value == 0) return;  // the upper word or a clear
+    if ((value & 1) == 0) {
+      log::warn("tohost", "HTIF syscall (even value ", log::hex(value),
+                ") not supported; ignored");
+      return;
+    }
+    uint32_t test = value >> 1;
+    if (test == 0) {
+      RunControl::get().request_stop(StopReason::tohost, 0, "tohost: pass");
+    } else {
+      int code = static_cast<int>(test & 0xff);
+      RunControl::get().request_stop(StopReason::tohost, code ? code : 1,
+                                     "tohost: test " + std::to_string(test) + " failed");
+    }
+  });
+}
+
+}  // namespace imcvp::platform

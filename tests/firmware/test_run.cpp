@@ -1,0 +1,136 @@
+// The shipped apps on the whole platform: output, exit codes, stats and determinism.
+#include <cstdlib>
+#include <filesystem>
+
+#include "tests/firmware/harness.h"
+
+using namespace imcvp::test;
+
+namespace {
+
+TEST(Run, HelloPrintsAndExitsZero) {
+  auto r = imcvp({"run", fw("hello")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "Hello")) << r.out;
+  EXPECT_TRUE(contains(r.out, "imcvp summary")) << r.out;
+  EXPECT_GT(r.stat("soc.cpu.instructions"), 100);
+  EXPECT_GT(r.stat("soc.cpu.cycles"), 100);
+  EXPECT_GT(r.stat("energy.core"), 0);
+  auto run = r.run();
+  EXPECT_EQ(run["exit_code"], 0);
+  EXPECT_EQ(run["stop_reason"], "finisher");
+  EXPECT_TRUE(std::filesystem::exists(r.dir / "out/stats.txt"));
+  EXPECT_TRUE(contains(read_text(r.dir / "out/stats.txt"), "soc.cpu.instructions"));
+  EXPECT_TRUE(contains(read_text(r.dir / "out/config.yaml"), "clock_mhz"));
+  // Startup of a small firmware well under 0.1 s.
+  EXPECT_LT(run["host_startup_seconds"].get<double>(), 0.1);
+}
+
+TEST(Run, QuietPrintsOnlyFirmwareOutput) {
+  auto r = imcvp({"run", "-q", fw("hello")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(contains(r.out, "imcvp summary"));
+  EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+TEST(Run, StatsAreByteIdenticalAcrossRuns) {
+  auto a = imcvp({"run", fw("timer")}, "a");
+  auto b = imcvp({"run", fw("timer")}, "b");
+  ASSERT_EQ(a.code, 0) << a.err;
+  ASSERT_EQ(b.code, 0) << b.err;
+  EXPECT_EQ(read_text(a.dir / "out/stats.json"), read_text(b.dir / "out/stats.json"));
+  EXPECT_EQ(read_text(a.dir / "out/stats.txt"), read_text(b.dir / "out/stats.txt"));
+}
+
+TEST(Run, DmiOnAndOffGiveTheSameCountsAndTraffic) {
+  auto a = imcvp({"run", fw("hello")}, "dmi");
+  auto b = imcvp({"run", "--set", "cpu.dmi=false", fw("hello")}, "nodmi");
+  ASSERT_EQ(a.code, 0) << a.err;
+  ASSERT_EQ(b.code, 0) << b.err;
+  EXPECT_EQ(a.stat("soc.cpu.instructions"), b.stat("soc.cpu.instructions"));
+  auto sa = a.stats()["soc"]["bus"], sb = b.stats()["soc"]["bus"];
+  EXPECT_EQ(sa, sb);
+  EXPECT_GT(a.stat("soc.bus.total.bytes_read"), 0);
+}
+
+TEST(Run, TimerInterruptsAndWfi) {
+  auto r = imcvp({"run", fw("timer")});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_GT(r.stat("soc.cpu.interrupts"), 0);
+}
+
+TEST(Run, SemihostingPrintfAndExitCode) {
+  auto r = imcvp({"run", fw("hello-semihost")});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_TRUE(contains(r.out, "Hello")) << r.out;
+  EXPECT_EQ(r.run()["stop_reason"], "semihost-exit");
+}
+
+TEST(Run, Crc32SmallSelfChecks) {
+  auto r = imcvp({"run", fw("crc32-small")});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+}
+
+TEST(Run, IsaSelfTestsPass) {
+  for (const auto& entry : std::filesystem::directory_iterator(IMCVP_FW_DIR)) {
+    auto name = entry.path().filename().string();
+    if (name.rfind("isa-", 0) != 0 || entry.path().extension() != ".elf") continue;
+    auto r = imcvp({"run", "--max-time", "1s", entry.path().string()}, name);
+    EXPECT_EQ(r.code, 0) << name << "\n" << r.out << r.err;
+  }
+}
+
+TEST(Run, TohostAndSignature) {
+  auto r = imcvp({"run", "--signature", "sig.txt", fw("tohost")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.run()["stop_reason"], "tohost");
+  auto sig = read_text(r.dir / "sig.txt");
+  ASSERT_FALSE(sig.empty());
+  // One 8-digit lower-case hex word per line.
+  std::stringstream ss(sig);
+  std::string line;
+  int n = 0;
+  while (std::getline(ss, line)) {
+    EXPECT_EQ(line.size(), 8u) << line;
+    EXPECT_EQ(line.find_first_not_of("0123456789abcdef"), std::string::npos) << line;
+    ++n;
+  }
+  EXPECT_GT(n, 0);
+}
+
+TEST(Run, DumpConfigRoundTrips) {
+  auto a = imcvp({"run", "--dump-config", "--set", "cpu.clock_mhz=250"});
+  ASSERT_EQ(a.code, 0) << a.err;
+  EXPECT_TRUE(contains(a.out, "clock_mhz: 250")) << a.out;
+  std::ofstream(a.dir / "dumped.yaml") << a.out;
+  auto b = imcvp({"run", "--dump-config", "-c", (a.dir / "dumped.yaml").string()}, "2");
+  ASSERT_EQ(b.code, 0) << b.err;
+  EXPECT_EQ(a.out, b.out);
+  auto l = imcvp({"run", "--list-params"}, "3");
+  ASSERT_EQ(l.code, 0);
+  EXPECT_TRUE(contains(l.out, "cpu.clock_mhz")) << l.out;
+  EXPECT_TRUE(contains(l.out, "tcm.base")) << l.out;
+}
+
+TEST(Run, SameHelloRunsOnQemuVirt) {
+  if (std::system("command -v qemu-system-riscv32 > /dev/null 2>&1") != 0)
+    GTEST_SKIP() << "qemu-system-riscv32 not installed";
+  std::string cmd = "timeout 20 qemu-system-riscv32 -machine virt -bios none -nographic "
+                    "-monitor none -serial stdio -kernel " + shell_quote(fw("hello")) +
+                    " > qemu.txt 2>&1";
+  auto dir = std::filesystem::temp_directory_path() / ("imcvp-qemu-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  int st = std::system(("cd " + shell_quote(dir.string()) + " && " + cmd).c_str());
+  EXPECT_EQ(WEXITSTATUS(st), 0) << read_text(dir / "qemu.txt");
+  auto ours = imcvp({"run", "-q", fw("hello")});
+  // Both print the same greeting line (other lines may show CSRs such as misa, which differ
+  // between QEMU's rv32gc and our rv32imac core).
+  auto greeting = [](const std::string& text) {
+    auto p = text.find("Hello");
+    return p == std::string::npos ? std::string() : text.substr(p, text.find('\n', p) - p);
+  };
+  EXPECT_FALSE(greeting(ours.out).empty()) << ours.out;
+  EXPECT_EQ(greeting(read_text(dir / "qemu.txt")), greeting(ours.out));
+}
+
+}  // namespace
