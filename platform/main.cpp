@@ -2,6 +2,8 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -276,6 +278,9 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
+  // "Simulation stopped by user" is how every run ends (RunControl calls sc_stop): not news.
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
+                                          sc_core::SC_DO_NOTHING);
   std::vector<std::string> args(argv, argv + argc);
   CLI::App app{"imcvp: virtual platform of an in-memory-computing SoC (RISC-V host, IMC tiles)",
                "imcvp"};
@@ -289,15 +294,18 @@ int sc_main(int argc, char* argv[]) {
   RunOptions o;
   auto* run = app.add_subcommand("run", "Run a firmware ELF on the platform");
   run->add_option("firmware", o.firmware, "Firmware ELF (RV32, static)");
-  run->add_option("-c,--config", o.configs, "YAML config file (repeatable, later wins)");
-  run->add_option("--set", o.sets, "Override one key: key.path=value (repeatable)");
+  run->add_option("-c,--config", o.configs, "YAML config file (repeatable, later wins)")
+      ->allow_extra_args(false);
+  run->add_option("--set", o.sets, "Override one key: key.path=value (repeatable)")
+      ->allow_extra_args(false);
   run->add_option("-d,--outdir", o.outdir, "Output directory")->capture_default_str();
   run->add_option("--max-time", o.max_time, "Simulated time limit, e.g. 10ms, 500us");
   run->add_option("--max-insts", o.max_insts, "Retired instruction limit")
       ->each([&](const std::string&) { o.max_insts_given = true; });
   run->add_option("--seed", o.seed, "RNG seed (overrides sim.seed)")
       ->each([&](const std::string&) { o.seed_given = true; });
-  run->add_option("--load", o.loads, "Place a file in memory before the run: FILE@ADDR");
+  run->add_option("--load", o.loads, "Place a file in memory before the run: FILE@ADDR")
+      ->allow_extra_args(false);
   run->add_option("--signature", o.signature,
                   "At exit, dump words between begin_signature and end_signature to FILE");
   run->add_flag("--dump-config", o.dump_config, "Print the resolved configuration and exit");
@@ -329,4 +337,10 @@ int sc_main(int argc, char* argv[]) {
     return fail(exit_code::internal, std::string("internal error: ") + e.what());
   }
   return exit_code::usage;
+}
+
+// Our own main, so the SystemC banner can be switched off before the kernel prints it.
+int main(int argc, char* argv[]) {
+  setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
+  return sc_core::sc_elab_and_sim(argc, argv);
 }

@@ -1,5 +1,6 @@
 #include "platform/report.h"
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -55,11 +56,17 @@ double num(const nlohmann::ordered_json& j, const std::string& path) {
   return (*n)["value"].get<double>();
 }
 std::string eng(double v, const char* unit) {
-  const char* pfx[] = {"", "k", "M", "G", "T"};
-  int i = 0;
-  while (std::abs(v) >= 1000.0 && i < 4) {
-    v /= 1000.0;
-    ++i;
+  static const char* pfx[] = {"f", "p", "n", "u", "m", "", "k", "M", "G", "T"};
+  int i = 5;
+  if (v != 0.0) {
+    while (std::abs(v) >= 1000.0 && i < 9) {
+      v /= 1000.0;
+      ++i;
+    }
+    while (std::abs(v) < 1.0 && i > 0) {
+      v *= 1000.0;
+      --i;
+    }
   }
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.3f %s%s", v, pfx[i], unit);
@@ -107,7 +114,7 @@ std::string summary_table(const nlohmann::ordered_json& stats, const RunInfo& in
       row("  " + k, eng(e * 1e-12, "J"));
     }
   }
-  if (auto* b = find(stats, "soc.bus.target")) {
+  if (auto* b = find(stats, "soc.bus.targets")) {
     os << "  host bus traffic (reads / writes / bytes):\n";
     for (auto& [k, v] : b->items()) {
       if (!v.is_object() || !v.contains("transactions")) continue;

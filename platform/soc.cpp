@@ -1,5 +1,6 @@
 #include "platform/soc.h"
 
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -144,15 +145,22 @@ void Soc::load_elf(const ElfImage& img) {
     throw ElfError(img.path + ": entry point " + log::hex(img.entry) + " is outside memory",
                    exit_code::bad_firmware);
   for (const auto& s : img.segments) {
-    if (!debug_write(s.paddr, s.data.data(), s.data.size()))
-      throw ElfError(img.path + ": loading segment at " + log::hex(s.paddr) + " failed",
-                     exit_code::internal);
-    std::vector<uint8_t> zeros(s.memsz - s.data.size(), 0);
-    if (!zeros.empty() && !debug_write(s.paddr + s.data.size(), zeros.data(), zeros.size()))
-      throw ElfError(img.path + ": clearing .bss at " + log::hex(s.paddr) + " failed",
-                     exit_code::internal);
+    Pending p{s.paddr, s.data, img.path + ": segment at " + log::hex(s.paddr)};
+    p.bytes.resize(s.memsz, 0);  // .bss
+    pending_.push_back(std::move(p));
   }
   write_boot_rom(img.entry);
+}
+
+void Soc::start_of_simulation() {
+  for (const auto& p : pending_) {
+    if (!debug_write(p.addr, p.bytes.data(), p.bytes.size())) {
+      RunControl::get().request_stop(StopReason::internal_error, exit_code::internal,
+                                     "loading " + p.what + " through debug transport failed");
+      return;
+    }
+  }
+  pending_.clear();
 }
 
 void Soc::write_boot_rom(uint32_t entry) {
@@ -166,9 +174,12 @@ void Soc::write_boot_rom(uint32_t entry) {
       0x00000013,  // nop
       entry,       // .word entry  (offset 24)
   };
-  if (!debug_write(cfg_.boot_rom.base, stub, sizeof stub))
-    throw ElfError("boot ROM at " + log::hex(cfg_.boot_rom.base) + " is not writable",
-                   exit_code::internal);
+  if (!memory_region(cfg_.boot_rom.base, sizeof stub))
+    throw ElfError("boot ROM too small for the reset stub", exit_code::internal);
+  Pending p{cfg_.boot_rom.base, {}, "boot ROM reset stub"};
+  p.bytes.resize(sizeof stub);
+  std::memcpy(p.bytes.data(), stub, sizeof stub);
+  pending_.push_back(std::move(p));
   cpu_->set_reset_pc(static_cast<uint32_t>(cfg_.cpu.reset_pc));
 }
 
@@ -181,8 +192,7 @@ void Soc::load_file(const std::string& path, uint64_t addr) {
     throw ElfError("--load " + path + "@" + log::hex(addr) + ": " +
                        std::to_string(bytes.size()) + " bytes do not fit in one memory",
                    exit_code::bad_firmware);
-  if (!debug_write(addr, bytes.data(), bytes.size()))
-    throw ElfError("--load " + path + ": write failed", exit_code::internal);
+  pending_.push_back({addr, std::move(bytes), "--load " + path});
 }
 
 void Soc::watch_tohost(uint32_t addr) {

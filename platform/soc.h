@@ -23,10 +23,12 @@ class Soc : public sc_core::sc_module {
  public:
   Soc(sc_core::sc_module_name name, const PlatformConfig& cfg);
 
-  // Writes every segment through debug transport (zero-filling .bss); throws ElfError when a
-  // segment does not lie inside one memory of the map.
+  // Checks that every segment lies inside one memory of the map (throws ElfError otherwise)
+  // and queues it; the bytes are written through debug transport (zero-filling .bss) at
+  // start of simulation, when all sockets are bound.
   void load_elf(const ElfImage& img);
-  // Places a host file's bytes at addr (--load FILE@ADDR); throws std::runtime_error.
+  // Queues a host file's bytes for addr (--load FILE@ADDR); throws on a missing file or a
+  // range outside memory.
   void load_file(const std::string& path, uint64_t addr);
   // Debug reads/writes through the bus; return false if any byte is unmapped.
   bool debug_read(uint64_t addr, void* data, std::size_t len);
@@ -44,6 +46,13 @@ class Soc : public sc_core::sc_module {
     uint64_t base, size;
   };
   const Region* memory_region(uint64_t addr, uint64_t len) const;
+  void start_of_simulation() override;
+  struct Pending {
+    uint64_t addr;
+    std::vector<uint8_t> bytes;
+    std::string what;
+  };
+  std::vector<Pending> pending_;
   void write_boot_rom(uint32_t entry);
 
   PlatformConfig cfg_;

@@ -141,11 +141,11 @@ class RegBank {
            Access access, const std::string& desc = "");
   // Adds count registers name[0..count-1] at offset + i*stride. Returns them in index order.
   std::vector<Reg*> add_array(const std::string& name, uint64_t offset, unsigned count,
-                              uint64_t stride, unsigned width_bytes, uint64_t reset,
-                              Access access, const std::string& desc = "");
+                              uint64_t stride, unsigned width_bytes, uint64_t reset, Access access,
+                              const std::string& desc = "");
   // Applies fields to every element of an array (call after add_array).
-  void array_field(const std::string& array, const std::string& field, unsigned lsb,
-                   unsigned width, Access access, const std::string& desc = "");
+  void array_field(const std::string& array, const std::string& field, unsigned lsb, unsigned width,
+                   Access access, const std::string& desc = "");
 
   Reg& get(const std::string& name);  // throws std::out_of_range
   Reg* find(const std::string& name);

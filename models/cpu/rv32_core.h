@@ -1,0 +1,242 @@
+// Rv32Core: the host RV32IMAC (+Zicsr, Zifencei) instruction-set simulator, M and U mode, as
+// a TLM-2.0 loosely-timed initiator with temporal decoupling and DMI.
+//
+// Speed: instructions are decoded once into basic blocks (cached by PC and privilege),
+// dispatched with computed goto; loads/stores inside a cached DMI region use the host pointer
+// after one range compare; counts and time are committed per block (a trap mid-block commits
+// the exact partial count); the quantum is checked at block ends only.
+//
+// Limits: one hart; no S-mode, no MPRV; LT only (no AT); aq/rl ignored (accesses are
+// performed in program order); AMOs on non-DMI targets are a read then a write transaction;
+// decoded code is invalidated by this core's own stores, fence.i and DMI invalidation, not by
+// other initiators writing memory that is not DMI-invalidated; misaligned loads/stores trap
+// unless `misaligned: emulate`; instruction fetch latency is part of the CPI (not taken from
+// the target); in U-mode (or with locked PMP entries) every load/store takes the checked path.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include "models/common/stats.h"
+#include "models/common/traffic_sink.h"
+#include "models/cpu/cpu_config.h"
+#include "models/cpu/rv32_decode.h"
+#include "models/cpu/rv32_hart.h"
+#include "models/cpu/semihost.h"
+
+namespace imcvp::cpu {
+
+class Rv32Core : public sc_core::sc_module, private SemihostMemory {
+ public:
+  tlm_utils::simple_initiator_socket<Rv32Core> bus{"bus"};  // fetch/load/store traffic
+  sc_core::sc_in<bool> irq_msip{"irq_msip"}, irq_mtip{"irq_mtip"}, irq_meip{"irq_meip"};
+
+  SC_HAS_PROCESS(Rv32Core);
+  Rv32Core(sc_core::sc_module_name name, const CpuConfig& cfg);
+  ~Rv32Core() override;
+
+  void set_reset_pc(uint32_t pc);
+  // 0 = unlimited; reaching it stops the run (StopReason::limit_insts, exit_code::limit).
+  void set_max_insts(uint64_t n);
+  // Calls cb(addr, value) after every completed store overlapping [addr, addr+len)
+  // (HTIF tohost, watchpoints). len = 0 removes the watch.
+  void set_store_watch(uint32_t addr, uint32_t len,
+                       std::function<void(uint32_t addr, uint32_t value)> cb);
+  void set_traffic_sink(TrafficSink* sink) { sink_ = sink; }
+  // Semihosting command line (SYS_GET_CMDLINE).
+  void set_cmdline(const std::string& s) { semihost_->set_cmdline(s); }
+
+  uint64_t instret() const { return hart_.instret; }
+  uint64_t cycles() const { return hart_.cycles + pending_stall_cycles(); }
+  uint32_t pc() const { return hart_.pc; }
+  uint32_t reg(unsigned i) const { return i < 32 ? hart_.x[i] : 0; }
+
+  // For debuggers and tests: architectural state and side-effect-free memory access
+  // (DMI pointer or transport_dbg; no traffic, no timing).
+  Hart& hart() { return hart_; }
+  bool debug_read(uint32_t addr, void* buf, uint32_t len) { return read(addr, buf, len); }
+  bool debug_write(uint32_t addr, const void* buf, uint32_t len) { return write(addr, buf, len); }
+  Semihost& semihost() { return *semihost_; }
+  // Pushes batched DMI traffic to the sink and folds DMI latency into the cycle count.
+  void flush_traffic();
+
+ private:
+  struct Op {
+    const void* h;     // handler label (threaded code)
+    uint32_t pc;
+    int32_t imm;
+    uint8_t rd, rs1, rs2, len;
+    uint8_t idx;       // index in block = instructions retired before this one
+    Kind kind;
+    uint16_t cyc;      // block cycles before this op
+    uint16_t cyc_end;  // block cycles including this op
+    uint16_t pad_;
+    uint32_t raw;
+  };
+  struct Block {
+    uint32_t key = 0;  // pc | 1 if translated for U-mode
+    uint32_t n = 0;    // instructions
+    uint32_t cycles = 0;
+    Op* ops = nullptr;
+  };
+  struct Counts {
+    uint64_t r[3] = {}, w[3] = {};  // data reads/writes by size 1/2/4
+    uint64_t f = 0;                 // 16-bit instruction fetch parcels
+  };
+  struct DmiRegion {
+    bool used = false, wr = false;
+    uint32_t base = 0;
+    uint64_t size = 0;
+    uint8_t* ptr = nullptr;
+    uint64_t rd_stall = 0, wr_stall = 0;  // cycles per access from the DMI latency
+    Counts c, flushed, stalled;
+  };
+  // One-compare fast-path cache of a DMI region (size 0 = disabled).
+  struct FastRegion {
+    uint32_t base = 0;
+    uint32_t size = 0;
+    uint8_t* ptr = nullptr;
+    Counts* cnt = nullptr;
+  };
+  static constexpr unsigned kMaxRegions = 16;
+  static constexpr unsigned kMaxBlockOps = 64;
+  static constexpr unsigned kTableBits = 16;
+
+  void run();
+  void irq_update();
+  void end_of_simulation() override;
+  void exec(Block* b, const Op* start = nullptr);
+  Block* lookup(uint32_t pc) const {
+    const uint32_t key = pc | key_bit_;
+    Block* b = table_[((key >> 1) ^ (key << (kTableBits - 1))) & ((1u << kTableBits) - 1)];
+    return (b && b->key == key) ? b : nullptr;
+  }
+  Block* translate(uint32_t pc, bool single);
+  bool fetch16(uint32_t addr, uint16_t& out);
+  void flush_decode();
+  void mark_code(uint32_t addr, uint32_t len);
+  uint32_t op_cost(Kind k) const;
+
+  // Slow paths. Return 0: continue; 1: instruction completed, leave the block; 2: trapped.
+  int load_slow(const Op* op, uint32_t a, unsigned n, bool sgn, uint32_t& out);
+  int store_slow(const Op* op, uint32_t a, unsigned n, uint32_t v);
+  int read_mem(const Op* op, uint32_t a, unsigned n, uint32_t& out, uint32_t fault);
+  int write_mem(const Op* op, uint32_t a, unsigned n, uint32_t v, uint32_t fault);
+  int store_effects(uint32_t a, unsigned n, uint32_t v);
+  int exec_amo(const Op* op);
+  void exec_system(const Op* op);
+  bool bus_access(const Op* op, bool write, uint32_t a, void* data, unsigned n, bool& device);
+  int raise(const Op* op, uint32_t c, uint32_t tval) {
+    hart_.instret += op->idx;
+    hart_.cycles += op->cyc;
+    take_trap(c, tval, op->pc, op->raw);
+    return 2;
+  }
+  void exit_after(const Op* op) {
+    hart_.instret += op->idx + 1u;
+    hart_.cycles += op->cyc_end;
+    hart_.pc = op->pc + op->len;
+  }
+  void take_trap(uint32_t c, uint32_t tval, uint32_t epc, uint32_t insn);
+  void do_wfi();
+  bool semihost_call(const Op* op);
+
+  // DMI management.
+  int find_region(uint32_t a, unsigned n) const;
+  void request_dmi(uint32_t a);
+  void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
+  void update_fast_state();
+  void recompute_hot();
+  uint64_t pending_stall_cycles() const;
+  void account_region(DmiRegion& r);
+
+  // Time.
+  sc_core::sc_time local_time(uint64_t cyc) const { return period_ * double(cyc - sync_base_); }
+  void sync_time();
+  uint64_t time_csr_value() const;
+
+  // SemihostMemory (debug access).
+  bool read(uint32_t addr, void* buf, uint32_t len) override;
+  bool write(uint32_t addr, const void* buf, uint32_t len) override;
+  bool debug_access(bool wr, uint32_t addr, void* buf, uint32_t len);
+
+  void stop_fatal(const std::string& msg);
+
+  CpuConfig cfg_;
+  Hart hart_;
+  sc_core::sc_time period_;
+  uint64_t period_ps_ = 1000;
+  tlm_utils::tlm_quantumkeeper qk_;
+  tlm::tlm_generic_payload trans_;
+  sc_core::sc_event irq_event_;
+  std::unique_ptr<Semihost> semihost_;
+  TrafficSink* sink_ = nullptr;
+  bool emulate_misaligned_ = false;
+
+  // --- hot state ---
+  uint64_t check_at_ = 0;           // leave the block loop when cycles >= check_at_
+  uint64_t next_sync_cycles_ = 0;   // quantum boundary in cycles
+  uint64_t sync_base_ = 0;          // cycles at the last sync (local time = 0)
+  uint64_t insts_limit_ = ~uint64_t{0};
+  uint32_t key_bit_ = 0;            // 1 in U-mode: U blocks are cached separately
+  FastRegion ld_, st_;
+  uint32_t hot_lo_ = 0, hot_len_ = 0;    // watch + reservation (bounding range)
+  uint32_t code_lo_ = 0, code_len_ = 0;  // decoded code (bounding range)
+  int64_t br_extra_ = 0;                 // taken-branch cycles beyond cpi_base
+  bool need_pmp_ = false;
+  bool flush_pending_ = false;
+  bool force_sync_ = false;
+  bool stopped_ = false;
+
+  std::vector<Block*> table_;
+  std::vector<Block> blocks_;
+  std::vector<Op> ops_;
+  size_t nblocks_ = 0, nops_ = 0;
+  Block tmp_block_;
+  Block* resume_b_ = nullptr;
+  const Op* resume_op_ = nullptr;
+  Op tmp_ops_[2];
+  std::unordered_set<uint32_t> code_lines_;  // 64-byte lines holding decoded code
+  uint32_t code_min_ = ~0u, code_max_ = 0;
+  uint32_t cost_[static_cast<int>(Kind::COUNT_)] = {};
+  static const void* const* labels_;
+
+  DmiRegion regions_[kMaxRegions];
+  int fetch_region_ = -1;
+
+  uint32_t reset_pc_;
+  uint32_t watch_lo_ = 0, watch_len_ = 0;
+  std::function<void(uint32_t, uint32_t)> watch_cb_;
+
+  // Fatal-trap detection: a trap taken at the handler address with nothing retired since
+  // the previous trap means the handler is unreachable (or faults at once): stop the run.
+  struct TrapRecord {
+    bool valid = false;
+    uint32_t cause = 0, epc = 0, tval = 0, insn = 0, target = 0, mtvec = 0;
+    uint64_t instret = 0;
+  } last_trap_;
+
+  // --- statistics (raw; stats report the difference to the reset baseline) ---
+  uint64_t traps_[16] = {}, interrupts_[16] = {};
+  uint64_t translations_ = 0, block_execs_ = 0, invalidations_ = 0, fetches_ = 0;
+  uint64_t mmio_reads_ = 0, mmio_writes_ = 0, slow_loads_ = 0, slow_stores_ = 0;
+  uint64_t dmi_grants_ = 0, dmi_invalidations_ = 0, semihost_calls_ = 0;
+  double wfi_ns_ = 0;
+  struct Base {
+    uint64_t instret = 0, cycles = 0, loads = 0, stores = 0, block_execs = 0;
+  } base_;
+  uint64_t total_loads() const;
+  uint64_t total_stores() const;
+  stats::Group stats_;
+};
+
+}  // namespace imcvp::cpu

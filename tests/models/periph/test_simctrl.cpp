@@ -1,0 +1,123 @@
+// SimCtrl bench: QEMU test-finisher codes, EXIT, hooks, time, PUTC, SEED and the C header.
+#include <gtest/gtest.h>
+
+#include "models/common/run_control.h"
+#include "models/periph/simctrl.h"
+#include "tests/models/periph/test_initiator.h"
+#include "tests/util/sc_fixture.h"
+
+using imcvp::RunControl;
+using imcvp::StopReason;
+using imcvp::periph::SimCtrl;
+using imcvp::periph::SimCtrlConfig;
+using imcvp::test::TestInitiator;
+using sc_core::SC_NS;
+using sc_core::sc_time;
+
+namespace {
+class SimCtrlTest : public imcvp::test::ScFixture {};
+
+// Runs a simulation where a thread writes `value` to `offset` at 100 ns; returns the time
+// sc_start returned.
+sc_time finish_with(uint64_t offset, uint32_t value) {
+  SimCtrlConfig c;
+  SimCtrl sim("simctrl", c);
+  TestInitiator ini("ini");
+  ini.socket.bind(sim.socket);
+  sc_core::sc_spawn([&] {
+    sc_core::wait(100, SC_NS);
+    ini.write(offset, value);
+    sc_core::wait(1, SC_NS);  // stop takes effect: never reached a second time
+    ini.write(SimCtrl::kPutc, 'X');
+  });
+  sc_core::sc_start(sc_time(1, sc_core::SC_US));
+  return sc_core::sc_time_stamp();
+}
+}  // namespace
+
+TEST_F(SimCtrlTest, FinisherPass) {
+  EXPECT_EQ(finish_with(SimCtrl::kFinisher, 0x5555), sc_time(100, SC_NS));
+  EXPECT_EQ(RunControl::get().info().reason, StopReason::finisher);
+  EXPECT_EQ(RunControl::get().info().exit_code, 0);
+}
+
+TEST_F(SimCtrlTest, FinisherFailWithCode) {
+  finish_with(SimCtrl::kFinisher, (42u << 16) | 0x3333);
+  EXPECT_EQ(RunControl::get().info().reason, StopReason::finisher);
+  EXPECT_EQ(RunControl::get().info().exit_code, 42);
+}
+
+TEST_F(SimCtrlTest, FinisherResetStops) {
+  finish_with(SimCtrl::kFinisher, 0x7777);
+  EXPECT_EQ(RunControl::get().info().reason, StopReason::finisher);
+  EXPECT_NE(RunControl::get().info().message.find("reset"), std::string::npos);
+}
+
+TEST_F(SimCtrlTest, UnknownFinisherValueIsIgnored) {
+  EXPECT_EQ(finish_with(SimCtrl::kFinisher, 0x1234), sc_time(1, sc_core::SC_US));
+  EXPECT_FALSE(RunControl::get().stop_requested());
+}
+
+TEST_F(SimCtrlTest, ExitRegister) {
+  finish_with(SimCtrl::kExit, 0x103);
+  EXPECT_EQ(RunControl::get().info().exit_code, 3);
+  EXPECT_NE(RunControl::get().info().message.find("259"), std::string::npos);
+}
+
+TEST_F(SimCtrlTest, HooksTimeConsoleAndSeed) {
+  SimCtrlConfig c;
+  c.seed = 0x1234'5678'9abcull;
+  SimCtrl sim("simctrl", c);
+  TestInitiator ini("ini");
+  ini.socket.bind(sim.socket);
+  std::vector<std::pair<uint32_t, bool>> rois;
+  int resets = 0;
+  std::vector<uint32_t> dumps;
+  RunControl::get().on_roi = [&](uint32_t id, bool b) { rois.emplace_back(id, b); };
+  RunControl::get().on_stats_reset = [&] { ++resets; };
+  RunControl::get().on_stats_dump = [&](uint32_t tag) { dumps.push_back(tag); };
+  sc_core::sc_start(sc_time(5, sc_core::SC_SEC));  // 5e9 ns: more than 32 bits
+  ini.write(SimCtrl::kRoiBegin, 7);
+  ini.write(SimCtrl::kRoiEnd, 7);
+  ini.write(SimCtrl::kStatsReset, 0);
+  ini.write(SimCtrl::kStatsDump, 99);
+  ASSERT_EQ(rois.size(), 2u);
+  EXPECT_EQ(rois[0], std::make_pair(7u, true));
+  EXPECT_EQ(rois[1], std::make_pair(7u, false));
+  EXPECT_EQ(resets, 1);
+  ASSERT_EQ(dumps.size(), 1u);
+  EXPECT_EQ(dumps[0], 99u);
+  ini.delay = sc_time(250, SC_NS);  // time includes the annotation
+  uint64_t lo = ini.read(SimCtrl::kTimeNsLo);
+  uint64_t hi = ini.read(SimCtrl::kTimeNsHi);
+  EXPECT_EQ((hi << 32) | lo, 5'000'000'250ull);
+  for (char ch : std::string("ok\n")) ini.write(SimCtrl::kPutc, uint8_t(ch));
+  EXPECT_EQ(sim.putc_log(), "ok\n");
+  EXPECT_EQ(ini.read(SimCtrl::kSeed), 0x56789abcu);
+  EXPECT_EQ(ini.read(SimCtrl::kFinisher), 0u);  // write-only
+  // Bad accesses are errors, not crashes; debug writes do not end the run.
+  tlm::tlm_response_status st;
+  ini.read(0x28, 4, &st);
+  EXPECT_EQ(st, tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  EXPECT_EQ(ini.write(SimCtrl::kSeed, 1), tlm::TLM_COMMAND_ERROR_RESPONSE);
+  uint32_t pass = 0x5555;
+  EXPECT_EQ(ini.debug(tlm::TLM_WRITE_COMMAND, 0, reinterpret_cast<uint8_t*>(&pass), 4), 4u);
+  EXPECT_FALSE(RunControl::get().stop_requested());
+  // Without hooks, the extension registers are harmless.
+  RunControl::get().reset();
+  EXPECT_EQ(ini.write(SimCtrl::kStatsDump, 1), tlm::TLM_OK_RESPONSE);
+}
+
+TEST_F(SimCtrlTest, CHeaderMatchesDocumentedOffsets) {
+  SimCtrl sim("simctrl", SimCtrlConfig{});
+  std::string h = sim.regs().c_header("imcvp_simctrl");
+  for (const char* line :
+       {"#define IMCVP_SIMCTRL_FINISHER_OFFSET 0x0u", "#define IMCVP_SIMCTRL_EXIT_OFFSET 0x4u",
+        "#define IMCVP_SIMCTRL_ROI_BEGIN_OFFSET 0x8u", "#define IMCVP_SIMCTRL_ROI_END_OFFSET 0xcu",
+        "#define IMCVP_SIMCTRL_STATS_RESET_OFFSET 0x10u",
+        "#define IMCVP_SIMCTRL_STATS_DUMP_OFFSET 0x14u",
+        "#define IMCVP_SIMCTRL_TIME_NS_LO_OFFSET 0x18u",
+        "#define IMCVP_SIMCTRL_TIME_NS_HI_OFFSET 0x1cu", "#define IMCVP_SIMCTRL_PUTC_OFFSET 0x20u",
+        "#define IMCVP_SIMCTRL_SEED_OFFSET 0x24u"})
+    EXPECT_NE(h.find(line), std::string::npos) << line;
+}
