@@ -13,9 +13,11 @@
 #include "models/common/config.h"
 #include "models/common/log.h"
 #include "models/common/run_control.h"
+#include "models/common/sim_time.h"
 #include "models/common/stats.h"
 #include "platform/elf_loader.h"
 #include "platform/platform_config.h"
+#include "platform/recorder.h"
 #include "platform/report.h"
 #include "platform/soc.h"
 #include "platform/version.h"
@@ -194,7 +196,8 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
     return fail(exit_code::no_input, e.what());
   }
   if (cfg.sim.max_insts) soc->cpu().set_max_insts(cfg.sim.max_insts);
-  RunControl::get().on_stats_reset = [] { stats::Registry::get().reset_all(); };
+  StatsRecorder recorder;
+  recorder.install();
 
   // 5. Run.
   auto t_run = std::chrono::steady_clock::now();
@@ -208,7 +211,7 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
                                    std::string("internal error: ") + e.what());
   }
   auto t_end = std::chrono::steady_clock::now();
-  double sim_ns = sc_core::sc_time_stamp().to_seconds() * 1e9;
+  double sim_ns = to_ns(sc_core::sc_time_stamp());
   auto& rc = RunControl::get();
   if (!rc.stop_requested()) {
     if (cfg.sim.max_time_ns && sim_ns >= static_cast<double>(cfg.sim.max_time_ns)) {
@@ -241,6 +244,8 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   nlohmann::ordered_json stats_json;
   try {
     stats_json = stats::Registry::get().to_json();
+    recorder.add_to(stats_json);
+    for (const auto& w : recorder.warnings()) log::warn("", w);
     write_file(o.outdir, "stats.json", stats::dump_json(stats_json));
     write_file(o.outdir, "stats.txt", stats::Registry::get().to_text());
     write_file(o.outdir, "config.yaml", config::to_yaml(cfg));

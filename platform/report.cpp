@@ -128,6 +128,17 @@ std::string summary_table(const nlohmann::ordered_json& stats, const RunInfo& in
       row("  " + k, buf);
     }
   }
+  if (stats.contains("roi")) {
+    os << "  regions of interest (id: time, instructions):\n";
+    for (const auto& r : stats["roi"]) {
+      double insts = 0;
+      if (r["delta"].contains("soc.cpu.instructions"))
+        insts = r["delta"]["soc.cpu.instructions"]["value"].get<double>();
+      std::snprintf(buf, sizeof buf, "%s, %.0f", time_str(r["duration_ns"].get<double>()).c_str(),
+                    insts);
+      row("  roi " + std::to_string(r["id"].get<uint32_t>()), buf);
+    }
+  }
   os << "-----------------------------------------------\n";
   return os.str();
 }

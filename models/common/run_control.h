@@ -54,10 +54,11 @@ class RunControl {
   // Fresh state for a new simulation (tests create several).
   void reset();
 
-  // Hooks for sim-control's stats extensions (set by the platform).
+  // Hooks for sim-control's stats extensions (set by the platform). time_ns is the simulated
+  // time of the access that triggered it (SystemC time plus the initiator's local offset).
   std::function<void()> on_stats_reset;
-  std::function<void(uint32_t tag)> on_stats_dump;
-  std::function<void(uint32_t id, bool begin)> on_roi;
+  std::function<void(uint32_t tag, double time_ns)> on_stats_dump;
+  std::function<void(uint32_t id, bool begin, double time_ns)> on_roi;
 
  private:
   StopInfo info_;

@@ -1,5 +1,7 @@
 #include "models/periph/simctrl.h"
 
+#include "models/common/sim_time.h"
+
 #include <cstdio>
 
 #include "models/common/log.h"
@@ -42,7 +44,8 @@ SimCtrl::SimCtrl(sc_core::sc_module_name name, const SimCtrlConfig& cfg)
       if (c.debug) return;
       ++roi_markers_;
       if (RunControl::get().on_roi)
-        RunControl::get().on_roi(static_cast<uint32_t>(r.value()), begin);
+        RunControl::get().on_roi(static_cast<uint32_t>(r.value()), begin,
+                                 to_ns(sc_core::sc_time_stamp() + c.delay));
     };
   };
   regs_.add("ROI_BEGIN", kRoiBegin, 4, 0, Access::wo, "Region of interest begins (value = ROI id)")
@@ -58,7 +61,8 @@ SimCtrl::SimCtrl(sc_core::sc_module_name name, const SimCtrlConfig& cfg)
            "Dump statistics now (value = tag naming the dump)")
       .on_write([](Reg& r, uint64_t, const AccessCtx& c) {
         if (!c.debug && RunControl::get().on_stats_dump)
-          RunControl::get().on_stats_dump(static_cast<uint32_t>(r.value()));
+          RunControl::get().on_stats_dump(static_cast<uint32_t>(r.value()),
+                                          to_ns(sc_core::sc_time_stamp() + c.delay));
       });
   regs_
       .add("TIME_NS_LO", kTimeNsLo, 4, 0, Access::ro,

@@ -28,7 +28,6 @@ struct SimCtrlConfig {
   template <class V>
   void visit(V& v) {
     v.param("base", base, "Base address", "address");
-    v.param("seed", seed, "Simulation seed visible to firmware (SEED register)");
     v.param("latency_ns", latency_ns, "Latency of one register access", "ns", {0.0, 1e6});
   }
 };

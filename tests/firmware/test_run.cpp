@@ -134,3 +134,37 @@ TEST(Run, SameHelloRunsOnQemuVirt) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Run, DefaultPresetEqualsBuiltInDefaults) {
+  auto a = imcvp({"run", "--dump-config"});
+  auto b = imcvp({"run", "--dump-config", "-c",
+                  std::string(IMCVP_SOURCE_DIR) + "/configs/default.yaml"}, "2");
+  ASSERT_EQ(b.code, 0) << b.err;
+  EXPECT_EQ(a.out, b.out);
+}
+
+TEST(Run, ConfigReferenceDocIsUpToDate) {
+  auto r = imcvp({"run", "--list-params=markdown"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(read_text(std::string(IMCVP_SOURCE_DIR) + "/docs/config-reference.md"), r.out)
+      << "regenerate: build/imcvp run --list-params=markdown > docs/config-reference.md";
+}
+
+TEST(Run, RegionOfInterestRecordsDeltas) {
+  auto r = imcvp({"run", fw("crc32-small")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = r.stats();
+  ASSERT_TRUE(j.contains("roi")) << "crc32 marks its kernel as ROI 1";
+  ASSERT_EQ(j["roi"].size(), 1u);
+  auto roi = j["roi"][0];
+  EXPECT_EQ(roi["id"], 1);
+  double insts = roi["delta"]["soc.cpu.instructions"]["value"].get<double>();
+  EXPECT_GT(insts, 5e6);
+  EXPECT_LT(insts, r.stat("soc.cpu.instructions"));
+  EXPECT_GT(roi["duration_ns"].get<double>(), 0);
+  EXPECT_TRUE(contains(r.out, "roi 1")) << r.out;
+}
+
+}  // namespace
