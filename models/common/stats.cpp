@@ -253,10 +253,10 @@ std::string fmt_number(double v) {
 nlohmann::ordered_json Registry::to_json() {
   sync_all();
   nlohmann::ordered_json root = nlohmann::ordered_json::object();
-  for (auto* g : groups()) {
-    auto& n = node_at(root, g->path());
-    for (const auto& e : g->entries()) n[e.name] = entry_json(e);
-  }
+  // Entry names may be dotted ("interrupts.timer"): they nest like group paths, so the JSON
+  // tree and the dotted names of stats.txt agree.
+  for (auto* g : groups())
+    for (const auto& e : g->entries()) node_at(root, g->path() + "." + e.name) = entry_json(e);
   auto breakdown = energy_breakdown();
   nlohmann::ordered_json en;
   double total = 0;

@@ -28,12 +28,12 @@ struct CpuConfig {
   // result latency" on the iterative config we round to), DIV up to 33 cycles (data dependent
   // in hardware; the worst case is charged here), CSR reads 3 cycles, 3-cycle branch/jump
   // redirect (mispredict) penalty. Result latencies are charged as issue cost (no overlap).
-  uint32_t cpi_base = 1;          // ALU, LUI/AUIPC, not-taken branch, fence, nop
-  uint32_t load_cycles = 2;       // LW (E31: 2-cycle result latency)
-  uint32_t load_sub_cycles = 3;   // LB/LBU/LH/LHU (E31: 3-cycle result latency)
-  uint32_t store_cycles = 1;      // stores retire through a store buffer
-  uint32_t mul_cycles = 5;        // MUL/MULH/MULHSU/MULHU
-  uint32_t div_cycles = 33;       // DIV/DIVU/REM/REMU worst case
+  uint32_t cpi_base = 1;             // ALU, LUI/AUIPC, not-taken branch, fence, nop
+  uint32_t load_cycles = 2;          // LW (E31: 2-cycle result latency)
+  uint32_t load_sub_cycles = 3;      // LB/LBU/LH/LHU (E31: 3-cycle result latency)
+  uint32_t store_cycles = 1;         // stores retire through a store buffer
+  uint32_t mul_cycles = 5;           // MUL/MULH/MULHSU/MULHU
+  uint32_t div_cycles = 33;          // DIV/DIVU/REM/REMU worst case
   uint32_t branch_taken_cycles = 3;  // taken conditional branch (redirect penalty included)
   uint32_t jump_cycles = 3;          // JAL/JALR (redirect penalty included)
   uint32_t csr_cycles = 3;           // CSR instructions (E31: 3-cycle CSR read latency)
@@ -65,8 +65,7 @@ struct CpuConfig {
             "by the next instruction");
     v.param("cpi_base", cpi_base, "Cycles of ALU/upper-immediate/not-taken-branch/fence ops",
             "cycles", {1, 1000});
-    v.param("load_cycles", load_cycles, "Cycles of LW (plus target latency)", "cycles",
-            {1, 1000});
+    v.param("load_cycles", load_cycles, "Cycles of LW (plus target latency)", "cycles", {1, 1000});
     v.param("load_sub_cycles", load_sub_cycles, "Cycles of LB/LBU/LH/LHU (plus target latency)",
             "cycles", {1, 1000});
     v.param("store_cycles", store_cycles, "Cycles of a store (plus target latency)", "cycles",
@@ -81,10 +80,10 @@ struct CpuConfig {
             {1, 1000});
     v.param("system_cycles", system_cycles, "Cycles of ECALL/EBREAK/MRET/WFI/FENCE.I", "cycles",
             {1, 1000});
-    v.param("trap_cycles", trap_cycles, "Extra cycles to enter a trap/interrupt handler",
-            "cycles", {0, 1000});
-    v.param("energy_per_inst_pj", energy_per_inst_pj, "Core energy per retired instruction",
-            "pJ", {0, 1e6});
+    v.param("trap_cycles", trap_cycles, "Extra cycles to enter a trap/interrupt handler", "cycles",
+            {0, 1000});
+    v.param("energy_per_inst_pj", energy_per_inst_pj, "Core energy per retired instruction", "pJ",
+            {0, 1e6});
   }
 };
 

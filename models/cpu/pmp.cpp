@@ -14,8 +14,8 @@ void Pmp::write_cfg(unsigned reg, uint32_t v) {
 }
 
 void Pmp::write_cfg_byte(unsigned i, uint8_t b) {
-  if (cfg_[i] & L) return;  // locked entries ignore writes until reset
-  b &= (R | W | X | A_MASK | L);  // bits 6:5 are reserved (read zero)
+  if (cfg_[i] & L) return;          // locked entries ignore writes until reset
+  b &= (R | W | X | A_MASK | L);    // bits 6:5 are reserved (read zero)
   if ((b & (R | W)) == W) b &= ~W;  // R=0,W=1 is reserved: WARL keeps it legal
   cfg_[i] = b;
 }

@@ -12,15 +12,17 @@
 
 namespace imcvp::cpu {
 
-using sc_core::sc_time;
 using sc_core::SC_PS;
+using sc_core::sc_time;
 
 const void* const* Rv32Core::labels_ = nullptr;
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "DMI fast path assumes LE host");
 
 namespace {
-constexpr unsigned log2n(unsigned n) { return n == 1 ? 0 : n == 2 ? 1 : 2; }
+constexpr unsigned log2n(unsigned n) {
+  return n == 1 ? 0 : n == 2 ? 1 : 2;
+}
 }  // namespace
 
 Rv32Core::Rv32Core(sc_core::sc_module_name nm, const CpuConfig& cfg)
@@ -72,10 +74,22 @@ Rv32Core::Rv32Core(sc_core::sc_module_name nm, const CpuConfig& cfg)
   sensitive << irq_msip << irq_mtip << irq_meip;
 
   // Statistics.
-  static const char* const cause_keys[16] = {
-      "insn_misaligned", "insn_access_fault", "illegal_instruction", "breakpoint",
-      "load_misaligned", "load_access_fault", "store_misaligned", "store_access_fault",
-      "ecall_u", "cause9", "cause10", "ecall_m", "cause12", "cause13", "cause14", "cause15"};
+  static const char* const cause_keys[16] = {"insn_misaligned",
+                                             "insn_access_fault",
+                                             "illegal_instruction",
+                                             "breakpoint",
+                                             "load_misaligned",
+                                             "load_access_fault",
+                                             "store_misaligned",
+                                             "store_access_fault",
+                                             "ecall_u",
+                                             "cause9",
+                                             "cause10",
+                                             "ecall_m",
+                                             "cause12",
+                                             "cause13",
+                                             "cause14",
+                                             "cause15"};
   stats_.formula(
       "instructions", [this] { return double(hart_.instret - base_.instret); }, "count",
       "Instructions retired");
@@ -198,7 +212,8 @@ uint64_t Rv32Core::pending_stall_cycles() const {
 
 void Rv32Core::account_region(DmiRegion& r) {
   for (int i = 0; i < 3; ++i)
-    hart_.cycles += (r.c.r[i] - r.stalled.r[i]) * r.rd_stall + (r.c.w[i] - r.stalled.w[i]) * r.wr_stall;
+    hart_.cycles +=
+        (r.c.r[i] - r.stalled.r[i]) * r.rd_stall + (r.c.w[i] - r.stalled.w[i]) * r.wr_stall;
   r.stalled = r.c;
   if (sink_) {
     uint64_t rd = 0, wr = 0, rb = 0, wb = 0;
@@ -222,7 +237,9 @@ void Rv32Core::flush_traffic() {
     if (r.used) account_region(r);
 }
 
-void Rv32Core::end_of_simulation() { flush_traffic(); }
+void Rv32Core::end_of_simulation() {
+  flush_traffic();
+}
 
 // ---------------------------------------------------------------------------------------------
 // The main loop.
@@ -283,7 +300,9 @@ void Rv32Core::run() {
 // ---------------------------------------------------------------------------------------------
 // Decode cache.
 
-uint32_t Rv32Core::op_cost(Kind k) const { return cost_[static_cast<int>(k)]; }
+uint32_t Rv32Core::op_cost(Kind k) const {
+  return cost_[static_cast<int>(k)];
+}
 
 void Rv32Core::flush_decode() {
   std::fill(table_.begin(), table_.end(), nullptr);
@@ -401,16 +420,16 @@ Rv32Core::Block* Rv32Core::translate(uint32_t pc, bool single) {
 
 void Rv32Core::exec(Block* b, const Op* start) {
   static const void* const labels[] = {
-      &&L_ILLEGAL, &&L_NOP,    &&L_LUI,    &&L_AUIPC,  &&L_JAL,    &&L_JALR,   &&L_BEQ,
-      &&L_BNE,     &&L_BLT,    &&L_BGE,    &&L_BLTU,   &&L_BGEU,   &&L_LB,     &&L_LH,
-      &&L_LW,      &&L_LBU,    &&L_LHU,    &&L_SB,     &&L_SH,     &&L_SW,     &&L_ADDI,
-      &&L_SLTI,    &&L_SLTIU,  &&L_XORI,   &&L_ORI,    &&L_ANDI,   &&L_SLLI,   &&L_SRLI,
-      &&L_SRAI,    &&L_ADD,    &&L_SUB,    &&L_SLL,    &&L_SLT,    &&L_SLTU,   &&L_XOR,
-      &&L_SRL,     &&L_SRA,    &&L_OR,     &&L_AND,    &&L_MUL,    &&L_MULH,   &&L_MULHSU,
-      &&L_MULHU,   &&L_DIV,    &&L_DIVU,   &&L_REM,    &&L_REMU,   &&L_AMO,    &&L_AMO,
-      &&L_AMO,     &&L_AMO,    &&L_AMO,    &&L_AMO,    &&L_AMO,    &&L_AMO,    &&L_AMO,
-      &&L_AMO,     &&L_AMO,    &&L_NOP,    &&L_SYSTEM, &&L_SYSTEM, &&L_SYSTEM, &&L_SYSTEM,
-      &&L_SYSTEM,  &&L_SYSTEM, &&L_SYSTEM, &&L_SYSTEM, &&L_SYSTEM, &&L_SYSTEM, &&L_SYSTEM,
+      &&L_ILLEGAL,  &&L_NOP,    &&L_LUI,    &&L_AUIPC,  &&L_JAL,    &&L_JALR,   &&L_BEQ,
+      &&L_BNE,      &&L_BLT,    &&L_BGE,    &&L_BLTU,   &&L_BGEU,   &&L_LB,     &&L_LH,
+      &&L_LW,       &&L_LBU,    &&L_LHU,    &&L_SB,     &&L_SH,     &&L_SW,     &&L_ADDI,
+      &&L_SLTI,     &&L_SLTIU,  &&L_XORI,   &&L_ORI,    &&L_ANDI,   &&L_SLLI,   &&L_SRLI,
+      &&L_SRAI,     &&L_ADD,    &&L_SUB,    &&L_SLL,    &&L_SLT,    &&L_SLTU,   &&L_XOR,
+      &&L_SRL,      &&L_SRA,    &&L_OR,     &&L_AND,    &&L_MUL,    &&L_MULH,   &&L_MULHSU,
+      &&L_MULHU,    &&L_DIV,    &&L_DIVU,   &&L_REM,    &&L_REMU,   &&L_AMO,    &&L_AMO,
+      &&L_AMO,      &&L_AMO,    &&L_AMO,    &&L_AMO,    &&L_AMO,    &&L_AMO,    &&L_AMO,
+      &&L_AMO,      &&L_AMO,    &&L_NOP,    &&L_SYSTEM, &&L_SYSTEM, &&L_SYSTEM, &&L_SYSTEM,
+      &&L_SYSTEM,   &&L_SYSTEM, &&L_SYSTEM, &&L_SYSTEM, &&L_SYSTEM, &&L_SYSTEM, &&L_SYSTEM,
       &&L_BLOCK_END};
   static_assert(sizeof(labels) / sizeof(labels[0]) == static_cast<int>(Kind::COUNT_),
                 "label table matches Kind");
@@ -425,69 +444,69 @@ void Rv32Core::exec(Block* b, const Op* start) {
     hart_.instret -= op->idx;
     hart_.cycles -= op->cyc;
   }
-#define EXIT_AFTER()   \
-  do {                 \
-    exit_after(op);    \
-    resume_b_ = b;     \
+#define EXIT_AFTER()     \
+  do {                   \
+    exit_after(op);      \
+    resume_b_ = b;       \
     resume_op_ = op + 1; \
-    return;            \
+    return;              \
   } while (0)
 
-#define NEXT()      \
-  do {              \
-    ++op;           \
-    goto* op->h;    \
+#define NEXT()    \
+  do {            \
+    ++op;         \
+    goto * op->h; \
   } while (0)
 #define RD x[op->rd]
 #define RS1 x[op->rs1]
 #define RS2 x[op->rs2]
 #define IMM static_cast<uint32_t>(op->imm)
-#define BRANCH(cond)                          \
-  if (cond) {                                 \
-    hart_.pc = op->pc + IMM;                  \
+#define BRANCH(cond)                                  \
+  if (cond) {                                         \
+    hart_.pc = op->pc + IMM;                          \
     hart_.cycles += static_cast<uint64_t>(br_extra_); \
-    goto block_done;                          \
-  }                                           \
+    goto block_done;                                  \
+  }                                                   \
   NEXT();
-#define LOAD(T, N, SGN)                                                     \
-  {                                                                         \
-    const uint32_t a = RS1 + IMM;                                           \
-    const uint32_t off = a - ld_.base;                                      \
-    if (LIKELY(off < ld_.size && !(a & (N - 1)))) {                         \
-      T v;                                                                  \
-      std::memcpy(&v, ld_.ptr + off, N);                                    \
-      RD = static_cast<uint32_t>(v);                                        \
-      ++ld_.cnt->r[log2n(N)];                                               \
-      NEXT();                                                               \
-    }                                                                       \
-    uint32_t v;                                                             \
-    const int s = load_slow(op, a, N, SGN, v);                              \
-    if (s == 2) return;                                                     \
-    RD = v;                                                                 \
-    if (s) EXIT_AFTER();                                                    \
-    NEXT();                                                                 \
+#define LOAD(T, N, SGN)                             \
+  {                                                 \
+    const uint32_t a = RS1 + IMM;                   \
+    const uint32_t off = a - ld_.base;              \
+    if (LIKELY(off < ld_.size && !(a & (N - 1)))) { \
+      T v;                                          \
+      std::memcpy(&v, ld_.ptr + off, N);            \
+      RD = static_cast<uint32_t>(v);                \
+      ++ld_.cnt->r[log2n(N)];                       \
+      NEXT();                                       \
+    }                                               \
+    uint32_t v;                                     \
+    const int s = load_slow(op, a, N, SGN, v);      \
+    if (s == 2) return;                             \
+    RD = v;                                         \
+    if (s) EXIT_AFTER();                            \
+    NEXT();                                         \
   }
-#define STORE(T, N)                                                         \
-  {                                                                         \
-    const uint32_t a = RS1 + IMM;                                           \
-    const uint32_t off = a - st_.base;                                      \
-    const uint32_t v = RS2;                                                 \
-    int s;                                                                  \
-    if (LIKELY(off < st_.size && !(a & (N - 1)))) {                         \
-      const T t = static_cast<T>(v);                                        \
-      std::memcpy(st_.ptr + off, &t, N);                                    \
-      ++st_.cnt->w[log2n(N)];                                               \
+#define STORE(T, N)                                                                 \
+  {                                                                                 \
+    const uint32_t a = RS1 + IMM;                                                   \
+    const uint32_t off = a - st_.base;                                              \
+    const uint32_t v = RS2;                                                         \
+    int s;                                                                          \
+    if (LIKELY(off < st_.size && !(a & (N - 1)))) {                                 \
+      const T t = static_cast<T>(v);                                                \
+      std::memcpy(st_.ptr + off, &t, N);                                            \
+      ++st_.cnt->w[log2n(N)];                                                       \
       if (LIKELY(!((a - hot_lo_ < hot_len_) | (a - code_lo_ < code_len_)))) NEXT(); \
-      s = store_effects(a, N, v);                                           \
-    } else {                                                                \
-      s = store_slow(op, a, N, v);                                          \
-      if (s == 2) return;                                                   \
-    }                                                                       \
-    if (s) EXIT_AFTER();                                                    \
-    NEXT();                                                                 \
+      s = store_effects(a, N, v);                                                   \
+    } else {                                                                        \
+      s = store_slow(op, a, N, v);                                                  \
+      if (s == 2) return;                                                           \
+    }                                                                               \
+    if (s) EXIT_AFTER();                                                            \
+    NEXT();                                                                         \
   }
 
-  goto* op->h;
+  goto * op->h;
 
 L_NOP:
   NEXT();
@@ -501,7 +520,7 @@ L_JAL:
   RD = op->pc + op->len;
   hart_.pc = op->pc + IMM;
   goto block_done;
-L_JALR: {
+L_JALR : {
   const uint32_t t = (RS1 + IMM) & ~1u;
   RD = op->pc + op->len;
   hart_.pc = t;
@@ -616,7 +635,7 @@ L_REM:
 L_REMU:
   RD = alu::remu(RS1, RS2);
   NEXT();
-L_AMO: {
+L_AMO : {
   const int s = exec_amo(op);
   if (s == 2) return;
   if (s) EXIT_AFTER();
@@ -640,7 +659,7 @@ block_done:
     if (UNLIKELY(!nb || hart_.instret + nb->n > insts_limit_)) return;
     b = nb;
     op = b->ops;
-    goto* op->h;
+    goto * op->h;
   }
 #undef NEXT
 #undef EXIT_AFTER
@@ -665,15 +684,16 @@ int Rv32Core::find_region(uint32_t a, unsigned n) const {
   return -1;
 }
 
-void Rv32Core::request_dmi(uint32_t a) {
+bool Rv32Core::request_dmi(uint32_t a) {
   tlm::tlm_generic_payload t;
   tlm::tlm_dmi d;
   t.set_command(tlm::TLM_READ_COMMAND);
   t.set_address(a);
-  if (!bus->get_direct_mem_ptr(t, d)) return;
-  if (!d.is_read_allowed() || !d.get_dmi_ptr()) return;
+  if (!bus->get_direct_mem_ptr(t, d)) return false;
+  if (!d.is_read_allowed() || !d.get_dmi_ptr()) return false;
   const uint64_t start = d.get_start_address(), end = d.get_end_address();
-  if (start > a || end < a || end > 0xFFFFFFFFull || (start & 3) || ((end + 1) & 3)) return;
+  // The one-compare fast path needs word-aligned regions inside the 32-bit space.
+  if (start > a || end < a || end > 0xFFFFFFFFull || (start & 3) || ((end + 1) & 3)) return false;
   int slot = -1;
   for (unsigned i = 0; i < kMaxRegions; ++i) {
     DmiRegion& r = regions_[i];
@@ -702,7 +722,9 @@ void Rv32Core::request_dmi(uint32_t a) {
   r.wr_stall = stall(d.get_write_latency());
   ++dmi_grants_;
   fetch_region_ = -1;
+  ld_ = st_ = FastRegion{};  // re-established by the next access
   update_fast_state();
+  return true;
 }
 
 void Rv32Core::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) {
@@ -715,6 +737,7 @@ void Rv32Core::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end)
   }
   fetch_region_ = -1;
   ld_ = st_ = FastRegion{};
+  dmi_denied_pages_.clear();
   flush_pending_ = true;  // code behind the pointer may change: re-decode
   check_at_ = 0;
   update_fast_state();
@@ -748,8 +771,7 @@ void Rv32Core::recompute_hot() {
   }
 }
 
-bool Rv32Core::bus_access(const Op* op, bool wr, uint32_t a, void* data, unsigned n,
-                          bool& device) {
+bool Rv32Core::bus_access(const Op* op, bool wr, uint32_t a, void* data, unsigned n, bool& device) {
   trans_.set_command(wr ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   trans_.set_address(a);
   trans_.set_data_ptr(static_cast<unsigned char*>(data));
@@ -769,13 +791,17 @@ bool Rv32Core::bus_access(const Op* op, bool wr, uint32_t a, void* data, unsigne
     const double ps = (delay - before).to_seconds() * 1e12;
     hart_.cycles += static_cast<uint64_t>(std::ceil(ps / double(period_ps_) - 1e-9));
   }
-  if (cfg_.dmi && trans_.is_dmi_allowed() && find_region(a, n) < 0) request_dmi(a);
+  // Ask for DMI when the target hints it, and once per 4 KiB page otherwise (some targets
+  // grant DMI without setting the hint); refused pages are not asked again.
+  if (cfg_.dmi && find_region(a, n) < 0 &&
+      (trans_.is_dmi_allowed() || !dmi_denied_pages_.count(a >> 12))) {
+    if (!request_dmi(a)) dmi_denied_pages_.insert(a >> 12);
+  }
   return true;
 }
 
 int Rv32Core::read_mem(const Op* op, uint32_t a, unsigned n, uint32_t& out, uint32_t fault) {
-  if (need_pmp_ && !hart_.pmp.check(a, n, Access::read, hart_.machine))
-    return raise(op, fault, a);
+  if (need_pmp_ && !hart_.pmp.check(a, n, Access::read, hart_.machine)) return raise(op, fault, a);
   out = 0;
   const int ri = find_region(a, n);
   if (ri >= 0) {
@@ -796,8 +822,7 @@ int Rv32Core::read_mem(const Op* op, uint32_t a, unsigned n, uint32_t& out, uint
 }
 
 int Rv32Core::write_mem(const Op* op, uint32_t a, unsigned n, uint32_t v, uint32_t fault) {
-  if (need_pmp_ && !hart_.pmp.check(a, n, Access::write, hart_.machine))
-    return raise(op, fault, a);
+  if (need_pmp_ && !hart_.pmp.check(a, n, Access::write, hart_.machine)) return raise(op, fault, a);
   const int ri = find_region(a, n);
   if (ri >= 0 && regions_[ri].wr) {
     DmiRegion& r = regions_[ri];
@@ -857,8 +882,9 @@ int Rv32Core::load_slow(const Op* op, uint32_t a, unsigned n, bool sgn, uint32_t
     s = read_mem(op, a, n, v, cause::load_access);
     if (s == 2) return 2;
   }
-  if (sgn) v = n == 1 ? static_cast<uint32_t>(static_cast<int8_t>(v))
-                      : static_cast<uint32_t>(static_cast<int16_t>(v));
+  if (sgn)
+    v = n == 1 ? static_cast<uint32_t>(static_cast<int8_t>(v))
+               : static_cast<uint32_t>(static_cast<int16_t>(v));
   out = v;
   return s;
 }
@@ -915,19 +941,33 @@ int Rv32Core::exec_amo(const Op* op) {
   if (s == 2) return 2;
   uint32_t nv = 0;
   switch (op->kind) {
-    case Kind::AMOSWAP: nv = src; break;
-    case Kind::AMOADD: nv = old + src; break;
-    case Kind::AMOXOR: nv = old ^ src; break;
-    case Kind::AMOAND: nv = old & src; break;
-    case Kind::AMOOR: nv = old | src; break;
+    case Kind::AMOSWAP:
+      nv = src;
+      break;
+    case Kind::AMOADD:
+      nv = old + src;
+      break;
+    case Kind::AMOXOR:
+      nv = old ^ src;
+      break;
+    case Kind::AMOAND:
+      nv = old & src;
+      break;
+    case Kind::AMOOR:
+      nv = old | src;
+      break;
     case Kind::AMOMIN:
       nv = static_cast<int32_t>(old) < static_cast<int32_t>(src) ? old : src;
       break;
     case Kind::AMOMAX:
       nv = static_cast<int32_t>(old) > static_cast<int32_t>(src) ? old : src;
       break;
-    case Kind::AMOMINU: nv = old < src ? old : src; break;
-    default: nv = old > src ? old : src; break;
+    case Kind::AMOMINU:
+      nv = old < src ? old : src;
+      break;
+    default:
+      nv = old > src ? old : src;
+      break;
   }
   const int s2 = write_mem(op, a, 4, nv, cause::store_access);
   if (s2 == 2) return 2;
@@ -945,10 +985,11 @@ void Rv32Core::take_trap(uint32_t c, uint32_t tval, uint32_t epc, uint32_t insn)
     const TrapRecord& o = last_trap_;
     std::string m = log::cat("fatal trap: ", cause_name(o.cause), " (mcause=", log::hex(o.cause),
                              ") at pc=", log::hex(o.epc));
-    if (o.insn && !(o.cause & cause::interrupt)) m += log::cat(" insn=", log::hex(o.insn, o.insn > 0xffff ? 8 : 4));
-    m += log::cat(" mtval=", log::hex(o.tval), "; no trap handler reachable: mtvec=",
-                  log::hex(o.mtvec), ", handler at ", log::hex(o.target), " raised ",
-                  cause_name(c), " (mtval=", log::hex(tval), ")");
+    if (o.insn && !(o.cause & cause::interrupt))
+      m += log::cat(" insn=", log::hex(o.insn, o.insn > 0xffff ? 8 : 4));
+    m += log::cat(" mtval=", log::hex(o.tval),
+                  "; no trap handler reachable: mtvec=", log::hex(o.mtvec), ", handler at ",
+                  log::hex(o.target), " raised ", cause_name(c), " (mtval=", log::hex(tval), ")");
     stop_fatal(m);
     return;
   }
@@ -1020,10 +1061,15 @@ void Rv32Core::exec_system(const Op* op) {
       retire();
       flush_pending_ = true;
       return;
-    case Kind::CSRRW: case Kind::CSRRS: case Kind::CSRRC: case Kind::CSRRWI: case Kind::CSRRSI:
+    case Kind::CSRRW:
+    case Kind::CSRRS:
+    case Kind::CSRRC:
+    case Kind::CSRRWI:
+    case Kind::CSRRSI:
     case Kind::CSRRCI: {
       const bool imm = op->kind >= Kind::CSRRWI;
-      const int kop = static_cast<int>(op->kind) - static_cast<int>(imm ? Kind::CSRRWI : Kind::CSRRW);
+      const int kop =
+          static_cast<int>(op->kind) - static_cast<int>(imm ? Kind::CSRRWI : Kind::CSRRW);
       const uint32_t operand = imm ? op->rs1 : hart_.x[op->rs1];
       const bool writes = kop == 0 || op->rs1 != 0;
       flush_traffic();  // folds pending DMI stalls into mcycle
@@ -1056,8 +1102,9 @@ void Rv32Core::do_wfi() {
   sync_base_ = hart_.cycles;
   const sc_time left = tlm::tlm_global_quantum::instance().compute_local_quantum();
   next_sync_cycles_ =
-      hart_.cycles + std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(
-                                               left.to_seconds() * 1e12 / double(period_ps_))));
+      hart_.cycles +
+      std::max<uint64_t>(
+          1, static_cast<uint64_t>(std::ceil(left.to_seconds() * 1e12 / double(period_ps_))));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -21,10 +21,10 @@
 #include <unordered_set>
 #include <vector>
 
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
+#include <systemc>
+#include <tlm>
 
 #include "models/common/stats.h"
 #include "models/common/traffic_sink.h"
@@ -71,11 +71,11 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
 
  private:
   struct Op {
-    const void* h;     // handler label (threaded code)
+    const void* h;  // handler label (threaded code)
     uint32_t pc;
     int32_t imm;
     uint8_t rd, rs1, rs2, len;
-    uint8_t idx;       // index in block = instructions retired before this one
+    uint8_t idx;  // index in block = instructions retired before this one
     Kind kind;
     uint16_t cyc;      // block cycles before this op
     uint16_t cyc_end;  // block cycles including this op
@@ -152,7 +152,7 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
 
   // DMI management.
   int find_region(uint32_t a, unsigned n) const;
-  void request_dmi(uint32_t a);
+  bool request_dmi(uint32_t a);
   void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
   void update_fast_state();
   void recompute_hot();
@@ -183,11 +183,11 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
   bool emulate_misaligned_ = false;
 
   // --- hot state ---
-  uint64_t check_at_ = 0;           // leave the block loop when cycles >= check_at_
-  uint64_t next_sync_cycles_ = 0;   // quantum boundary in cycles
-  uint64_t sync_base_ = 0;          // cycles at the last sync (local time = 0)
+  uint64_t check_at_ = 0;          // leave the block loop when cycles >= check_at_
+  uint64_t next_sync_cycles_ = 0;  // quantum boundary in cycles
+  uint64_t sync_base_ = 0;         // cycles at the last sync (local time = 0)
   uint64_t insts_limit_ = ~uint64_t{0};
-  uint32_t key_bit_ = 0;            // 1 in U-mode: U blocks are cached separately
+  uint32_t key_bit_ = 0;  // 1 in U-mode: U blocks are cached separately
   FastRegion ld_, st_;
   uint32_t hot_lo_ = 0, hot_len_ = 0;    // watch + reservation (bounding range)
   uint32_t code_lo_ = 0, code_len_ = 0;  // decoded code (bounding range)
@@ -212,6 +212,7 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
 
   DmiRegion regions_[kMaxRegions];
   int fetch_region_ = -1;
+  std::unordered_set<uint32_t> dmi_denied_pages_;
 
   uint32_t reset_pc_;
   uint32_t watch_lo_ = 0, watch_len_ = 0;

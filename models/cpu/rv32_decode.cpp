@@ -3,7 +3,9 @@
 namespace imcvp::cpu {
 
 namespace {
-inline uint32_t bits(uint32_t v, int hi, int lo) { return (v >> lo) & ((1u << (hi - lo + 1)) - 1); }
+inline uint32_t bits(uint32_t v, int hi, int lo) {
+  return (v >> lo) & ((1u << (hi - lo + 1)) - 1);
+}
 inline int32_t sext(uint32_t v, int nbits) {
   return static_cast<int32_t>(v << (32 - nbits)) >> (32 - nbits);
 }
@@ -28,7 +30,9 @@ uint32_t enc_j(uint32_t rd, int32_t imm) {
   return bits(u, 20, 20) << 31 | bits(u, 10, 1) << 21 | bits(u, 11, 11) << 20 |
          bits(u, 19, 12) << 12 | rd << 7 | 0x6f;
 }
-uint32_t enc_u(uint32_t op, uint32_t rd, uint32_t imm20) { return imm20 << 12 | rd << 7 | op; }
+uint32_t enc_u(uint32_t op, uint32_t rd, uint32_t imm20) {
+  return imm20 << 12 | rd << 7 | op;
+}
 }  // namespace
 
 uint32_t expand_compressed(uint16_t c16) {
@@ -41,8 +45,8 @@ uint32_t expand_compressed(uint16_t c16) {
     case 0:
       switch (f3) {
         case 0: {  // c.addi4spn
-          uint32_t nz = bits(c, 12, 11) << 4 | bits(c, 10, 7) << 6 | bits(c, 6, 6) << 2 |
-                        bits(c, 5, 5) << 3;
+          uint32_t nz =
+              bits(c, 12, 11) << 4 | bits(c, 10, 7) << 6 | bits(c, 6, 6) << 2 | bits(c, 5, 5) << 3;
           if (nz == 0) return 0;
           return enc_i(0x13, 0, rdp, 2, static_cast<int32_t>(nz));
         }
@@ -83,17 +87,21 @@ uint32_t expand_compressed(uint16_t c16) {
           }
         case 4: {
           uint32_t sub = bits(c, 11, 10);
-          if (sub == 0 || sub == 1) {  // c.srli / c.srai
+          if (sub == 0 || sub == 1) {       // c.srli / c.srai
             if (bits(c, 12, 12)) return 0;  // shamt[5] = 1 is reserved on RV32
             return enc_r(0x13, 5, sub == 1 ? 0x20 : 0, rs1p, rs1p, rs2);
           }
           if (sub == 2) return enc_i(0x13, 7, rs1p, rs1p, imm6);  // c.andi
           if (bits(c, 12, 12)) return 0;                          // c.subw/c.addw: RV64 only
           switch (bits(c, 6, 5)) {
-            case 0: return enc_r(0x33, 0, 0x20, rs1p, rs1p, rdp);  // c.sub
-            case 1: return enc_r(0x33, 4, 0, rs1p, rs1p, rdp);     // c.xor
-            case 2: return enc_r(0x33, 6, 0, rs1p, rs1p, rdp);     // c.or
-            default: return enc_r(0x33, 7, 0, rs1p, rs1p, rdp);    // c.and
+            case 0:
+              return enc_r(0x33, 0, 0x20, rs1p, rs1p, rdp);  // c.sub
+            case 1:
+              return enc_r(0x33, 4, 0, rs1p, rs1p, rdp);  // c.xor
+            case 2:
+              return enc_r(0x33, 6, 0, rs1p, rs1p, rdp);  // c.or
+            default:
+              return enc_r(0x33, 7, 0, rs1p, rs1p, rdp);  // c.and
           }
         }
         case 5: {  // c.j
@@ -129,11 +137,11 @@ uint32_t expand_compressed(uint16_t c16) {
             return enc_r(0x33, 0, 0, rd, 0, rs2);  // c.mv
           }
           if (rs2 == 0) {
-            if (rd == 0) return 0x00100073;     // c.ebreak
-            return enc_i(0x67, 0, 1, rd, 0);    // c.jalr
+            if (rd == 0) return 0x00100073;   // c.ebreak
+            return enc_i(0x67, 0, 1, rd, 0);  // c.jalr
           }
           return enc_r(0x33, 0, 0, rd, rd, rs2);  // c.add
-        case 6: {  // c.swsp
+        case 6: {                                 // c.swsp
           uint32_t off = bits(c, 12, 9) << 2 | bits(c, 8, 7) << 6;
           return enc_s(0x23, 2, 2, rs2, static_cast<int32_t>(off));
         }
@@ -155,12 +163,11 @@ Decoded decode32(uint32_t i) {
   d.rs2 = static_cast<uint8_t>(bits(i, 24, 20));
   const int32_t imm_i = static_cast<int32_t>(i) >> 20;
   const int32_t imm_s = sext(bits(i, 31, 25) << 5 | bits(i, 11, 7), 12);
-  const int32_t imm_b = sext(bits(i, 31, 31) << 12 | bits(i, 7, 7) << 11 | bits(i, 30, 25) << 5 |
-                                 bits(i, 11, 8) << 1,
-                             13);
-  const int32_t imm_j = sext(bits(i, 31, 31) << 20 | bits(i, 19, 12) << 12 |
-                                 bits(i, 20, 20) << 11 | bits(i, 30, 21) << 1,
-                             21);
+  const int32_t imm_b = sext(
+      bits(i, 31, 31) << 12 | bits(i, 7, 7) << 11 | bits(i, 30, 25) << 5 | bits(i, 11, 8) << 1, 13);
+  const int32_t imm_j = sext(
+      bits(i, 31, 31) << 20 | bits(i, 19, 12) << 12 | bits(i, 20, 20) << 11 | bits(i, 30, 21) << 1,
+      21);
   auto set = [&](Kind k, int32_t imm) {
     d.kind = k;
     d.imm = imm;
@@ -174,15 +181,18 @@ Decoded decode32(uint32_t i) {
   };
   if ((i & 3) != 3) return illegal();
   switch (op) {
-    case 0x37: return set(Kind::LUI, static_cast<int32_t>(i & 0xfffff000u));
-    case 0x17: return set(Kind::AUIPC, static_cast<int32_t>(i & 0xfffff000u));
-    case 0x6f: return set(Kind::JAL, imm_j);
+    case 0x37:
+      return set(Kind::LUI, static_cast<int32_t>(i & 0xfffff000u));
+    case 0x17:
+      return set(Kind::AUIPC, static_cast<int32_t>(i & 0xfffff000u));
+    case 0x6f:
+      return set(Kind::JAL, imm_j);
     case 0x67:
       if (f3 != 0) return illegal();
       return set(Kind::JALR, imm_i);
     case 0x63: {
-      static const Kind k[8] = {Kind::BEQ, Kind::BNE,  Kind::ILLEGAL, Kind::ILLEGAL,
-                                Kind::BLT, Kind::BGE,  Kind::BLTU,    Kind::BGEU};
+      static const Kind k[8] = {Kind::BEQ, Kind::BNE, Kind::ILLEGAL, Kind::ILLEGAL,
+                                Kind::BLT, Kind::BGE, Kind::BLTU,    Kind::BGEU};
       if (k[f3] == Kind::ILLEGAL) return illegal();
       return set(k[f3], imm_b);
     }
@@ -199,12 +209,18 @@ Decoded decode32(uint32_t i) {
     }
     case 0x13:
       switch (f3) {
-        case 0: return set(Kind::ADDI, imm_i);
-        case 2: return set(Kind::SLTI, imm_i);
-        case 3: return set(Kind::SLTIU, imm_i);
-        case 4: return set(Kind::XORI, imm_i);
-        case 6: return set(Kind::ORI, imm_i);
-        case 7: return set(Kind::ANDI, imm_i);
+        case 0:
+          return set(Kind::ADDI, imm_i);
+        case 2:
+          return set(Kind::SLTI, imm_i);
+        case 3:
+          return set(Kind::SLTIU, imm_i);
+        case 4:
+          return set(Kind::XORI, imm_i);
+        case 6:
+          return set(Kind::ORI, imm_i);
+        case 7:
+          return set(Kind::ANDI, imm_i);
         case 1:
           if (f7 != 0) return illegal();
           return set(Kind::SLLI, d.rs2);
@@ -236,17 +252,28 @@ Decoded decode32(uint32_t i) {
         case 0x02:
           if (d.rs2 != 0) return illegal();
           return set(Kind::LR, 0);
-        case 0x03: return set(Kind::SC, 0);
-        case 0x01: return set(Kind::AMOSWAP, 0);
-        case 0x00: return set(Kind::AMOADD, 0);
-        case 0x04: return set(Kind::AMOXOR, 0);
-        case 0x0c: return set(Kind::AMOAND, 0);
-        case 0x08: return set(Kind::AMOOR, 0);
-        case 0x10: return set(Kind::AMOMIN, 0);
-        case 0x14: return set(Kind::AMOMAX, 0);
-        case 0x18: return set(Kind::AMOMINU, 0);
-        case 0x1c: return set(Kind::AMOMAXU, 0);
-        default: return illegal();
+        case 0x03:
+          return set(Kind::SC, 0);
+        case 0x01:
+          return set(Kind::AMOSWAP, 0);
+        case 0x00:
+          return set(Kind::AMOADD, 0);
+        case 0x04:
+          return set(Kind::AMOXOR, 0);
+        case 0x0c:
+          return set(Kind::AMOAND, 0);
+        case 0x08:
+          return set(Kind::AMOOR, 0);
+        case 0x10:
+          return set(Kind::AMOMIN, 0);
+        case 0x14:
+          return set(Kind::AMOMAX, 0);
+        case 0x18:
+          return set(Kind::AMOMINU, 0);
+        case 0x1c:
+          return set(Kind::AMOMAXU, 0);
+        default:
+          return illegal();
       }
     }
     case 0x0f:
@@ -263,13 +290,20 @@ Decoded decode32(uint32_t i) {
           if (i == 0x30200073) return set(Kind::MRET, 0);
           if (i == 0x10500073) return set(Kind::WFI, 0);
           return illegal();
-        case 1: return set(Kind::CSRRW, static_cast<int32_t>(csr));
-        case 2: return set(Kind::CSRRS, static_cast<int32_t>(csr));
-        case 3: return set(Kind::CSRRC, static_cast<int32_t>(csr));
-        case 5: return set(Kind::CSRRWI, static_cast<int32_t>(csr));
-        case 6: return set(Kind::CSRRSI, static_cast<int32_t>(csr));
-        case 7: return set(Kind::CSRRCI, static_cast<int32_t>(csr));
-        default: return illegal();
+        case 1:
+          return set(Kind::CSRRW, static_cast<int32_t>(csr));
+        case 2:
+          return set(Kind::CSRRS, static_cast<int32_t>(csr));
+        case 3:
+          return set(Kind::CSRRC, static_cast<int32_t>(csr));
+        case 5:
+          return set(Kind::CSRRWI, static_cast<int32_t>(csr));
+        case 6:
+          return set(Kind::CSRRSI, static_cast<int32_t>(csr));
+        case 7:
+          return set(Kind::CSRRCI, static_cast<int32_t>(csr));
+        default:
+          return illegal();
       }
     }
     default:
@@ -289,11 +323,27 @@ Decoded decode(uint16_t lo, uint16_t hi) {
 
 bool ends_block(Kind k) {
   switch (k) {
-    case Kind::JAL: case Kind::JALR: case Kind::BEQ: case Kind::BNE: case Kind::BLT:
-    case Kind::BGE: case Kind::BLTU: case Kind::BGEU: case Kind::FENCE_I: case Kind::ECALL:
-    case Kind::EBREAK: case Kind::MRET: case Kind::WFI: case Kind::CSRRW: case Kind::CSRRS:
-    case Kind::CSRRC: case Kind::CSRRWI: case Kind::CSRRSI: case Kind::CSRRCI:
-    case Kind::ILLEGAL: case Kind::BLOCK_END:
+    case Kind::JAL:
+    case Kind::JALR:
+    case Kind::BEQ:
+    case Kind::BNE:
+    case Kind::BLT:
+    case Kind::BGE:
+    case Kind::BLTU:
+    case Kind::BGEU:
+    case Kind::FENCE_I:
+    case Kind::ECALL:
+    case Kind::EBREAK:
+    case Kind::MRET:
+    case Kind::WFI:
+    case Kind::CSRRW:
+    case Kind::CSRRS:
+    case Kind::CSRRC:
+    case Kind::CSRRWI:
+    case Kind::CSRRSI:
+    case Kind::CSRRCI:
+    case Kind::ILLEGAL:
+    case Kind::BLOCK_END:
       return true;
     default:
       return false;
@@ -302,15 +352,17 @@ bool ends_block(Kind k) {
 
 const char* kind_name(Kind k) {
   static const char* const n[] = {
-      "illegal", "nop",    "lui",     "auipc",   "jal",     "jalr",    "beq",     "bne",
-      "blt",     "bge",    "bltu",    "bgeu",    "lb",      "lh",      "lw",      "lbu",
-      "lhu",     "sb",     "sh",      "sw",      "addi",    "slti",    "sltiu",   "xori",
-      "ori",     "andi",   "slli",    "srli",    "srai",    "add",     "sub",     "sll",
-      "slt",     "sltu",   "xor",     "srl",     "sra",     "or",      "and",     "mul",
-      "mulh",    "mulhsu", "mulhu",   "div",     "divu",    "rem",     "remu",    "lr.w",
-      "sc.w",    "amoswap.w", "amoadd.w", "amoxor.w", "amoand.w", "amoor.w", "amomin.w",
-      "amomax.w", "amominu.w", "amomaxu.w", "fence", "fence.i", "ecall", "ebreak", "mret",
-      "wfi",     "csrrw",  "csrrs",   "csrrc",   "csrrwi",  "csrrsi",  "csrrci",  "block_end"};
+      "illegal",   "nop",       "lui",      "auipc",    "jal",     "jalr",     "beq",
+      "bne",       "blt",       "bge",      "bltu",     "bgeu",    "lb",       "lh",
+      "lw",        "lbu",       "lhu",      "sb",       "sh",      "sw",       "addi",
+      "slti",      "sltiu",     "xori",     "ori",      "andi",    "slli",     "srli",
+      "srai",      "add",       "sub",      "sll",      "slt",     "sltu",     "xor",
+      "srl",       "sra",       "or",       "and",      "mul",     "mulh",     "mulhsu",
+      "mulhu",     "div",       "divu",     "rem",      "remu",    "lr.w",     "sc.w",
+      "amoswap.w", "amoadd.w",  "amoxor.w", "amoand.w", "amoor.w", "amomin.w", "amomax.w",
+      "amominu.w", "amomaxu.w", "fence",    "fence.i",  "ecall",   "ebreak",   "mret",
+      "wfi",       "csrrw",     "csrrs",    "csrrc",    "csrrwi",  "csrrsi",   "csrrci",
+      "block_end"};
   static_assert(sizeof(n) / sizeof(n[0]) == static_cast<int>(Kind::COUNT_), "names");
   return n[static_cast<int>(k)];
 }

@@ -38,7 +38,9 @@ uint32_t expand_compressed(uint16_t c);
 // Decodes a 32-bit instruction.
 Decoded decode32(uint32_t insn);
 // Decodes an instruction whose first parcel is `lo` (and second `hi` if 32-bit).
-inline bool is_compressed(uint16_t lo) { return (lo & 3) != 3; }
+inline bool is_compressed(uint16_t lo) {
+  return (lo & 3) != 3;
+}
 Decoded decode(uint16_t lo, uint16_t hi);
 
 // Does the instruction end a decoded block (control flow or anything with side effects on

@@ -4,20 +4,34 @@ namespace imcvp::cpu {
 
 const char* cause_name(uint32_t c) {
   switch (c) {
-    case cause::insn_misaligned: return "instruction address misaligned";
-    case cause::insn_access: return "instruction access fault";
-    case cause::illegal: return "illegal instruction";
-    case cause::breakpoint: return "breakpoint";
-    case cause::load_misaligned: return "load address misaligned";
-    case cause::load_access: return "load access fault";
-    case cause::store_misaligned: return "store/AMO address misaligned";
-    case cause::store_access: return "store/AMO access fault";
-    case cause::ecall_u: return "environment call from U-mode";
-    case cause::ecall_m: return "environment call from M-mode";
-    case cause::msi: return "machine software interrupt";
-    case cause::mti: return "machine timer interrupt";
-    case cause::mei: return "machine external interrupt";
-    default: return "unknown cause";
+    case cause::insn_misaligned:
+      return "instruction address misaligned";
+    case cause::insn_access:
+      return "instruction access fault";
+    case cause::illegal:
+      return "illegal instruction";
+    case cause::breakpoint:
+      return "breakpoint";
+    case cause::load_misaligned:
+      return "load address misaligned";
+    case cause::load_access:
+      return "load access fault";
+    case cause::store_misaligned:
+      return "store/AMO address misaligned";
+    case cause::store_access:
+      return "store/AMO access fault";
+    case cause::ecall_u:
+      return "environment call from U-mode";
+    case cause::ecall_m:
+      return "environment call from M-mode";
+    case cause::msi:
+      return "machine software interrupt";
+    case cause::mti:
+      return "machine timer interrupt";
+    case cause::mei:
+      return "machine external interrupt";
+    default:
+      return "unknown cause";
   }
 }
 
@@ -39,7 +53,9 @@ uint64_t Hart::mcycle_value() const {
 uint64_t Hart::minstret_value() const {
   return ((mcountinhibit & 4) ? ir_frozen_ : instret) + ir_off_;
 }
-void Hart::set_mcycle(uint64_t v) { cy_off_ = v - ((mcountinhibit & 1) ? cy_frozen_ : cycles); }
+void Hart::set_mcycle(uint64_t v) {
+  cy_off_ = v - ((mcountinhibit & 1) ? cy_frozen_ : cycles);
+}
 void Hart::set_minstret(uint64_t v) {
   // The writing instruction itself retires after the write: do not let it count.
   if (mcountinhibit & 4)
@@ -76,10 +92,18 @@ bool Hart::csr_read(uint32_t num, uint32_t& v) const {
     const bool high = num >= 0xC80;
     uint64_t val = 0;
     switch (num & 0x1f) {
-      case 0: val = mcycle_value(); break;
-      case 1: val = time_now; break;
-      case 2: val = minstret_value(); break;
-      default: val = 0; break;  // hpmcounter3..31
+      case 0:
+        val = mcycle_value();
+        break;
+      case 1:
+        val = time_now;
+        break;
+      case 2:
+        val = minstret_value();
+        break;
+      default:
+        val = 0;
+        break;  // hpmcounter3..31
     }
     v = static_cast<uint32_t>(high ? val >> 32 : val);
     return true;
@@ -98,28 +122,69 @@ bool Hart::csr_read(uint32_t num, uint32_t& v) const {
     return true;
   }
   switch (num) {
-    case csr::mstatus: v = mstatus; return true;
-    case csr::mstatush: v = 0; return true;
-    case csr::misa: v = kMisa; return true;
-    case csr::mie: v = mie; return true;
-    case csr::mip: v = mip(); return true;
-    case csr::mtvec: v = mtvec; return true;
-    case csr::mcounteren: v = mcounteren; return true;
-    case csr::menvcfg: case csr::menvcfgh: v = 0; return true;
-    case csr::mcountinhibit: v = mcountinhibit; return true;
-    case csr::mscratch: v = mscratch; return true;
-    case csr::mepc: v = mepc; return true;
-    case csr::mcause: v = mcause; return true;
-    case csr::mtval: v = mtval; return true;
-    case csr::mcycle: v = static_cast<uint32_t>(mcycle_value()); return true;
-    case csr::mcycleh: v = static_cast<uint32_t>(mcycle_value() >> 32); return true;
-    case csr::minstret: v = static_cast<uint32_t>(minstret_value()); return true;
-    case csr::minstreth: v = static_cast<uint32_t>(minstret_value() >> 32); return true;
-    case csr::mvendorid: case csr::marchid: case csr::mimpid: case csr::mconfigptr:
+    case csr::mstatus:
+      v = mstatus;
+      return true;
+    case csr::mstatush:
       v = 0;
       return true;
-    case csr::mhartid: v = hartid_; return true;
-    default: return false;  // includes medeleg/mideleg (no S-mode), debug/trigger CSRs
+    case csr::misa:
+      v = kMisa;
+      return true;
+    case csr::mie:
+      v = mie;
+      return true;
+    case csr::mip:
+      v = mip();
+      return true;
+    case csr::mtvec:
+      v = mtvec;
+      return true;
+    case csr::mcounteren:
+      v = mcounteren;
+      return true;
+    case csr::menvcfg:
+    case csr::menvcfgh:
+      v = 0;
+      return true;
+    case csr::mcountinhibit:
+      v = mcountinhibit;
+      return true;
+    case csr::mscratch:
+      v = mscratch;
+      return true;
+    case csr::mepc:
+      v = mepc;
+      return true;
+    case csr::mcause:
+      v = mcause;
+      return true;
+    case csr::mtval:
+      v = mtval;
+      return true;
+    case csr::mcycle:
+      v = static_cast<uint32_t>(mcycle_value());
+      return true;
+    case csr::mcycleh:
+      v = static_cast<uint32_t>(mcycle_value() >> 32);
+      return true;
+    case csr::minstret:
+      v = static_cast<uint32_t>(minstret_value());
+      return true;
+    case csr::minstreth:
+      v = static_cast<uint32_t>(minstret_value() >> 32);
+      return true;
+    case csr::mvendorid:
+    case csr::marchid:
+    case csr::mimpid:
+    case csr::mconfigptr:
+      v = 0;
+      return true;
+    case csr::mhartid:
+      v = hartid_;
+      return true;
+    default:
+      return false;  // includes medeleg/mideleg (no S-mode), debug/trigger CSRs
   }
 }
 
@@ -143,25 +208,50 @@ bool Hart::write_csr(uint32_t num, uint32_t v) {
       mstatus = m;
       return true;
     }
-    case csr::mstatush: case csr::misa: case csr::mip: case csr::menvcfg: case csr::menvcfgh:
+    case csr::mstatush:
+    case csr::misa:
+    case csr::mip:
+    case csr::menvcfg:
+    case csr::menvcfgh:
       return true;  // WARL, nothing writable (mip bits come from the interrupt ports)
-    case csr::mie: mie = v & mip_bits::ALL; return true;
-    case csr::mtvec: mtvec = v & ~2u; return true;  // modes 0 (direct), 1 (vectored)
-    case csr::mcounteren: mcounteren = v; return true;
-    case csr::mcountinhibit: set_inhibit(v); return true;
-    case csr::mscratch: mscratch = v; return true;
-    case csr::mepc: mepc = v & ~1u; return true;  // IALIGN = 16
-    case csr::mcause: mcause = v; return true;
-    case csr::mtval: mtval = v; return true;
-    case csr::mcycle: set_mcycle((mcycle_value() & ~0xFFFFFFFFull) | v); return true;
+    case csr::mie:
+      mie = v & mip_bits::ALL;
+      return true;
+    case csr::mtvec:
+      mtvec = v & ~2u;
+      return true;  // modes 0 (direct), 1 (vectored)
+    case csr::mcounteren:
+      mcounteren = v;
+      return true;
+    case csr::mcountinhibit:
+      set_inhibit(v);
+      return true;
+    case csr::mscratch:
+      mscratch = v;
+      return true;
+    case csr::mepc:
+      mepc = v & ~1u;
+      return true;  // IALIGN = 16
+    case csr::mcause:
+      mcause = v;
+      return true;
+    case csr::mtval:
+      mtval = v;
+      return true;
+    case csr::mcycle:
+      set_mcycle((mcycle_value() & ~0xFFFFFFFFull) | v);
+      return true;
     case csr::mcycleh:
       set_mcycle((mcycle_value() & 0xFFFFFFFFull) | static_cast<uint64_t>(v) << 32);
       return true;
-    case csr::minstret: set_minstret((minstret_value() & ~0xFFFFFFFFull) | v); return true;
+    case csr::minstret:
+      set_minstret((minstret_value() & ~0xFFFFFFFFull) | v);
+      return true;
     case csr::minstreth:
       set_minstret((minstret_value() & 0xFFFFFFFFull) | static_cast<uint64_t>(v) << 32);
       return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 

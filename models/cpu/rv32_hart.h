@@ -15,21 +15,58 @@ namespace imcvp::cpu {
 
 namespace csr {
 enum : uint16_t {
-  cycle = 0xC00, time = 0xC01, instret = 0xC02, cycleh = 0xC80, timeh = 0xC81, instreth = 0xC82,
-  mstatus = 0x300, misa = 0x301, medeleg = 0x302, mideleg = 0x303, mie = 0x304, mtvec = 0x305,
-  mcounteren = 0x306, menvcfg = 0x30A, mstatush = 0x310, menvcfgh = 0x31A, mcountinhibit = 0x320,
-  mscratch = 0x340, mepc = 0x341, mcause = 0x342, mtval = 0x343, mip = 0x344,
-  pmpcfg0 = 0x3A0, pmpaddr0 = 0x3B0, mcycle = 0xB00, minstret = 0xB02, mcycleh = 0xB80,
-  minstreth = 0xB82, mvendorid = 0xF11, marchid = 0xF12, mimpid = 0xF13, mhartid = 0xF14,
+  cycle = 0xC00,
+  time = 0xC01,
+  instret = 0xC02,
+  cycleh = 0xC80,
+  timeh = 0xC81,
+  instreth = 0xC82,
+  mstatus = 0x300,
+  misa = 0x301,
+  medeleg = 0x302,
+  mideleg = 0x303,
+  mie = 0x304,
+  mtvec = 0x305,
+  mcounteren = 0x306,
+  menvcfg = 0x30A,
+  mstatush = 0x310,
+  menvcfgh = 0x31A,
+  mcountinhibit = 0x320,
+  mscratch = 0x340,
+  mepc = 0x341,
+  mcause = 0x342,
+  mtval = 0x343,
+  mip = 0x344,
+  pmpcfg0 = 0x3A0,
+  pmpaddr0 = 0x3B0,
+  mcycle = 0xB00,
+  minstret = 0xB02,
+  mcycleh = 0xB80,
+  minstreth = 0xB82,
+  mvendorid = 0xF11,
+  marchid = 0xF12,
+  mimpid = 0xF13,
+  mhartid = 0xF14,
   mconfigptr = 0xF15,
 };
 }  // namespace csr
 
 namespace cause {
 enum : uint32_t {
-  insn_misaligned = 0, insn_access = 1, illegal = 2, breakpoint = 3, load_misaligned = 4,
-  load_access = 5, store_misaligned = 6, store_access = 7, ecall_u = 8, ecall_m = 11,
-  interrupt = 0x80000000u, msi = interrupt | 3, mti = interrupt | 7, mei = interrupt | 11,
+  insn_misaligned = 0,
+  insn_access = 1,
+  illegal = 2,
+  breakpoint = 3,
+  load_misaligned = 4,
+  load_access = 5,
+  store_misaligned = 6,
+  store_access = 7,
+  ecall_u = 8,
+  ecall_m = 11,
+  interrupt = 0x80000000u,
+  msi = interrupt | 3,
+  mti = interrupt | 7,
+  mei = interrupt | 11,
 };
 }  // namespace cause
 const char* cause_name(uint32_t mcause);
@@ -80,8 +117,8 @@ class Hart {
   bool reservation_valid = false;
   uint32_t reservation_addr = 0;
 
-  static constexpr uint32_t kMisa = 0x40000000u | (1u << 0) | (1u << 2) | (1u << 8) |
-                                    (1u << 12) | (1u << 20);  // RV32 A C I M U
+  static constexpr uint32_t kMisa =
+      0x40000000u | (1u << 0) | (1u << 2) | (1u << 8) | (1u << 12) | (1u << 20);  // RV32 A C I M U
 
   uint64_t mcycle_value() const;
   uint64_t minstret_value() const;

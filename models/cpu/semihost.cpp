@@ -63,14 +63,15 @@ uint32_t Semihost::do_open(uint32_t p) {
   if (mode > 11) return fail(EINVAL);
   Handle h;
   if (name == ":tt") {
-    h.type = mode < 4 ? Handle::Type::con_in : mode < 8 ? Handle::Type::con_out
-                                                        : Handle::Type::con_err;
+    h.type = mode < 4   ? Handle::Type::con_in
+             : mode < 8 ? Handle::Type::con_out
+                        : Handle::Type::con_err;
   } else if (name == ":semihosting-features") {
     if (mode >= 4) return fail(EACCES);
     h.type = Handle::Type::features;
   } else {
-    static const char* const modes[12] = {"r", "rb", "r+", "r+b", "w", "wb",
-                                          "w+", "w+b", "a", "ab", "a+", "a+b"};
+    static const char* const modes[12] = {"r",  "rb",  "r+", "r+b", "w",  "wb",
+                                          "w+", "w+b", "a",  "ab",  "a+", "a+b"};
     if (name.empty() || name.find('\0') != std::string::npos) return fail(ENOENT);
     h.f = std::fopen(name.c_str(), modes[mode]);
     if (!h.f) return fail(errno);
@@ -130,7 +131,8 @@ uint32_t Semihost::do_read(uint32_t p) {
   std::vector<char> buf;
   uint32_t done = 0;
   if (h->type == Handle::Type::features) {
-    while (done < len && h->pos < sizeof(kFeatures)) buf.push_back(static_cast<char>(kFeatures[h->pos++])), ++done;
+    while (done < len && h->pos < sizeof(kFeatures))
+      buf.push_back(static_cast<char>(kFeatures[h->pos++])), ++done;
   } else if (h->type == Handle::Type::con_in) {
     while (done < len) {  // one line at a time, like a terminal
       int c = console_getc();
@@ -153,7 +155,8 @@ uint32_t Semihost::do_read(uint32_t p) {
 
 uint32_t Semihost::call(uint32_t op, uint32_t p) {
   switch (op) {
-    case sh::OPEN: return do_open(p);
+    case sh::OPEN:
+      return do_open(p);
     case sh::CLOSE: {
       uint32_t w;
       if (!read_words(p, &w, 1)) return fail(EFAULT);
@@ -180,8 +183,10 @@ uint32_t Semihost::call(uint32_t op, uint32_t p) {
       console(1, s.data(), s.size());
       return 0;
     }
-    case sh::WRITE: return do_write(p);
-    case sh::READ: return do_read(p);
+    case sh::WRITE:
+      return do_write(p);
+    case sh::READ:
+      return do_read(p);
     case sh::READC: {
       int c = console_getc();
       return c < 0 ? 0xFFFFFFFFu : static_cast<uint32_t>(c);
@@ -227,7 +232,8 @@ uint32_t Semihost::call(uint32_t op, uint32_t p) {
       std::fseek(h->f, cur, SEEK_SET);
       return static_cast<uint32_t>(end);
     }
-    case sh::REMOVE: case sh::RENAME: {
+    case sh::REMOVE:
+    case sh::RENAME: {
       uint32_t w[4];
       if (!read_words(p, w, op == sh::REMOVE ? 2 : 4)) return fail(EFAULT);
       std::string a, b;
@@ -240,15 +246,18 @@ uint32_t Semihost::call(uint32_t op, uint32_t p) {
       double s = sim_seconds ? sim_seconds() : 0.0;
       return static_cast<uint32_t>(s * 100.0);
     }
-    case sh::TIME: return static_cast<uint32_t>(std::time(nullptr));
+    case sh::TIME:
+      return static_cast<uint32_t>(std::time(nullptr));
     case sh::ELAPSED: {  // 64-bit tick count (1 tick = 1 us of simulated time)
       double s = sim_seconds ? sim_seconds() : 0.0;
       uint64_t t = static_cast<uint64_t>(s * 1e6);
       if (!mem_.write(p, &t, 8)) return fail(EFAULT);
       return 0;
     }
-    case sh::TICKFREQ: return 1000000;
-    case sh::ERRNO: return static_cast<uint32_t>(errno_);
+    case sh::TICKFREQ:
+      return 1000000;
+    case sh::ERRNO:
+      return static_cast<uint32_t>(errno_);
     case sh::GET_CMDLINE: {
       uint32_t w[2];
       if (!read_words(p, w, 2)) return fail(EFAULT);
@@ -275,8 +284,8 @@ uint32_t Semihost::call(uint32_t op, uint32_t p) {
       if (!read_words(p, w, 2)) return fail(EFAULT);
       exit_requested_ = true;
       exit_code_ = w[0] == sh::ADP_Stopped_ApplicationExit ? static_cast<int>(w[1] & 0xff) : 1;
-      exit_message_ = "semihosting SYS_EXIT_EXTENDED reason " + std::to_string(w[0]) +
-                      " code " + std::to_string(static_cast<int32_t>(w[1]));
+      exit_message_ = "semihosting SYS_EXIT_EXTENDED reason " + std::to_string(w[0]) + " code " +
+                      std::to_string(static_cast<int32_t>(w[1]));
       return 0;
     }
     default:  // SYS_TMPNAM, SYS_SYSTEM (refused: no host commands) and unknown calls

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -53,7 +54,7 @@ struct RunResult {
 };
 
 // Runs `imcvp <args>` in a fresh scratch directory with `-d out` appended for `run`.
-inline RunResult imcvp(const std::vector<std::string>& args, const std::string& tag = "",
+inline RunResult run_imcvp(const std::vector<std::string>& args, const std::string& tag = "",
                        const std::string& stdin_text = "") {
   auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::filesystem::path dir = std::filesystem::temp_directory_path() /
@@ -63,7 +64,8 @@ inline RunResult imcvp(const std::vector<std::string>& args, const std::string& 
   std::filesystem::create_directories(dir);
   std::string cmd = "cd " + shell_quote(dir.string()) + " && " + shell_quote(IMCVP_BIN);
   for (const auto& a : args) cmd += " " + shell_quote(a);
-  bool is_run = !args.empty() && args[0] == "run";
+  bool is_run = !args.empty() && args[0] == "run" &&
+                std::find(args.begin(), args.end(), "-d") == args.end();
   if (is_run) cmd += " -d out";
   std::ofstream(dir / "stdin.txt") << stdin_text;
   cmd += " < stdin.txt > stdout.txt 2> stderr.txt";

@@ -73,9 +73,9 @@ TEST_F(SimCtrlTest, HooksTimeConsoleAndSeed) {
   std::vector<std::pair<uint32_t, bool>> rois;
   int resets = 0;
   std::vector<uint32_t> dumps;
-  RunControl::get().on_roi = [&](uint32_t id, bool b) { rois.emplace_back(id, b); };
+  RunControl::get().on_roi = [&](uint32_t id, bool b, double) { rois.emplace_back(id, b); };
   RunControl::get().on_stats_reset = [&] { ++resets; };
-  RunControl::get().on_stats_dump = [&](uint32_t tag) { dumps.push_back(tag); };
+  RunControl::get().on_stats_dump = [&](uint32_t tag, double) { dumps.push_back(tag); };
   sc_core::sc_start(sc_time(5, sc_core::SC_SEC));  // 5e9 ns: more than 32 bits
   ini.write(SimCtrl::kRoiBegin, 7);
   ini.write(SimCtrl::kRoiEnd, 7);
