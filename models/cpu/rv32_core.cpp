@@ -43,8 +43,6 @@ Rv32Core::Rv32Core(sc_core::sc_module_name nm, const CpuConfig& cfg)
     return (sc_core::sc_time_stamp() + local_time(hart_.cycles)).to_seconds();
   };
 
-  const uint32_t k[] = {cfg_.cpi_base};
-  (void)k;
   for (int i = 0; i < static_cast<int>(Kind::COUNT_); ++i) cost_[i] = cfg_.cpi_base;
   auto set = [&](std::initializer_list<Kind> ks, uint32_t c) {
     for (Kind kk : ks) cost_[static_cast<int>(kk)] = c;
@@ -200,21 +198,7 @@ uint64_t Rv32Core::time_csr_value() const {
   return static_cast<uint64_t>(s * cfg_.timebase_hz);
 }
 
-uint64_t Rv32Core::pending_stall_cycles() const {
-  uint64_t s = 0;
-  for (const auto& r : regions_) {
-    if (!r.used) continue;
-    for (int i = 0; i < 3; ++i)
-      s += (r.c.r[i] - r.stalled.r[i]) * r.rd_stall + (r.c.w[i] - r.stalled.w[i]) * r.wr_stall;
-  }
-  return s;
-}
-
 void Rv32Core::account_region(DmiRegion& r) {
-  for (int i = 0; i < 3; ++i)
-    hart_.cycles +=
-        (r.c.r[i] - r.stalled.r[i]) * r.rd_stall + (r.c.w[i] - r.stalled.w[i]) * r.wr_stall;
-  r.stalled = r.c;
   if (sink_) {
     uint64_t rd = 0, wr = 0, rb = 0, wb = 0;
     for (int i = 0; i < 3; ++i) {
@@ -271,8 +255,8 @@ void Rv32Core::run() {
       break;
     }
     if (resume_op_) {
-      // Continue a block left mid-way (MMIO, quantum) so block boundaries, and with them
-      // decode fetches, do not depend on where the run was interrupted.
+      // Continue a block left mid-way (MMIO write sync, code store) so block boundaries, and
+      // with them decode fetches, do not depend on where the run was interrupted.
       Block* rb = resume_b_;
       const Op* ro = resume_op_;
       resume_op_ = nullptr;
@@ -477,6 +461,7 @@ void Rv32Core::exec(Block* b, const Op* start) {
       std::memcpy(&v, ld_.ptr + off, N);            \
       RD = static_cast<uint32_t>(v);                \
       ++ld_.cnt->r[log2n(N)];                       \
+      hart_.cycles += ld_.stall;                    \
       NEXT();                                       \
     }                                               \
     uint32_t v;                                     \
@@ -496,6 +481,7 @@ void Rv32Core::exec(Block* b, const Op* start) {
       const T t = static_cast<T>(v);                                                \
       std::memcpy(st_.ptr + off, &t, N);                                            \
       ++st_.cnt->w[log2n(N)];                                                       \
+      hart_.cycles += st_.stall;                                                    \
       if (LIKELY(!((a - hot_lo_ < hot_len_) | (a - code_lo_ < code_len_)))) NEXT(); \
       s = store_effects(a, N, v);                                                   \
     } else {                                                                        \
@@ -784,13 +770,31 @@ bool Rv32Core::bus_access(const Op* op, bool wr, uint32_t a, void* data, unsigne
   const uint64_t cyc_now = hart_.cycles + (op ? op->cyc : 0);
   const sc_time before = local_time(cyc_now);
   sc_time delay = before;
+  const sc_time t0 = sc_core::sc_time_stamp();
   bus->b_transport(trans_, delay);
-  if (trans_.is_response_error()) return false;
-  device = !trans_.is_dmi_allowed();
-  if (op && delay > before) {  // target latency stalls the core (fetch latency is in the CPI)
+  const sc_time t1 = sc_core::sc_time_stamp();
+  if (t1 != t0) {
+    // The target called wait() (not LT style, but legal): kernel time moved. Charge all
+    // elapsed time as a stall and re-base the local time on the new kernel time.
+    const double ps = ((t1 + delay) - (t0 + before)).to_seconds() * 1e12;
+    hart_.cycles += static_cast<uint64_t>(std::ceil(ps / double(period_ps_) - 1e-9));
+    const uint64_t local =
+        static_cast<uint64_t>(std::llround(delay.to_seconds() * 1e12 / double(period_ps_)));
+    const uint64_t now = hart_.cycles + (op ? op->cyc : 0);
+    sync_base_ = now >= local ? now - local : 0;
+    const sc_time left = tlm::tlm_global_quantum::instance().compute_local_quantum();
+    next_sync_cycles_ =
+        sync_base_ +
+        std::max<uint64_t>(
+            1, static_cast<uint64_t>(std::ceil(left.to_seconds() * 1e12 / double(period_ps_))));
+    check_at_ = 0;
+  } else if (op && delay > before) {
+    // Target latency stalls the core (instruction fetch latency is part of the CPI).
     const double ps = (delay - before).to_seconds() * 1e12;
     hart_.cycles += static_cast<uint64_t>(std::ceil(ps / double(period_ps_) - 1e-9));
   }
+  if (trans_.is_response_error()) return false;
+  device = !trans_.is_dmi_allowed();
   // Ask for DMI when the target hints it, and once per 4 KiB page otherwise (some targets
   // grant DMI without setting the hint); refused pages are not asked again.
   if (cfg_.dmi && find_region(a, n) < 0 &&
@@ -808,17 +812,18 @@ int Rv32Core::read_mem(const Op* op, uint32_t a, unsigned n, uint32_t& out, uint
     DmiRegion& r = regions_[ri];
     std::memcpy(&out, r.ptr + (a - r.base), n);
     ++r.c.r[log2n(n)];
+    hart_.cycles += r.rd_stall;
     if (!need_pmp_ && r.size <= 0xFFFFFFFFull)
-      ld_ = FastRegion{r.base, static_cast<uint32_t>(r.size), r.ptr, &r.c};
+      ld_ = FastRegion{r.base, static_cast<uint32_t>(r.size), r.ptr, &r.c, r.rd_stall};
     return 0;
   }
   bool device = false;
   if (!bus_access(op, false, a, &out, n, device)) return raise(op, fault, a);
   ++slow_loads_;
   ++mmio_reads_;
-  if (RunControl::get().stop_requested()) return 1;
-  if (hart_.cycles + op->cyc_end >= next_sync_cycles_) return 1;
-  return 0;
+  // Quantum syncs stay at block ends (as on the DMI path) so both paths sync at the same
+  // instructions and interrupts arrive at the same point.
+  return RunControl::get().stop_requested() ? 1 : 0;
 }
 
 int Rv32Core::write_mem(const Op* op, uint32_t a, unsigned n, uint32_t v, uint32_t fault) {
@@ -828,8 +833,9 @@ int Rv32Core::write_mem(const Op* op, uint32_t a, unsigned n, uint32_t v, uint32
     DmiRegion& r = regions_[ri];
     std::memcpy(r.ptr + (a - r.base), &v, n);
     ++r.c.w[log2n(n)];
+    hart_.cycles += r.wr_stall;
     if (!need_pmp_ && r.size <= 0xFFFFFFFFull)
-      st_ = FastRegion{r.base, static_cast<uint32_t>(r.size), r.ptr, &r.c};
+      st_ = FastRegion{r.base, static_cast<uint32_t>(r.size), r.ptr, &r.c, r.wr_stall};
     return store_effects(a, n, v);
   }
   bool device = false;
@@ -843,7 +849,6 @@ int Rv32Core::write_mem(const Op* op, uint32_t a, unsigned n, uint32_t v, uint32
     s = 1;
   }
   if (RunControl::get().stop_requested()) s = 1;
-  if (hart_.cycles + op->cyc_end >= next_sync_cycles_) s = 1;
   return s;
 }
 
@@ -1072,7 +1077,6 @@ void Rv32Core::exec_system(const Op* op) {
           static_cast<int>(op->kind) - static_cast<int>(imm ? Kind::CSRRWI : Kind::CSRRW);
       const uint32_t operand = imm ? op->rs1 : hart_.x[op->rs1];
       const bool writes = kop == 0 || op->rs1 != 0;
-      flush_traffic();  // folds pending DMI stalls into mcycle
       hart_.time_now = time_csr_value();
       uint32_t old = 0;
       if (!hart_.csr_access(static_cast<uint32_t>(op->imm), kop, operand, writes, old))

@@ -56,7 +56,9 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
   void set_cmdline(const std::string& s) { semihost_->set_cmdline(s); }
 
   uint64_t instret() const { return hart_.instret; }
-  uint64_t cycles() const { return hart_.cycles + pending_stall_cycles(); }
+  uint64_t cycles() const { return hart_.cycles; }
+  // Simulated time as the core sees it: kernel time plus the core's local time offset.
+  sc_core::sc_time time_now() const { return sc_core::sc_time_stamp() + local_time(hart_.cycles); }
   uint32_t pc() const { return hart_.pc; }
   uint32_t reg(unsigned i) const { return i < 32 ? hart_.x[i] : 0; }
 
@@ -66,7 +68,7 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
   bool debug_read(uint32_t addr, void* buf, uint32_t len) { return read(addr, buf, len); }
   bool debug_write(uint32_t addr, const void* buf, uint32_t len) { return write(addr, buf, len); }
   Semihost& semihost() { return *semihost_; }
-  // Pushes batched DMI traffic to the sink and folds DMI latency into the cycle count.
+  // Pushes batched DMI traffic to the sink.
   void flush_traffic();
 
  private:
@@ -98,7 +100,7 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
     uint64_t size = 0;
     uint8_t* ptr = nullptr;
     uint64_t rd_stall = 0, wr_stall = 0;  // cycles per access from the DMI latency
-    Counts c, flushed, stalled;
+    Counts c, flushed;
   };
   // One-compare fast-path cache of a DMI region (size 0 = disabled).
   struct FastRegion {
@@ -106,6 +108,7 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
     uint32_t size = 0;
     uint8_t* ptr = nullptr;
     Counts* cnt = nullptr;
+    uint64_t stall = 0;  // cycles per access (DMI latency)
   };
   static constexpr unsigned kMaxRegions = 16;
   static constexpr unsigned kMaxBlockOps = 64;
@@ -156,7 +159,6 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
   void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
   void update_fast_state();
   void recompute_hot();
-  uint64_t pending_stall_cycles() const;
   void account_region(DmiRegion& r);
 
   // Time.

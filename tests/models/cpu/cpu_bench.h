@@ -26,11 +26,13 @@ constexpr uint32_t kRomBase = 0x00001000u;
 constexpr uint32_t kRomSize = 0x1000u;
 constexpr uint32_t kDevBase = 0x10000000u;
 // Device registers (offsets).
-constexpr uint32_t kDevExit = 0x0;      // write: stop with StopReason::finisher, code = value
-constexpr uint32_t kDevIrq = 0x4;       // write: bit0 msip, bit1 mtip, bit2 meip levels
-constexpr uint32_t kDevTimer = 0x8;     // write N: raise mtip after N ns
-constexpr uint32_t kDevPutc = 0xC;      // write: append a byte to `console`
-constexpr uint32_t kDevScratch = 0x10;  // read/write scratch register
+constexpr uint32_t kDevExit = 0x0;         // write: stop with StopReason::finisher, code = value
+constexpr uint32_t kDevIrq = 0x4;          // write: bit0 msip, bit1 mtip, bit2 meip levels
+constexpr uint32_t kDevTimer = 0x8;        // write N: raise mtip after N ns
+constexpr uint32_t kDevPutc = 0xC;         // write: append a byte to `console`
+constexpr uint32_t kDevScratch = 0x10;     // read/write scratch register
+constexpr uint32_t kDevInvalidate = 0x14;  // write: invalidate all DMI pointers
+constexpr uint32_t kDevSlow = 0x18;        // read: the target calls wait(100 ns) (not LT style)
 
 struct Bench : sc_core::sc_module, TrafficSink {
   tlm_utils::simple_target_socket<Bench> sock{"sock"};
@@ -41,6 +43,7 @@ struct Bench : sc_core::sc_module, TrafficSink {
   bool allow_dmi = true;
   std::string console;
   uint32_t scratch = 0;
+  uint64_t invalidations = 0;
   // b_transport traffic by kind, and DMI traffic reported through TrafficSink.
   uint64_t bt_reads = 0, bt_writes = 0, bt_rbytes = 0, bt_wbytes = 0;
   uint64_t dmi_reads = 0, dmi_writes = 0, dmi_rbytes = 0, dmi_wbytes = 0;
@@ -127,6 +130,20 @@ struct Bench : sc_core::sc_module, TrafficSink {
             scratch = v;
           else
             v = scratch;
+          break;
+        case kDevSlow:
+          if (!wr) {
+            sc_core::wait(delay);  // synchronise first, as such targets do
+            delay = sc_core::SC_ZERO_TIME;
+            sc_core::wait(100, sc_core::SC_NS);
+            v = 0x5107;
+          }
+          break;
+        case kDevInvalidate:
+          if (wr) {
+            ++invalidations;
+            sock->invalidate_direct_mem_ptr(0, ~sc_dt::uint64{0});
+          }
           break;
         default:
           break;

@@ -11,8 +11,10 @@ _start:
   li t1, DEV
   li t2, 2000
   sw t2, 8(t1)                  # mtip in 2 us; no MMIO in the loop below
+  li s4, LOG
 loop:
   addi s1, s1, 1
+  lw t3, 0(s4)
   beqz s2, loop
   EXIT 0
 .balign 4
