@@ -1,6 +1,7 @@
 // imcvp command line (DESIGN.md §4, docs/cli.md).
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -263,10 +264,14 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
                                    std::string("internal error: ") + e.what());
   }
   auto t_end = std::chrono::steady_clock::now();
-  double sim_ns = to_ns(sc_core::sc_time_stamp());
+  // The core may have run ahead of kernel time when the firmware stopped the run: report its
+  // local time then; a --max-time stop is at exactly the limit.
+  double kernel_ns = to_ns(sc_core::sc_time_stamp());
+  double sim_ns = to_ns(std::max(sc_core::sc_time_stamp(), soc->cpu().time_now()));
   auto& rc = RunControl::get();
   if (!rc.stop_requested()) {
-    if (cfg.sim.max_time_ns && sim_ns >= static_cast<double>(cfg.sim.max_time_ns)) {
+    if (cfg.sim.max_time_ns && kernel_ns >= static_cast<double>(cfg.sim.max_time_ns)) {
+      sim_ns = kernel_ns;
       rc.request_stop(StopReason::limit_time, exit_code::limit,
                       "simulated time limit of " + std::to_string(cfg.sim.max_time_ns) +
                           " ns reached at pc=" + log::hex(soc->cpu().pc()) +

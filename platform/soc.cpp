@@ -23,6 +23,7 @@ constexpr unsigned kUartIrq = 1;  // PLIC source of UART0
 Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg)
     : sc_module(name), cfg_(cfg) {
   cfg_.simctrl.seed = cfg_.sim.seed;
+  cfg_.cpu.timebase_hz = static_cast<double>(cfg_.clint.timebase_hz);  // time CSR == mtime
   cpu_ = std::make_unique<cpu::Rv32Core>("cpu", cfg_.cpu);
   bus_ = std::make_unique<bus::Bus>("bus", cfg_.bus);
   boot_rom_ = std::make_unique<periph::Memory>("boot_rom", cfg_.boot_rom);

@@ -14,8 +14,8 @@ struct CpuConfig {
   bool dmi = true;              // DMI host pointers (false: every access through b_transport)
   uint32_t hartid = 0;
   uint64_t reset_pc = 0x1000;  // boot ROM (DESIGN.md memory map); set_reset_pc() overrides
-  // Rate of the `time` CSR. 10 MHz is the CLINT timebase of QEMU `virt` (its device tree
-  // "timebase-frequency" = 10000000), which the platform's CLINT also uses.
+  // Rate of the `time` CSR. Not a parameter of its own: the platform copies the CLINT's
+  // timebase_hz here, so `time` and mtime always agree (QEMU virt: 10 MHz).
   double timebase_hz = 10e6;
   std::string misaligned = "trap";  // plain loads/stores: trap | emulate (AMO/LR/SC always trap)
   // After a store that went through b_transport (MMIO), sync the quantum keeper (one delta)
@@ -55,8 +55,6 @@ struct CpuConfig {
     v.param("dmi", dmi, "Use DMI host pointers for memory (false: every access via b_transport)");
     v.param("hartid", hartid, "Value of the mhartid CSR");
     v.param("reset_pc", reset_pc, "Program counter after reset", "address", {0, 4294967295.0});
-    v.param("timebase_hz", timebase_hz, "Rate of the time/timeh CSRs (as the CLINT mtime)", "Hz",
-            {1, 1e12});
     v.choice("misaligned", misaligned, {"trap", "emulate"},
              "Misaligned plain loads/stores: trap (address-misaligned exception) or emulate "
              "(split into byte accesses); LR/SC/AMO always trap");
