@@ -16,12 +16,23 @@
 #include "models/common/run_control.h"
 #include "models/common/sim_time.h"
 #include "models/common/stats.h"
+#include "platform/command.h"
 #include "platform/elf_loader.h"
 #include "platform/platform_config.h"
 #include "platform/recorder.h"
 #include "platform/report.h"
 #include "platform/soc.h"
 #include "platform/version.h"
+
+// Subcommands that arrive with their models (see platform/command.h).
+#if __has_include("platform/cmd_traffic.h")
+#include "platform/cmd_traffic.h"
+#define IMCVP_HAVE_TRAFFIC 1
+#endif
+#if __has_include("platform/cmd_dram_trace.h")
+#include "platform/cmd_dram_trace.h"
+#define IMCVP_HAVE_DRAM_TRACE 1
+#endif
 
 using namespace imcvp;
 using namespace imcvp::platform;
@@ -386,6 +397,14 @@ int sc_main(int argc, char* argv[]) {
   run->add_flag("-q,--quiet", o.quiet, "No summary, only errors");
   run->add_flag("-v,--verbose", o.verbose, "More messages (repeat for debug)");
 
+  std::vector<Command> commands;
+#ifdef IMCVP_HAVE_TRAFFIC
+  commands.push_back(add_traffic_command(app));
+#endif
+#ifdef IMCVP_HAVE_DRAM_TRACE
+  commands.push_back(add_dram_trace_command(app));
+#endif
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -402,6 +421,8 @@ int sc_main(int argc, char* argv[]) {
   o.list_stats = stats_opt->count() > 0;
   try {
     if (run->parsed()) return cmd_run(o, args);
+    for (auto& c : commands)
+      if (c.sub->parsed()) return c.run();
   } catch (const std::exception& e) {
     return fail(exit_code::internal, std::string("internal error: ") + e.what());
   }
