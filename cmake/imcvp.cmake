@@ -14,13 +14,6 @@ function(imcvp_add_gtest name)
   if(NOT labels)
     set(labels unit)
   endif()
-  set(env "SC_COPYRIGHT_MESSAGE=DISABLE")
-  # In-process model/unit benches give each test a fresh SystemC context and deliberately leak
-  # the old one (tests/util/sc_fixture.h), so LeakSanitizer is off for them. Firmware tests run
-  # the real imcvp binary, which stays leak-checked.
-  if(NOT "firmware" IN_LIST labels)
-    list(APPEND env "ASAN_OPTIONS=detect_leaks=0")
-  endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${labels}"
-                       ENVIRONMENT "${env}")
+                       ENVIRONMENT "SC_COPYRIGHT_MESSAGE=DISABLE")
 endfunction()
