@@ -89,29 +89,10 @@ const Soc::Region* Soc::memory_region(uint64_t addr, uint64_t len) const {
   return nullptr;
 }
 
-bool Soc::debug_write(uint64_t addr, const void* data, std::size_t len) {
-  const auto* p = static_cast<const uint8_t*>(data);
+bool Soc::debug_access(tlm::tlm_command cmd, uint64_t addr, uint8_t* p, std::size_t len) {
   while (len > 0) {
     tlm::tlm_generic_payload gp;
-    gp.set_command(tlm::TLM_WRITE_COMMAND);
-    gp.set_address(addr);
-    gp.set_data_ptr(const_cast<uint8_t*>(p));
-    gp.set_data_length(static_cast<unsigned>(std::min<std::size_t>(len, 1 << 16)));
-    gp.set_streaming_width(gp.get_data_length());
-    unsigned n = debug_->transport_dbg(gp);
-    if (n == 0) return false;
-    addr += n;
-    p += n;
-    len -= n;
-  }
-  return true;
-}
-
-bool Soc::debug_read(uint64_t addr, void* data, std::size_t len) {
-  auto* p = static_cast<uint8_t*>(data);
-  while (len > 0) {
-    tlm::tlm_generic_payload gp;
-    gp.set_command(tlm::TLM_READ_COMMAND);
+    gp.set_command(cmd);
     gp.set_address(addr);
     gp.set_data_ptr(p);
     gp.set_data_length(static_cast<unsigned>(std::min<std::size_t>(len, 1 << 16)));
@@ -123,6 +104,16 @@ bool Soc::debug_read(uint64_t addr, void* data, std::size_t len) {
     len -= n;
   }
   return true;
+}
+
+bool Soc::debug_write(uint64_t addr, const void* data, std::size_t len) {
+  // transport_dbg does not write through the pointer of a write command.
+  return debug_access(tlm::TLM_WRITE_COMMAND, addr,
+                      const_cast<uint8_t*>(static_cast<const uint8_t*>(data)), len);
+}
+
+bool Soc::debug_read(uint64_t addr, void* data, std::size_t len) {
+  return debug_access(tlm::TLM_READ_COMMAND, addr, static_cast<uint8_t*>(data), len);
 }
 
 void Soc::load_elf(const ElfImage& img) {

@@ -46,6 +46,7 @@ class Soc : public sc_core::sc_module {
     uint64_t base, size;
   };
   const Region* memory_region(uint64_t addr, uint64_t len) const;
+  bool debug_access(tlm::tlm_command cmd, uint64_t addr, uint8_t* p, std::size_t len);
   void start_of_simulation() override;
   struct Pending {
     uint64_t addr;
