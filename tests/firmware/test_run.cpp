@@ -189,3 +189,20 @@ TEST(Run, StatsReferenceDocIsUpToDate) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Run, UartReadsStdinAndFile) {
+  auto r = run_imcvp({"run", "-q", "--set", "uart0.rx=stdin", fw("echo")}, "",
+                     "hello\nvirtual platform\nquit\nnot read\n");
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_EQ(r.out, "5: HELLO\n16: VIRTUAL PLATFORM\necho: 2 lines\n");
+  std::ofstream(r.dir / "in.txt") << "abc\n";
+  auto f = run_imcvp({"run", "-q", "--set", "uart0.rx=" + (r.dir / "in.txt").string(),
+                      "--set", "uart0.tx=" + (r.dir / "tx.txt").string(), fw("echo")}, "file");
+  EXPECT_EQ(f.code, 1) << f.err;
+  EXPECT_EQ(read_text(r.dir / "tx.txt"), "3: ABC\necho: 1 lines\n");
+  EXPECT_EQ(f.out, "");  // UART output went to the file
+}
+
+}  // namespace
