@@ -101,6 +101,11 @@ TEST(Run, TohostAndSignature) {
     ++n;
   }
   EXPECT_GT(n, 0);
+  // The words tohost.S computes (firmware/apps/tohost/tohost.S).
+  EXPECT_EQ(sig, "00000007\n0000002a\n21524110\n0000000e\n");
+  auto f = run_imcvp({"run", fw("tohost-fail")}, "fail");
+  EXPECT_EQ(f.code, 3) << f.err;
+  EXPECT_EQ(f.run()["stop_message"], "tohost: test 3 failed");
 }
 
 TEST(Run, DumpConfigRoundTrips) {
