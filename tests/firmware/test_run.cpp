@@ -211,3 +211,25 @@ TEST(Run, UartReadsStdinAndFile) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Report, RendersSelfContainedHtml) {
+  auto r = run_imcvp({"run", "-q", fw("crc32-small")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string script = std::string(IMCVP_SOURCE_DIR) + "/scripts/report";
+  int st = std::system((shell_quote(script) + " " + shell_quote((r.dir / "out").string()) +
+                        " > /dev/null").c_str());
+  ASSERT_EQ(WEXITSTATUS(st), 0);
+  auto page = read_text(r.dir / "out/report.html");
+  for (const char* id : {"id=\"energy-chart\"", "id=\"time-chart\"", "id=\"bus-chart\""})
+    EXPECT_TRUE(contains(page, id)) << id;
+  EXPECT_TRUE(contains(page, "Regions of interest"));
+  EXPECT_FALSE(contains(page, "http://") && !contains(page, "http://www.w3.org/2000/svg"))
+      << "the page must not load anything from the network";
+  EXPECT_FALSE(contains(page, "<script src"));
+  st = std::system((shell_quote(script) + " /nonexistent-outdir 2> /dev/null").c_str());
+  EXPECT_EQ(WEXITSTATUS(st), 66);
+}
+
+}  // namespace
