@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "models/bus/bus.h"
 #include "models/cpu/cpu_config.h"
+#include "models/imc/tile_config.h"
 #include "models/periph/clint.h"
 #include "models/periph/memory.h"
 #include "models/periph/plic.h"
@@ -30,6 +32,18 @@ struct SimConfig {
   }
 };
 
+// Where the IMC tile windows go (DESIGN.md §3); tile i's PLIC source is 16 + i.
+struct TileMapConfig {
+  uint64_t tile_base = 0x2000'0000;
+  uint64_t tile_stride = 0x10'0000;  // one 1 MiB window per tile
+  template <class V>
+  void visit(V& v) {
+    v.param("tile_base", tile_base, "Address of tile 0's window", "address");
+    v.param("tile_stride", tile_stride, "Distance between tile windows (>= 1 MiB)", "B",
+            {1048576.0, 1099511627776.0});
+  }
+};
+
 struct PlatformConfig {
   SimConfig sim;
   cpu::CpuConfig cpu;
@@ -41,6 +55,8 @@ struct PlatformConfig {
   periph::ClintConfig clint;
   periph::PlicConfig plic;
   periph::UartConfig uart0;
+  TileMapConfig imc;
+  std::vector<imc::TileConfig> tiles;
 
   PlatformConfig() {
     // Memory map of DESIGN.md §3 (docs/memory-map.md).
@@ -52,6 +68,11 @@ struct PlatformConfig {
     // Until the DRAM controller model lands (issue 5) DRAM is a plain memory.
     dram.base = 0x4000'0000;
     dram.size_bytes = 256ULL << 20;
+    // Two tiles: the default analog PCM crossbar and a digital SRAM-IMC tile, both 256 x 256
+    // (HERMES-sized). Commands cost simulation time only when firmware uses them.
+    tiles.resize(2);
+    tiles[1].kind = "digital";
+    tiles[1].device.technology = "sram";
   }
 
   template <class V>
@@ -66,6 +87,8 @@ struct PlatformConfig {
     v.section("clint", clint, "Core-local interruptor (timer, software interrupt)");
     v.section("plic", plic, "Platform-level interrupt controller");
     v.section("uart0", uart0, "NS16550A UART");
+    v.section("imc", imc, "IMC tile address map");
+    v.list("tiles", tiles, "IMC tiles (tile i at imc.tile_base + i*imc.tile_stride, PLIC 16+i)");
   }
 };
 

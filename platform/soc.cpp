@@ -18,6 +18,7 @@ constexpr uint64_t kClintSize = 64 << 10;
 constexpr uint64_t kPlicSize = 64 << 20;
 constexpr uint64_t kUartSize = 256;
 constexpr unsigned kUartIrq = 1;  // PLIC source of UART0
+constexpr unsigned kTileIrqBase = 16;  // PLIC source of tile i: 16 + i
 }  // namespace
 
 Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg)
@@ -33,6 +34,23 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg)
   clint_ = std::make_unique<periph::Clint>("clint", cfg_.clint);
   plic_ = std::make_unique<periph::Plic>("plic", cfg_.plic);
   uart0_ = std::make_unique<periph::Uart16550>("uart0", cfg_.uart0);
+  if (cfg_.imc.tile_stride < imc::ImcTile::kWindowSize)
+    throw config::ConfigError("imc.tile_stride: must be at least the 1 MiB tile window");
+  if (!cfg_.tiles.empty() && kTileIrqBase + cfg_.tiles.size() > cfg_.plic.num_sources)
+    throw config::ConfigError("tiles: " + std::to_string(cfg_.tiles.size()) +
+                              " tiles need PLIC sources up to " +
+                              std::to_string(kTileIrqBase + cfg_.tiles.size() - 1) +
+                              " but plic.num_sources is " + std::to_string(cfg_.plic.num_sources));
+  for (std::size_t i = 0; i < cfg_.tiles.size(); ++i) {
+    std::string n = "tile" + std::to_string(i);
+    try {
+      // One RNG stream per tile, derived from the simulation seed and the tile index.
+      tiles_.push_back(std::make_unique<imc::ImcTile>(
+          n.c_str(), cfg_.tiles[i], static_cast<unsigned>(i), imc::derive_seed(cfg_.sim.seed, i)));
+    } catch (const std::invalid_argument& e) {
+      throw config::ConfigError("tiles[" + std::to_string(i) + "]: " + e.what());
+    }
+  }
 
   // Address map: the order of add_target() is the order of initiator_socket bindings.
   try {
@@ -50,6 +68,11 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg)
     bus_->initiator_socket.bind(dram_->socket);
     bus_->add_target("tcm", cfg_.tcm.base, cfg_.tcm.size_bytes);
     bus_->initiator_socket.bind(tcm_->socket);
+    for (std::size_t i = 0; i < tiles_.size(); ++i) {
+      bus_->add_target("tile" + std::to_string(i), cfg_.imc.tile_base + i * cfg_.imc.tile_stride,
+                       imc::ImcTile::kWindowSize);
+      bus_->initiator_socket.bind(tiles_[i]->socket);
+    }
   } catch (const std::invalid_argument& e) {
     // Overlapping or empty windows come from the configuration.
     throw config::ConfigError(std::string("memory map: ") + e.what());
@@ -63,6 +86,11 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg)
   debug_.bind(bus_->target_socket);
   bus_->name_initiator(1, "debug");
   cpu_->set_traffic_sink(&bus_->dmi_sink(0));
+  // Until the NoC lands, tile DMA goes over the host bus (initiators 2, 3, ...).
+  for (std::size_t i = 0; i < tiles_.size(); ++i) {
+    tiles_[i]->dma.bind(bus_->target_socket);
+    bus_->name_initiator(static_cast<int>(2 + i), "tile" + std::to_string(i) + ".dma");
+  }
 
   clint_->msip(sig_msip_);
   clint_->mtip(sig_mtip_);
@@ -71,10 +99,17 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg)
   plic_->meip(sig_meip_);
   cpu_->irq_meip(sig_meip_);
   uart0_->irq(sig_uart_irq_);
-  // Every PLIC input must be bound: UART0 on its source, the rest (tiles later) tied low.
+  // Every PLIC input must be bound: UART0 and the tiles on their sources, the rest tied low.
+  for (std::size_t i = 0; i < tiles_.size(); ++i) {
+    tile_irq_.push_back(std::make_unique<sc_core::sc_signal<bool>>(
+        ("sig_tile" + std::to_string(i) + "_irq").c_str()));
+    tiles_[i]->irq(*tile_irq_.back());
+  }
   for (unsigned i = 0; i < plic_->irq_in.size(); ++i) {
     if (i == kUartIrq) {
       plic_->irq_in[i](sig_uart_irq_);
+    } else if (i >= kTileIrqBase && i - kTileIrqBase < tiles_.size()) {
+      plic_->irq_in[i](*tile_irq_[i - kTileIrqBase]);
     } else {
       tie_low_.push_back(std::make_unique<sc_core::sc_signal<bool>>(
           sc_core::sc_gen_unique_name("tie_low")));

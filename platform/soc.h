@@ -1,7 +1,8 @@
 // The SoC: host core, host bus, memories and peripherals, assembled from PlatformConfig.
 // Owns a debug initiator for loading images and reading memory after the run.
 //
-// Limits: one hart; DRAM, NoC and IMC tiles are plain memory / absent until their models land.
+// Limits: one hart; DRAM and NoC are plain memory / absent until their models land; IMC tile
+// DMA goes over the host bus.
 #pragma once
 
 #include <memory>
@@ -14,6 +15,7 @@
 
 #include "models/common/stats.h"
 #include "models/cpu/rv32_core.h"
+#include "models/imc/imc_tile.h"
 #include "platform/elf_loader.h"
 #include "platform/platform_config.h"
 
@@ -39,6 +41,8 @@ class Soc : public sc_core::sc_module {
   cpu::Rv32Core& cpu() { return *cpu_; }
   periph::Uart16550& uart() { return *uart0_; }
   const PlatformConfig& config() const { return cfg_; }
+  std::size_t num_tiles() const { return tiles_.size(); }
+  imc::ImcTile& tile(std::size_t i) { return *tiles_.at(i); }
 
  private:
   struct Region {
@@ -64,6 +68,8 @@ class Soc : public sc_core::sc_module {
   std::unique_ptr<periph::Clint> clint_;
   std::unique_ptr<periph::Plic> plic_;
   std::unique_ptr<periph::Uart16550> uart0_;
+  std::vector<std::unique_ptr<imc::ImcTile>> tiles_;
+  std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> tile_irq_;
   tlm_utils::simple_initiator_socket<Soc> debug_{"debug"};
 
   sc_core::sc_signal<bool> sig_msip_{"sig_msip"}, sig_mtip_{"sig_mtip"}, sig_meip_{"sig_meip"};

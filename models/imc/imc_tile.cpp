@@ -1,0 +1,708 @@
+#include "models/imc/imc_tile.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+namespace imcvp::imc {
+
+using regs::Access;
+using regs::AccessCtx;
+using regs::Reg;
+using sc_core::SC_NS;
+using sc_core::sc_time;
+using sc_core::SC_ZERO_TIME;
+
+namespace {
+constexpr unsigned kIrqDone = 1, kIrqError = 2;
+// CTRL bits.
+constexpr uint64_t kSignedIn = 1 << 0, kBias = 1 << 1, kRelu = 1 << 2, kRequant = 1 << 3,
+                   kInExt = 1 << 4, kOutExt = 1 << 5, kWExt = 1 << 6;
+const char* const kOpNames[ImcTile::kNumOps] = {"nop",      "program",   "mvm",    "mvm_batch",
+                                                "readback", "calibrate", "dma_in", "dma_out"};
+int32_t load_i32(const uint8_t* p) {
+  uint32_t v = uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+  return static_cast<int32_t>(v);
+}
+void store_i32(uint8_t* p, int32_t v) {
+  auto u = static_cast<uint32_t>(v);
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(u >> (8 * i));
+}
+bool ideal(const TileConfig& c) {
+  if (!c.analog()) return true;
+  const auto& n = c.nonideal;
+  return !n.programming_noise && !n.drift && !n.read_noise && n.stuck_on_rate == 0 &&
+         n.stuck_off_rate == 0 && !n.ir_drop && c.adc.bits == 0;
+}
+}  // namespace
+
+const char* ImcTile::error_name(Error e) {
+  switch (e) {
+    case Error::none:
+      return "none";
+    case Error::busy:
+      return "busy";
+    case Error::bad_op:
+      return "bad_op";
+    case Error::bad_dim:
+      return "bad_dim";
+    case Error::bad_batch:
+      return "bad_batch";
+    case Error::dma:
+      return "dma";
+    case Error::weight_range:
+      return "weight_range";
+    case Error::cell_worn:
+      return "cell_worn";
+    case Error::bad_dma_range:
+      return "bad_dma_range";
+    case Error::not_programmed:
+      return "not_programmed";
+  }
+  return "unknown";
+}
+
+void ImcTile::check_config(const TileConfig& c) {
+  auto bad = [](const std::string& m) { throw std::invalid_argument(m); };
+  if (c.kind != "analog" && c.kind != "digital") bad("kind must be analog or digital");
+  if (c.rows < 1 || c.rows > 1024 || c.cols < 1 || c.cols > 1024)
+    bad("rows and cols must be in [1, 1024]");
+  if (uint64_t(c.rows) * c.cols > kWbufSize)
+    bad("rows x cols = " + std::to_string(uint64_t(c.rows) * c.cols) +
+        " exceeds the weight buffer (" + std::to_string(kWbufSize) + " B)");
+  if (c.weight_bits < 2 || c.weight_bits > 8) bad("weight_bits must be in [2, 8]");
+  if (c.input_bits < 1 || c.input_bits > 8) bad("input_bits must be in [1, 8]");
+  if (c.analog()) {
+    if (!(c.device.g_max_us > c.device.g_min_us) || c.device.g_min_us < 0)
+      bad("device: need 0 <= g_min_us < g_max_us");
+    if (c.nonideal.stuck_on_rate + c.nonideal.stuck_off_rate > 1.0)
+      bad("nonideal: stuck_on_rate + stuck_off_rate exceeds 1");
+    if (c.device.devices_per_weight < 1) bad("device.devices_per_weight must be >= 1");
+  }
+  if (c.adc.count < 1) bad("adc.count must be >= 1");
+  if (c.periphery.dma_burst_bytes < 1) bad("periphery.dma_burst_bytes must be >= 1");
+  if (!(c.periphery.dma_bytes_per_ns > 0)) bad("periphery.dma_bytes_per_ns must be > 0");
+}
+
+ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned index, uint64_t seed)
+    : sc_module(name),
+      socket("socket"),
+      dma("dma"),
+      irq("irq"),
+      cfg_(cfg),
+      index_(index),
+      rng_(seed),
+      reg_latency_(cfg.periphery.reg_latency_ns, SC_NS),
+      regs_(this->name()) {
+  try {
+    check_config(cfg_);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string(this->name()) + ": " + e.what());
+  }
+  if (cfg_.analog())
+    analog_ = std::make_unique<AnalogArray>(cfg_, rng_);
+  else
+    digital_ = std::make_unique<DigitalArray>(cfg_.rows, cfg_.cols);
+  bias_.assign(kBiasSize, 0);
+  scale_.assign(kScaleSize, 0);
+  in_.assign(kInSize, 0);
+  out_.assign(kOutSize, 0);
+  wbuf_.assign(kWbufSize, 0);
+
+  socket.register_b_transport(this, &ImcTile::b_transport);
+  socket.register_transport_dbg(this, &ImcTile::transport_dbg);
+
+  auto at = [](const AccessCtx& c) { return sc_core::sc_time_stamp() + c.delay; };
+  auto synced = [this, at](Reg& r, const AccessCtx& c) -> uint64_t {
+    if (!c.debug) sync(at(c));
+    return r.value();
+  };
+
+  regs_.add("ID", kId, 4, kIdValue, Access::ro, "Identification: 0x494D4301 ('IMC', map v1)");
+  uint64_t info = (cfg_.analog() ? 0 : 1) | (ideal(cfg_) ? 2 : 0) |
+                  (uint64_t(cfg_.input_bits) << 8) | (uint64_t(cfg_.weight_bits) << 12) |
+                  (uint64_t(cfg_.analog() ? cfg_.adc.bits : 0) << 16);
+  regs_.add("INFO", kInfo, 4, info, Access::ro, "Tile kind and number formats")
+      .field("DIGITAL", 0, 1, Access::ro, "0: analog crossbar, 1: digital SRAM-IMC")
+      .field("IDEAL", 1, 1, Access::ro,
+             "1: results are exact (digital, or analog with every non-ideality off)")
+      .field("INPUT_BITS", 8, 4, Access::ro, "input element width")
+      .field("WEIGHT_BITS", 12, 4, Access::ro, "weight width")
+      .field("ADC_BITS", 16, 5, Access::ro, "ADC resolution (0: ideal or digital)");
+  regs_
+      .add("GEOMETRY", kGeometry, 4, uint64_t(cfg_.rows) | uint64_t(cfg_.cols) << 16, Access::ro,
+           "Array size")
+      .field("ROWS", 0, 16, Access::ro, "rows (inputs)")
+      .field("COLS", 16, 16, Access::ro, "columns (outputs)");
+  ctrl_ = &regs_.add("CTRL", kCtrl, 4, kSignedIn, Access::rw, "Operation options")
+               .field("SIGNED_IN", 0, 1, Access::rw, "inputs are int8 (else uint8)")
+               .field("BIAS", 1, 1, Access::rw, "add BIAS[j] to each accumulator")
+               .field("RELU", 2, 1, Access::rw, "ReLU after the bias")
+               .field("REQUANT", 3, 1, Access::rw,
+                      "requantise to int8: (acc*SCALE[j] + 2^(SHIFT-1)) >> SHIFT, saturated")
+               .field("IN_EXT", 4, 1, Access::rw, "MVM: DMA the inputs from SRC_ADDR first")
+               .field("OUT_EXT", 5, 1, Access::rw, "MVM: DMA the outputs to DST_ADDR after")
+               .field("W_EXT", 6, 1, Access::rw, "PROGRAM: DMA the weights from SRC_ADDR first");
+  regs_.add("CMD", kCmd, 4, 0, Access::wo, "Write an opcode to start a command")
+      .field("OP", 0, 4, Access::wo,
+             "1 PROGRAM, 2 MVM, 3 MVM_BATCH, 4 READBACK, 5 CALIBRATE, 6 DMA_IN, 7 DMA_OUT")
+      .on_write([this, at](Reg& r, uint64_t, const AccessCtx& c) {
+        uint32_t op = static_cast<uint32_t>(r.value() & 0xF);
+        r.set(0);
+        if (!c.debug) command(op, at(c));
+      });
+  status_ = &regs_.add("STATUS", kStatus, 4, 0, Access::ro, "Command state")
+                 .field("BUSY", 0, 1, Access::ro, "a command is running")
+                 .field("ERROR", 1, 1, Access::ro, "ERROR_CODE is not zero")
+                 .on_read([this, at](Reg&, const AccessCtx& c) -> uint64_t {
+                   sc_time t = c.debug ? sc_core::sc_time_stamp() : at(c);
+                   if (!c.debug) sync(t);
+                   return (busy_at(t) ? 1u : 0u) | (err_code_->value() ? 2u : 0u);
+                 });
+  err_code_ = &regs_
+                   .add("ERROR_CODE", kErrorCode, 4, 0, Access::ro,
+                        "Error of the last command (0 none; cleared when a command starts)")
+                   .field("CODE", 0, 8, Access::ro,
+                          "1 busy, 2 bad_op, 3 bad_dim, 4 bad_batch, 5 dma, 6 weight_range, "
+                          "7 cell_worn, 8 bad_dma_range, 9 not_programmed")
+                   .on_read(synced);
+  err_info_ = &regs_
+                   .add("ERROR_INFO", kErrorInfo, 4, 0, Access::ro,
+                        "Detail of the error: failing address, weight index, worn devices, op")
+                   .on_read(synced);
+  auto irq_changed = [this](Reg&, uint64_t, const AccessCtx& c) {
+    if (!c.debug) irq_ev_.notify(c.delay);
+  };
+  irq_en_ = &regs_.add("IRQ_ENABLE", kIrqEnable, 4, 0, Access::rw, "Interrupt enables")
+                 .field("DONE", 0, 1, Access::rw, "command finished")
+                 .field("ERROR", 1, 1, Access::rw, "command failed")
+                 .on_write(irq_changed);
+  irq_st_ = &regs_
+                 .add("IRQ_STATUS", kIrqStatus, 4, 0, Access::rw,
+                      "Interrupt status (write 1 to clear); irq = IRQ_STATUS & IRQ_ENABLE")
+                 .field("DONE", 0, 1, Access::w1c, "command finished (with or without error)")
+                 .field("ERROR", 1, 1, Access::w1c, "command failed or was rejected")
+                 .on_read(synced)
+                 .on_write(irq_changed);
+  dim_rows_ = &regs_.add("DIM_ROWS", kDimRows, 4, cfg_.rows, Access::rw,
+                         "Active rows (inputs) of PROGRAM/MVM/READBACK, 1..ROWS");
+  dim_cols_ = &regs_.add("DIM_COLS", kDimCols, 4, cfg_.cols, Access::rw,
+                         "Active columns (outputs), 1..COLS");
+  batch_ = &regs_.add("BATCH", kBatch, 4, 1, Access::rw, "Vectors of MVM_BATCH");
+  shift_ = &regs_.add("SHIFT", kShift, 4, 0, Access::rw, "Requantisation shift")
+                .field("SHIFT", 0, 6, Access::rw, "right shift 0..63");
+  src_ = &regs_.add("SRC_ADDR", kSrcAddr, 4, 0, Access::rw,
+                    "Global source address (IN_EXT, W_EXT, DMA_IN)");
+  dst_ = &regs_.add("DST_ADDR", kDstAddr, 4, 0, Access::rw,
+                    "Global destination address (OUT_EXT, DMA_OUT)");
+  dma_local_ = &regs_.add("DMA_LOCAL", kDmaLocal, 4, 0, Access::rw,
+                          "Window offset of the local buffer of DMA_IN/DMA_OUT");
+  dma_len_ = &regs_.add("DMA_LEN", kDmaLen, 4, 0, Access::rw, "Bytes of DMA_IN/DMA_OUT");
+  age_ = &regs_
+              .add("AGE_S", kAgeS, 4, static_cast<uint64_t>(cfg_.nonideal.extra_age_s), Access::rw,
+                   "Extra device age in seconds added to the time since PROGRAM")
+              .on_write([this](Reg& r, uint64_t, const AccessCtx& c) {
+                if (!c.debug && analog_) analog_->set_extra_age_s(static_cast<double>(r.value()));
+              });
+  regs_
+      .add("CAL_SCALE", kCalScale, 4, 1u << 16, Access::ro,
+           "Drift compensation factor of the last CALIBRATE, unsigned Q16.16")
+      .on_read([this](Reg&, const AccessCtx&) -> uint64_t {
+        double a = analog_ ? analog_->alpha() : 1.0;
+        return static_cast<uint64_t>(std::clamp(a * 65536.0, 0.0, 4294967295.0));
+      });
+  regs_
+      .add("LAST_LATENCY_NS", kLastLatencyNs, 4, 0, Access::ro,
+           "Modelled latency of the last command in ns (saturates)")
+      .on_read([this](Reg&, const AccessCtx&) -> uint64_t { return last_latency_ns_; });
+  regs_.add("STUCK_CELLS", kStuckCells, 4, 0, Access::ro, "Devices stuck (faults and wear-out)")
+      .on_read([this](Reg&, const AccessCtx&) -> uint64_t {
+        return analog_ ? std::min<uint64_t>(analog_->stuck_devices(), 0xFFFFFFFFu) : 0;
+      });
+  regs_.add("COMMANDS", kCommands, 4, 0, Access::ro, "Commands written to CMD (saturates)")
+      .on_read([this](Reg&, const AccessCtx&) -> uint64_t {
+        return std::min<uint64_t>(commands_, 0xFFFFFFFFu);
+      });
+
+  SC_METHOD(complete);
+  sensitive << done_ev_;
+  dont_initialize();
+  SC_METHOD(update_irq);
+  sensitive << irq_ev_;
+
+  auto& s = stats_;
+  s.counter("commands", commands_, "count", "Commands written to CMD");
+  for (unsigned i = 1; i < kNumOps; ++i)
+    s.counter(std::string("ops.") + kOpNames[i], op_count_[i], "count", "Commands of this kind");
+  s.counter("mvms", mvms_, "count", "Matrix-vector multiplies (vectors)");
+  s.counter("macs", macs_, "count", "Multiply-accumulates");
+  s.counter("dac_conversions", dac_conversions_, "count", "Input DAC conversions (analog)");
+  s.counter("dac_saturations", dac_saturations_, "count", "Inputs clamped to the input range");
+  s.counter("adc_conversions", adc_conversions_, "count", "Column ADC conversions (analog)");
+  s.counter("adc_saturations", adc_saturations_, "count", "ADC outputs clamped at the bound");
+  s.counter("cells_written", cells_written_, "count", "Weights (cells) programmed");
+  s.counter("program_pulses", program_pulses_, "count", "Device programming pulses");
+  s.counter("verify_iterations", verify_iterations_, "count", "Write-verify reads (per device)");
+  s.counter("worn_out_devices", worn_out_, "count", "Devices that wore out (now stuck)");
+  s.constant(
+      "stuck_devices",
+      [this] { return analog_ ? static_cast<double>(analog_->stuck_devices()) : 0.0; }, "count",
+      "Devices stuck now (faults and wear-out)");
+  s.counter("errors", errors_, "count", "Commands that ended with an error");
+  for (unsigned i = 1; i < kNumErrors; ++i)
+    s.counter(std::string("errors_by_code.") + error_name(static_cast<Error>(i)), error_count_[i],
+              "count", "Errors of this kind");
+  s.counter("irqs", irqs_, "count", "Interrupt status bits raised");
+  s.counter("dma_bytes_read", dma_bytes_read_, "B", "Bytes the DMA read from the bus");
+  s.counter("dma_bytes_written", dma_bytes_written_, "B", "Bytes the DMA wrote to the bus");
+  s.counter("register_accesses", reg_accesses_, "count", "Bus accesses to registers");
+  s.counter("buffer_accesses", buffer_accesses_, "count", "Bus accesses to the buffers");
+  s.value("busy_time", busy_ns_, "ns", "Time spent executing commands");
+  s.formula(
+      "utilisation",
+      [this] {
+        double el = sc_core::sc_time_stamp().to_seconds() * 1e9 - stats_epoch_ns_;
+        return el > 0 ? busy_ns_ / el : 0.0;
+      },
+      "ratio", "busy_time / simulated time since the last stats reset");
+  s.value("energy.array", e_array_, "pJ", "Array energy (analog cell reads, digital MACs)",
+          stats::EnergyKind::imc_array);
+  s.value("energy.dac", e_dac_, "pJ", "Input DAC/driver energy", stats::EnergyKind::dac);
+  s.value("energy.adc", e_adc_, "pJ", "Column ADC energy", stats::EnergyKind::adc);
+  s.value("energy.digital", e_digital_, "pJ", "Post-processing (bias, ReLU, requantisation)",
+          stats::EnergyKind::digital_periphery);
+  s.value("energy.buffers", e_buffers_, "pJ", "Local buffer accesses", stats::EnergyKind::buffers);
+  s.value("energy.programming", e_programming_, "pJ", "Weight programming and verify",
+          stats::EnergyKind::programming);
+  auto total = [this] {
+    return e_array_ + e_dac_ + e_adc_ + e_digital_ + e_buffers_ + e_programming_;
+  };
+  s.formula("energy.total", total, "pJ", "Sum of the tile's energy parts");
+  s.formula(
+      "tops",
+      [this] {
+        double el = sc_core::sc_time_stamp().to_seconds() - stats_epoch_ns_ * 1e-9;
+        return el > 0 ? 2.0 * static_cast<double>(macs_) / el / 1e12 : 0.0;
+      },
+      "TOPS", "Operations (2 per MAC) per second over the run, 1e12/s");
+  s.formula(
+      "tops_per_w",
+      [this, total] {
+        double e = total();
+        return e > 0 ? 2.0 * static_cast<double>(macs_) / (e * 1e-12) / 1e12 : 0.0;
+      },
+      "TOPS/W", "Operations per joule of tile energy, 1e12/J");
+  s.formula(
+      "pj_per_mac", [this, total] { return macs_ ? total() / static_cast<double>(macs_) : 0.0; },
+      "pJ", "Tile energy per MAC");
+  s.on_reset([this] { stats_epoch_ns_ = sc_core::sc_time_stamp().to_seconds() * 1e9; });
+}
+
+// ---- bus side ----
+
+uint8_t* ImcTile::buffer_at(uint64_t offset, uint64_t len, uint64_t* avail) {
+  struct B {
+    uint64_t off, size;
+    std::vector<uint8_t>* v;
+  };
+  const B bufs[] = {{kBiasOffset, kBiasSize, &bias_},
+                    {kScaleOffset, kScaleSize, &scale_},
+                    {kInOffset, kInSize, &in_},
+                    {kOutOffset, kOutSize, &out_},
+                    {kWbufOffset, kWbufSize, &wbuf_}};
+  for (const auto& b : bufs) {
+    if (offset >= b.off && offset < b.off + b.size) {
+      if (avail) *avail = b.off + b.size - offset;
+      if (len > b.off + b.size - offset) return nullptr;
+      return b.v->data() + (offset - b.off);
+    }
+  }
+  return nullptr;
+}
+
+void ImcTile::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
+  const uint64_t addr = p.get_address();
+  if (addr < kRegsSize) {
+    ++reg_accesses_;
+    regs_.transport(p, delay);
+    delay += reg_latency_;
+    return;
+  }
+  ++buffer_accesses_;
+  const unsigned len = p.get_data_length();
+  delay += reg_latency_;
+  if (p.get_byte_enable_ptr()) {
+    p.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+    return;
+  }
+  if (p.get_streaming_width() < len) {
+    p.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+    return;
+  }
+  uint8_t* b = buffer_at(addr, len);
+  if (!b || len == 0) {
+    p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  if (p.is_read())
+    std::memcpy(p.get_data_ptr(), b, len);
+  else if (p.is_write())
+    std::memcpy(b, p.get_data_ptr(), len);
+  buffer_energy(len);
+  p.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+unsigned ImcTile::transport_dbg(tlm::tlm_generic_payload& p) {
+  const uint64_t addr = p.get_address();
+  if (addr < kRegsSize) return regs_.transport_dbg(p);
+  const unsigned len = p.get_data_length();
+  uint64_t avail = 0;
+  uint8_t* b = buffer_at(addr, 0, &avail);
+  if (!b) {
+    p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return 0;
+  }
+  unsigned n = static_cast<unsigned>(std::min<uint64_t>(len, avail));
+  if (p.is_read())
+    std::memcpy(p.get_data_ptr(), b, n);
+  else if (p.is_write())
+    std::memcpy(b, p.get_data_ptr(), n);
+  else
+    return 0;
+  p.set_response_status(tlm::TLM_OK_RESPONSE);
+  return n;
+}
+
+// ---- commands ----
+
+void ImcTile::command(uint32_t op, const sc_time& at) {
+  sync(at);
+  ++commands_;
+  if (busy_at(at) || in_command_) {
+    // The running command continues; the rejected one only reports.
+    err_code_->set(static_cast<uint64_t>(Error::busy));
+    err_info_->set(op);
+    ++errors_;
+    ++error_count_[static_cast<unsigned>(Error::busy)];
+    irq_st_->set(irq_st_->value() | kIrqError);
+    ++irqs_;
+    irq_ev_.notify(at > sc_core::sc_time_stamp() ? at - sc_core::sc_time_stamp() : SC_ZERO_TIME);
+    return;
+  }
+  err_code_->set(0);
+  err_info_->set(0);
+  Result r;
+  if (op >= kNumOps) {
+    r.err = Error::bad_op;
+    r.info = op;
+  } else {
+    ++op_count_[op];
+    in_command_ = true;
+    r = run(static_cast<Op>(op), at);
+    in_command_ = false;
+  }
+  r.latency += reg_latency_;
+  busy_ns_ += r.latency.to_seconds() * 1e9;
+  last_latency_ns_ =
+      static_cast<uint32_t>(std::min(std::llround(r.latency.to_seconds() * 1e9), 0xFFFFFFFFll));
+  finish_at(at + r.latency, r.err, r.info);
+}
+
+void ImcTile::finish_at(const sc_time& done, Error err, uint32_t info) {
+  busy_ = true;
+  done_time_ = done;
+  pending_err_ = err;
+  pending_info_ = info;
+  const sc_time now = sc_core::sc_time_stamp();
+  done_ev_.notify(done > now ? done - now : SC_ZERO_TIME);
+}
+
+void ImcTile::sync(const sc_time& t) {
+  if (!busy_ || t < done_time_) return;
+  busy_ = false;
+  unsigned bits = kIrqDone;
+  if (pending_err_ != Error::none) {
+    err_code_->set(static_cast<uint64_t>(pending_err_));
+    err_info_->set(pending_info_);
+    ++errors_;
+    ++error_count_[static_cast<unsigned>(pending_err_)];
+    bits |= kIrqError;
+  }
+  irq_st_->set(irq_st_->value() | bits);
+  ++irqs_;
+  const sc_time now = sc_core::sc_time_stamp();
+  irq_ev_.notify(done_time_ > now ? done_time_ - now : SC_ZERO_TIME);
+}
+
+void ImcTile::complete() {
+  sync(sc_core::sc_time_stamp());
+}
+
+void ImcTile::update_irq() {
+  sync(sc_core::sc_time_stamp());
+  irq.write((irq_st_->value() & irq_en_->value() & (kIrqDone | kIrqError)) != 0);
+}
+
+ImcTile::Result ImcTile::run(Op op, const sc_time& at) {
+  switch (op) {
+    case Op::nop:
+      return {};
+    case Op::program:
+      return do_program(at);
+    case Op::mvm:
+      return do_mvm(1, at);
+    case Op::mvm_batch:
+      return do_mvm(static_cast<unsigned>(batch_->value()), at);
+    case Op::readback:
+      return do_readback(at);
+    case Op::calibrate:
+      return do_calibrate(at);
+    case Op::dma_in:
+      return do_dma(true, dma_local_->value(), src_->value(), dma_len_->value());
+    case Op::dma_out:
+      return do_dma(false, dma_local_->value(), dst_->value(), dma_len_->value());
+  }
+  return {Error::bad_op, static_cast<uint32_t>(op), SC_ZERO_TIME};
+}
+
+ImcTile::Result ImcTile::check_dims() const {
+  const uint64_t r = dim_rows_->value(), c = dim_cols_->value();
+  if (r < 1 || r > cfg_.rows || c < 1 || c > cfg_.cols)
+    return {Error::bad_dim,
+            static_cast<uint32_t>((std::min<uint64_t>(r, 0xFFFF) << 16) |
+                                  std::min<uint64_t>(c, 0xFFFF)),
+            SC_ZERO_TIME};
+  return {};
+}
+
+bool ImcTile::dma_copy(bool to_local, uint8_t* local, uint64_t global, uint64_t len, sc_time* t,
+                       uint64_t* fail_addr) {
+  sc_time bus_delay = SC_ZERO_TIME;
+  const uint64_t burst = cfg_.periphery.dma_burst_bytes;
+  for (uint64_t off = 0; off < len; off += burst) {
+    const auto n = static_cast<unsigned>(std::min(burst, len - off));
+    tlm::tlm_generic_payload p;
+    p.set_command(to_local ? tlm::TLM_READ_COMMAND : tlm::TLM_WRITE_COMMAND);
+    p.set_address(global + off);
+    p.set_data_ptr(local + off);
+    p.set_data_length(n);
+    p.set_streaming_width(n);
+    p.set_byte_enable_ptr(nullptr);
+    p.set_dmi_allowed(false);
+    p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    dma->b_transport(p, bus_delay);
+    if (p.get_response_status() != tlm::TLM_OK_RESPONSE) {
+      *fail_addr = global + off;
+      *t += bus_delay + sc_time(cfg_.periphery.dma_setup_ns, SC_NS);
+      return false;
+    }
+    if (to_local)
+      dma_bytes_read_ += n;
+    else
+      dma_bytes_written_ += n;
+    buffer_energy(n);
+  }
+  *t += bus_delay + sc_time(cfg_.periphery.dma_setup_ns +
+                                static_cast<double>(len) / cfg_.periphery.dma_bytes_per_ns,
+                            SC_NS);
+  return true;
+}
+
+ImcTile::Result ImcTile::do_dma(bool in, uint64_t local, uint64_t global, uint64_t len) {
+  Result r;
+  uint8_t* b = len ? buffer_at(local, len) : nullptr;
+  if (!b) {
+    r.err = Error::bad_dma_range;
+    r.info = static_cast<uint32_t>(local);
+    return r;
+  }
+  uint64_t fail = 0;
+  if (!dma_copy(in, b, global, len, &r.latency, &fail)) {
+    r.err = Error::dma;
+    r.info = static_cast<uint32_t>(fail);
+  }
+  return r;
+}
+
+ImcTile::Result ImcTile::do_program(const sc_time& at) {
+  Result r = check_dims();
+  if (r.err != Error::none) return r;
+  const unsigned nr = static_cast<unsigned>(dim_rows_->value());
+  const unsigned nc = static_cast<unsigned>(dim_cols_->value());
+  const uint64_t n = uint64_t(nr) * nc;
+  if (ctrl_->value() & kWExt) {
+    uint64_t fail = 0;
+    if (!dma_copy(true, wbuf_.data(), src_->value(), n, &r.latency, &fail)) {
+      r.err = Error::dma;
+      r.info = static_cast<uint32_t>(fail);
+      return r;
+    }
+  }
+  buffer_energy(n);
+  const auto* w = reinterpret_cast<const int8_t*>(wbuf_.data());
+  for (uint64_t k = 0; k < n; ++k) {
+    if (!weight_in_range(w[k], cfg_.weight_bits, cfg_.analog())) {
+      r.err = Error::weight_range;
+      r.info = static_cast<uint32_t>(k);
+      return r;
+    }
+  }
+  cells_written_ += n;
+  if (analog_) {
+    OpCounts oc;
+    analog_->program(w, nr, nc, now_s(at + r.latency), rng_, oc);
+    program_pulses_ += oc.pulses;
+    verify_iterations_ += oc.verifies;
+    worn_out_ += oc.newly_worn;
+    const auto& d = cfg_.device;
+    const double step_ns = d.write_pulse_ns + (cfg_.nonideal.write_verify ? d.verify_ns : 0.0);
+    r.latency += sc_time(static_cast<double>(oc.program_steps) * step_ns, SC_NS);
+    e_programming_ += static_cast<double>(oc.pulses) * d.write_pulse_energy_pj +
+                      static_cast<double>(oc.verifies) * d.verify_energy_pj;
+    if (oc.newly_worn) {
+      r.err = Error::cell_worn;
+      r.info = static_cast<uint32_t>(std::min<uint64_t>(oc.newly_worn, 0xFFFFFFFFu));
+    }
+  } else {
+    digital_->program(w, nr, nc);
+    program_pulses_ += nr;  // one SRAM row write per row
+    r.latency += sc_time(nr * cfg_.digital.write_row_ns, SC_NS);
+    e_programming_ += static_cast<double>(n) * cfg_.digital.write_energy_pj_per_byte;
+  }
+  programmed_ = true;
+  return r;
+}
+
+ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
+  Result r = check_dims();
+  if (r.err != Error::none) return r;
+  const unsigned nr = static_cast<unsigned>(dim_rows_->value());
+  const unsigned nc = static_cast<unsigned>(dim_cols_->value());
+  const uint64_t ctrl = ctrl_->value();
+  const bool requant = ctrl & kRequant, use_bias = ctrl & kBias, relu = ctrl & kRelu;
+  const bool is_signed = ctrl & kSignedIn;
+  const uint64_t in_bytes = uint64_t(batch) * nr;
+  const uint64_t out_bytes = uint64_t(batch) * nc * (requant ? 1 : 4);
+  if (batch < 1 || in_bytes > kInSize || out_bytes > kOutSize) {
+    r.err = Error::bad_batch;
+    r.info = batch;
+    return r;
+  }
+  if (!programmed_) {
+    r.err = Error::not_programmed;
+    return r;
+  }
+  if (ctrl & kInExt) {
+    uint64_t fail = 0;
+    if (!dma_copy(true, in_.data(), src_->value(), in_bytes, &r.latency, &fail)) {
+      r.err = Error::dma;
+      r.info = static_cast<uint32_t>(fail);
+      return r;
+    }
+  }
+  const double t_s = now_s(at + r.latency);  // one drift/read-noise realisation per batch
+  const unsigned shift = static_cast<unsigned>(shift_->value() & 63);
+  std::vector<int32_t> x(nr), y(nc);
+  OpCounts oc;
+  for (unsigned b = 0; b < batch; ++b) {
+    for (unsigned i = 0; i < nr; ++i) {
+      uint8_t raw = in_[b * nr + i];
+      int32_t v = is_signed ? static_cast<int8_t>(raw) : raw;
+      bool sat = false;
+      x[i] = dac_clamp(v, cfg_.input_bits, is_signed, cfg_.analog(), &sat);
+      dac_saturations_ += sat;
+    }
+    if (analog_)
+      analog_->mvm(x.data(), nr, nc, is_signed, t_s, rng_, y.data(), oc);
+    else
+      digital_->mvm(x.data(), nr, nc, y.data());
+    for (unsigned j = 0; j < nc; ++j) {
+      int32_t bias = use_bias ? load_i32(&bias_[4 * j]) : 0;
+      int32_t scale = requant ? load_i32(&scale_[4 * j]) : 1;
+      int32_t v = postprocess(y[j], bias, relu, requant, scale, shift);
+      if (requant)
+        out_[b * nc + j] = static_cast<uint8_t>(static_cast<int8_t>(v));
+      else
+        store_i32(&out_[(uint64_t(b) * nc + j) * 4], v);
+    }
+  }
+  adc_saturations_ += oc.adc_saturations;
+  mvms_ += batch;
+  macs_ += uint64_t(batch) * nr * nc;
+  // Time and energy per vector (docs/imc-model.md).
+  double t_vec_ns, e_array, e_dac = 0, e_adc = 0;
+  if (analog_) {
+    const double steps = cfg_.dac.mode == "pwm" ? std::ldexp(1.0, int(cfg_.input_bits)) - 1.0
+                                                : static_cast<double>(cfg_.input_bits);
+    const double adc_rounds = std::ceil(static_cast<double>(nc) / cfg_.adc.count);
+    t_vec_ns =
+        steps * cfg_.dac.step_ns + adc_rounds * cfg_.adc.conversion_ns + cfg_.periphery.postproc_ns;
+    e_array = double(nr) * nc * cfg_.periphery.cell_energy_pj;
+    e_dac = nr * cfg_.dac.energy_pj;
+    e_adc = nc * cfg_.adc.energy_pj;
+    dac_conversions_ += uint64_t(batch) * nr;
+    adc_conversions_ += uint64_t(batch) * nc;
+  } else {
+    t_vec_ns = double(cfg_.input_bits) * cfg_.digital.cycles_per_bit * cfg_.digital.cycle_ns +
+               cfg_.periphery.postproc_ns;
+    e_array = double(nr) * nc * cfg_.digital.mac_energy_pj;
+  }
+  e_array_ += batch * e_array;
+  e_dac_ += batch * e_dac;
+  e_adc_ += batch * e_adc;
+  e_digital_ += batch * nc * cfg_.periphery.postproc_energy_pj;
+  buffer_energy(in_bytes + out_bytes + (use_bias ? 4ull * nc : 0) + (requant ? 4ull * nc : 0));
+  r.latency += sc_time(batch * t_vec_ns, SC_NS);
+  if (ctrl & kOutExt) {
+    uint64_t fail = 0;
+    if (!dma_copy(false, out_.data(), dst_->value(), out_bytes, &r.latency, &fail)) {
+      r.err = Error::dma;
+      r.info = static_cast<uint32_t>(fail);
+    }
+  }
+  return r;
+}
+
+ImcTile::Result ImcTile::do_readback(const sc_time& at) {
+  Result r = check_dims();
+  if (r.err != Error::none) return r;
+  if (!programmed_) return {Error::not_programmed, 0, SC_ZERO_TIME};
+  const unsigned nr = static_cast<unsigned>(dim_rows_->value());
+  const unsigned nc = static_cast<unsigned>(dim_cols_->value());
+  auto* w = reinterpret_cast<int8_t*>(wbuf_.data());
+  if (analog_) {
+    analog_->readback(nr, nc, now_s(at), rng_, w);
+    r.latency += sc_time(nr * cfg_.device.verify_ns, SC_NS);  // one array read per row
+    e_array_ += double(nr) * nc * cfg_.device.verify_energy_pj;
+  } else {
+    for (unsigned i = 0; i < nr; ++i)
+      for (unsigned j = 0; j < nc; ++j) w[i * nc + j] = digital_->weight(i, j);
+    r.latency += sc_time(nr * cfg_.digital.write_row_ns, SC_NS);
+    e_array_ += double(nr) * nc * cfg_.digital.write_energy_pj_per_byte;
+  }
+  buffer_energy(uint64_t(nr) * nc);
+  return r;
+}
+
+ImcTile::Result ImcTile::do_calibrate(const sc_time& at) {
+  Result r;
+  if (!programmed_) return {Error::not_programmed, 0, SC_ZERO_TIME};
+  if (!analog_) return r;  // nothing drifts
+  analog_->calibrate(now_s(at), rng_);
+  // One MVM with a full-scale input vector: input phase + ADC + digital ratio.
+  const double steps = cfg_.dac.mode == "pwm" ? std::ldexp(1.0, int(cfg_.input_bits)) - 1.0
+                                              : static_cast<double>(cfg_.input_bits);
+  const unsigned nr = cfg_.rows, nc = cfg_.cols;
+  r.latency += sc_time(steps * cfg_.dac.step_ns +
+                           std::ceil(double(nc) / cfg_.adc.count) * cfg_.adc.conversion_ns +
+                           cfg_.periphery.postproc_ns,
+                       SC_NS);
+  e_array_ += double(nr) * nc * cfg_.periphery.cell_energy_pj;
+  e_dac_ += nr * cfg_.dac.energy_pj;
+  e_adc_ += nc * cfg_.adc.energy_pj;
+  e_digital_ += nc * cfg_.periphery.postproc_energy_pj;
+  return r;
+}
+
+}  // namespace imcvp::imc

@@ -1,0 +1,173 @@
+// IMC tile: an analog crossbar or digital SRAM compute-in-memory array behind a register
+// block, local buffers and a DMA engine, in one 1 MiB window (docs/imc-model.md,
+// docs/register-maps.md). Firmware writes a command to CMD; the tile computes it at once
+// (bit-true numerics, modelled latency and energy), reports BUSY until the modelled completion
+// time and then sets IRQ_STATUS.DONE (or ERROR with an ERROR_CODE) and raises its interrupt.
+//
+// Window layout (offsets):  0x00000 registers (4 KiB)   0x01000 BIAS (int32 per column)
+//   0x02000 SCALE (int32 per column)   0x10000 IN (64 KiB)   0x20000 OUT (128 KiB)
+//   0x40000 WBUF (256 KiB: int8 weights, row-major, DIM_ROWS x DIM_COLS); the rest unmapped.
+//
+// Limits: LT only. A command's results (buffers, DMA writes) are produced when it is issued,
+// at the issuing access's time; BUSY/DONE follow the modelled latency, so firmware must wait
+// for DONE before reading results. No DMI into the buffers (every access is counted). Batched
+// MVMs run back to back without pipelining. DMA moves at most the buffer sizes above.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+#include <systemc>
+#include <tlm>
+
+#include "models/common/regs.h"
+#include "models/common/stats.h"
+#include "models/imc/numerics.h"
+#include "models/imc/tile_config.h"
+
+namespace imcvp::imc {
+
+class ImcTile : public sc_core::sc_module {
+ public:
+  static constexpr uint64_t kWindowSize = 0x10'0000;
+  static constexpr uint64_t kRegsSize = 0x1000;
+  static constexpr uint64_t kBiasOffset = 0x1000, kBiasSize = 0x1000;
+  static constexpr uint64_t kScaleOffset = 0x2000, kScaleSize = 0x1000;
+  static constexpr uint64_t kInOffset = 0x1'0000, kInSize = 0x1'0000;
+  static constexpr uint64_t kOutOffset = 0x2'0000, kOutSize = 0x2'0000;
+  static constexpr uint64_t kWbufOffset = 0x4'0000, kWbufSize = 0x4'0000;
+  static constexpr uint32_t kIdValue = 0x494D4301;  // "IMC", register map version 1
+
+  // Register offsets (docs/register-maps.md; firmware/sdk/include/imcvp/imc.h).
+  static constexpr uint64_t kId = 0x00, kInfo = 0x04, kGeometry = 0x08, kCtrl = 0x0C, kCmd = 0x10,
+                            kStatus = 0x14, kErrorCode = 0x18, kErrorInfo = 0x1C, kIrqEnable = 0x20,
+                            kIrqStatus = 0x24, kDimRows = 0x28, kDimCols = 0x2C, kBatch = 0x30,
+                            kShift = 0x34, kSrcAddr = 0x38, kDstAddr = 0x3C, kDmaLocal = 0x40,
+                            kDmaLen = 0x44, kAgeS = 0x48, kCalScale = 0x4C, kLastLatencyNs = 0x50,
+                            kStuckCells = 0x54, kCommands = 0x58;
+
+  enum class Op : uint32_t {
+    nop = 0,
+    program = 1,    // WBUF (or SRC_ADDR with CTRL.W_EXT) -> array, write-verify on analog
+    mvm = 2,        // IN -> OUT, one vector
+    mvm_batch = 3,  // BATCH vectors back to back
+    readback = 4,   // array -> WBUF (weights as the devices hold them now)
+    calibrate = 5,  // global drift compensation (analog; digital: no-op)
+    dma_in = 6,     // SRC_ADDR (global) -> window offset DMA_LOCAL, DMA_LEN bytes
+    dma_out = 7,    // window offset DMA_LOCAL -> DST_ADDR (global), DMA_LEN bytes
+  };
+  static constexpr unsigned kNumOps = 8;
+
+  enum class Error : uint32_t {
+    none = 0,
+    busy = 1,            // command written while busy (the running command continues)
+    bad_op = 2,          // unknown opcode
+    bad_dim = 3,         // DIM_ROWS/DIM_COLS zero or beyond the array
+    bad_batch = 4,       // BATCH zero or the vectors exceed IN/OUT
+    dma = 5,             // bus error on a DMA access; ERROR_INFO = the failing address
+    weight_range = 6,    // weight outside the range; ERROR_INFO = its index in WBUF
+    cell_worn = 7,       // devices wore out while programming; ERROR_INFO = how many
+    bad_dma_range = 8,   // DMA_LOCAL/DMA_LEN outside one buffer, or not 4-byte multiples
+    not_programmed = 9,  // MVM/READBACK/CALIBRATE before any PROGRAM
+  };
+  static constexpr unsigned kNumErrors = 10;
+  static const char* error_name(Error e);
+
+  tlm_utils::simple_target_socket<ImcTile> socket;  // the tile window (offsets)
+  tlm_utils::simple_initiator_socket<ImcTile> dma;  // DMA master (global addresses)
+  sc_core::sc_out<bool> irq;                        // level: IRQ_STATUS & IRQ_ENABLE != 0
+
+  SC_HAS_PROCESS(ImcTile);
+  // index: the tile's number (for messages); seed: the tile's own RNG stream (derive it from
+  // the simulation seed with derive_seed(seed, index)). Throws std::invalid_argument for a
+  // geometry that does not fit the buffers or an inconsistent configuration.
+  ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned index, uint64_t seed);
+
+  const TileConfig& config() const { return cfg_; }
+  regs::RegBank& regs() { return regs_; }
+  unsigned index() const { return index_; }
+  // Numerics (tests): the analog array is null for digital tiles and vice versa.
+  AnalogArray* analog_array() { return analog_.get(); }
+  DigitalArray* digital_array() { return digital_.get(); }
+
+  // Throws std::invalid_argument if cfg is not usable; returns normally otherwise.
+  static void check_config(const TileConfig& cfg);
+
+ private:
+  struct Result {
+    Error err = Error::none;
+    uint32_t info = 0;
+    sc_core::sc_time latency = sc_core::SC_ZERO_TIME;
+  };
+
+  void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+  unsigned transport_dbg(tlm::tlm_generic_payload& p);
+  uint8_t* buffer_at(uint64_t offset, uint64_t len, uint64_t* avail = nullptr);
+
+  void command(uint32_t op, const sc_core::sc_time& at);
+  Result run(Op op, const sc_core::sc_time& at);
+  Result do_program(const sc_core::sc_time& at);
+  Result do_mvm(unsigned batch, const sc_core::sc_time& at);
+  Result do_readback(const sc_core::sc_time& at);
+  Result do_calibrate(const sc_core::sc_time& at);
+  Result do_dma(bool in, uint64_t local, uint64_t global, uint64_t len);
+  // DMA between a local buffer and a global address through the dma socket; returns false
+  // (and the failing address) on a bus error. Adds the transfer time to *t.
+  bool dma_copy(bool to_local, uint8_t* local, uint64_t global, uint64_t len, sc_core::sc_time* t,
+                uint64_t* fail_addr);
+  Result check_dims() const;
+  void finish_at(const sc_core::sc_time& done, Error err, uint32_t info);
+  // Completes the pending command if its time has come (t = access or kernel time).
+  void sync(const sc_core::sc_time& t);
+  bool busy_at(const sc_core::sc_time& t) const { return busy_ && t < done_time_; }
+  void complete();
+  void raise(unsigned bits);
+  void update_irq();
+  double now_s(const sc_core::sc_time& at) const { return at.to_seconds(); }
+  void buffer_energy(uint64_t bytes) {
+    e_buffers_ += static_cast<double>(bytes) * cfg_.periphery.buffer_energy_pj_per_byte;
+  }
+
+  TileConfig cfg_;
+  unsigned index_;
+  Rng rng_;
+  std::unique_ptr<AnalogArray> analog_;
+  std::unique_ptr<DigitalArray> digital_;
+  sc_core::sc_time reg_latency_;
+  regs::RegBank regs_;
+  regs::Reg *ctrl_ = nullptr, *status_ = nullptr, *err_code_ = nullptr, *err_info_ = nullptr,
+            *irq_en_ = nullptr, *irq_st_ = nullptr, *dim_rows_ = nullptr, *dim_cols_ = nullptr,
+            *batch_ = nullptr, *shift_ = nullptr, *src_ = nullptr, *dst_ = nullptr,
+            *dma_local_ = nullptr, *dma_len_ = nullptr, *age_ = nullptr;
+  std::vector<uint8_t> bias_, scale_, in_, out_, wbuf_;
+  bool programmed_ = false;
+  bool in_command_ = false;  // a command is executing (its own DMA may re-enter the tile)
+
+  // Pending completion.
+  bool busy_ = false;
+  sc_core::sc_time done_time_ = sc_core::SC_ZERO_TIME;
+  sc_core::sc_time busy_start_ = sc_core::SC_ZERO_TIME;
+  Error pending_err_ = Error::none;
+  uint32_t pending_info_ = 0;
+  uint32_t last_latency_ns_ = 0;
+  sc_core::sc_event done_ev_, irq_ev_;
+
+  // Stats.
+  uint64_t commands_ = 0, mvms_ = 0, macs_ = 0, adc_conversions_ = 0, dac_conversions_ = 0,
+           dac_saturations_ = 0, adc_saturations_ = 0, cells_written_ = 0, program_pulses_ = 0,
+           verify_iterations_ = 0, worn_out_ = 0, errors_ = 0, dma_bytes_read_ = 0,
+           dma_bytes_written_ = 0, reg_accesses_ = 0, buffer_accesses_ = 0, irqs_ = 0;
+  uint64_t op_count_[kNumOps] = {};
+  uint64_t error_count_[kNumErrors] = {};
+  double busy_ns_ = 0.0;
+  double e_array_ = 0.0, e_dac_ = 0.0, e_adc_ = 0.0, e_digital_ = 0.0, e_buffers_ = 0.0,
+         e_programming_ = 0.0;
+  double stats_epoch_ns_ = 0.0;  // sim time of the last stats reset
+  stats::Group stats_{name()};
+};
+
+}  // namespace imcvp::imc

@@ -1,0 +1,405 @@
+#include "models/imc/numerics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace imcvp::imc {
+
+namespace {
+uint64_t splitmix64(uint64_t& x) {
+  uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+uint64_t rotl(uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
+int32_t sat32(double v) {
+  if (!(v == v)) return 0;  // NaN cannot happen with finite inputs; be safe
+  if (v >= 2147483647.0) return std::numeric_limits<int32_t>::max();
+  if (v <= -2147483648.0) return std::numeric_limits<int32_t>::min();
+  return static_cast<int32_t>(std::llround(v));
+}
+}  // namespace
+
+Rng::Rng(uint64_t seed) {
+  uint64_t x = seed;
+  for (auto& s : s_) s = splitmix64(x);
+}
+
+uint64_t Rng::next() {
+  const uint64_t result = rotl(s_[1] * 5, 7) * 9;
+  const uint64_t t = s_[1] << 17;
+  s_[2] ^= s_[0];
+  s_[3] ^= s_[1];
+  s_[1] ^= s_[2];
+  s_[0] ^= s_[3];
+  s_[2] ^= t;
+  s_[3] = rotl(s_[3], 45);
+  return result;
+}
+
+double Rng::uniform() {
+  return static_cast<double>(next() >> 11) * 0x1.0p-53;
+}
+
+double Rng::normal() {
+  if (has_spare_) {
+    has_spare_ = false;
+    return spare_;
+  }
+  double u, v, s;
+  do {
+    u = 2.0 * uniform() - 1.0;
+    v = 2.0 * uniform() - 1.0;
+    s = u * u + v * v;
+  } while (s >= 1.0 || s == 0.0);
+  double m = std::sqrt(-2.0 * std::log(s) / s);
+  spare_ = v * m;
+  has_spare_ = true;
+  return u * m;
+}
+
+uint64_t derive_seed(uint64_t seed, uint64_t stream) {
+  uint64_t x = seed ^ (0xD1B54A32D192ED03ull * (stream + 1));
+  splitmix64(x);
+  return splitmix64(x);
+}
+
+// ---- formulas ----
+
+int weight_max(unsigned bits) {
+  return (1 << (bits - 1)) - 1;
+}
+
+bool weight_in_range(int w, unsigned bits, bool analog) {
+  int hi = weight_max(bits);
+  int lo = analog ? -hi : -hi - 1;
+  return w >= lo && w <= hi;
+}
+
+CondPair weight_to_conductance(int w, int w_max, double g_min_us, double g_max_us) {
+  double delta = (g_max_us - g_min_us) * std::abs(w) / static_cast<double>(w_max);
+  if (w >= 0) return {g_min_us + delta, g_min_us};
+  return {g_min_us, g_min_us + delta};
+}
+
+double prog_noise_std_us(double g_us, const TileConfig& c) {
+  const auto& n = c.nonideal;
+  double gt = g_us / c.device.g_max_us;
+  double s = n.prog_coeff0_us + n.prog_coeff1_us * gt + n.prog_coeff2_us * gt * gt;
+  s = std::max(s, 0.0);
+  return s * (c.device.g_max_us / n.prog_coeff_g_max_us) * n.prog_noise_scale;
+}
+
+double drift_nu_mean(double g_us, const TileConfig& c) {
+  if (c.nonideal.drift_model == "gaussian") return c.nonideal.drift_nu_mean;
+  double gt = std::max(std::abs(g_us / c.device.g_max_us), 1e-7);
+  return std::clamp(-0.0155 * std::log(gt) + 0.0244, 0.049, 0.1);
+}
+
+double drift_nu_std(double g_us, const TileConfig& c) {
+  if (c.nonideal.drift_model == "gaussian") return c.nonideal.drift_nu_std;
+  double gt = std::max(std::abs(g_us / c.device.g_max_us), 1e-7);
+  return std::clamp(-0.0125 * std::log(gt) - 0.0059, 0.008, 0.045);
+}
+
+double drift_factor(double t_s, double t0_s, double nu) {
+  return std::pow((std::max(t_s, 0.0) + t0_s) / t0_s, -nu);
+}
+
+namespace {
+double q_s(double g_prog_us, const TileConfig& c) {
+  double gt = std::abs(g_prog_us) / c.device.g_max_us;
+  return std::min(0.0088 / std::max(std::pow(gt, 0.65), 1e-3), 0.2);
+}
+double read_noise_time_term(double t_s, const TileConfig& c) {
+  // aihwkit evaluates the 1/f integral at t = t_inference + t0.
+  double t = std::max(t_s, 0.0) + c.nonideal.drift_t0_s;
+  double tr = c.nonideal.read_noise_t_read_s;
+  double l = std::log((t + tr) / (2.0 * tr));
+  return l > 0 ? std::sqrt(l) : 0.0;
+}
+}  // namespace
+
+double read_noise_rel_std(double g_prog_us, double t_s, const TileConfig& c) {
+  return q_s(g_prog_us, c) * read_noise_time_term(t_s, c) * c.nonideal.read_noise_scale;
+}
+
+int32_t input_max(unsigned bits, bool is_signed) {
+  if (!is_signed) return static_cast<int32_t>((1u << bits) - 1);
+  return std::max<int32_t>(1, (1 << (bits - 1)) - 1);
+}
+
+int32_t dac_clamp(int32_t x, unsigned bits, bool is_signed, bool analog, bool* saturated) {
+  int32_t hi = input_max(bits, is_signed);
+  int32_t lo = 0;
+  if (is_signed) lo = analog ? -hi : -(1 << (bits - 1));
+  if (is_signed && bits == 1 && !analog) hi = 0;  // 1-bit two's complement: {-1, 0}
+  int32_t y = std::clamp(x, lo, hi);
+  if (saturated) *saturated = y != x;
+  return y;
+}
+
+double adc_lsb(unsigned bits, double bound) {
+  double levels = std::max(1.0, std::ldexp(1.0, static_cast<int>(bits) - 1) - 1.0);
+  return bound / levels;
+}
+
+int64_t adc_code(double y_n, unsigned bits, double bound, bool* saturated) {
+  double lsb = adc_lsb(bits, bound);
+  auto cmax =
+      static_cast<int64_t>(std::max(1.0, std::ldexp(1.0, static_cast<int>(bits) - 1) - 1.0));
+  double q = std::round(y_n / lsb);
+  bool sat = q > static_cast<double>(cmax) || q < -static_cast<double>(cmax);
+  if (saturated) *saturated = sat;
+  if (q > static_cast<double>(cmax)) return cmax;
+  if (q < -static_cast<double>(cmax)) return -cmax;
+  return static_cast<int64_t>(q);
+}
+
+int32_t postprocess(int32_t acc, int32_t bias, bool relu, bool requant, int32_t scale,
+                    unsigned shift) {
+  int64_t a = static_cast<int64_t>(acc) + bias;
+  a = std::clamp<int64_t>(a, std::numeric_limits<int32_t>::min(),
+                          std::numeric_limits<int32_t>::max());
+  if (relu && a < 0) a = 0;
+  if (!requant) return static_cast<int32_t>(a);
+  shift = std::min(shift, 62u);
+  int64_t p = a * scale;  // |a| < 2^31, |scale| < 2^31: fits in int64
+  if (shift > 0) p = (p + (int64_t(1) << (shift - 1))) >> shift;
+  return static_cast<int32_t>(std::clamp<int64_t>(p, -128, 127));
+}
+
+// ---- digital ----
+
+DigitalArray::DigitalArray(unsigned rows, unsigned cols)
+    : rows_(rows), cols_(cols), w_(static_cast<std::size_t>(rows) * cols, 0) {}
+
+void DigitalArray::program(const int8_t* w, unsigned n_rows, unsigned n_cols) {
+  for (unsigned i = 0; i < n_rows; ++i)
+    for (unsigned j = 0; j < n_cols; ++j) w_[i * cols_ + j] = w[i * n_cols + j];
+}
+
+void DigitalArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, int32_t* y) const {
+  for (unsigned j = 0; j < n_cols; ++j) y[j] = 0;
+  for (unsigned i = 0; i < n_rows; ++i) {
+    const int32_t xi = x[i];
+    if (xi == 0) continue;
+    const int8_t* row = &w_[i * cols_];
+    for (unsigned j = 0; j < n_cols; ++j) y[j] += xi * row[j];
+  }
+}
+
+// ---- analog ----
+
+AnalogArray::AnalogArray(const TileConfig& cfg, Rng& rng)
+    : cfg_(cfg),
+      dpw_(cfg.device.devices_per_weight),
+      dev_(static_cast<std::size_t>(cfg.rows) * cfg.cols * 2 * cfg.device.devices_per_weight),
+      adc_gain_(cfg.cols, 1.0),
+      adc_offset_lsb_(cfg.cols, 0.0),
+      extra_age_s_(cfg.nonideal.extra_age_s) {
+  const double g_min = cfg_.device.g_min_us, g_max = cfg_.device.g_max_us;
+  const double p_on = cfg_.nonideal.stuck_on_rate, p_off = cfg_.nonideal.stuck_off_rate;
+  for (auto& d : dev_) {
+    d.g_prog = g_min;  // never programmed: off state (weight 0)
+    d.q_s = q_s(g_min, cfg_);
+    if (p_on > 0 || p_off > 0) {
+      double u = rng.uniform();
+      if (u < p_on) {
+        d.stuck = kStuckOn;
+        d.g_prog = g_max;
+        ++stuck_count_;
+      } else if (u < p_on + p_off) {
+        d.stuck = kStuckOff;
+        ++stuck_count_;
+      }
+    }
+  }
+  if (cfg_.adc.bits > 0) {
+    for (unsigned j = 0; j < cfg_.cols; ++j) {
+      if (cfg_.adc.gain_sigma > 0) adc_gain_[j] = 1.0 + cfg_.adc.gain_sigma * rng.normal();
+      if (cfg_.adc.offset_sigma_lsb > 0)
+        adc_offset_lsb_[j] = cfg_.adc.offset_sigma_lsb * rng.normal();
+    }
+  }
+}
+
+void AnalogArray::program(const int8_t* w, unsigned n_rows, unsigned n_cols, double t_s, Rng& rng,
+                          OpCounts& oc) {
+  const int w_max = weight_max(cfg_.weight_bits);
+  const auto& ni = cfg_.nonideal;
+  const double g_min = cfg_.device.g_min_us, g_max = cfg_.device.g_max_us;
+  const unsigned group = cfg_.device.program_rows_parallel;
+  for (unsigned r0 = 0; r0 < n_rows; r0 += group) {
+    uint64_t group_iters = 0;
+    for (unsigned i = r0; i < std::min(n_rows, r0 + group); ++i) {
+      for (unsigned j = 0; j < n_cols; ++j) {
+        CondPair t = weight_to_conductance(w[i * n_cols + j], w_max, g_min, g_max);
+        for (int side = 0; side < 2; ++side) {
+          const double target = side ? t.gn_us : t.gp_us;
+          for (unsigned k = 0; k < dpw_; ++k) {
+            Device& d = dev_[index(i, j, side != 0, k)];
+            if (d.stuck != kOk) continue;  // a stuck device ignores programming pulses
+            uint64_t it = 0;
+            while (true) {
+              if (static_cast<double>(d.writes) >= cfg_.device.endurance_writes) {
+                d.stuck = kStuckOff;  // worn out: the next pulse leaves it in the off state
+                d.g_prog = g_min;
+                ++oc.newly_worn;
+                ++stuck_count_;
+                break;
+              }
+              ++d.writes;
+              ++oc.pulses;
+              ++it;
+              double g = target;
+              if (ni.programming_noise) g += prog_noise_std_us(target, cfg_) * rng.normal();
+              d.g_prog = std::max(g, 0.0);
+              d.t_prog = t_s;
+              d.q_s = q_s(d.g_prog, cfg_);
+              d.nu = 0.0;
+              if (ni.drift) {
+                double nu =
+                    drift_nu_mean(d.g_prog, cfg_) + drift_nu_std(d.g_prog, cfg_) * rng.normal();
+                d.nu = std::clamp(nu, 0.0, 1.0);
+              }
+              if (!ni.write_verify) break;
+              ++oc.verifies;
+              if (std::abs(d.g_prog - target) <= ni.verify_tolerance * g_max ||
+                  it >= ni.verify_max_iterations)
+                break;
+            }
+            group_iters = std::max(group_iters, it);
+          }
+        }
+      }
+    }
+    oc.program_steps += group_iters;
+  }
+  programmed_ = true;
+  prog_rows_ = n_rows;
+  prog_cols_ = n_cols;
+  cache_valid_ = false;
+  alpha_ = 1.0;
+  refresh(n_rows, n_cols, t_s, rng);
+  ref_sum_ = column_sum_abs(n_rows, n_cols);
+}
+
+double AnalogArray::device_g(const Device& d, double t_s, Rng& rng) const {
+  if (d.stuck == kStuckOn) return cfg_.device.g_max_us;
+  if (d.stuck == kStuckOff) return cfg_.device.g_min_us;
+  const auto& ni = cfg_.nonideal;
+  double age = std::max(0.0, t_s - d.t_prog) + extra_age_s_;
+  double g = d.g_prog;
+  if (ni.drift && d.nu > 0) g *= drift_factor(age, ni.drift_t0_s, d.nu);
+  if (ni.read_noise) {
+    double sd = d.q_s * read_noise_time_term(age, cfg_) * ni.read_noise_scale;
+    g += std::abs(g) * sd * rng.normal();
+  }
+  return std::max(g, 0.0);
+}
+
+void AnalogArray::refresh(unsigned n_rows, unsigned n_cols, double t_s, Rng& rng) {
+  if (cache_valid_ && cache_t_ == t_s && cache_rows_ == n_rows && cache_cols_ == n_cols) return;
+  const int w_max = weight_max(cfg_.weight_bits);
+  const double scale =
+      w_max / (cfg_.device.g_max_us - cfg_.device.g_min_us) / static_cast<double>(dpw_);
+  const bool ir = cfg_.nonideal.ir_drop && cfg_.nonideal.wire_resistance_ohm > 0;
+  const double r_ohm = cfg_.nonideal.wire_resistance_ohm;
+  weff_.assign(static_cast<std::size_t>(n_rows) * n_cols, 0.0);
+  for (unsigned i = 0; i < n_rows; ++i) {
+    for (unsigned j = 0; j < n_cols; ++j) {
+      // Wire path: along the row line from the driver (column 0) to column j, then along the
+      // column line from row i to the sense amplifier below the last row.
+      const double path = static_cast<double>(j + 1) + static_cast<double>(cfg_.rows - i);
+      double diff = 0.0;
+      for (int side = 0; side < 2; ++side) {
+        for (unsigned k = 0; k < dpw_; ++k) {
+          double g = device_g(dev_[index(i, j, side != 0, k)], t_s, rng);
+          if (ir) g /= 1.0 + r_ohm * g * 1e-6 * path;  // series resistance: I = V G/(1+G R)
+          diff += side ? -g : g;
+        }
+      }
+      weff_[i * n_cols + j] = diff * scale;
+    }
+  }
+  cache_valid_ = true;
+  cache_t_ = t_s;
+  cache_rows_ = n_rows;
+  cache_cols_ = n_cols;
+}
+
+double AnalogArray::column_sum_abs(unsigned n_rows, unsigned n_cols) const {
+  double total = 0.0;
+  for (unsigned j = 0; j < n_cols; ++j) {
+    double s = 0.0;
+    for (unsigned i = 0; i < n_rows; ++i) s += weff_[i * n_cols + j];
+    total += std::abs(s);
+  }
+  return total;
+}
+
+void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool is_signed,
+                      double t_s, Rng& rng, int32_t* y, OpCounts& oc) {
+  refresh(n_rows, n_cols, t_s, rng);
+  const double full =
+      static_cast<double>(input_max(cfg_.input_bits, is_signed)) * weight_max(cfg_.weight_bits);
+  const unsigned bits = cfg_.adc.bits;
+  const double bound = cfg_.adc.bound;
+  std::vector<double> acc(n_cols, 0.0);
+  for (unsigned i = 0; i < n_rows; ++i) {
+    const double xi = x[i];
+    if (xi == 0) continue;
+    const double* row = &weff_[static_cast<std::size_t>(i) * n_cols];
+    for (unsigned j = 0; j < n_cols; ++j) acc[j] += xi * row[j];
+  }
+  for (unsigned j = 0; j < n_cols; ++j) {
+    double v = acc[j];
+    if (bits > 0) {
+      const double lsb = adc_lsb(bits, bound);
+      double yn = v / full * adc_gain_[j] + adc_offset_lsb_[j] * lsb;
+      bool sat = false;
+      int64_t code = adc_code(yn, bits, bound, &sat);
+      if (sat) ++oc.adc_saturations;
+      v = static_cast<double>(code) * lsb * full;
+    }
+    y[j] = sat32(v * alpha_);
+  }
+}
+
+void AnalogArray::readback(unsigned n_rows, unsigned n_cols, double t_s, Rng& rng, int8_t* w) {
+  refresh(n_rows, n_cols, t_s, rng);
+  const int w_max = weight_max(cfg_.weight_bits);
+  for (std::size_t k = 0; k < static_cast<std::size_t>(n_rows) * n_cols; ++k) {
+    double v =
+        std::clamp(std::round(weff_[k]), -static_cast<double>(w_max), static_cast<double>(w_max));
+    w[k] = static_cast<int8_t>(v);
+  }
+}
+
+void AnalogArray::calibrate(double t_s, Rng& rng) {
+  if (!programmed_) return;
+  refresh(prog_rows_, prog_cols_, t_s, rng);
+  double now = column_sum_abs(prog_rows_, prog_cols_);
+  alpha_ = now > 0 ? ref_sum_ / now : 1.0;
+}
+
+double AnalogArray::effective_weight(unsigned i, unsigned j, double t_s, Rng& rng) {
+  unsigned nr = programmed_ ? prog_rows_ : cfg_.rows, nc = programmed_ ? prog_cols_ : cfg_.cols;
+  refresh(nr, nc, t_s, rng);
+  return weff_[static_cast<std::size_t>(i) * nc + j];
+}
+
+double AnalogArray::g_prog_us(unsigned i, unsigned j, bool negative, unsigned k) const {
+  return dev_[index(i, j, negative, k)].g_prog;
+}
+
+uint64_t AnalogArray::writes(unsigned i, unsigned j, bool negative, unsigned k) const {
+  return dev_[index(i, j, negative, k)].writes;
+}
+
+}  // namespace imcvp::imc

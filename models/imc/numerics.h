@@ -1,0 +1,161 @@
+// Bit-true numerics of the IMC tiles, without SystemC: a deterministic RNG, the digital exact
+// MVM, and the analog crossbar (weight -> conductance pair mapping, programming noise with
+// write-verify, endurance, drift, 1/f read noise, stuck faults, IR drop, DAC and ADC).
+// docs/imc-model.md gives every formula.
+//
+// Limits: one read-noise/drift realisation per time point (a batch shares it); IR drop is a
+// first-order series-resistance model (no sneak currents, no coupling between cells); ADC
+// gain/offset errors are static.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "models/imc/tile_config.h"
+
+namespace imcvp::imc {
+
+// xoshiro256** seeded through splitmix64: identical sequences on every platform and standard
+// library (std::normal_distribution is implementation-defined, so normals are ours too).
+class Rng {
+ public:
+  explicit Rng(uint64_t seed = 1);
+  uint64_t next();
+  double uniform();  // [0, 1)
+  double normal();   // N(0, 1), Marsaglia polar method
+
+ private:
+  uint64_t s_[4];
+  bool has_spare_ = false;
+  double spare_ = 0.0;
+};
+
+// Seed of an independent stream (e.g. tile i) derived from the simulation seed.
+uint64_t derive_seed(uint64_t seed, uint64_t stream);
+
+// ---- pure formulas (docs/imc-model.md) ----
+// Largest weight magnitude: analog symmetric 2^(b-1)-1; digital range is [-2^(b-1), 2^(b-1)-1].
+int weight_max(unsigned bits);
+bool weight_in_range(int w, unsigned bits, bool analog);
+// Target conductances of the differential pair for weight w (|w| <= w_max).
+struct CondPair {
+  double gp_us, gn_us;
+};
+CondPair weight_to_conductance(int w, int w_max, double g_min_us, double g_max_us);
+// Std of the programming noise of one pulse (uS) for target conductance g_us.
+double prog_noise_std_us(double g_us, const TileConfig& c);
+// Mean and std of the drift exponent nu (aihwkit-pcm or gaussian model).
+double drift_nu_mean(double g_us, const TileConfig& c);
+double drift_nu_std(double g_us, const TileConfig& c);
+// g(t)/g_prog = ((t + t0)/t0)^-nu, t = seconds since programming (>= 0).
+double drift_factor(double t_s, double t0_s, double nu);
+// Relative std of the accumulated 1/f read noise at t seconds after programming.
+double read_noise_rel_std(double g_prog_us, double t_s, const TileConfig& c);
+// DAC: saturates x to the input range of `bits` (signed or unsigned); sets *saturated.
+int32_t dac_clamp(int32_t x, unsigned bits, bool is_signed, bool analog, bool* saturated);
+// Largest input magnitude (the DAC full scale).
+int32_t input_max(unsigned bits, bool is_signed);
+// ADC of one normalised column value y_n (fully-on-row units): returns the signed code;
+// *saturated when |y_n| exceeded the bound. lsb = bound / (2^(bits-1) - 1).
+int64_t adc_code(double y_n, unsigned bits, double bound, bool* saturated);
+double adc_lsb(unsigned bits, double bound);
+// Post-processing of one accumulator: bias, ReLU, then (optionally) requantisation to int8
+// with round-half-up: clamp((acc * scale + 2^(shift-1)) >> shift, -128, 127).
+int32_t postprocess(int32_t acc, int32_t bias, bool relu, bool requant, int32_t scale,
+                    unsigned shift);
+
+// Per-operation counts the tile turns into stats, time and energy.
+struct OpCounts {
+  uint64_t pulses = 0;           // programming pulses (device writes)
+  uint64_t verifies = 0;         // verify reads (per device)
+  uint64_t newly_worn = 0;       // devices that wore out during this operation
+  uint64_t dac_saturations = 0;  // inputs clamped by the DAC
+  uint64_t adc_saturations = 0;  // outputs clamped by the ADC
+  uint64_t program_steps = 0;    // sequential programming steps (row groups x iterations)
+};
+
+// Digital SRAM-IMC: exact integer arithmetic.
+class DigitalArray {
+ public:
+  DigitalArray(unsigned rows, unsigned cols);
+  // w: n_rows x n_cols int8, row-major (w[i*n_cols + j] multiplies input i into output j).
+  void program(const int8_t* w, unsigned n_rows, unsigned n_cols);
+  void mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, int32_t* y) const;
+  int8_t weight(unsigned i, unsigned j) const { return w_[i * cols_ + j]; }
+
+ private:
+  unsigned rows_, cols_;
+  std::vector<int8_t> w_;
+};
+
+// Analog crossbar of differential device pairs.
+class AnalogArray {
+ public:
+  // Draws stuck faults and ADC gain/offset errors from rng.
+  AnalogArray(const TileConfig& cfg, Rng& rng);
+
+  // Programs the n_rows x n_cols block at time t_s (seconds of simulated time). Weights must
+  // be in range (checked by the caller). Resets the drift compensation and records the
+  // calibration reference.
+  void program(const int8_t* w, unsigned n_rows, unsigned n_cols, double t_s, Rng& rng,
+               OpCounts& oc);
+  // MVM of one input vector (already DAC-clamped integers) at time t_s: int32 accumulators in
+  // integer weight x input units after the ADC and drift compensation.
+  void mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool is_signed, double t_s, Rng& rng,
+           int32_t* y, OpCounts& oc);
+  // Weights as the devices now hold them (rounded, clamped to the weight range).
+  void readback(unsigned n_rows, unsigned n_cols, double t_s, Rng& rng, int8_t* w);
+  // Global drift compensation (aihwkit GlobalDriftCompensation): alpha = ref / now, where ref
+  // and now are sum_j |sum_i w_eff_ij| at programming time and at t_s.
+  void calibrate(double t_s, Rng& rng);
+  double alpha() const { return alpha_; }
+  // Extra age (s) added to every device's time since programming (AGE_S register).
+  void set_extra_age_s(double s) {
+    extra_age_s_ = s;
+    cache_valid_ = false;
+  }
+  double extra_age_s() const { return extra_age_s_; }
+  uint64_t stuck_devices() const { return stuck_count_; }
+  // Effective differential weight (integer weight units, before the ADC) at time t_s.
+  double effective_weight(unsigned i, unsigned j, double t_s, Rng& rng);
+  // Device access for tests: conductance as programmed (uS) and write count.
+  double g_prog_us(unsigned i, unsigned j, bool negative, unsigned k = 0) const;
+  uint64_t writes(unsigned i, unsigned j, bool negative, unsigned k = 0) const;
+  bool programmed() const { return programmed_; }
+
+ private:
+  enum Stuck : uint8_t { kOk = 0, kStuckOn = 1, kStuckOff = 2 };
+  struct Device {
+    double g_prog = 0.0;  // uS, as programmed
+    double nu = 0.0;      // drift exponent
+    double t_prog = 0.0;  // s
+    double q_s = 0.0;     // 1/f read-noise coefficient of the programmed state
+    uint64_t writes = 0;
+    Stuck stuck = kOk;
+  };
+  std::size_t index(unsigned i, unsigned j, bool negative, unsigned k) const {
+    return ((static_cast<std::size_t>(i) * cfg_.cols + j) * 2 + (negative ? 1 : 0)) * dpw_ + k;
+  }
+  // Recomputes the effective weights of the active block for time t_s (drift + read noise +
+  // IR drop), unless they are cached for this time.
+  void refresh(unsigned n_rows, unsigned n_cols, double t_s, Rng& rng);
+  double device_g(const Device& d, double t_s, Rng& rng) const;
+  double column_sum_abs(unsigned n_rows, unsigned n_cols) const;
+
+  TileConfig cfg_;
+  unsigned dpw_;
+  std::vector<Device> dev_;
+  std::vector<double> weff_;  // active block, row-major, integer weight units
+  std::vector<double> adc_gain_, adc_offset_lsb_;
+  bool cache_valid_ = false;
+  double cache_t_ = -1.0;
+  unsigned cache_rows_ = 0, cache_cols_ = 0;
+  bool programmed_ = false;
+  unsigned prog_rows_ = 0, prog_cols_ = 0;
+  double ref_sum_ = 0.0;
+  double alpha_ = 1.0;
+  double extra_age_s_ = 0.0;
+  uint64_t stuck_count_ = 0;
+};
+
+}  // namespace imcvp::imc

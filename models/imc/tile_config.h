@@ -1,0 +1,289 @@
+// Configuration of one IMC tile (analog crossbar or digital SRAM compute-in-memory).
+//
+// Defaults describe an analog PCM tile in the style of IBM HERMES (256 x 256 crossbar, 8-bit
+// PWM inputs, one ADC per column, ~130 ns per MVM) with aihwkit's PCM statistical model for
+// programming noise, drift and 1/f read noise. Every number cites its source in a comment;
+// docs/imc-model.md explains every formula that uses them. Presets for other technologies are
+// in configs/tech/.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "models/common/config.h"
+
+namespace imcvp::imc {
+
+// The memory device holding one weight (analog tiles).
+struct DeviceConfig {
+  std::string technology = "pcm";  // label only (reports); physics come from the numbers below
+  // aihwkit PCMLikeNoiseModel: g_max = 25 uS (aihwkit/inference/noise/pcm.py).
+  double g_max_us = 25.0;
+  // PCM on/off ratio ~100 (1e2..1e3 for PCM, issue 3 seed characteristics): g_min = g_max/100.
+  double g_min_us = 0.25;
+  // HERMES uses 4 PCM devices per weight (2 per polarity); 1 keeps the default cheap.
+  uint32_t devices_per_weight = 1;
+  // PCM endurance 1e6..1e8 writes (issue 3 seed characteristics; Burr et al., "Recent progress
+  // in phase-change memory technology", IEEE JETCAS 6(2), 2016): the conservative end x10.
+  double endurance_writes = 1e7;
+  // PCM SET pulse ~100 ns, ~10 pJ per pulse at scaled nodes (Wong et al., "Phase change
+  // memory", Proc. IEEE 98(12), 2010: RESET/SET in the 10-100 ns, pJ..tens-of-pJ range).
+  double write_pulse_ns = 100.0;
+  double write_pulse_energy_pj = 10.0;
+  // A verify read is one array read of the row: ~one MVM input phase (HERMES, ~100 ns), a few
+  // pJ per device including the sense amplifier (estimate from the ADC energy below).
+  double verify_ns = 100.0;
+  double verify_energy_pj = 2.0;
+  // Rows programmed at once (all columns of a row in parallel): one row at a time, as the
+  // row-wise iterative programming of Le Gallo et al. (HERMES, Nature Electronics 2023).
+  uint32_t program_rows_parallel = 1;
+
+  template <class V>
+  void visit(V& v) {
+    v.param("technology", technology, "Technology label (reports only)");
+    v.param("g_max_us", g_max_us, "Maximum programmable conductance", "uS", {1e-6, 1e6});
+    v.param("g_min_us", g_min_us, "Minimum (off-state) conductance; g_max/g_min = on/off ratio",
+            "uS", {0.0, 1e6});
+    v.param("devices_per_weight", devices_per_weight,
+            "Devices per polarity per weight (their conductances are averaged)", "count", {1, 16});
+    v.param("endurance_writes", endurance_writes,
+            "Write pulses a device survives; the next write leaves it stuck at g_min", "count",
+            {1.0, 1e30});
+    v.param("write_pulse_ns", write_pulse_ns, "Duration of one programming pulse", "ns",
+            {0.0, 1e9});
+    v.param("write_pulse_energy_pj", write_pulse_energy_pj, "Energy of one programming pulse", "pJ",
+            {0.0, 1e9});
+    v.param("verify_ns", verify_ns, "Duration of one write-verify read of a row group", "ns",
+            {0.0, 1e9});
+    v.param("verify_energy_pj", verify_energy_pj, "Energy of one verify read per device", "pJ",
+            {0.0, 1e9});
+    v.param("program_rows_parallel", program_rows_parallel,
+            "Rows programmed in parallel (all columns of those rows at once)", "count", {1, 65536});
+  }
+};
+
+// Analog non-idealities; each switchable. Coefficients are aihwkit's PCMLikeNoiseModel.
+struct NonIdealConfig {
+  // Programming noise: sigma(g_T) = (c0 + c1*gT + c2*gT^2) * g_max/prog_coeff_g_max_us, with
+  // gT = g_T/g_max (aihwkit PCMLikeNoiseModel.prog_coeff = [0.26348, 1.9650, -1.1731] uS
+  // fitted at g_max = 25 uS; Nandakumar et al., IEDM 2019 / Joshi et al., Nat. Commun. 2020).
+  bool programming_noise = true;
+  double prog_noise_scale = 1.0;
+  double prog_coeff0_us = 0.26348;
+  double prog_coeff1_us = 1.9650;
+  double prog_coeff2_us = -1.1731;
+  double prog_coeff_g_max_us = 25.0;
+  // Write-verify: re-program a device until |g - g_T| <= tolerance * g_max (HERMES-style
+  // iterative programming; tolerance and iteration cap are typical values, not measurements).
+  bool write_verify = true;
+  double verify_tolerance = 0.04;
+  uint32_t verify_max_iterations = 5;
+  // Drift g(t) = g_prog * ((t + t0)/t0)^-nu. aihwkit-pcm: nu ~ N(mu(g), sigma(g)) with
+  // mu = clamp(-0.0155 ln(gT) + 0.0244, 0.049, 0.1), sigma = clamp(-0.0125 ln(gT) - 0.0059,
+  // 0.008, 0.045), t0 = 20 s (aihwkit PCMLikeNoiseModel). gaussian: nu ~ N(nu_mean, nu_std).
+  bool drift = true;
+  std::string drift_model = "aihwkit-pcm";
+  double drift_t0_s = 20.0;
+  double drift_nu_mean = 0.05;
+  double drift_nu_std = 0.01;
+  // Extra device age added to the simulated time since programming (retention studies);
+  // firmware can change it at run time through the AGE_S register.
+  double extra_age_s = 0.0;
+  // 1/f read noise (aihwkit): sigma/|g| = Q_s * sqrt(ln((t + t_read)/(2 t_read))), Q_s =
+  // min(0.0088 / max(gT^0.65, 1e-3), 0.2), t_read = 250 ns (aihwkit PCMLikeNoiseModel).
+  bool read_noise = true;
+  double read_noise_scale = 1.0;
+  double read_noise_t_read_s = 250e-9;
+  // Stuck-at faults per device, drawn once when the tile is built. ~1% stuck devices is the
+  // order reported for PCM arrays (Joshi et al., Nat. Commun. 11, 2473, 2020); default 0.
+  double stuck_on_rate = 0.0;
+  double stuck_off_rate = 0.0;
+  // IR drop: series wire resistance per cell pitch (~1-3 ohm for a 22-45 nm metal pitch;
+  // NeuroSim's wire model, Peng et al., IEDM 2019). Off by default (first-order model only).
+  bool ir_drop = false;
+  double wire_resistance_ohm = 2.0;
+
+  template <class V>
+  void visit(V& v) {
+    v.param("programming_noise", programming_noise, "Programming noise on every write pulse");
+    v.param("prog_noise_scale", prog_noise_scale, "Scale of the programming noise", "", {0.0, 1e3});
+    v.param("prog_coeff0_us", prog_coeff0_us, "Programming noise polynomial c0", "uS");
+    v.param("prog_coeff1_us", prog_coeff1_us, "Programming noise polynomial c1 (x gT)", "uS");
+    v.param("prog_coeff2_us", prog_coeff2_us, "Programming noise polynomial c2 (x gT^2)", "uS");
+    v.param("prog_coeff_g_max_us", prog_coeff_g_max_us,
+            "g_max at which the programming-noise coefficients were fitted", "uS", {1e-6, 1e6});
+    v.param("write_verify", write_verify, "Iterative write-verify programming");
+    v.param("verify_tolerance", verify_tolerance,
+            "Write-verify accepts |g - target| <= tolerance * g_max", "", {0.0, 1.0});
+    v.param("verify_max_iterations", verify_max_iterations, "Write-verify iteration cap", "count",
+            {1, 1000});
+    v.param("drift", drift, "Conductance drift g_prog*((t+t0)/t0)^-nu");
+    v.choice("drift_model", drift_model, {"aihwkit-pcm", "gaussian"}, "How nu is drawn per device");
+    v.param("drift_t0_s", drift_t0_s, "Drift reference time t0", "s", {1e-12, 1e12});
+    v.param("drift_nu_mean", drift_nu_mean, "Mean drift exponent (gaussian model)", "", {0.0, 1.0});
+    v.param("drift_nu_std", drift_nu_std, "Std of the drift exponent (gaussian model)", "",
+            {0.0, 1.0});
+    v.param("extra_age_s", extra_age_s,
+            "Extra age added to the time since programming (reset value of AGE_S)", "s",
+            {0.0, 4294967295.0});
+    v.param("read_noise", read_noise, "1/f read noise (aihwkit form)");
+    v.param("read_noise_scale", read_noise_scale, "Scale of the read noise", "", {0.0, 1e3});
+    v.param("read_noise_t_read_s", read_noise_t_read_s, "Read duration t_read of the 1/f model",
+            "s", {1e-15, 1.0});
+    v.param("stuck_on_rate", stuck_on_rate, "Probability a device is stuck at g_max", "",
+            {0.0, 1.0});
+    v.param("stuck_off_rate", stuck_off_rate, "Probability a device is stuck at g_min", "",
+            {0.0, 1.0});
+    v.param("ir_drop", ir_drop, "IR-drop attenuation (series wire resistance model)");
+    v.param("wire_resistance_ohm", wire_resistance_ohm, "Wire resistance per cell pitch", "ohm",
+            {0.0, 1e6});
+  }
+};
+
+struct DacConfig {
+  // HERMES encodes 8-bit inputs as pulse widths (PWM); bit-serial applies one bit per step.
+  std::string mode = "pwm";
+  // PWM: 8-bit inputs in ~100 ns of HERMES's ~130 ns MVM -> ~0.4 ns per LSB (255 steps).
+  // bit-serial: one step per input bit.
+  double step_ns = 0.4;
+  // Driving one row line once per MVM: C*V^2 of ~50 fF (256 cells x 0.2 fF) at 0.3 V is ~5 fJ;
+  // x10 for the driver and PWM logic (estimate).
+  double energy_pj = 0.05;
+
+  template <class V>
+  void visit(V& v) {
+    v.choice("mode", mode, {"pwm", "bit-serial"},
+             "Input encoding: pulse width (2^b-1 steps) or bit-serial (b steps)");
+    v.param("step_ns", step_ns, "Duration of one PWM LSB or one bit-serial step", "ns", {0.0, 1e9});
+    v.param("energy_pj", energy_pj, "DAC/driver energy per active row per MVM", "pJ", {0.0, 1e9});
+  }
+};
+
+struct AdcConfig {
+  // 8-bit ADCs (HERMES: one per column, 256 per tile). bits = 0 is an ideal ADC (no
+  // quantisation, saturation, gain or offset error).
+  uint32_t bits = 8;
+  // Saturation bound of the normalised column output sum_i x_i w_ij / (x_max w_max), in units
+  // of fully-on rows. aihwkit's IOParameters.out_bound is 12; 16 leaves a 3-sigma margin for
+  // 256-row MVMs of uniform random int8 data (sigma = sqrt(256/9) = 5.3; modelling choice).
+  double bound = 16.0;
+  uint32_t count = 256;         // HERMES: one ADC per column
+  double conversion_ns = 30.0;  // HERMES: ~130 ns MVM total minus ~100 ns input phase
+  // 8-bit ADC 1.5-2.5 pJ per conversion (Murmann, "ADC Performance Survey 1997-2023": Walden
+  // FoM ~5-10 fJ/conversion-step x 256 steps).
+  double energy_pj = 2.0;
+  double gain_sigma = 0.0;        // per-column relative gain error (std), drawn once
+  double offset_sigma_lsb = 0.0;  // per-column offset error (std, in LSB), drawn once
+
+  template <class V>
+  void visit(V& v) {
+    v.param("bits", bits, "ADC resolution (0: ideal, no quantisation or saturation)", "bit",
+            {0, 24});
+    v.param("bound", bound, "Saturation bound in fully-on-row units", "", {1e-6, 1e9});
+    v.param("count", count, "ADCs per tile (shared across columns)", "count", {1, 65536});
+    v.param("conversion_ns", conversion_ns, "Time of one conversion", "ns", {0.0, 1e9});
+    v.param("energy_pj", energy_pj, "Energy per conversion", "pJ", {0.0, 1e9});
+    v.param("gain_sigma", gain_sigma, "Per-column relative gain error std", "", {0.0, 1.0});
+    v.param("offset_sigma_lsb", offset_sigma_lsb, "Per-column offset error std", "LSB", {0.0, 1e6});
+  }
+};
+
+// Digital SRAM-IMC timing and energy (digital tiles).
+struct DigitalConfig {
+  // 1 GHz macro clock, one input bit per cycle (bit-serial digital CIM, e.g. Chih et al.,
+  // "An 89TOPS/W and 16.3TOPS/mm2 all-digital SRAM-based full-precision compute-in-memory
+  // macro in 22nm", ISSCC 2021).
+  double cycle_ns = 1.0;
+  uint32_t cycles_per_bit = 1;
+  // 30-100 fJ per 8-bit MAC for digital SRAM-CIM macros (issue 3; Chih et al. ISSCC 2021
+  // reach ~22 fJ/MAC at 4 bit): 50 fJ.
+  double mac_energy_pj = 0.05;
+  // SRAM row write: one cycle per row; ~1.25 pJ/byte (Horowitz, ISSCC 2014, 45 nm: 10 pJ per
+  // 64-bit read of an 8 KiB SRAM).
+  double write_row_ns = 1.0;
+  double write_energy_pj_per_byte = 1.25;
+
+  template <class V>
+  void visit(V& v) {
+    v.param("cycle_ns", cycle_ns, "Macro clock period", "ns", {0.0, 1e9});
+    v.param("cycles_per_bit", cycles_per_bit, "Cycles per input bit (bit-serial)", "count",
+            {1, 1024});
+    v.param("mac_energy_pj", mac_energy_pj, "Energy per 8-bit MAC", "pJ", {0.0, 1e9});
+    v.param("write_row_ns", write_row_ns, "Time to write one weight row", "ns", {0.0, 1e9});
+    v.param("write_energy_pj_per_byte", write_energy_pj_per_byte, "Weight write energy", "pJ",
+            {0.0, 1e9});
+  }
+};
+
+// Periphery shared by both kinds: array read energy, post-processing, buffers, DMA.
+struct PeripheryConfig {
+  // Analog cell read: I*V*t = 0.2 V x ~5 uA x ~50 ns average pulse ~ 50 fJ at g_max, ~10 fJ
+  // at a typical quarter of g_max (estimate from the device numbers above).
+  double cell_energy_pj = 0.01;
+  // Post-processing (bias, ReLU, requantisation): a few cycles of a 1 GHz digital pipeline
+  // per vector and ~0.1 pJ per column (8x32-bit multiply-add in 22-45 nm; Horowitz ISSCC 2014:
+  // 32-bit add 0.1 pJ, 32-bit multiply 3.1 pJ at 45 nm; scaled): estimates.
+  double postproc_ns = 4.0;
+  double postproc_energy_pj = 0.5;
+  // Local buffer SRAM: ~1.25 pJ/byte (Horowitz, ISSCC 2014, 45 nm, 8 KiB SRAM 64-bit read).
+  double buffer_energy_pj_per_byte = 1.25;
+  // DMA engine: setup per transfer and streaming rate (8 B per 1 GHz cycle); the bus adds its
+  // own latency per burst. Modelling assumptions.
+  double dma_setup_ns = 10.0;
+  double dma_bytes_per_ns = 8.0;
+  uint32_t dma_burst_bytes = 64;
+  // Register access latency: a few cycles of a 1 GHz core (same assumption as the other
+  // peripherals).
+  double reg_latency_ns = 2.0;
+
+  template <class V>
+  void visit(V& v) {
+    v.param("cell_energy_pj", cell_energy_pj, "Analog array energy per cell per MVM", "pJ",
+            {0.0, 1e9});
+    v.param("postproc_ns", postproc_ns, "Digital post-processing time per vector", "ns",
+            {0.0, 1e9});
+    v.param("postproc_energy_pj", postproc_energy_pj, "Post-processing energy per column", "pJ",
+            {0.0, 1e9});
+    v.param("buffer_energy_pj_per_byte", buffer_energy_pj_per_byte,
+            "Local buffer access energy per byte", "pJ", {0.0, 1e9});
+    v.param("dma_setup_ns", dma_setup_ns, "DMA setup time per transfer", "ns", {0.0, 1e9});
+    v.param("dma_bytes_per_ns", dma_bytes_per_ns, "DMA streaming rate", "B/ns", {1e-6, 1e9});
+    v.param("dma_burst_bytes", dma_burst_bytes, "Bytes per DMA bus transaction", "B", {4, 4096});
+    v.param("reg_latency_ns", reg_latency_ns, "Latency of one register or buffer access", "ns",
+            {0.0, 1e6});
+  }
+};
+
+struct TileConfig {
+  std::string kind = "analog";  // analog | digital
+  // HERMES: 256 x 256 unit cells per core (Le Gallo et al., Nature Electronics 6, 2023).
+  uint32_t rows = 256;
+  uint32_t cols = 256;
+  uint32_t weight_bits = 8;  // int8 weights (analog: symmetric range +-(2^(b-1)-1))
+  uint32_t input_bits = 8;   // input vector element width (values beyond saturate)
+  DeviceConfig device;
+  NonIdealConfig nonideal;
+  DacConfig dac;
+  AdcConfig adc;
+  DigitalConfig digital;
+  PeripheryConfig periphery;
+
+  bool analog() const { return kind == "analog"; }
+
+  template <class V>
+  void visit(V& v) {
+    v.choice("kind", kind, {"analog", "digital"}, "Tile kind");
+    v.param("rows", rows, "Crossbar rows (inputs)", "count", {1, 1024});
+    v.param("cols", cols, "Crossbar columns (outputs)", "count", {1, 1024});
+    v.param("weight_bits", weight_bits, "Weight width", "bit", {2, 8});
+    v.param("input_bits", input_bits, "Input element width", "bit", {1, 8});
+    v.section("device", device, "Memory device (analog tiles)");
+    v.section("nonideal", nonideal, "Analog non-idealities");
+    v.section("dac", dac, "Input DACs (analog tiles)");
+    v.section("adc", adc, "Column ADCs (analog tiles)");
+    v.section("digital", digital, "Digital SRAM-IMC timing and energy (digital tiles)");
+    v.section("periphery", periphery, "Array read, post-processing, buffers, DMA");
+  }
+};
+
+}  // namespace imcvp::imc

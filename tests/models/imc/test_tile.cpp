@@ -1,0 +1,455 @@
+// ImcTile on a small bench: test initiator -> tile window; tile DMA -> bus -> memory at
+// 0x8000_0000 (anything else is unmapped); irq on a signal.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <vector>
+
+#include "models/bus/bus.h"
+#include "models/imc/imc_tile.h"
+#include "models/periph/memory.h"
+#include "tests/models/periph/test_initiator.h"
+#include "tests/util/sc_fixture.h"
+
+using namespace imcvp;
+using namespace imcvp::imc;
+using imcvp::test::settle;
+using sc_core::SC_NS;
+using sc_core::sc_time;
+
+namespace {
+
+constexpr uint64_t kMem = 0x8000'0000;
+using T = ImcTile;
+
+struct Bench {
+  test::TestInitiator host{"host"};
+  std::unique_ptr<ImcTile> tile;
+  bus::Bus bus{"bus", bus::BusConfig{}};
+  std::unique_ptr<periph::Memory> mem;
+  sc_core::sc_signal<bool> irq{"irq"};
+
+  explicit Bench(const TileConfig& cfg, uint64_t seed = 1) {
+    tile = std::make_unique<ImcTile>("tile0", cfg, 0, seed);
+    periph::MemoryConfig mc;
+    mc.base = kMem;
+    mc.size_bytes = 1 << 20;
+    mem = std::make_unique<periph::Memory>("mem", mc);
+    host.socket.bind(tile->socket);
+    tile->dma.bind(bus.target_socket);
+    bus.add_target("mem", kMem, mc.size_bytes);
+    bus.initiator_socket.bind(mem->socket);
+    tile->irq(irq);
+    settle();
+  }
+  uint32_t rd(uint64_t off, tlm::tlm_response_status* st = nullptr) {
+    host.delay = sc_core::SC_ZERO_TIME;
+    return static_cast<uint32_t>(host.read(off, 4, st));
+  }
+  tlm::tlm_response_status wr(uint64_t off, uint64_t v, unsigned len = 4) {
+    host.delay = sc_core::SC_ZERO_TIME;
+    return host.write(off, v, len);
+  }
+  void put(uint64_t off, const void* data, unsigned len) {
+    host.delay = sc_core::SC_ZERO_TIME;
+    std::vector<uint8_t> b(static_cast<const uint8_t*>(data),
+                           static_cast<const uint8_t*>(data) + len);
+    ASSERT_EQ(host.access(tlm::TLM_WRITE_COMMAND, off, b.data(), len), tlm::TLM_OK_RESPONSE);
+  }
+  std::vector<uint8_t> get(uint64_t off, unsigned len) {
+    host.delay = sc_core::SC_ZERO_TIME;
+    std::vector<uint8_t> b(len);
+    EXPECT_EQ(host.access(tlm::TLM_READ_COMMAND, off, b.data(), len), tlm::TLM_OK_RESPONSE);
+    return b;
+  }
+  // Issues op and runs the simulation until the tile is idle; returns ERROR_CODE.
+  uint32_t cmd(T::Op op) {
+    wr(T::kCmd, static_cast<uint32_t>(op));
+    return wait_idle();
+  }
+  uint32_t wait_idle() {
+    for (int i = 0; i < 100000 && (rd(T::kStatus) & 1); ++i) sc_core::sc_start(sc_time(50, SC_NS));
+    settle();
+    return rd(T::kErrorCode);
+  }
+  void dims(unsigned r, unsigned c) {
+    wr(T::kDimRows, r);
+    wr(T::kDimCols, c);
+  }
+};
+
+TileConfig digital(unsigned rows = 32, unsigned cols = 16) {
+  TileConfig c;
+  c.kind = "digital";
+  c.rows = rows;
+  c.cols = cols;
+  return c;
+}
+
+TileConfig ideal_analog(unsigned rows = 32, unsigned cols = 16) {
+  TileConfig c;
+  c.rows = rows;
+  c.cols = cols;
+  c.nonideal.programming_noise = c.nonideal.write_verify = false;
+  c.nonideal.drift = c.nonideal.read_noise = false;
+  c.adc.bits = 0;
+  return c;
+}
+
+std::vector<int8_t> weights(unsigned n, int seed, int lo = -128, int hi = 127) {
+  Rng r(seed);
+  std::vector<int8_t> w(n);
+  for (auto& v : w) v = static_cast<int8_t>(lo + static_cast<int>(r.next() % (hi - lo + 1)));
+  return w;
+}
+
+std::vector<int32_t> reference(const std::vector<int8_t>& w, const std::vector<int8_t>& x,
+                               unsigned R, unsigned C) {
+  std::vector<int32_t> y(C, 0);
+  for (unsigned i = 0; i < R; ++i)
+    for (unsigned j = 0; j < C; ++j) y[j] += int32_t(x[i]) * w[i * C + j];
+  return y;
+}
+
+std::vector<int32_t> as_i32(const std::vector<uint8_t>& b) {
+  std::vector<int32_t> v(b.size() / 4);
+  std::memcpy(v.data(), b.data(), b.size());
+  return v;
+}
+
+class TileTest : public test::ScFixture {};
+
+TEST_F(TileTest, IdentificationAndGeometry) {
+  Bench b(digital(32, 16));
+  EXPECT_EQ(b.rd(T::kId), T::kIdValue);
+  EXPECT_EQ(b.rd(T::kGeometry), 32u | (16u << 16));
+  EXPECT_EQ(b.rd(T::kInfo) & 3, 3u);  // digital, ideal
+  EXPECT_EQ((b.rd(T::kInfo) >> 8) & 0xF, 8u);
+  EXPECT_EQ(b.rd(T::kDimRows), 32u);
+  EXPECT_EQ(b.rd(T::kBatch), 1u);
+}
+
+TEST_F(TileTest, DefaultAnalogTileIsNotIdeal) {
+  Bench a(TileConfig{});  // default analog PCM
+  EXPECT_EQ(a.rd(T::kInfo) & 3, 0u);
+  EXPECT_EQ((a.rd(T::kInfo) >> 16) & 0x1F, 8u);
+  EXPECT_EQ(a.rd(T::kGeometry), 256u | (256u << 16));
+}
+
+TEST_F(TileTest, BadBusAccessesAreTlmErrors) {
+  Bench b(digital());
+  EXPECT_EQ(b.wr(T::kId, 1), tlm::TLM_COMMAND_ERROR_RESPONSE);  // read-only
+  tlm::tlm_response_status st;
+  b.rd(0x800, &st);
+  EXPECT_EQ(st, tlm::TLM_ADDRESS_ERROR_RESPONSE);  // unmapped register offset
+  b.rd(0x9'0000, &st);
+  EXPECT_EQ(st, tlm::TLM_ADDRESS_ERROR_RESPONSE);  // beyond the buffers
+  uint8_t big[16] = {};
+  EXPECT_EQ(b.host.access(tlm::TLM_READ_COMMAND, T::kInOffset + T::kInSize - 8, big, 16),
+            tlm::TLM_ADDRESS_ERROR_RESPONSE);  // crosses the end of IN
+  b.wr(T::kInOffset + 3, 0x5A, 1);             // buffers take any size and alignment
+  EXPECT_EQ(b.get(T::kInOffset + 3, 1)[0], 0x5A);
+}
+
+TEST_F(TileTest, DigitalMvmIsBitExactWithBusyDoneAndIrq) {
+  const unsigned R = 32, C = 16;
+  Bench b(digital(R, C));
+  auto w = weights(R * C, 1);
+  b.put(T::kWbufOffset, w.data(), R * C);
+  b.wr(T::kIrqEnable, 1);
+  EXPECT_EQ(b.cmd(T::Op::program), 0u);
+  EXPECT_TRUE(b.irq.read());
+  EXPECT_EQ(b.rd(T::kIrqStatus), 1u);
+  b.wr(T::kIrqStatus, 1);  // w1c
+  settle();
+  EXPECT_FALSE(b.irq.read());
+  auto x = weights(R, 2);
+  b.put(T::kInOffset, x.data(), R);
+  b.wr(T::kCmd, static_cast<uint32_t>(T::Op::mvm));
+  EXPECT_EQ(b.rd(T::kStatus) & 1, 1u);  // busy right after the command
+  EXPECT_FALSE(b.irq.read());
+  const uint32_t lat = b.rd(T::kLastLatencyNs);
+  EXPECT_EQ(lat, 8u + 4 + 2);  // 8 input bits x 1 ns + post-processing + register
+  sc_core::sc_start(sc_time(lat - 1, SC_NS));
+  EXPECT_EQ(b.rd(T::kStatus) & 1, 1u);
+  sc_core::sc_start(sc_time(1, SC_NS));
+  settle();
+  EXPECT_EQ(b.rd(T::kStatus) & 1, 0u);
+  EXPECT_TRUE(b.irq.read());
+  EXPECT_EQ(as_i32(b.get(T::kOutOffset, 4 * C)), reference(w, x, R, C));
+}
+
+TEST_F(TileTest, PostProcessingBiasReluRequantAndBatch) {
+  const unsigned R = 16, C = 8, N = 5;
+  Bench b(digital(R, C));
+  auto w = weights(R * C, 3);
+  b.put(T::kWbufOffset, w.data(), R * C);
+  ASSERT_EQ(b.cmd(T::Op::program), 0u);
+  std::vector<int32_t> bias(C), scale(C);
+  for (unsigned j = 0; j < C; ++j) {
+    bias[j] = 1000 * (int(j) - 4);
+    scale[j] = 3 + int(j);
+  }
+  b.put(T::kBiasOffset, bias.data(), 4 * C);
+  b.put(T::kScaleOffset, scale.data(), 4 * C);
+  auto x = weights(R * N, 4);
+  b.put(T::kInOffset, x.data(), R * N);
+  b.wr(T::kCtrl, 1 | 2 | 4 | 8);  // signed, bias, relu, requant
+  b.wr(T::kShift, 7);
+  b.wr(T::kBatch, N);
+  ASSERT_EQ(b.cmd(T::Op::mvm_batch), 0u);
+  auto out = b.get(T::kOutOffset, N * C);
+  for (unsigned v = 0; v < N; ++v) {
+    std::vector<int8_t> xv(x.begin() + v * R, x.begin() + (v + 1) * R);
+    auto y = reference(w, xv, R, C);
+    for (unsigned j = 0; j < C; ++j)
+      EXPECT_EQ(static_cast<int8_t>(out[v * C + j]),
+                postprocess(y[j], bias[j], true, true, scale[j], 7))
+          << v << "," << j;
+  }
+  const auto* g = stats::Registry::get().find("tile0");
+  ASSERT_NE(g, nullptr);
+  double mvms = -1;
+  for (const auto& e : g->entries())
+    if (e.name == "mvms") mvms = e.number();
+  EXPECT_EQ(mvms, N);
+}
+
+TEST_F(TileTest, IdealAnalogMatchesReferenceAndReadback) {
+  const unsigned R = 64, C = 32;
+  Bench b(ideal_analog(R, C));
+  auto w = weights(R * C, 5, -127, 127);
+  b.put(T::kWbufOffset, w.data(), R * C);
+  ASSERT_EQ(b.cmd(T::Op::program), 0u);
+  auto x = weights(R, 6, -127, 127);
+  b.put(T::kInOffset, x.data(), R);
+  ASSERT_EQ(b.cmd(T::Op::mvm), 0u);
+  EXPECT_EQ(as_i32(b.get(T::kOutOffset, 4 * C)), reference(w, x, R, C));
+  // HERMES-like timing: 255 PWM steps x 0.4 ns + 1 ADC round x 30 ns + 4 ns + register.
+  EXPECT_EQ(b.rd(T::kLastLatencyNs), 102u + 30 + 4 + 2);
+  std::vector<uint8_t> zero(R * C, 0);
+  b.put(T::kWbufOffset, zero.data(), R * C);
+  ASSERT_EQ(b.cmd(T::Op::readback), 0u);
+  auto back = b.get(T::kWbufOffset, R * C);
+  EXPECT_EQ(std::memcmp(back.data(), w.data(), R * C), 0);
+}
+
+TEST_F(TileTest, DmaInOutAndChainedMvm) {
+  const unsigned R = 16, C = 8;
+  Bench b(digital(R, C));
+  auto w = weights(R * C, 7);
+  auto x = weights(R, 8);
+  // Weights and inputs in "DRAM" (the bench memory), fetched by the tile's DMA.
+  ASSERT_EQ(b.mem->size(), 1u << 20);
+  std::memcpy(b.mem->data() + 0x100, w.data(), R * C);
+  std::memcpy(b.mem->data() + 0x1000, x.data(), R);
+  b.wr(T::kSrcAddr, kMem + 0x100);
+  b.wr(T::kCtrl, 1 | 64);  // W_EXT
+  ASSERT_EQ(b.cmd(T::Op::program), 0u);
+  b.wr(T::kSrcAddr, kMem + 0x1000);
+  b.wr(T::kDstAddr, kMem + 0x2000);
+  b.wr(T::kCtrl, 1 | 16 | 32);  // IN_EXT, OUT_EXT
+  ASSERT_EQ(b.cmd(T::Op::mvm), 0u);
+  std::vector<int32_t> y(C);
+  std::memcpy(y.data(), b.mem->data() + 0x2000, 4 * C);
+  EXPECT_EQ(y, reference(w, x, R, C));
+  // Explicit DMA commands.
+  b.wr(T::kDmaLocal, T::kOutOffset);
+  b.wr(T::kDmaLen, 4 * C);
+  b.wr(T::kDstAddr, kMem + 0x3000);
+  ASSERT_EQ(b.cmd(T::Op::dma_out), 0u);
+  EXPECT_EQ(std::memcmp(b.mem->data() + 0x3000, y.data(), 4 * C), 0);
+  b.wr(T::kSrcAddr, kMem + 0x3000);
+  b.wr(T::kDmaLocal, T::kBiasOffset);
+  ASSERT_EQ(b.cmd(T::Op::dma_in), 0u);
+  EXPECT_EQ(as_i32(b.get(T::kBiasOffset, 4 * C)), y);
+}
+
+TEST_F(TileTest, EveryErrorPathIsArchitectural) {
+  Bench b(ideal_analog(16, 8));
+  b.wr(T::kIrqEnable, 2);  // error interrupt only
+  auto expect_error = [&](T::Op op, T::Error e) {
+    b.wr(T::kIrqStatus, 3);
+    settle();
+    EXPECT_EQ(b.cmd(op), static_cast<uint32_t>(e)) << T::error_name(e);
+    EXPECT_EQ(b.rd(T::kStatus) & 2, 2u);
+    EXPECT_TRUE(b.irq.read()) << T::error_name(e);
+  };
+  expect_error(T::Op::mvm, T::Error::not_programmed);
+  expect_error(T::Op::readback, T::Error::not_programmed);
+  expect_error(T::Op::calibrate, T::Error::not_programmed);
+  b.wr(T::kCmd, 15);
+  EXPECT_EQ(b.wait_idle(), static_cast<uint32_t>(T::Error::bad_op));
+  EXPECT_EQ(b.rd(T::kErrorInfo), 15u);
+  b.dims(17, 8);
+  expect_error(T::Op::program, T::Error::bad_dim);
+  b.dims(0, 8);
+  expect_error(T::Op::mvm, T::Error::bad_dim);
+  b.dims(16, 8);
+  std::vector<int8_t> w(16 * 8, 1);
+  w[37] = -128;  // outside the analog symmetric range
+  b.put(T::kWbufOffset, w.data(), w.size());
+  expect_error(T::Op::program, T::Error::weight_range);
+  EXPECT_EQ(b.rd(T::kErrorInfo), 37u);
+  w[37] = 5;
+  b.put(T::kWbufOffset, w.data(), w.size());
+  ASSERT_EQ(b.cmd(T::Op::program), 0u);
+  b.wr(T::kBatch, 0);
+  expect_error(T::Op::mvm_batch, T::Error::bad_batch);
+  b.wr(T::kBatch, T::kInSize / 16 + 1);
+  expect_error(T::Op::mvm_batch, T::Error::bad_batch);
+  // DMA from an unmapped address: the bus answers with an address error.
+  b.wr(T::kSrcAddr, 0x1234'0000);
+  b.wr(T::kCtrl, 1 | 16);
+  expect_error(T::Op::mvm, T::Error::dma);
+  EXPECT_EQ(b.rd(T::kErrorInfo), 0x1234'0000u);
+  b.wr(T::kCtrl, 1);
+  b.wr(T::kDmaLocal, T::kInOffset + T::kInSize - 4);
+  b.wr(T::kDmaLen, 8);  // crosses the end of IN
+  expect_error(T::Op::dma_in, T::Error::bad_dma_range);
+  b.wr(T::kDmaLen, 0);
+  expect_error(T::Op::dma_in, T::Error::bad_dma_range);
+  // Command while busy: rejected with BUSY, the running command still completes.
+  b.wr(T::kIrqStatus, 3);
+  b.wr(T::kCmd, static_cast<uint32_t>(T::Op::program));
+  b.wr(T::kCmd, static_cast<uint32_t>(T::Op::mvm));
+  EXPECT_EQ(b.rd(T::kErrorCode), static_cast<uint32_t>(T::Error::busy));
+  EXPECT_EQ(b.rd(T::kErrorInfo), static_cast<uint32_t>(T::Op::mvm));
+  // The program finishes normally; the BUSY code stays until the next command starts.
+  EXPECT_EQ(b.wait_idle(), static_cast<uint32_t>(T::Error::busy));
+  EXPECT_EQ(b.rd(T::kStatus) & 1, 0u);
+  EXPECT_EQ(b.rd(T::kIrqStatus), 3u);
+  const auto* g = stats::Registry::get().find("tile0");
+  ASSERT_NE(g, nullptr);
+  double errors = 0, busy = 0;
+  for (const auto& e : g->entries()) {
+    if (e.name == "errors") errors = e.number();
+    if (e.name == "errors_by_code.busy") busy = e.number();
+  }
+  EXPECT_EQ(busy, 1);
+  EXPECT_EQ(errors, 13);
+}
+
+TEST_F(TileTest, WornOutCellsAreReported) {
+  TileConfig c = ideal_analog(8, 8);
+  c.device.endurance_writes = 2;
+  Bench b(c);
+  std::vector<int8_t> w(64, 3);
+  b.put(T::kWbufOffset, w.data(), 64);
+  EXPECT_EQ(b.cmd(T::Op::program), 0u);
+  EXPECT_EQ(b.cmd(T::Op::program), 0u);
+  EXPECT_EQ(b.cmd(T::Op::program), static_cast<uint32_t>(T::Error::cell_worn));
+  EXPECT_EQ(b.rd(T::kErrorInfo), 128u);
+  EXPECT_EQ(b.rd(T::kStuckCells), 128u);
+}
+
+TEST_F(TileTest, DriftAgeAndCalibrate) {
+  TileConfig c = ideal_analog(64, 16);
+  c.nonideal.drift = true;
+  c.nonideal.drift_model = "gaussian";
+  c.nonideal.drift_nu_std = 0.0;
+  c.nonideal.drift_nu_mean = 0.05;
+  Bench b(c);
+  auto w = weights(64 * 16, 9, -127, 127);
+  b.put(T::kWbufOffset, w.data(), w.size());
+  ASSERT_EQ(b.cmd(T::Op::program), 0u);
+  auto x = weights(64, 10, -127, 127);
+  b.put(T::kInOffset, x.data(), 64);
+  auto ref = reference(w, x, 64, 16);
+  auto err = [&] {
+    EXPECT_EQ(b.cmd(T::Op::mvm), 0u);
+    auto y = as_i32(b.get(T::kOutOffset, 64));
+    double e = 0, n = 0;
+    for (unsigned j = 0; j < 16; ++j) {
+      e += std::abs(double(y[j]) - ref[j]);
+      n += std::abs(double(ref[j]));
+    }
+    return e / n;
+  };
+  EXPECT_LT(err(), 0.01);
+  b.wr(T::kAgeS, 31'536'000);  // one year
+  double aged = err();
+  EXPECT_GT(aged, 0.3);  // (1 year / 20 s)^-0.05 = 0.58
+  ASSERT_EQ(b.cmd(T::Op::calibrate), 0u);
+  EXPECT_GT(b.rd(T::kCalScale), 65536u * 17 / 10);
+  EXPECT_LT(err(), 0.01);
+}
+
+TEST_F(TileTest, SameSeedSameAnalogResults) {
+  auto run = [](uint64_t seed) {
+    fresh_context();
+    TileConfig c;
+    c.rows = 64;
+    c.cols = 16;
+    Bench b(c, seed);
+    auto w = weights(64 * 16, 11, -127, 127);
+    b.put(T::kWbufOffset, w.data(), w.size());
+    EXPECT_EQ(b.cmd(T::Op::program), 0u);
+    auto x = weights(64, 12, -127, 127);
+    b.put(T::kInOffset, x.data(), 64);
+    EXPECT_EQ(b.cmd(T::Op::mvm), 0u);
+    return as_i32(b.get(T::kOutOffset, 64));
+  };
+  auto a = run(5), a2 = run(5), c = run(6);
+  EXPECT_EQ(a, a2);
+  EXPECT_NE(a, c);
+}
+
+TEST_F(TileTest, EnergyAndStats) {
+  Bench b(TileConfig{});
+  auto w = weights(256 * 256, 13, -127, 127);
+  b.put(T::kWbufOffset, w.data(), w.size());
+  ASSERT_EQ(b.cmd(T::Op::program), 0u);
+  auto x = weights(256, 14, -127, 127);
+  b.put(T::kInOffset, x.data(), 256);
+  ASSERT_EQ(b.cmd(T::Op::mvm), 0u);
+  auto j = stats::Registry::get().to_json();
+  auto& t = j["tile0"];
+  EXPECT_EQ(t["mvms"]["value"], 1);
+  EXPECT_EQ(t["macs"]["value"], 65536);
+  EXPECT_EQ(t["adc_conversions"]["value"], 256);
+  EXPECT_GE(t["program_pulses"]["value"].get<double>(), 2 * 65536);
+  // E_mvm = rows*E_dac + rows*cols*E_cell + cols*E_adc + cols*E_post (+ buffers).
+  EXPECT_DOUBLE_EQ(t["energy"]["adc"]["value"].get<double>(), 256 * 2.0);
+  EXPECT_DOUBLE_EQ(t["energy"]["dac"]["value"].get<double>(), 256 * 0.05);
+  EXPECT_NEAR(t["energy"]["array"]["value"].get<double>(), 65536 * 0.01, 1e-6);
+  EXPECT_GT(t["energy"]["programming"]["value"].get<double>(), 2 * 65536 * 10.0);
+  EXPECT_GT(j["energy"]["adc"]["value"].get<double>(), 0);
+  EXPECT_GT(t["tops_per_w"]["value"].get<double>(), 0);
+  EXPECT_GT(t["utilisation"]["value"].get<double>(), 0.5);
+}
+
+TEST_F(TileTest, BadConfigurationIsRejected) {
+  TileConfig c = digital(1024, 1024);  // 1 MiB of weights > 256 KiB WBUF
+  EXPECT_THROW(ImcTile("t", c, 0, 1), std::invalid_argument);
+  TileConfig a;
+  a.device.g_min_us = 30;  // above g_max
+  EXPECT_THROW(ImcTile("t2", a, 0, 1), std::invalid_argument);
+}
+
+TEST_F(TileTest, RegisterDocsMatchModel) {
+  std::ifstream f(std::string(IMCVP_SOURCE_DIR) + "/docs/register-maps.md");
+  ASSERT_TRUE(f);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  ImcTile t("tile0", TileConfig{}, 0, 1);
+  EXPECT_NE(ss.str().find(t.regs().markdown()), std::string::npos)
+      << "docs/register-maps.md: regenerate the IMC tile table from RegBank::markdown():\n"
+      << t.regs().markdown();
+}
+
+TEST_F(TileTest, FirmwareHeaderMatchesModel) {
+  std::ifstream f(std::string(IMCVP_SOURCE_DIR) + "/firmware/sdk/include/imcvp/imc_regs.h");
+  ASSERT_TRUE(f);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  ImcTile t("tile0", TileConfig{}, 0, 1);
+  EXPECT_NE(ss.str().find(t.regs().c_header("IMC")), std::string::npos)
+      << "firmware/sdk/include/imcvp/imc_regs.h: regenerate from RegBank::c_header(\"IMC\"):\n"
+      << t.regs().c_header("IMC");
+}
+
+}  // namespace
