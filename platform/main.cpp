@@ -18,6 +18,7 @@
 #include "models/common/stats.h"
 #include "platform/command.h"
 #include "platform/elf_loader.h"
+#include "platform/gdb_server.h"
 #include "platform/platform_config.h"
 #include "platform/recorder.h"
 #include "platform/report.h"
@@ -58,6 +59,8 @@ struct RunOptions {
   std::string params_format = "table";
   bool quiet = false;
   int verbose = 0;
+  int gdb_port = -1;  // -1: no GDB stub
+  bool gdb_wait = false;
 };
 
 // "10ms", "2.5us", "100ns", "1s", "500ps" or a plain number of ns.
@@ -150,13 +153,28 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   if (o.verbose >= 2) log::set_level(log::Level::debug);
 
   // 1. Configuration: defaults, then files in order, then --set, then CLI shortcuts.
+  // A DRAM preset (dram.preset) is a base for the dram.device keys: a first pass finds it, the
+  // second applies the preset and then every source again, so explicit keys win.
   PlatformConfig cfg;
+  auto apply_sources = [&](PlatformConfig& c) {
+    for (const auto& f : o.configs) config::apply_file(c, f);
+    for (const auto& s : o.sets) config::apply_set(c, s);
+  };
   try {
-    for (const auto& f : o.configs) {
+    for (const auto& f : o.configs)
       if (!std::filesystem::exists(f)) return fail(exit_code::no_input, f + ": no such config file");
-      config::apply_file(cfg, f);
+    apply_sources(cfg);
+    if (!cfg.dram.preset.empty()) {
+      std::string path = dram::find_preset(cfg.dram.preset);
+      if (path.empty())
+        throw config::ConfigError("dram.preset: unknown DRAM preset '" + cfg.dram.preset +
+                                  "' (known: ddr4-2400, lpddr4-3200, hbm2; looked for "
+                                  "configs/dram/" + cfg.dram.preset + ".yaml)");
+      PlatformConfig fresh;
+      config::apply_file(fresh.dram.device, path);
+      apply_sources(fresh);
+      cfg = fresh;
     }
-    for (const auto& s : o.sets) config::apply_set(cfg, s);
   } catch (const config::ConfigError& e) {
     return fail(exit_code::config, e.what());
   }
@@ -262,6 +280,17 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   if (cfg.sim.max_insts) soc->cpu().set_max_insts(cfg.sim.max_insts);
   StatsRecorder recorder;
   recorder.install();
+  std::unique_ptr<GdbServer> gdb;
+  if (o.gdb_port >= 0) {
+    try {
+      gdb = std::make_unique<GdbServer>(soc->cpu(), static_cast<uint16_t>(o.gdb_port),
+                                        o.gdb_wait);
+    } catch (const std::exception& e) {
+      return fail(exit_code::usage, e.what());
+    }
+    std::fprintf(stderr, "imcvp: gdb: listening on 127.0.0.1:%u%s\n", gdb->port(),
+                 o.gdb_wait ? " (halted at reset until a client continues)" : "");
+  }
 
   // 5. Run.
   auto t_run = std::chrono::steady_clock::now();
@@ -296,6 +325,7 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
     }
   }
   const StopInfo& stop = rc.info();
+  if (gdb) gdb->end_of_run(stop);  // an attached client learns the exit status
 
   // 6. Outputs.
   RunInfo info;
@@ -340,6 +370,7 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
 
   std::fflush(stdout);
   if (stop.reason == StopReason::fatal_trap || stop.reason == StopReason::limit_time ||
+      stop.reason == StopReason::debugger ||
       stop.reason == StopReason::limit_insts || stop.reason == StopReason::internal_error)
     std::fprintf(stderr, "imcvp: %s\n", stop.message.c_str());
   else if (!stop.message.empty())
@@ -362,7 +393,8 @@ int sc_main(int argc, char* argv[]) {
   app.footer(
       "Exit status: the firmware's own exit code when it exits; 64 usage error, 65 unloadable "
       "firmware, 66 missing input file, 70 internal error, 73 cannot write outputs, 78 config "
-      "error, 80 --max-time/--max-insts reached, 81 fatal firmware fault. See docs/cli.md.");
+      "error, 80 --max-time/--max-insts reached, 81 fatal firmware fault, 82 killed from GDB. "
+      "See docs/cli.md.");
 
   RunOptions o;
   auto* run = app.add_subcommand("run", "Run a firmware ELF on the platform");
@@ -394,6 +426,13 @@ int sc_main(int argc, char* argv[]) {
       ->expected(0, 1)
       ->default_str("table")
       ->check(CLI::IsMember({"table", "tsv", "markdown"}));
+  run->add_option("--gdb", o.gdb_port,
+                  "Start a GDB stub on 127.0.0.1:PORT (default 1234; 0 = any free port)")
+      ->expected(0, 1)
+      ->default_str("1234")
+      ->check(CLI::Range(0, 65535));
+  run->add_flag("--gdb-wait", o.gdb_wait,
+                "With --gdb: halt before the first instruction until GDB connects and continues");
   run->add_flag("-q,--quiet", o.quiet, "No summary, only errors");
   run->add_flag("-v,--verbose", o.verbose, "More messages (repeat for debug)");
 
@@ -406,7 +445,11 @@ int sc_main(int argc, char* argv[]) {
 #endif
 
   try {
-    app.parse(argc, argv);
+    // A bare "--gdb" means the default port; spelled out so it never takes the ELF as its value.
+    std::vector<std::string> rev;  // CLI11 wants the arguments in reverse order
+    for (int i = argc - 1; i >= 1; --i)
+      rev.push_back(std::string(argv[i]) == "--gdb" ? "--gdb=1234" : argv[i]);
+    app.parse(std::move(rev));
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -419,6 +462,7 @@ int sc_main(int argc, char* argv[]) {
   }
   o.list_params = list_opt->count() > 0;
   o.list_stats = stats_opt->count() > 0;
+  if (o.gdb_wait && o.gdb_port < 0) o.gdb_port = 1234;
   try {
     if (run->parsed()) return cmd_run(o, args);
     for (auto& c : commands)

@@ -8,6 +8,7 @@
 
 #include "models/bus/bus.h"
 #include "models/cpu/cpu_config.h"
+#include "models/dram/dram_config.h"
 #include "models/imc/tile_config.h"
 #include "models/periph/clint.h"
 #include "models/periph/memory.h"
@@ -44,13 +45,41 @@ struct TileMapConfig {
   }
 };
 
+// The DRAM window: either the command-level controller (issue 5) or a plain fixed-latency
+// memory for fast functional runs.
+struct DramSection {
+  uint64_t base = 0x4000'0000;
+  uint64_t size_bytes = 256ULL << 20;  // window mapped on the bus (<= the device capacity)
+  std::string model = "timed";
+  std::string preset;  // configs/dram/<preset>.yaml, applied before every other dram.device key
+  // For model=plain: an unloaded DDR4-2400 closed-bank read, tRCD+CL+burst = 17+17+4 cycles of
+  // 0.833 ns (JESD79-4 speed bin 2400R) plus controller overhead: ~40 ns.
+  double plain_latency_ns = 40.0;
+  dram::DramConfig device;
+  template <class V>
+  void visit(V& v) {
+    v.param("base", base, "Base address of the DRAM window", "address");
+    v.param("size_bytes", size_bytes, "Size of the window on the bus (at most the capacity)", "B",
+            {4096, 1099511627776.0});
+    v.choice("model", model, {"timed", "plain"},
+             "timed: command-level controller with JEDEC timing and energy; plain: fixed-latency "
+             "memory with DMI (fast, untimed)");
+    v.param("preset", preset,
+            "DRAM preset applied before the other dram.device keys: ddr4-2400, lpddr4-3200, "
+            "hbm2 (configs/dram/); empty: the built-in DDR4-2400 defaults");
+    v.param("plain_latency_ns", plain_latency_ns, "Access latency of model=plain", "ns",
+            {0, 1e6});
+    v.section("device", device, "DRAM device and controller (model=timed; docs/dram-model.md)");
+  }
+};
+
 struct PlatformConfig {
   SimConfig sim;
   cpu::CpuConfig cpu;
   bus::BusConfig bus;
   periph::MemoryConfig boot_rom;
   periph::MemoryConfig tcm;
-  periph::MemoryConfig dram;
+  DramSection dram;
   periph::SimCtrlConfig simctrl;
   periph::ClintConfig clint;
   periph::PlicConfig plic;
@@ -65,9 +94,6 @@ struct PlatformConfig {
     boot_rom.read_only = true;
     tcm.base = 0x8000'0000;
     tcm.size_bytes = 1 << 20;
-    // Until the DRAM controller model lands (issue 5) DRAM is a plain memory.
-    dram.base = 0x4000'0000;
-    dram.size_bytes = 256ULL << 20;
     // Two tiles: the default analog PCM crossbar and a digital SRAM-IMC tile, both 256 x 256
     // (HERMES-sized). Commands cost simulation time only when firmware uses them.
     tiles.resize(2);
@@ -82,7 +108,7 @@ struct PlatformConfig {
     v.section("bus", bus, "Host bus (address decoder)");
     v.section("boot_rom", boot_rom, "Boot ROM holding the reset stub");
     v.section("tcm", tcm, "Host tightly coupled SRAM: code, data, stack");
-    v.section("dram", dram, "DRAM window (plain memory until the DRAM model lands)");
+    v.section("dram", dram, "DRAM window and subsystem");
     v.section("simctrl", simctrl, "Sim-control: test finisher and imcvp extensions");
     v.section("clint", clint, "Core-local interruptor (timer, software interrupt)");
     v.section("plic", plic, "Platform-level interrupt controller");

@@ -29,7 +29,20 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg)
   bus_ = std::make_unique<bus::Bus>("bus", cfg_.bus);
   boot_rom_ = std::make_unique<periph::Memory>("boot_rom", cfg_.boot_rom);
   tcm_ = std::make_unique<periph::Memory>("tcm", cfg_.tcm);
-  dram_ = std::make_unique<periph::Memory>("dram", cfg_.dram);
+  if (cfg_.dram.model == "timed") {
+    dram_ = std::make_unique<dram::DramController>("dram", cfg_.dram.device);
+    if (cfg_.dram.size_bytes > dram_->capacity())
+      throw config::ConfigError("dram.size_bytes: window of " +
+                                std::to_string(cfg_.dram.size_bytes) +
+                                " B exceeds the device capacity of " +
+                                std::to_string(dram_->capacity()) + " B");
+  } else {
+    periph::MemoryConfig m;
+    m.base = cfg_.dram.base;
+    m.size_bytes = cfg_.dram.size_bytes;
+    m.latency_ns = cfg_.dram.plain_latency_ns;
+    dram_plain_ = std::make_unique<periph::Memory>("dram", m);
+  }
   simctrl_ = std::make_unique<periph::SimCtrl>("simctrl", cfg_.simctrl);
   clint_ = std::make_unique<periph::Clint>("clint", cfg_.clint);
   plic_ = std::make_unique<periph::Plic>("plic", cfg_.plic);
@@ -65,7 +78,10 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg)
     bus_->add_target("uart0", cfg_.uart0.base, kUartSize);
     bus_->initiator_socket.bind(uart0_->socket);
     bus_->add_target("dram", cfg_.dram.base, cfg_.dram.size_bytes);
-    bus_->initiator_socket.bind(dram_->socket);
+    if (dram_)
+      bus_->initiator_socket.bind(dram_->socket);
+    else
+      bus_->initiator_socket.bind(dram_plain_->socket);
     bus_->add_target("tcm", cfg_.tcm.base, cfg_.tcm.size_bytes);
     bus_->initiator_socket.bind(tcm_->socket);
     for (std::size_t i = 0; i < tiles_.size(); ++i) {

@@ -15,6 +15,7 @@
 
 #include "models/common/stats.h"
 #include "models/cpu/rv32_core.h"
+#include "models/dram/dram_controller.h"
 #include "models/imc/imc_tile.h"
 #include "platform/elf_loader.h"
 #include "platform/platform_config.h"
@@ -63,7 +64,8 @@ class Soc : public sc_core::sc_module {
   PlatformConfig cfg_;
   std::unique_ptr<cpu::Rv32Core> cpu_;
   std::unique_ptr<bus::Bus> bus_;
-  std::unique_ptr<periph::Memory> boot_rom_, tcm_, dram_;
+  std::unique_ptr<periph::Memory> boot_rom_, tcm_, dram_plain_;
+  std::unique_ptr<dram::DramController> dram_;
   std::unique_ptr<periph::SimCtrl> simctrl_;
   std::unique_ptr<periph::Clint> clint_;
   std::unique_ptr<periph::Plic> plic_;

@@ -23,6 +23,7 @@ constexpr int cant_create = 73;   // EX_CANTCREAT: cannot write the output direc
 constexpr int config = 78;        // EX_CONFIG: malformed YAML, unknown key, bad value
 constexpr int limit = 80;         // --max-time / --max-insts reached before the firmware exited
 constexpr int fatal_trap = 81;    // firmware fault with no way to continue (e.g. no trap handler)
+constexpr int debugger = 82;      // the run was killed from GDB
 }  // namespace exit_code
 
 enum class StopReason {

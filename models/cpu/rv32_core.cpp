@@ -240,11 +240,23 @@ void Rv32Core::run() {
       sync_time();
       if (rc.stop_requested()) break;
     }
+    if (UNLIKELY(dbg_ != nullptr) && debug_point()) continue;
     if (flush_pending_) flush_decode();
-    check_at_ = next_sync_cycles_;
+    // With breakpoints or a step pending, exec() returns after every block so each block
+    // start passes debug_point().
+    check_at_ = dbg_active_ ? 0 : next_sync_cycles_;
     if (const uint32_t irq = hart_.pending_interrupt()) {
       ++interrupts_[irq & 15];
       take_trap(irq, 0, hart_.pc, 0);
+      if (UNLIKELY(step_)) {  // a step that enters a trap handler ends there
+        step_ = false;
+        if (!halt_pending_) {
+          halt_pending_ = true;
+          pending_ev_ = DebugEvent{};
+          pending_ev_.reason = DebugEvent::Reason::step;
+        }
+        update_debug_state();
+      }
       continue;
     }
     if (hart_.instret >= insts_limit_) {
@@ -253,6 +265,19 @@ void Rv32Core::run() {
                       "instruction limit reached: " + std::to_string(hart_.instret) +
                           " instructions, pc=" + log::hex(hart_.pc));
       break;
+    }
+    if (UNLIKELY(step_)) {
+      // Exactly one instruction (a trap it raises ends the step in the handler).
+      step_ = false;
+      resume_op_ = nullptr;
+      if (Block* sb = translate(hart_.pc, true)) exec(sb);
+      if (!halt_pending_) {
+        halt_pending_ = true;
+        pending_ev_ = DebugEvent{};
+        pending_ev_.reason = DebugEvent::Reason::step;
+      }
+      update_debug_state();
+      continue;
     }
     if (resume_op_) {
       // Continue a block left mid-way (MMIO write sync, code store) so block boundaries, and
@@ -297,6 +322,7 @@ void Rv32Core::flush_decode() {
   code_lo_ = code_len_ = 0;
   flush_pending_ = false;
   resume_op_ = nullptr;
+  split_at_ = bps_;
   ++invalidations_;
 }
 
@@ -343,6 +369,7 @@ Rv32Core::Block* Rv32Core::translate(uint32_t pc, bool single) {
   uint32_t a = pc, cyc = 0;
   unsigned n = 0;
   while (n < max_ops) {
+    if (n > 0 && !split_at_.empty() && split_at_.count(a)) break;  // a breakpoint starts a block
     uint16_t lo = 0, hi = 0;
     uint32_t fault = 0;
     bool ok = fetch16(a, lo);
@@ -732,8 +759,9 @@ void Rv32Core::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end)
 void Rv32Core::update_fast_state() {
   need_pmp_ = !hart_.machine || hart_.pmp.any_locked();
   key_bit_ = hart_.machine ? 0 : 1;
-  // Checked accesses (PMP) never use the one-compare caches.
+  // Checked accesses (PMP) never use the one-compare caches; nor do loads under watch.
   if (need_pmp_) ld_ = st_ = FastRegion{};
+  if (watch_reads_) ld_ = FastRegion{};
   if (ld_.size && find_region(ld_.base, 1) < 0) ld_ = FastRegion{};
   if (st_.size && find_region(st_.base, 1) < 0) st_ = FastRegion{};
 }
@@ -743,6 +771,11 @@ void Rv32Core::recompute_hot() {
   if (watch_len_) {
     lo = watch_lo_ >= 3 ? watch_lo_ - 3 : 0;
     hi = uint64_t{watch_lo_} + watch_len_;
+  }
+  for (const Watch& w : wps_) {
+    if (w.kind == WatchKind::read) continue;  // loads are checked in read_mem
+    lo = std::min<uint64_t>(lo, w.addr >= 3 ? w.addr - 3 : 0);
+    hi = std::max<uint64_t>(hi, uint64_t{w.addr} + w.len);
   }
   if (hart_.reservation_valid) {
     const uint64_t rl = hart_.reservation_addr >= 3 ? hart_.reservation_addr - 3 : 0;
@@ -813,14 +846,15 @@ int Rv32Core::read_mem(const Op* op, uint32_t a, unsigned n, uint32_t& out, uint
     std::memcpy(&out, r.ptr + (a - r.base), n);
     ++r.c.r[log2n(n)];
     hart_.cycles += r.rd_stall;
-    if (!need_pmp_ && r.size <= 0xFFFFFFFFull)
+    if (!need_pmp_ && !watch_reads_ && r.size <= 0xFFFFFFFFull)
       ld_ = FastRegion{r.base, static_cast<uint32_t>(r.size), r.ptr, &r.c, r.rd_stall};
-    return 0;
+    return UNLIKELY(watch_reads_) && hit_watch(a, n, false) ? 1 : 0;
   }
   bool device = false;
   if (!bus_access(op, false, a, &out, n, device)) return raise(op, fault, a);
   ++slow_loads_;
   ++mmio_reads_;
+  if (UNLIKELY(watch_reads_) && hit_watch(a, n, false)) return 1;
   // Quantum syncs stay at block ends (as on the DMI path) so both paths sync at the same
   // instructions and interrupts arrive at the same point.
   return RunControl::get().stop_requested() ? 1 : 0;
@@ -852,7 +886,7 @@ int Rv32Core::write_mem(const Op* op, uint32_t a, unsigned n, uint32_t v, uint32
   return s;
 }
 
-int Rv32Core::store_effects(uint32_t a, unsigned n, uint32_t v) {
+int Rv32Core::store_effects(uint32_t a, unsigned n, uint32_t v, bool by_core) {
   int s = 0;
   const uint64_t end = uint64_t{a} + n;
   if (hart_.reservation_valid && a < uint64_t{hart_.reservation_addr} + 4 &&
@@ -868,6 +902,7 @@ int Rv32Core::store_effects(uint32_t a, unsigned n, uint32_t v) {
     watch_cb_(a, v);
     if (RunControl::get().stop_requested()) s = 1;
   }
+  if (UNLIKELY(!wps_.empty()) && by_core && hit_watch(a, n, true)) s = 1;
   return s;
 }
 
@@ -1126,8 +1161,8 @@ bool Rv32Core::debug_access(bool wr, uint32_t addr, void* buf, uint32_t len) {
         if (!r.wr) return false;
         std::memcpy(r.ptr + (addr - r.base), p, n);
         if (code_len_) {
-          for (uint32_t i = 0; i < n; i += 64) store_effects(addr + i, 1, 0);
-          store_effects(addr + n - 1, 1, 0);
+          for (uint32_t i = 0; i < n; i += 64) store_effects(addr + i, 1, 0, false);
+          store_effects(addr + n - 1, 1, 0, false);
         }
       } else {
         std::memcpy(p, r.ptr + (addr - r.base), n);
@@ -1158,6 +1193,171 @@ bool Rv32Core::read(uint32_t addr, void* buf, uint32_t len) {
 }
 bool Rv32Core::write(uint32_t addr, const void* buf, uint32_t len) {
   return debug_access(true, addr, const_cast<void*>(buf), len);
+}
+
+}  // namespace imcvp::cpu
+
+// ---------------------------------------------------------------------------------------------
+// Debugger support.
+
+namespace imcvp::cpu {
+
+void Rv32Core::set_debugger(Debugger* d) {
+  dbg_ = d;
+  if (!d) {
+    clear_debug_points();
+    step_ = halt_pending_ = false;
+  }
+  update_debug_state();
+}
+
+void Rv32Core::request_halt() {
+  halt_pending_ = true;
+  pending_ev_ = DebugEvent{};
+  pending_ev_.reason = stopped_ || hart_.instret || hart_.cycles ? DebugEvent::Reason::interrupt
+                                                                 : DebugEvent::Reason::start;
+  check_at_ = 0;
+}
+
+bool Rv32Core::add_breakpoint(uint32_t pc) {
+  if (bps_.count(pc)) return true;
+  if (bps_.size() >= kMaxBreakpoints) return false;
+  bps_.insert(pc);
+  if (!split_at_.count(pc)) {
+    // Cached blocks may run across pc: re-decode so a block starts exactly there.
+    split_at_.insert(pc);
+    flush_pending_ = true;
+    resume_op_ = nullptr;
+  }
+  update_debug_state();
+  return true;
+}
+
+bool Rv32Core::remove_breakpoint(uint32_t pc) {
+  // Blocks stay split at pc until the next flush: harmless, and GDB re-inserts at every resume.
+  const bool had = bps_.erase(pc) > 0;
+  update_debug_state();
+  return had;
+}
+
+bool Rv32Core::add_watchpoint(uint32_t addr, uint32_t len, WatchKind kind) {
+  if (len == 0 || uint64_t{addr} + len > (uint64_t{1} << 32)) return false;
+  for (const Watch& w : wps_)
+    if (w.addr == addr && w.len == len && w.kind == kind) return true;
+  if (wps_.size() >= kMaxWatchpoints) return false;
+  wps_.push_back(Watch{addr, len, kind});
+  update_debug_state();
+  return true;
+}
+
+bool Rv32Core::remove_watchpoint(uint32_t addr, uint32_t len, WatchKind kind) {
+  for (size_t i = 0; i < wps_.size(); ++i) {
+    if (wps_[i].addr == addr && wps_[i].len == len && wps_[i].kind == kind) {
+      wps_.erase(wps_.begin() + static_cast<std::ptrdiff_t>(i));
+      update_debug_state();
+      return true;
+    }
+  }
+  return false;
+}
+
+void Rv32Core::clear_debug_points() {
+  bps_.clear();
+  wps_.clear();
+  update_debug_state();
+}
+
+void Rv32Core::update_debug_state() {
+  dbg_active_ = dbg_ && (step_ || !bps_.empty());
+  watch_reads_ = false;
+  for (const Watch& w : wps_)
+    if (w.kind != WatchKind::write) watch_reads_ = true;
+  recompute_hot();
+  update_fast_state();
+  if (dbg_active_) check_at_ = 0;
+}
+
+bool Rv32Core::hit_watch(uint32_t a, unsigned n, bool write) {
+  for (const Watch& w : wps_) {
+    if (write ? w.kind == WatchKind::read : w.kind == WatchKind::write) continue;
+    if (a < uint64_t{w.addr} + w.len && uint64_t{a} + n > w.addr) {
+      halt_pending_ = true;
+      pending_ev_ = DebugEvent{};
+      pending_ev_.reason = DebugEvent::Reason::watch;
+      pending_ev_.watch_kind = w.kind;
+      pending_ev_.watch_addr = std::max(a, w.addr);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Rv32Core::debug_point() {
+  DebugEvent ev;
+  if (halt_pending_) {
+    ev = pending_ev_;
+  } else if (dbg_->poll()) {
+    ev.reason = DebugEvent::Reason::interrupt;
+  } else if (dbg_active_ && !bps_.empty() && bps_.count(hart_.pc) &&
+             !(skip_bp_ && skip_bp_pc_ == hart_.pc)) {
+    ev.reason = DebugEvent::Reason::breakpoint;
+  } else {
+    skip_bp_ = false;
+    return false;
+  }
+  halt_pending_ = false;
+  ev.pc = hart_.pc;
+  flush_traffic();
+  const DebugAction a = dbg_->halted(ev);
+  switch (a) {
+    case DebugAction::step:
+      step_ = true;
+      break;
+    case DebugAction::detach:
+      clear_debug_points();
+      step_ = false;
+      break;
+    case DebugAction::kill:
+      stopped_ = true;
+      if (!RunControl::get().stop_requested())
+        RunControl::get().request_stop(StopReason::debugger, 0, "killed by the debugger");
+      break;
+    case DebugAction::cont:
+      break;
+  }
+  // The instruction at a breakpoint where we halted runs once before the breakpoint counts.
+  skip_bp_ = true;
+  skip_bp_pc_ = hart_.pc;
+  update_debug_state();
+  return true;
+}
+
+bool Rv32Core::debug_csr_read(uint32_t num, uint32_t& v) {
+  const bool m = hart_.machine;
+  hart_.machine = true;
+  hart_.time_now = time_csr_value();
+  const bool ok = hart_.csr_read(num, v);
+  hart_.machine = m;
+  return ok;
+}
+
+bool Rv32Core::debug_csr_write(uint32_t num, uint32_t v) {
+  const bool m = hart_.machine;
+  hart_.machine = true;
+  hart_.time_now = time_csr_value();
+  uint32_t old = 0;
+  const bool ok = hart_.csr_access(num, 0, v, true, old);
+  hart_.machine = m;
+  if (ok && num >= csr::pmpcfg0 && num <= 0x3EF) flush_pending_ = true;
+  recompute_hot();
+  update_fast_state();
+  check_at_ = 0;
+  return ok;
+}
+
+void Rv32Core::set_pc(uint32_t pc) {
+  hart_.pc = pc;
+  resume_op_ = nullptr;
 }
 
 }  // namespace imcvp::cpu

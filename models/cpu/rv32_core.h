@@ -12,6 +12,11 @@
 // other initiators writing memory that is not DMI-invalidated; misaligned loads/stores trap
 // unless `misaligned: emulate`; instruction fetch latency is part of the CPI (not taken from
 // the target); in U-mode (or with locked PMP entries) every load/store takes the checked path.
+// Debugging (rv32_debug.h): while breakpoints are set or a step is pending the core returns to
+// its run loop after every block; read/access watchpoints send every load through the checked
+// path; with none of them set the hot loop is unchanged. Watchpoints see this core's accesses
+// only (not semihosting, debugger or other initiators' writes); a debugger write to
+// minstret reads back one lower (the CSR rule for the writing instruction applies).
 #pragma once
 
 #include <cstdint>
@@ -29,6 +34,7 @@
 #include "models/common/stats.h"
 #include "models/common/traffic_sink.h"
 #include "models/cpu/cpu_config.h"
+#include "models/cpu/rv32_debug.h"
 #include "models/cpu/rv32_decode.h"
 #include "models/cpu/rv32_hart.h"
 #include "models/cpu/semihost.h"
@@ -70,6 +76,29 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
   Semihost& semihost() { return *semihost_; }
   // Pushes batched DMI traffic to the sink.
   void flush_traffic();
+
+  // --- Debugger support (rv32_debug.h); costs nothing on the hot path while unused. ---
+  // Installs the debugger (nullptr removes it); it is polled once per run-loop iteration.
+  void set_debugger(Debugger* d);
+  // Halt before the next instruction (DebugEvent::Reason::start if the run has not begun).
+  // Call from the simulation thread or before sc_start.
+  void request_halt();
+  // Breakpoints at instruction addresses (exact: blocks end before them). false = limit.
+  static constexpr size_t kMaxBreakpoints = 4096;
+  static constexpr size_t kMaxWatchpoints = 64;
+  bool add_breakpoint(uint32_t pc);
+  bool remove_breakpoint(uint32_t pc);
+  // Watchpoints on [addr, addr+len) of this core's loads/stores; false = limit or len 0.
+  bool add_watchpoint(uint32_t addr, uint32_t len, WatchKind kind);
+  bool remove_watchpoint(uint32_t addr, uint32_t len, WatchKind kind);
+  void clear_debug_points();
+  size_t breakpoint_count() const { return bps_.size(); }
+  size_t watchpoint_count() const { return wps_.size(); }
+  // CSR access with M-mode rights (time reads the core's current time); false = no such CSR
+  // or read-only. PMP writes re-decode as a CSR instruction would.
+  bool debug_csr_read(uint32_t num, uint32_t& v);
+  bool debug_csr_write(uint32_t num, uint32_t v);
+  void set_pc(uint32_t pc);
 
  private:
   struct Op {
@@ -134,7 +163,7 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
   int store_slow(const Op* op, uint32_t a, unsigned n, uint32_t v);
   int read_mem(const Op* op, uint32_t a, unsigned n, uint32_t& out, uint32_t fault);
   int write_mem(const Op* op, uint32_t a, unsigned n, uint32_t v, uint32_t fault);
-  int store_effects(uint32_t a, unsigned n, uint32_t v);
+  int store_effects(uint32_t a, unsigned n, uint32_t v, bool by_core = true);
   int exec_amo(const Op* op);
   void exec_system(const Op* op);
   bool bus_access(const Op* op, bool write, uint32_t a, void* data, unsigned n, bool& device);
@@ -172,6 +201,11 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
   bool debug_access(bool wr, uint32_t addr, void* buf, uint32_t len);
 
   void stop_fatal(const std::string& msg);
+
+  // Debugger: a halt point at a block boundary; true = halted (restart the loop iteration).
+  bool debug_point();
+  bool hit_watch(uint32_t a, unsigned n, bool write);
+  void update_debug_state();
 
   CpuConfig cfg_;
   Hart hart_;
@@ -215,6 +249,23 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
   DmiRegion regions_[kMaxRegions];
   int fetch_region_ = -1;
   std::unordered_set<uint32_t> dmi_denied_pages_;
+
+  // Debugger state (cold: only looked at in the run loop and the slow paths).
+  struct Watch {
+    uint32_t addr, len;
+    WatchKind kind;
+  };
+  Debugger* dbg_ = nullptr;
+  bool dbg_active_ = false;   // breakpoints or a step: leave exec() after every block
+  bool step_ = false;         // run one instruction / trap entry, then halt
+  bool watch_reads_ = false;  // read/access watchpoints: loads take the checked path
+  bool halt_pending_ = false;
+  DebugEvent pending_ev_;
+  bool skip_bp_ = false;  // resuming at a breakpoint address: run it once
+  uint32_t skip_bp_pc_ = 0;
+  std::unordered_set<uint32_t> bps_;
+  std::unordered_set<uint32_t> split_at_;  // addresses the cached blocks end before (>= bps_)
+  std::vector<Watch> wps_;
 
   uint32_t reset_pc_;
   uint32_t watch_lo_ = 0, watch_len_ = 0;

@@ -233,3 +233,41 @@ TEST(Report, RendersSelfContainedHtml) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Dram, FirmwareStreamsThroughTheTimedController) {
+  auto r = run_imcvp({"run", fw("dram_stream")});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "0 errors")) << r.out;
+  EXPECT_EQ(r.stat("soc.dram.reads"), 4096 + 256);   // one burst per uncached word read
+  EXPECT_EQ(r.stat("soc.dram.writes"), 4096 + 256);
+  EXPECT_GT(r.stat("soc.dram.row_hits"), r.stat("soc.dram.row_conflicts"));
+  EXPECT_GE(r.stat("soc.dram.row_conflicts"), 256);  // the strided phase opens a row each time
+  EXPECT_GT(r.stat("energy.dram"), 0);
+  // The plain model: same data, a fixed latency per access, no DRAM energy.
+  auto p = run_imcvp({"run", "--set", "dram.model=plain", fw("dram_stream")}, "plain");
+  ASSERT_EQ(p.code, 0) << p.err;
+  EXPECT_TRUE(contains(p.out, "0 errors")) << p.out;
+  EXPECT_EQ(p.stat("energy.dram"), 0);
+}
+
+TEST(Dram, PresetsAndBadPreset) {
+  for (const char* preset : {"ddr4-2400", "lpddr4-3200", "hbm2"}) {
+    auto r = run_imcvp({"run", "-q", "--set", std::string("dram.preset=") + preset,
+                        fw("dram_stream")}, preset);
+    EXPECT_EQ(r.code, 0) << preset << r.err;
+  }
+  auto b = run_imcvp({"run", "--set", "dram.preset=ddr9", fw("hello")}, "bad");
+  EXPECT_EQ(b.code, 78);
+  EXPECT_TRUE(contains(b.err, "dram.preset: unknown DRAM preset 'ddr9'")) << b.err;
+  // An explicit key still wins over the preset.
+  auto d = run_imcvp({"run", "--dump-config", "--set", "dram.preset=lpddr4-3200", "--set",
+                      "dram.device.timing.cl=30"}, "dump");
+  EXPECT_TRUE(contains(d.out, "cl: 30")) << d.out;
+  auto w = run_imcvp({"run", "--set", "dram.size_bytes=0x10000000000", fw("hello")}, "big");
+  EXPECT_EQ(w.code, 78) << w.err;
+  EXPECT_TRUE(contains(w.err, "exceeds the device capacity")) << w.err;
+}
+
+}  // namespace

@@ -1,0 +1,591 @@
+#include "models/noc/engine.h"
+
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+
+namespace imcvp::noc {
+
+namespace {
+uint64_t pow2_at_least(uint64_t v) {
+  uint64_t p = 1;
+  while (p < v) p <<= 1;
+  return p;
+}
+}  // namespace
+
+Engine::Engine(const NocConfig& cfg) : cfg_(cfg), topo_(cfg) {
+  const auto& r = cfg.router;
+  n_ = topo_.nodes();
+  ports_ = topo_.ports();
+  vcs_ = r.vcs;
+  depth_ = r.buffer_depth_flits;
+  classes_ = topo_.classes();
+  per_ = vcs_ / (r.vnets * classes_);
+  if (vcs_ > 64) throw NocError("noc.router.vcs: at most 64 VCs per port");
+  if (depth_ > 0xffff) throw NocError("noc.router.buffer_depth_flits: at most 65535");
+  rc_ = r.routing_delay_cycles;
+  va_ = r.vc_alloc_delay_cycles;
+  sa_ = r.sw_alloc_delay_cycles;
+  st_ = r.st_delay_cycles;
+  link_ = r.link_latency_cycles;
+  credit_ = r.credit_delay_cycles;
+  ni_delay_ = r.ni_delay_cycles;
+  if (va_ == 0 || sa_ == 0 || link_ == 0)
+    throw NocError("noc.router: vc_alloc, sw_alloc and link delays must be at least 1 cycle");
+  vct_ = r.flow_control == "vct";
+  release_on_tail_ = r.vc_release == "tail";
+  width_bits_ = r.link_width_bits;
+  const auto& e = cfg.energy;
+  router_pj_per_flit_ =
+      (e.buffer_pj_per_bit + e.alloc_pj_per_bit + e.crossbar_pj_per_bit) * width_bits_;
+  link_pj_per_bit_mm_ = e.link_pj_per_bit_mm;
+
+  in_.assign(size_t(n_) * ports_ * vcs_, InVc{});
+  buf_.assign(in_.size() * depth_, Flit{0, 0});
+  OutVc fresh;
+  fresh.credits = uint16_t(depth_);
+  out_.assign(in_.size(), fresh);
+  routers_.resize(n_);
+  for (auto& rt : routers_) {
+    rt.nonempty.assign(ports_, 0);
+    rt.g_ptr.assign(ports_, 0);
+    rt.a_ptr.assign(ports_, 0);
+    rt.vc_ptr.assign(ports_, 0);
+    rt.va_ptr.assign(ports_, 0);
+    rt.va_in_ptr.assign(ports_, 0);
+  }
+  nis_.resize(n_);
+  for (auto& ni : nis_) {
+    ni.q.resize(r.vnets);
+    ni.vc.assign(r.vnets, -1);
+    ni.seq.assign(r.vnets, 0);
+    ni.out.assign(vcs_, fresh);
+  }
+  uint64_t max_delay = std::max<uint64_t>(sa_ + st_ + link_, link_ + credit_) + ni_delay_ + 2;
+  uint64_t w = pow2_at_least(max_delay + 1);
+  wheel_.resize(w);
+  wheel_mask_ = w - 1;
+  req_in_.resize(ports_);
+  grants_.resize(ports_);
+  won_.assign(ports_, -1);
+  reset_stats();
+}
+
+void Engine::reset_stats() {
+  sync_stats();
+  stats_ = NetStats{};
+  stats_.link_flits.assign(size_t(n_) * ports_, 0);
+  stats_.vc_stall_cycles.assign(in_.size(), 0);
+  stats_.buffer_flit_cycles.assign(n_, 0);
+  stats_.matrix_packets.assign(size_t(n_) * n_, 0);
+  stats_.matrix_flits.assign(size_t(n_) * n_, 0);
+  stats_.since_cycle = now_;
+  for (auto& rt : routers_) rt.occ_since = now_;
+}
+
+void Engine::sync_stats() {
+  if (stats_.buffer_flit_cycles.size() != n_) return;
+  for (uint32_t r = 0; r < n_; ++r) account_occupancy(r, now_);
+}
+
+void Engine::account_occupancy(uint32_t r, uint64_t t) {
+  Router& rt = routers_[r];
+  if (t > rt.occ_since) {
+    stats_.buffer_flit_cycles[r] += uint64_t(rt.buffered) * (t - rt.occ_since);
+    rt.occ_since = t;
+  }
+}
+
+uint32_t Engine::send(uint32_t src, uint32_t dst, uint32_t flits, uint32_t vnet, uint64_t tag,
+                      uint64_t at) {
+  if (src >= n_ || dst >= n_)
+    throw NocError("noc: packet from node " + std::to_string(src) + " to node " +
+                   std::to_string(dst) + ": unknown node (network has " + std::to_string(n_) +
+                   " nodes)");
+  if (vnet >= cfg_.router.vnets)
+    throw NocError("noc: vnet " + std::to_string(vnet) +
+                   " out of range (router.vnets = " + std::to_string(cfg_.router.vnets) + ")");
+  if (flits == 0) throw NocError("noc: a packet needs at least one flit");
+  if (vct_ && flits > depth_)
+    throw NocError("noc: virtual cut-through needs buffer_depth_flits (" + std::to_string(depth_) +
+                   ") >= packet size (" + std::to_string(flits) + " flits)");
+  uint32_t id;
+  if (!free_pkts_.empty()) {
+    id = free_pkts_.back();
+    free_pkts_.pop_back();
+  } else {
+    id = static_cast<uint32_t>(pkts_.size());
+    pkts_.emplace_back();
+  }
+  Packet& p = pkts_[id];
+  p = Packet{};
+  p.src = src;
+  p.dst = dst;
+  p.flits = flits;
+  p.vnet = vnet;
+  p.created = std::max(at, now_ + 1);
+  p.tag = tag;
+  p.live = true;
+  Ni& ni = nis_[src];
+  ni.q[vnet].push_back(id);
+  ++ni.queued;
+  uint64_t ready = p.created + ni_delay_;
+  if (!ni.active) {
+    ni.active = true;
+    ni.wake = ready;
+    active_nis_.push_back(src);
+  } else {
+    ni.wake = std::min(ni.wake, ready);
+  }
+  ++stats_.packets_sent;
+  stats_.flits_sent += flits;
+  return id;
+}
+
+void Engine::schedule(uint64_t at, const Event& e) {
+  wheel_[at & wheel_mask_].push_back(e);
+  ++pending_events_;
+}
+
+void Engine::activate(uint32_t r) {
+  Router& rt = routers_[r];
+  if (!rt.active) {
+    rt.active = true;
+    active_routers_.push_back(r);
+  }
+}
+
+uint64_t Engine::next_event() const {
+  if (!active_routers_.empty()) return now_ + 1;
+  uint64_t best = kNever;
+  for (uint32_t n : active_nis_) best = std::min(best, std::max(nis_[n].wake, now_ + 1));
+  if (best == now_ + 1) return best;
+  if (pending_events_) {
+    for (uint64_t t = now_ + 1; t <= now_ + wheel_.size() && t < best; ++t)
+      if (!wheel_[t & wheel_mask_].empty()) return t;
+  }
+  return best;
+}
+
+void Engine::run_until(uint64_t until) {
+  while (now_ < until) {
+    uint64_t t = next_event();
+    if (t == kNever || t > until) {
+      now_ = until;
+      return;
+    }
+    cycle(t);
+    now_ = t;
+  }
+}
+
+void Engine::cycle(uint64_t t) {
+  // 1. Arrivals due this cycle.
+  auto& slot = wheel_[t & wheel_mask_];
+  if (!slot.empty()) {
+    // apply() never schedules into the current slot (all delays >= 1).
+    for (const Event& e : slot) apply(e, t);
+    pending_events_ -= slot.size();
+    slot.clear();
+  }
+  // 2. NIs.
+  if (!active_nis_.empty()) {
+    scratch_.clear();
+    for (uint32_t n : active_nis_) {
+      Ni& ni = nis_[n];
+      if (ni.wake <= t) step_ni(n, t);
+      if (ni.queued)
+        scratch_.push_back(n);
+      else
+        ni.active = false;
+    }
+    active_nis_.swap(scratch_);
+  }
+  // 3. Routers holding flits.
+  if (!active_routers_.empty()) {
+    stats_.router_cycles += active_routers_.size();
+    for (size_t i = 0; i < active_routers_.size(); ++i) step_router(active_routers_[i], t);
+    size_t k = 0;
+    for (uint32_t r : active_routers_) {
+      if (routers_[r].buffered)
+        active_routers_[k++] = r;
+      else
+        routers_[r].active = false;
+    }
+    active_routers_.resize(k);
+    if (buffered_total_ && t - last_progress_ > cfg_.deadlock_window_cycles) report_deadlock(t);
+  }
+}
+
+void Engine::apply(const Event& e, uint64_t t) {
+  switch (e.kind) {
+    case kFlit: {
+      --in_flight_;
+      uint32_t r = e.node;
+      InVc& iv = in_[in_idx(r, e.port, e.vc)];
+      size_t base = in_idx(r, e.port, e.vc) * depth_;
+      buf_[base + (iv.head + iv.count) % depth_] = e.flit;
+      if (iv.count == 0 && iv.state == kIdle) {
+        iv.state = kRouting;
+        iv.pkt = e.flit.pkt;
+        iv.ready = t + rc_;
+      }
+      ++iv.count;
+      Router& rt = routers_[r];
+      account_occupancy(r, t);
+      ++rt.buffered;
+      ++buffered_total_;
+      rt.nonempty[e.port] |= uint64_t(1) << e.vc;
+      activate(r);
+      break;
+    }
+    case kCredit: {
+      OutVc& ov = out_[in_idx(e.node, e.port, e.vc)];
+      ++ov.credits;
+      if (ov.tail_sent && ov.credits == depth_) {
+        ov.owner = -1;
+        ov.tail_sent = false;
+      }
+      break;
+    }
+    case kNiCredit: {
+      OutVc& ov = nis_[e.node].out[e.vc];
+      ++ov.credits;
+      if (ov.tail_sent && ov.credits == depth_) {
+        ov.owner = -1;
+        ov.tail_sent = false;
+      }
+      break;
+    }
+    case kEject: {
+      --in_flight_;
+      Packet& p = pkts_[e.flit.pkt];
+      ++stats_.flits_delivered;
+      last_progress_ = t;
+      if (e.flit.seq + 1 == p.flits) {
+        p.ejected = t;
+        ++stats_.packets_delivered;
+        uint64_t lat = p.ejected - p.created;
+        stats_.latency_sum += lat;
+        stats_.network_latency_sum += p.ejected - p.injected;
+        stats_.queueing_latency_sum += p.injected - p.created;
+        stats_.hops_sum += p.hops;
+        stats_.latency.sample(double(lat));
+        stats_.matrix_packets[size_t(p.src) * n_ + p.dst]++;
+        stats_.matrix_flits[size_t(p.src) * n_ + p.dst] += p.flits;
+        if (on_delivered) on_delivered(e.flit.pkt, p);
+        p.live = false;
+        free_pkts_.push_back(e.flit.pkt);
+      }
+      break;
+    }
+  }
+}
+
+void Engine::step_ni(uint32_t node, uint64_t t) {
+  Ni& ni = nis_[node];
+  const uint32_t vnets = uint32_t(ni.q.size());
+  uint64_t wake = kNever;
+  for (uint32_t k = 0; k < vnets; ++k) {
+    uint32_t vn = (ni.rr + k) % vnets;
+    auto& q = ni.q[vn];
+    if (q.empty()) continue;
+    uint32_t id = q.front();
+    Packet& p = pkts_[id];
+    uint64_t ready = p.created + ni_delay_;
+    if (ready > t) {
+      wake = std::min(wake, ready);
+      continue;
+    }
+    wake = t + 1;  // blocked or sending: look again next cycle
+    if (ni.vc[vn] < 0) {
+      // Any VC of the vnet: the injection channel belongs to no ring, so no dateline class.
+      uint32_t b = vc_base(vn, 0);
+      for (uint32_t v = b; v < b + per_ * classes_; ++v)
+        if (ni.out[v].owner < 0) {
+          ni.out[v].owner = 0;
+          ni.vc[vn] = int32_t(v);
+          break;
+        }
+      if (ni.vc[vn] < 0) continue;
+    }
+    OutVc& ov = ni.out[ni.vc[vn]];
+    if (ov.credits == 0) continue;
+    --ov.credits;
+    uint32_t seq = ni.seq[vn]++;
+    if (seq == 0) p.injected = t - ni_delay_;  // BookSim: NI stage counts as network time
+    Event e{kFlit, uint16_t(Topology::kLocal), uint16_t(ni.vc[vn]), node, Flit{id, seq}};
+    schedule(t + link_, e);
+    ++in_flight_;
+    last_progress_ = t;
+    if (seq + 1 == p.flits) {
+      ov.tail_sent = true;
+      if (release_on_tail_ || ov.credits == depth_) {
+        ov.owner = -1;
+        ov.tail_sent = false;
+      }
+      ni.vc[vn] = -1;
+      ni.seq[vn] = 0;
+      q.pop_front();
+      --ni.queued;
+    }
+    ni.rr = (vn + 1) % vnets;
+    break;  // one flit per cycle
+  }
+  ni.wake = wake;
+}
+
+bool Engine::try_vc_alloc(uint32_t r, uint32_t in_port, uint32_t vc, uint64_t t) {
+  InVc& iv = in_[in_idx(r, in_port, vc)];
+  const Packet& p = pkts_[iv.pkt];
+  int best = -1;
+  uint32_t best_vc = 0, best_free = 0;
+  for (uint32_t c = 0; c < iv.cand.n; ++c) {
+    const auto& ch = iv.cand.c[c];
+    if (ch.port == Topology::kLocal) {  // ejection: no VC to allocate
+      best = int(c);
+      best_vc = 0;
+      break;
+    }
+    Router& rt = routers_[r];
+    uint32_t b = vc_base(p.vnet, ch.cls);
+    uint32_t start = rt.va_ptr[ch.port];
+    uint32_t nfree = 0, first = 0;
+    for (uint32_t k = 0; k < per_; ++k) {
+      uint32_t v = b + (start + k) % per_;
+      const OutVc& ov = out_[in_idx(r, ch.port, v)];
+      if (ov.owner < 0 && (!vct_ || ov.credits >= p.flits)) {
+        if (nfree++ == 0) first = v;
+      }
+    }
+    if (nfree > best_free) {
+      best_free = nfree;
+      best = int(c);
+      best_vc = first;
+    }
+  }
+  if (best < 0) return false;
+  const auto& ch = iv.cand.c[best];
+  iv.out_port = ch.port;
+  iv.out_vc = uint16_t(best_vc);
+  if (ch.port != Topology::kLocal) {
+    out_[in_idx(r, ch.port, best_vc)].owner = int32_t(in_port * vcs_ + vc);
+    routers_[r].va_ptr[ch.port] = uint16_t((best_vc - vc_base(p.vnet, ch.cls) + 1) % per_);
+  }
+  pkts_[iv.pkt].rstate = ch.state;
+  iv.state = kActive;
+  iv.ready = t + va_;
+  return true;
+}
+
+void Engine::step_router(uint32_t r, uint64_t t) {
+  Router& rt = routers_[r];
+  // RC, then VA requests. VA is a round-robin arbiter per output port over the requesting
+  // input VCs (pointer moves past the first winner), each winner taking a free VC of its class:
+  // fixed-order arbitration would starve inputs when VCs free up periodically.
+  va_reqs_.clear();
+  const uint32_t pv = ports_ * vcs_;
+  for (uint32_t p = 0; p < ports_; ++p) {
+    uint64_t m = rt.nonempty[p];
+    while (m) {
+      uint32_t v = uint32_t(__builtin_ctzll(m));
+      m &= m - 1;
+      InVc& iv = in_[in_idx(r, p, v)];
+      if (iv.state == kRouting && iv.ready <= t) {
+        const Packet& pk = pkts_[iv.pkt];
+        topo_.route(r, pk.src, pk.dst, pk.rstate, iv.cand);
+        iv.state = kVcAlloc;
+      }
+      if (iv.state == kVcAlloc) {
+        uint32_t o = iv.cand.c[0].port;
+        uint32_t me = p * vcs_ + v;
+        uint32_t prio = (me + pv - rt.va_in_ptr[o]) % pv;
+        va_reqs_.push_back((uint64_t(o) << 40) | (uint64_t(prio) << 20) | me);
+      }
+    }
+  }
+  if (!va_reqs_.empty()) {
+    std::sort(va_reqs_.begin(), va_reqs_.end());
+    uint32_t last_o = ~0u;
+    for (uint64_t q : va_reqs_) {
+      uint32_t o = uint32_t(q >> 40), me = uint32_t(q & 0xfffff);
+      uint32_t p = me / vcs_, v = me % vcs_;
+      if (try_vc_alloc(r, p, v, t)) {
+        if (o != last_o) rt.va_in_ptr[o] = uint16_t((me + 1) % pv);
+        last_o = o;
+      } else {
+        ++stats_.vc_stall_cycles[in_idx(r, p, v)];
+      }
+    }
+  }
+  // SA: iSLIP, one iteration. Requests: every ready VC with a credit.
+  touched_out_.clear();
+  for (uint32_t p = 0; p < ports_; ++p) {
+    uint64_t m = rt.nonempty[p];
+    while (m) {
+      uint32_t v = uint32_t(__builtin_ctzll(m));
+      m &= m - 1;
+      InVc& iv = in_[in_idx(r, p, v)];
+      if (iv.state != kActive || iv.ready > t) continue;
+      if (iv.out_port != Topology::kLocal && out_[in_idx(r, iv.out_port, iv.out_vc)].credits == 0)
+        continue;
+      auto& reqs = req_in_[iv.out_port];
+      if (reqs.empty()) touched_out_.push_back(iv.out_port);
+      if (reqs.empty() || reqs.back() != p) reqs.push_back(uint16_t(p));
+    }
+  }
+  for (uint32_t p = 0; p < ports_; ++p) won_[p] = -1;
+  if (!touched_out_.empty()) switch_allocate(r, t);
+  // Ready VCs that did not move a flit this cycle count as stalled (lost SA or no credit).
+  for (uint32_t p = 0; p < ports_; ++p) {
+    uint64_t m = rt.nonempty[p];
+    while (m) {
+      uint32_t v = uint32_t(__builtin_ctzll(m));
+      m &= m - 1;
+      const InVc& iv = in_[in_idx(r, p, v)];
+      if (iv.state == kActive && iv.ready <= t && int32_t(v) != won_[p])
+        ++stats_.vc_stall_cycles[in_idx(r, p, v)];
+    }
+  }
+}
+
+void Engine::switch_allocate(uint32_t r, uint64_t t) {
+  Router& rt = routers_[r];
+  // Grant: each output picks the requesting input nearest its pointer.
+  touched_in_.clear();
+  for (uint16_t o : touched_out_) {
+    auto& reqs = req_in_[o];
+    uint32_t g = rt.g_ptr[o], best = 0, bestd = ports_ + 1;
+    for (uint16_t p : reqs) {
+      uint32_t d = (p + ports_ - g) % ports_;
+      if (d < bestd) {
+        bestd = d;
+        best = p;
+      }
+    }
+    reqs.clear();
+    if (grants_[best].empty()) touched_in_.push_back(uint16_t(best));
+    grants_[best].push_back(o);
+  }
+  // Accept: each input picks the granting output nearest its pointer; pointers move on accept.
+  for (uint16_t p : touched_in_) {
+    auto& gs = grants_[p];
+    uint32_t a = rt.a_ptr[p], best = 0, bestd = ports_ + 1;
+    for (uint16_t o : gs) {
+      uint32_t d = (o + ports_ - a) % ports_;
+      if (d < bestd) {
+        bestd = d;
+        best = o;
+      }
+    }
+    gs.clear();
+    rt.g_ptr[best] = uint16_t((p + 1) % ports_);
+    rt.a_ptr[p] = uint16_t((best + 1) % ports_);
+    // The VC at input p that goes to `best`, round-robin from the input's VC pointer.
+    uint64_t m = rt.nonempty[p];
+    uint32_t vp = rt.vc_ptr[p], chosen = vcs_, chosen_d = vcs_ + 1;
+    while (m) {
+      uint32_t v = uint32_t(__builtin_ctzll(m));
+      m &= m - 1;
+      const InVc& iv = in_[in_idx(r, p, v)];
+      if (iv.state != kActive || iv.ready > t || iv.out_port != best) continue;
+      if (best != Topology::kLocal && out_[in_idx(r, best, iv.out_vc)].credits == 0) continue;
+      uint32_t d = (v + vcs_ - vp) % vcs_;
+      if (d < chosen_d) {
+        chosen_d = d;
+        chosen = v;
+      }
+    }
+    rt.vc_ptr[p] = uint16_t((chosen + 1) % vcs_);
+    won_[p] = int32_t(chosen);
+    send_flit(r, p, chosen, t);
+  }
+}
+
+void Engine::send_flit(uint32_t r, uint32_t p, uint32_t v, uint64_t t) {
+  size_t idx = in_idx(r, p, v);
+  InVc& iv = in_[idx];
+  Flit f = buf_[idx * depth_ + iv.head];
+  iv.head = uint16_t((iv.head + 1) % depth_);
+  --iv.count;
+  Router& rt = routers_[r];
+  account_occupancy(r, t);
+  --rt.buffered;
+  --buffered_total_;
+  last_progress_ = t;
+  Packet& pk = pkts_[f.pkt];
+  bool head = f.seq == 0, tail = f.seq + 1 == pk.flits;
+  if (head) ++pk.hops;
+  // Credit back upstream (a router's output VC, or the NI's injection VC).
+  uint64_t credit_at = t + link_ + credit_;
+  if (p == Topology::kLocal) {
+    schedule(credit_at, Event{kNiCredit, 0, uint16_t(v), r, Flit{0, 0}});
+  } else {
+    const auto& pt = topo_.port(r, p);
+    schedule(credit_at, Event{kCredit, uint16_t(pt.peer_port), uint16_t(v), pt.peer, Flit{0, 0}});
+  }
+  uint32_t o = iv.out_port;
+  uint64_t arrive = t + sa_ + st_ + link_;
+  ++in_flight_;
+  ++stats_.flit_router_traversals;
+  ++stats_.link_flits[size_t(r) * ports_ + o];
+  stats_.energy_buffer_pj += cfg_.energy.buffer_pj_per_bit * width_bits_;
+  stats_.energy_alloc_pj += cfg_.energy.alloc_pj_per_bit * width_bits_;
+  stats_.energy_crossbar_pj += cfg_.energy.crossbar_pj_per_bit * width_bits_;
+  if (o == Topology::kLocal) {
+    schedule(arrive, Event{kEject, 0, 0, r, f});
+  } else {
+    OutVc& ov = out_[in_idx(r, o, iv.out_vc)];
+    --ov.credits;
+    if (tail) {
+      if (release_on_tail_)
+        ov.owner = -1;  // vc_release = tail
+      else
+        ov.tail_sent = true;
+    }
+    const auto& pt = topo_.port(r, o);
+    ++stats_.flit_link_traversals;
+    stats_.energy_link_pj += link_pj_per_bit_mm_ * pt.length_mm * width_bits_;
+    schedule(arrive, Event{kFlit, uint16_t(pt.peer_port), iv.out_vc, pt.peer, f});
+  }
+  if (iv.count == 0) rt.nonempty[p] &= ~(uint64_t(1) << v);
+  if (tail) {
+    iv.state = kIdle;
+    if (iv.count) {  // next packet's head already waiting
+      iv.state = kRouting;
+      iv.pkt = buf_[idx * depth_ + iv.head].pkt;
+      iv.ready = t + rc_;
+    }
+  }
+}
+
+void Engine::report_deadlock(uint64_t t) const {
+  std::ostringstream os;
+  os << "noc: deadlock detected at cycle " << t << ": no flit moved for " << (t - last_progress_)
+     << " cycles while " << buffered_total_
+     << " flits are buffered. Blocked input VCs (router port vc: state -> waiting for):";
+  int shown = 0;
+  static const char* names[] = {"idle", "routing", "vc_alloc", "active"};
+  for (uint32_t r = 0; r < n_ && shown < 32; ++r)
+    for (uint32_t p = 0; p < ports_ && shown < 32; ++p)
+      for (uint32_t v = 0; v < vcs_ && shown < 32; ++v) {
+        const InVc& iv = in_[in_idx(r, p, v)];
+        if (!iv.count) continue;
+        const Packet& pk = pkts_[iv.pkt];
+        os << "\n  router " << r << " in port " << p << " vc " << v << " (" << iv.count
+           << " flits, packet " << pk.src << "->" << pk.dst << "): " << names[iv.state];
+        if (iv.state == kActive) {
+          os << " -> out port " << iv.out_port << " vc " << iv.out_vc;
+          if (iv.out_port != Topology::kLocal)
+            os << " (credits " << out_[in_idx(r, iv.out_port, iv.out_vc)].credits << ")";
+        } else if (iv.state == kVcAlloc) {
+          os << " -> no free VC on port " << iv.cand.c[0].port;
+        }
+        ++shown;
+      }
+  if (shown == 32) os << "\n  ...";
+  throw NocError(os.str());
+}
+
+}  // namespace imcvp::noc

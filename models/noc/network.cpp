@@ -1,0 +1,250 @@
+#include "models/noc/network.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace imcvp::noc {
+
+using sc_core::SC_PS;
+using sc_core::sc_time;
+using sc_core::SC_ZERO_TIME;
+
+Network::Network(sc_core::sc_module_name name, const NocConfig& cfg)
+    : sc_module(name),
+      target_socket("target_socket"),
+      initiator_socket("initiator_socket"),
+      cfg_(cfg),
+      engine_(std::make_unique<Engine>(cfg)) {
+  if (cfg.router.vnets < 2)
+    throw NocError(std::string(this->name()) +
+                   ": noc.router.vnets must be at least 2 inside the SoC (requests and responses "
+                   "on separate virtual networks avoid protocol deadlock)");
+  for (const auto& e : cfg.endpoints)
+    if (e.node >= engine_->topology().nodes())
+      throw NocError("noc.endpoints: endpoint '" + e.name + "' is on node " +
+                     std::to_string(e.node) + ", which does not exist (" +
+                     std::to_string(engine_->topology().nodes()) + " nodes)");
+  period_ = sc_time(std::round(1e6 / cfg.router.clock_mhz), SC_PS);
+  target_socket.register_b_transport(this, &Network::b_transport);
+  target_socket.register_transport_dbg(this, &Network::transport_dbg);
+  target_socket.register_get_direct_mem_ptr(this, &Network::get_direct_mem_ptr);
+  engine_->on_delivered = [](uint32_t, const Packet& p) {
+    reinterpret_cast<Waiter*>(p.tag)->done.notify(SC_ZERO_TIME);
+  };
+  SC_THREAD(clock_thread);
+  register_stats();
+}
+
+unsigned Network::node_of(const std::string& endpoint) const {
+  for (const auto& e : cfg_.endpoints)
+    if (e.name == endpoint) return e.node;
+  throw std::invalid_argument(std::string(name()) + ": endpoint '" + endpoint +
+                              "' is not placed on any node (add it to noc.endpoints)");
+}
+
+int Network::add_initiator(std::string name, unsigned node) {
+  if (node >= engine_->topology().nodes())
+    throw std::invalid_argument(std::string(this->name()) + ": initiator '" + name + "' on node " +
+                                std::to_string(node) + ", which does not exist (" +
+                                std::to_string(engine_->topology().nodes()) + " nodes)");
+  initiators_.push_back(Endpoint{std::move(name), node, 0, 0});
+  return int(initiators_.size()) - 1;
+}
+
+int Network::add_target(std::string name, unsigned node, uint64_t base, uint64_t size) {
+  std::string me = std::string(this->name()) + ": target '" + name + "'";
+  if (node >= engine_->topology().nodes())
+    throw std::invalid_argument(me + " on node " + std::to_string(node) +
+                                ", which does not exist (" +
+                                std::to_string(engine_->topology().nodes()) + " nodes)");
+  if (size == 0 || base + size - 1 < base)
+    throw std::invalid_argument(me + ": empty or overflowing address range");
+  for (const auto& t : targets_)
+    if (base < t.base + t.size && t.base < base + size)
+      throw std::invalid_argument(me + " overlaps target '" + t.name + "'");
+  targets_.push_back(Endpoint{std::move(name), node, base, size});
+  by_base_[base] = int(targets_.size()) - 1;
+  return int(targets_.size()) - 1;
+}
+
+int Network::decode(uint64_t addr) const {
+  auto it = by_base_.upper_bound(addr);
+  if (it == by_base_.begin()) return -1;
+  --it;
+  const auto& t = targets_[it->second];
+  return addr - t.base < t.size ? it->second : -1;
+}
+
+uint64_t Network::cycle_now() const {
+  // First cycle edge at or after the current time.
+  uint64_t ps = sc_core::sc_time_stamp().value() / sc_time(1, SC_PS).value();
+  uint64_t per = period_.value() / sc_time(1, SC_PS).value();
+  return (ps + per - 1) / per;
+}
+
+void Network::clock_thread() {
+  uint64_t per = period_.value();
+  while (true) {
+    uint64_t now_c = sc_core::sc_time_stamp().value() / per;
+    if (now_c > engine_->now()) engine_->run_until(now_c);
+    uint64_t next = engine_->next_event();
+    if (next == Engine::kNever) {
+      wait(kick_);
+    } else {
+      sc_time at(double(next * per) / double(sc_time(1, SC_PS).value()), SC_PS);
+      wait(at - sc_core::sc_time_stamp(), kick_);
+    }
+  }
+}
+
+void Network::traverse(unsigned src, unsigned dst, uint32_t flits, uint32_t vnet) {
+  Waiter w;
+  engine_->send(src, dst, flits, vnet, reinterpret_cast<uint64_t>(&w), cycle_now());
+  kick_.notify(SC_ZERO_TIME);
+  wait(w.done);
+}
+
+void Network::b_transport(int id, tlm::tlm_generic_payload& p, sc_time& delay) {
+  // Synchronise: contention with other initiators happens at the real time of the access.
+  if (delay > SC_ZERO_TIME) {
+    wait(delay);
+    delay = SC_ZERO_TIME;
+  }
+  const uint64_t addr = p.get_address();
+  int t = decode(addr);
+  if (t < 0 || id >= int(initiators_.size())) {
+    ++errors_;
+    p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  ++transactions_;
+  const Endpoint& ini = initiators_[id];
+  const Endpoint& tgt = targets_[t];
+  const uint32_t w = cfg_.router.link_width_bits;
+  auto payload_flits = [&](uint64_t bytes) { return uint32_t((bytes * 8 + w - 1) / w); };
+  uint32_t req = 1 + (p.is_write() ? payload_flits(p.get_data_length()) : 0);
+  uint32_t rsp = 1 + (p.is_read() ? payload_flits(p.get_data_length()) : 0);
+  request_flits_ += req;
+  response_flits_ += rsp;
+  traverse(ini.node, tgt.node, req, 0);
+  sc_time d = SC_ZERO_TIME;
+  p.set_address(addr - tgt.base);
+  initiator_socket[t]->b_transport(p, d);
+  p.set_address(addr);
+  if (d > SC_ZERO_TIME) wait(d);
+  traverse(tgt.node, ini.node, rsp, 1);
+}
+
+unsigned Network::transport_dbg(int, tlm::tlm_generic_payload& p) {
+  const uint64_t addr = p.get_address();
+  int t = decode(addr);
+  if (t < 0) return 0;
+  p.set_address(addr - targets_[t].base);
+  unsigned n = initiator_socket[t]->transport_dbg(p);
+  p.set_address(addr);
+  return n;
+}
+
+bool Network::get_direct_mem_ptr(int, tlm::tlm_generic_payload&, tlm::tlm_dmi&) {
+  return false;  // every access through the NoC is timed
+}
+
+void Network::register_stats() {
+  Engine* e = engine_.get();
+  auto& s = stats_;
+  s.counter("transactions", transactions_, "count", "TLM transactions carried");
+  s.counter("errors", errors_, "count", "Transactions to unmapped addresses (address error)");
+  s.counter("request_flits", request_flits_, "flits", "Flits of request packets");
+  s.counter("response_flits", response_flits_, "flits", "Flits of response packets");
+  auto f = [&](const char* n, std::function<double()> fn, const char* unit, const char* desc,
+               stats::EnergyKind k = stats::EnergyKind::none) { s.formula(n, fn, unit, desc, k); };
+  const NetStats& st = e->stats();
+  f(
+      "packets", [&st] { return double(st.packets_delivered); }, "count", "Packets delivered");
+  f(
+      "flits", [&st] { return double(st.flits_delivered); }, "flits", "Flits delivered");
+  f(
+      "flit_hops", [&st] { return double(st.flit_router_traversals); }, "flits",
+      "Flit router traversals");
+  f(
+      "avg_packet_latency",
+      [&st] { return st.packets_delivered ? double(st.latency_sum) / st.packets_delivered : 0.0; },
+      "cycles", "Average packet latency, creation to tail ejection");
+  f(
+      "avg_network_latency",
+      [&st] {
+        return st.packets_delivered ? double(st.network_latency_sum) / st.packets_delivered : 0.0;
+      },
+      "cycles", "Average network latency (injection to tail ejection)");
+  f(
+      "avg_queueing_latency",
+      [&st] {
+        return st.packets_delivered ? double(st.queueing_latency_sum) / st.packets_delivered : 0.0;
+      },
+      "cycles", "Average source queueing latency");
+  f(
+      "avg_hops",
+      [&st] { return st.packets_delivered ? double(st.hops_sum) / st.packets_delivered : 0.0; },
+      "count", "Average routers traversed per packet");
+  f(
+      "p50_packet_latency", [&st] { return st.latency.percentile(50); }, "cycles",
+      "Median packet latency (histogram, 4-cycle bins)");
+  f(
+      "p99_packet_latency", [&st] { return st.latency.percentile(99); }, "cycles",
+      "99th percentile packet latency (histogram, 4-cycle bins)");
+  f(
+      "max_packet_latency", [&st] { return st.latency.max(); }, "cycles", "Largest packet latency");
+  f(
+      "energy_router_buffer", [&st] { return st.energy_buffer_pj; }, "pJ",
+      "Router buffer write/read energy", stats::EnergyKind::noc_router);
+  f(
+      "energy_router_alloc", [&st] { return st.energy_alloc_pj; }, "pJ", "Router allocation energy",
+      stats::EnergyKind::noc_router);
+  f(
+      "energy_router_crossbar", [&st] { return st.energy_crossbar_pj; }, "pJ",
+      "Router crossbar energy", stats::EnergyKind::noc_router);
+  f(
+      "energy_link", [&st] { return st.energy_link_pj; }, "pJ", "Link wire energy",
+      stats::EnergyKind::noc_link);
+  s.histogram("packet_latency", const_cast<stats::Histogram&>(st.latency), "cycles",
+              "Packet latency histogram");
+  const Topology& topo = e->topology();
+  for (uint32_t r = 0; r < topo.nodes(); ++r) {
+    std::string rn = "router" + std::to_string(r);
+    f((rn + ".avg_buffered_flits").c_str(),
+      [e, r] {
+        const auto& st2 = e->stats();
+        uint64_t span = e->now() - st2.since_cycle;
+        return span ? double(st2.buffer_flit_cycles[r]) / double(span) : 0.0;
+      },
+      "flits", "Average buffer occupancy of the router");
+    f((rn + ".vc_stall_cycles").c_str(),
+      [e, r] {
+        const auto& st2 = e->stats();
+        const uint32_t per = e->topology().ports() * e->config().router.vcs;
+        uint64_t sum = 0;
+        for (uint32_t i = 0; i < per; ++i) sum += st2.vc_stall_cycles[size_t(r) * per + i];
+        return double(sum);
+      },
+      "cycles", "Input-VC cycles a flit waited (VC or switch allocation lost, or no credit)");
+    for (uint32_t p = 1; p < topo.ports(); ++p) {
+      if (topo.port(r, p).peer == Topology::kNone) continue;
+      std::string ln =
+          rn + ".link_to_" + std::to_string(topo.port(r, p).peer) + "_p" + std::to_string(p);
+      f((ln + ".flits").c_str(),
+        [e, r, p] { return double(e->stats().link_flits[size_t(r) * e->topology().ports() + p]); },
+        "flits", "Flits sent on the link");
+      f((ln + ".utilisation").c_str(),
+        [e, r, p] {
+          const auto& st2 = e->stats();
+          uint64_t span = e->now() - st2.since_cycle;
+          return span ? double(st2.link_flits[size_t(r) * e->topology().ports() + p]) / span : 0.0;
+        },
+        "flits/cycle", "Link utilisation");
+    }
+  }
+  s.on_sync([e] { e->sync_stats(); });
+  s.on_reset([e] { e->reset_stats(); });
+}
+
+}  // namespace imcvp::noc

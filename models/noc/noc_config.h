@@ -1,0 +1,213 @@
+// Configuration of the network-on-chip: topology, routing, router micro-architecture, energy
+// and endpoint placement. One struct tree, bound to YAML through visit() (models/common/config.h).
+//
+// Limits: one router per node and one network interface (NI) per node (endpoints placed on the
+// same node share that NI); links are bidirectional pairs of unidirectional channels.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/common/config.h"
+
+namespace imcvp::noc {
+
+// Router micro-architecture. Defaults are the SoC's (a small, realistic VC router); the
+// BookSim-equivalent settings live in configs/noc/booksim-iq.yaml.
+struct RouterConfig {
+  // 8 VCs x 4 flits (2 vnets x 2 dateline classes x 2) and a 4-stage pipeline (RC, VA, SA, ST)
+  // plus one link cycle: the "typical virtual-channel router" of Dally & Towles, Principles and
+  // Practices of Interconnection Networks (2004), ch. 16; BookSim2's defaults are 16 x 8
+  // (configs/noc/booksim-iq.yaml).
+  uint32_t vcs = 8;
+  uint32_t buffer_depth_flits = 4;
+  // 128-bit flits: a common NoC datapath width (e.g. ARM CMN/AMBA CHI 128/256-bit data
+  // channels); one 32-bit word write = 1 header + 1 payload flit.
+  uint32_t link_width_bits = 128;
+  // One cycle per stage: Dally & Towles ch. 16 / BookSim2 compiled-in defaults.
+  uint32_t routing_delay_cycles = 1;
+  uint32_t vc_alloc_delay_cycles = 1;
+  uint32_t sw_alloc_delay_cycles = 1;
+  uint32_t st_delay_cycles = 1;
+  // BookSim2 default channel latency (1 cycle per link, tile-to-tile).
+  uint32_t link_latency_cycles = 1;
+  // BookSim2 default credit_delay = 0 (credits then take one link cycle back).
+  uint32_t credit_delay_cycles = 0;
+  // Cycles from packet creation until its head may enter the injection channel (NI
+  // packetisation). With 1, zero-load latency is 5 cycles per router + 2, as BookSim2 reports
+  // for its IQ router (shared/reference/booksim/README.md).
+  uint32_t ni_delay_cycles = 1;
+  // Request/response virtual networks (separate VC classes: no protocol deadlock).
+  uint32_t vnets = 2;
+  std::string flow_control = "wormhole";
+  // empty: an output VC is reallocated once the downstream VC has drained (one packet per VC,
+  // no head-of-line blocking inside a VC); this reproduces the BookSim2 reference curves
+  // (docs/noc-validation.md). tail: reallocated once the tail left (packets queue in a VC).
+  std::string vc_release = "empty";
+  // 1 GHz: a typical NoC clock for a 28-16 nm SoC (e.g. ARM CMN-600 runs at up to 2.5 GHz;
+  // chosen conservatively). Only used when the NoC is inside the SoC (cycles -> ns).
+  double clock_mhz = 1000.0;
+
+  template <class V>
+  void visit(V& v) {
+    v.param("vcs", vcs,
+            "Virtual channels per input port (split between vnets and dateline "
+            "classes)",
+            "count", {1, 64});
+    v.param("buffer_depth_flits", buffer_depth_flits, "Buffer depth per VC", "flits", {1, 1024});
+    v.param("link_width_bits", link_width_bits, "Flit width = link width", "bits", {8, 4096});
+    v.param("routing_delay_cycles", routing_delay_cycles, "Route computation stage delay", "cycles",
+            {0, 64});
+    v.param("vc_alloc_delay_cycles", vc_alloc_delay_cycles, "VC allocation stage delay", "cycles",
+            {1, 64});
+    v.param("sw_alloc_delay_cycles", sw_alloc_delay_cycles, "Switch allocation stage delay",
+            "cycles", {1, 64});
+    v.param("st_delay_cycles", st_delay_cycles, "Switch traversal stage delay", "cycles", {0, 64});
+    v.param("link_latency_cycles", link_latency_cycles,
+            "Link (channel) latency, also used by "
+            "injection/ejection channels",
+            "cycles", {1, 256});
+    v.param("credit_delay_cycles", credit_delay_cycles,
+            "Extra credit processing delay (credits "
+            "also take link_latency_cycles)",
+            "cycles", {0, 64});
+    v.param("ni_delay_cycles", ni_delay_cycles, "NI delay from packet creation to injection",
+            "cycles", {0, 64});
+    v.param("vnets", vnets, "Virtual networks (1: all traffic shares VCs; 2: request/response)",
+            "count", {1, 4});
+    v.choice("flow_control", flow_control, {"wormhole", "vct"},
+             "wormhole, or virtual cut-through (a head needs a whole packet of free buffer)");
+    v.choice("vc_release", vc_release, {"tail", "empty"},
+             "Reallocate an output VC when the tail has left (tail) or when the downstream VC "
+             "is empty again (empty, conservative)");
+    v.param("clock_mhz", clock_mhz, "Router clock (SoC use only)", "MHz", {1.0, 100000.0});
+  }
+};
+
+// Energy per event. Router parts follow the ORION 2.0 breakdown (Kahng et al., DATE 2009:
+// buffer write+read, allocators, crossbar); their sum, 0.5 pJ/bit per router traversal, is the
+// issue's "~0.5 pJ/bit/hop" figure, in line with DSENT 45 nm estimates (Sun et al., NOCS 2012).
+struct EnergyConfig {
+  double buffer_pj_per_bit = 0.25;    // buffer write + read (ORION 2.0 split, ~half)
+  double alloc_pj_per_bit = 0.05;     // VC + switch allocation, per flit bit (~10%)
+  double crossbar_pj_per_bit = 0.20;  // crossbar traversal (~40%)
+  // 0.15 pJ/bit/mm: middle of the 0.1-0.2 pJ/bit/mm range for repeated on-chip wires (Keckler
+  // et al., IEEE Micro 31(5), 2011).
+  double link_pj_per_bit_mm = 0.15;
+  // Floorplan estimate: tile pitch. Intel's 80-tile Teraflops chip used 1.5 x 2.0 mm tiles
+  // (Vangal et al., JSSC 43(1), 2008); 1.5 mm is taken.
+  double tile_pitch_mm = 1.5;
+
+  template <class V>
+  void visit(V& v) {
+    v.param("buffer_pj_per_bit", buffer_pj_per_bit, "Buffer write+read energy per flit bit", "pJ",
+            {0.0, 1e3});
+    v.param("alloc_pj_per_bit", alloc_pj_per_bit, "Allocation energy per flit bit", "pJ",
+            {0.0, 1e3});
+    v.param("crossbar_pj_per_bit", crossbar_pj_per_bit, "Crossbar energy per flit bit", "pJ",
+            {0.0, 1e3});
+    v.param("link_pj_per_bit_mm", link_pj_per_bit_mm, "Link energy per bit per mm", "pJ",
+            {0.0, 1e3});
+    v.param("tile_pitch_mm", tile_pitch_mm, "Distance between neighbouring nodes (floorplan)", "mm",
+            {0.001, 1e3});
+  }
+};
+
+// A node of a custom graph (ids must be 0..N-1, each once).
+struct NodeSpec {
+  uint32_t id = 0;
+  double x_mm = 0.0;  // floorplan position (link lengths when a link gives none)
+  double y_mm = 0.0;
+  template <class V>
+  void visit(V& v) {
+    v.param("id", id, "Node id (0..N-1)", "", {0, 65535});
+    v.param("x_mm", x_mm, "Floorplan x position", "mm", {-1e6, 1e6});
+    v.param("y_mm", y_mm, "Floorplan y position", "mm", {-1e6, 1e6});
+  }
+};
+
+// A bidirectional link of a custom graph.
+struct LinkSpec {
+  uint32_t a = 0, b = 0;
+  double length_mm = 0.0;  // 0: from the node positions (Manhattan), or tile pitch if none
+  template <class V>
+  void visit(V& v) {
+    v.param("a", a, "One end (node id)", "", {0, 65535});
+    v.param("b", b, "Other end (node id)", "", {0, 65535});
+    v.param("length_mm", length_mm, "Wire length (0: from positions)", "mm", {0.0, 1e6});
+  }
+};
+
+// An explicit routing-table entry of a custom graph: at `node`, packets for `dst` go to `next`.
+struct RouteSpec {
+  uint32_t node = 0, dst = 0, next = 0;
+  template <class V>
+  void visit(V& v) {
+    v.param("node", node, "Router the entry belongs to", "", {0, 65535});
+    v.param("dst", dst, "Destination node", "", {0, 65535});
+    v.param("next", next, "Neighbour to forward to", "", {0, 65535});
+  }
+};
+
+// An endpoint (host, DRAM controller, tile) placed on a node.
+struct EndpointSpec {
+  std::string name;
+  uint32_t node = 0;
+  template <class V>
+  void visit(V& v) {
+    v.param("name", name, "Endpoint name (host, dram0, tile3, ...)");
+    v.param("node", node, "Node the endpoint's NI attaches to", "", {0, 65535});
+  }
+};
+
+struct NocConfig {
+  std::string topology = "mesh";
+  uint32_t size_x = 4;  // mesh/torus columns
+  uint32_t size_y = 4;  // mesh/torus rows
+  uint32_t nodes = 16;  // ring/crossbar/tree node count
+  uint32_t tree_arity = 4;
+  std::string routing = "xy";
+  // No flit moved for this long while flits are buffered: reported as a deadlock.
+  uint64_t deadlock_window_cycles = 20000;
+  bool allow_cyclic_routes = false;
+  RouterConfig router;
+  EnergyConfig energy;
+  std::vector<NodeSpec> graph_nodes;
+  std::vector<LinkSpec> graph_links;
+  std::vector<RouteSpec> graph_routes;
+  std::vector<EndpointSpec> endpoints;
+
+  template <class V>
+  void visit(V& v) {
+    v.choice("topology", topology, {"mesh", "torus", "ring", "crossbar", "tree", "custom"},
+             "Network topology");
+    v.param("size_x", size_x, "Mesh/torus columns", "count", {1, 256});
+    v.param("size_y", size_y, "Mesh/torus rows", "count", {1, 256});
+    v.param("nodes", nodes, "Node count of ring/crossbar/tree", "count", {1, 4096});
+    v.param("tree_arity", tree_arity, "Children per tree node", "count", {1, 64});
+    v.choice("routing", routing, {"xy", "yx", "west_first", "table"},
+             "Mesh: xy, yx or west_first (adaptive); torus/ring use dimension order with dateline "
+             "VCs; crossbar/tree/custom always use shortest-path tables (table)");
+    v.param("deadlock_window_cycles", deadlock_window_cycles,
+            "Report a deadlock when no flit moves for this many cycles", "cycles", {10, 1e12});
+    v.param("allow_cyclic_routes", allow_cyclic_routes,
+            "Accept an explicit graph_routes table whose channel dependencies form a cycle "
+            "(it can deadlock; run-time detection reports it)");
+    v.section("router", router, "Router micro-architecture");
+    v.section("energy", energy, "Energy model");
+    v.list("graph_nodes", graph_nodes, "Custom topology: nodes");
+    v.list("graph_links", graph_links, "Custom topology: bidirectional links");
+    v.list("graph_routes", graph_routes,
+           "Custom topology: explicit routing table (empty: up*/down* shortest paths)");
+    v.list("endpoints", endpoints, "Endpoints and the nodes they attach to");
+  }
+
+  uint32_t node_count() const;
+};
+
+// Parses "mesh:8x8", "torus:4x4", "ring:16", "crossbar:8", "tree:21" or "tree:21:4" into cfg.
+// Throws NocError with a clear message otherwise.
+void apply_topology_spec(NocConfig& cfg, const std::string& spec);
+
+}  // namespace imcvp::noc

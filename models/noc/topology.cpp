@@ -1,0 +1,518 @@
+#include "models/noc/topology.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <functional>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace imcvp::noc {
+
+namespace {
+constexpr uint32_t kInf = std::numeric_limits<uint32_t>::max() / 2;
+constexpr uint32_t kMaxTableNodes = 1024;
+
+std::string str(uint32_t v) {
+  return std::to_string(v);
+}
+}  // namespace
+
+uint32_t NocConfig::node_count() const {
+  if (topology == "mesh" || topology == "torus") return size_x * size_y;
+  if (topology == "custom") return static_cast<uint32_t>(graph_nodes.size());
+  return nodes;
+}
+
+void apply_topology_spec(NocConfig& cfg, const std::string& spec) {
+  auto bad = [&](const std::string& why) {
+    throw NocError("--topology " + spec + ": " + why +
+                   " (expected mesh:XxY, torus:XxY, ring:N, crossbar:N, tree:N or tree:N:ARITY)");
+  };
+  auto colon = spec.find(':');
+  if (colon == std::string::npos) bad("missing ':'");
+  std::string kind = spec.substr(0, colon), rest = spec.substr(colon + 1);
+  auto number = [&](const std::string& s) -> uint32_t {
+    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 6)
+      bad("'" + s + "' is not a positive number");
+    uint32_t v = static_cast<uint32_t>(std::stoul(s));
+    if (v == 0) bad("sizes must be at least 1");
+    return v;
+  };
+  if (kind == "mesh" || kind == "torus") {
+    auto x = rest.find('x');
+    if (x == std::string::npos) bad("expected XxY");
+    cfg.size_x = number(rest.substr(0, x));
+    cfg.size_y = number(rest.substr(x + 1));
+    if (cfg.size_x > 256 || cfg.size_y > 256) bad("at most 256 per dimension");
+    cfg.topology = kind;
+    if (kind == "torus" && cfg.routing == "west_first") cfg.routing = "xy";
+  } else if (kind == "ring" || kind == "crossbar" || kind == "tree") {
+    auto c2 = rest.find(':');
+    cfg.nodes = number(rest.substr(0, c2));
+    if (c2 != std::string::npos) {
+      if (kind != "tree") bad("only tree takes an arity");
+      cfg.tree_arity = number(rest.substr(c2 + 1));
+    }
+    cfg.topology = kind;
+  } else {
+    bad("unknown topology '" + kind + "'");
+  }
+}
+
+Topology::Topology(const NocConfig& cfg) : kind_(cfg.topology), routing_(cfg.routing) {
+  const auto& r = cfg.router;
+  if (r.vcs == 0) throw NocError("noc.router.vcs: must be at least 1 virtual channel");
+  if (r.buffer_depth_flits == 0)
+    throw NocError("noc.router.buffer_depth_flits: must be at least 1 flit");
+  if (r.vnets == 0) throw NocError("noc.router.vnets: must be at least 1");
+  if (kind_ == "mesh" || kind_ == "torus") {
+    if (cfg.size_x == 0 || cfg.size_y == 0)
+      throw NocError("noc.size_x/size_y: a " + kind_ + " needs at least 1x1 nodes");
+    build_mesh(cfg, kind_ == "torus");
+  } else if (kind_ == "ring") {
+    if (cfg.nodes == 0) throw NocError("noc.nodes: a ring needs at least 1 node");
+    build_ring(cfg);
+  } else if (kind_ == "crossbar") {
+    if (cfg.nodes == 0 || cfg.nodes > 256)
+      throw NocError("noc.nodes: a crossbar needs 1..256 nodes (got " + str(cfg.nodes) + ")");
+    std::vector<std::pair<uint32_t, uint32_t>> links;
+    std::vector<double> len;
+    uint32_t side = static_cast<uint32_t>(std::ceil(std::sqrt(double(cfg.nodes))));
+    for (uint32_t a = 0; a < cfg.nodes; ++a)
+      for (uint32_t b = a + 1; b < cfg.nodes; ++b) {
+        links.push_back({a, b});
+        // Nodes on a square floorplan grid; wires run Manhattan.
+        double d = std::abs(double(a % side) - double(b % side)) +
+                   std::abs(double(a / side) - double(b / side));
+        len.push_back(d * cfg.energy.tile_pitch_mm);
+      }
+    build_graph(cfg.nodes, links, len);
+    build_updown();
+  } else if (kind_ == "tree") {
+    if (cfg.nodes == 0 || cfg.nodes > kMaxTableNodes)
+      throw NocError("noc.nodes: a tree needs 1.." + str(kMaxTableNodes) + " nodes");
+    if (cfg.tree_arity == 0) throw NocError("noc.tree_arity: must be at least 1");
+    std::vector<std::pair<uint32_t, uint32_t>> links;
+    std::vector<double> len;
+    for (uint32_t c = 1; c < cfg.nodes; ++c) {
+      links.push_back({(c - 1) / cfg.tree_arity, c});
+      len.push_back(cfg.energy.tile_pitch_mm);
+    }
+    build_graph(cfg.nodes, links, len);
+    build_updown();
+  } else if (kind_ == "custom") {
+    build_custom(cfg);
+  } else {
+    throw NocError("noc.topology: unknown topology '" + kind_ + "'");
+  }
+  if (routing_ == "west_first" && kind_ != "mesh")
+    throw NocError("noc.routing: west_first is only defined for a mesh (topology is " + kind_ +
+                   ")");
+  if ((routing_ == "xy" || routing_ == "yx" || routing_ == "west_first") &&
+      !(kind_ == "mesh" || kind_ == "torus" || kind_ == "ring"))
+    routing_ = "table";  // the only choice there; documented in the config description
+  adaptive_ = routing_ == "west_first";
+  uint32_t need = classes_ * r.vnets;
+  if (r.vcs < need)
+    throw NocError("noc.router.vcs: " + str(r.vcs) + " VCs cannot hold " + str(r.vnets) +
+                   " virtual network(s) x " + str(classes_) + " dateline class(es) of " + kind_ +
+                   "; need at least " + str(need));
+  if (r.flow_control == "vct" && r.buffer_depth_flits < 2)
+    throw NocError(
+        "noc.router.buffer_depth_flits: virtual cut-through with 1-flit buffers "
+        "only carries 1-flit packets; use at least 2 or wormhole");
+}
+
+void Topology::connect(uint32_t a, uint32_t pa, uint32_t b, uint32_t pb, double len, int dim,
+                       int dir, bool wrap) {
+  Port& x = port_[a * ports_ + pa];
+  x.peer = b;
+  x.peer_port = pb;
+  x.length_mm = len;
+  x.dim = dim;
+  x.dir = dir;
+  x.wrap = wrap;
+}
+
+void Topology::build_mesh(const NocConfig& cfg, bool torus) {
+  kx_ = cfg.size_x;
+  ky_ = cfg.size_y;
+  n_ = kx_ * ky_;
+  if (n_ > 65536) throw NocError("noc: at most 65536 nodes");
+  ports_ = 5;  // local, +x, -x, +y, -y
+  classes_ = torus ? 2 : 1;
+  port_.assign(size_t(n_) * ports_, Port{});
+  double pitch = cfg.energy.tile_pitch_mm;
+  auto id = [&](uint32_t x, uint32_t y) { return y * kx_ + x; };
+  for (uint32_t y = 0; y < ky_; ++y)
+    for (uint32_t x = 0; x < kx_; ++x) {
+      for (int dim = 0; dim < 2; ++dim) {
+        uint32_t k = dim == 0 ? kx_ : ky_;
+        uint32_t c = dim == 0 ? x : y;
+        if (k < 2) continue;
+        // + direction
+        bool wrap = c + 1 == k;
+        if (!wrap || torus) {
+          uint32_t nc = (c + 1) % k;
+          uint32_t peer = dim == 0 ? id(nc, y) : id(x, nc);
+          // Folded torus: every link spans two tiles (k > 2).
+          double len = torus && k > 2 ? 2 * pitch : pitch;
+          connect(id(x, y), 1 + 2 * dim, peer, 2 + 2 * dim, len, dim, +1, wrap && torus);
+          connect(peer, 2 + 2 * dim, id(x, y), 1 + 2 * dim, len, dim, -1, wrap && torus);
+        }
+      }
+    }
+}
+
+void Topology::build_ring(const NocConfig& cfg) {
+  kx_ = n_ = cfg.nodes;
+  ky_ = 1;
+  ports_ = 3;
+  classes_ = 2;
+  port_.assign(size_t(n_) * ports_, Port{});
+  double pitch = cfg.energy.tile_pitch_mm;
+  if (n_ < 2) return;
+  for (uint32_t x = 0; x < n_; ++x) {
+    uint32_t nx = (x + 1) % n_;
+    bool wrap = x + 1 == n_;
+    double len = n_ > 2 ? 2 * pitch : pitch;  // folded ring
+    if (n_ == 2 && wrap) continue;            // 2 nodes: one link pair is enough
+    connect(x, 1, nx, 2, len, 0, +1, wrap);
+    connect(nx, 2, x, 1, len, 0, -1, wrap);
+  }
+}
+
+void Topology::build_graph(uint32_t n, const std::vector<std::pair<uint32_t, uint32_t>>& links,
+                           const std::vector<double>& lengths) {
+  n_ = n;
+  kx_ = n;
+  ky_ = 1;
+  classes_ = 1;
+  table_ = true;
+  std::vector<uint32_t> deg(n, 0);
+  for (auto& l : links) {
+    ++deg[l.first];
+    ++deg[l.second];
+  }
+  ports_ = 1 + (n ? *std::max_element(deg.begin(), deg.end()) : 0);
+  port_.assign(size_t(n_) * ports_, Port{});
+  std::vector<uint32_t> used(n, 1);
+  for (size_t i = 0; i < links.size(); ++i) {
+    uint32_t a = links[i].first, b = links[i].second;
+    uint32_t pa = used[a]++, pb = used[b]++;
+    connect(a, pa, b, pb, lengths[i], -1, 0, false);
+    connect(b, pb, a, pa, lengths[i], -1, 0, false);
+  }
+  check_connected();
+}
+
+void Topology::build_custom(const NocConfig& cfg) {
+  uint32_t n = static_cast<uint32_t>(cfg.graph_nodes.size());
+  if (n == 0) throw NocError("noc.graph_nodes: a custom topology needs at least one node");
+  if (n > kMaxTableNodes)
+    throw NocError("noc.graph_nodes: at most " + str(kMaxTableNodes) + " nodes");
+  std::vector<int> seen(n, -1);
+  for (size_t i = 0; i < cfg.graph_nodes.size(); ++i) {
+    uint32_t id = cfg.graph_nodes[i].id;
+    if (id >= n)
+      throw NocError("noc.graph_nodes[" + str(uint32_t(i)) + "]: node id " + str(id) +
+                     " out of range: ids must be 0.." + str(n - 1));
+    if (seen[id] >= 0)
+      throw NocError("noc.graph_nodes[" + str(uint32_t(i)) + "]: node id " + str(id) +
+                     " given twice");
+    seen[id] = int(i);
+  }
+  std::vector<std::pair<uint32_t, uint32_t>> links;
+  std::vector<double> len;
+  std::set<std::pair<uint32_t, uint32_t>> dup;
+  for (size_t i = 0; i < cfg.graph_links.size(); ++i) {
+    const auto& l = cfg.graph_links[i];
+    std::string where = "noc.graph_links[" + str(uint32_t(i)) + "]: ";
+    if (l.a >= n || l.b >= n)
+      throw NocError(where + "link " + str(l.a) + "-" + str(l.b) + " refers to unknown node " +
+                     str(l.a >= n ? l.a : l.b) + " (nodes are 0.." + str(n - 1) + ")");
+    if (l.a == l.b) throw NocError(where + "link from node " + str(l.a) + " to itself");
+    auto key = std::minmax(l.a, l.b);
+    if (!dup.insert(key).second)
+      throw NocError(where + "duplicate link " + str(l.a) + "-" + str(l.b));
+    links.push_back({l.a, l.b});
+    double d = l.length_mm;
+    if (d <= 0) {
+      const auto& A = cfg.graph_nodes[seen[l.a]];
+      const auto& B = cfg.graph_nodes[seen[l.b]];
+      d = std::abs(A.x_mm - B.x_mm) + std::abs(A.y_mm - B.y_mm);
+      if (d <= 0) d = cfg.energy.tile_pitch_mm;
+    }
+    len.push_back(d);
+  }
+  build_graph(n, links, len);
+  if (cfg.graph_routes.empty()) {
+    build_updown();
+  } else {
+    build_explicit(cfg);
+  }
+}
+
+void Topology::check_connected() const {
+  if (n_ == 0) return;
+  std::vector<bool> seen(n_, false);
+  std::deque<uint32_t> q{0};
+  seen[0] = true;
+  while (!q.empty()) {
+    uint32_t v = q.front();
+    q.pop_front();
+    for (uint32_t p = 1; p < ports_; ++p) {
+      uint32_t w = port(v, p).peer;
+      if (w != kNone && !seen[w]) {
+        seen[w] = true;
+        q.push_back(w);
+      }
+    }
+  }
+  std::vector<uint32_t> cut;
+  for (uint32_t v = 0; v < n_; ++v)
+    if (!seen[v]) cut.push_back(v);
+  if (!cut.empty()) {
+    std::string list;
+    for (size_t i = 0; i < cut.size() && i < 8; ++i) list += (i ? ", " : "") + str(cut[i]);
+    if (cut.size() > 8) list += ", ...";
+    throw NocError("noc: disconnected graph: " + str(uint32_t(cut.size())) +
+                   " node(s) unreachable from node 0: " + list);
+  }
+}
+
+uint32_t Topology::port_to(uint32_t node, uint32_t peer) const {
+  for (uint32_t p = 1; p < ports_; ++p)
+    if (port(node, p).peer == peer) return p;
+  return kNone;
+}
+
+void Topology::build_updown() {
+  // BFS levels from node 0; a link is "up" towards the end with the smaller (level, id).
+  std::vector<uint32_t> level(n_, kInf);
+  std::deque<uint32_t> q{0};
+  level[0] = 0;
+  while (!q.empty()) {
+    uint32_t v = q.front();
+    q.pop_front();
+    for (uint32_t p = 1; p < ports_; ++p) {
+      uint32_t w = port(v, p).peer;
+      if (w != kNone && level[w] == kInf) {
+        level[w] = level[v] + 1;
+        q.push_back(w);
+      }
+    }
+  }
+  auto key_less = [&](uint32_t a, uint32_t b) {
+    return level[a] != level[b] ? level[a] < level[b] : a < b;
+  };
+  std::vector<uint32_t> order(n_);
+  for (uint32_t i = 0; i < n_; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), key_less);
+  next_.assign(size_t(2) * n_ * n_, 0);
+  next_phase_.assign(size_t(2) * n_ * n_, 0);
+  std::vector<uint32_t> dd(n_), da(n_);
+  for (uint32_t dst = 0; dst < n_; ++dst) {
+    // dd: hops to dst using down links only (reverse BFS: v -> x is down when x is "lower").
+    std::fill(dd.begin(), dd.end(), kInf);
+    dd[dst] = 0;
+    std::deque<uint32_t> bq{dst};
+    while (!bq.empty()) {
+      uint32_t x = bq.front();
+      bq.pop_front();
+      for (uint32_t p = 1; p < ports_; ++p) {
+        uint32_t v = port(x, p).peer;
+        if (v != kNone && key_less(v, x) && dd[v] == kInf) {
+          dd[v] = dd[x] + 1;
+          bq.push_back(v);
+        }
+      }
+    }
+    for (uint32_t v : order) {
+      da[v] = dd[v];
+      for (uint32_t p = 1; p < ports_; ++p) {
+        uint32_t u = port(v, p).peer;
+        if (u != kNone && key_less(u, v)) da[v] = std::min(da[v], da[u] + 1);
+      }
+    }
+    for (uint32_t v = 0; v < n_; ++v) {
+      if (v == dst) continue;
+      uint32_t best_down = kNone, best_up = kNone, up_cost = kInf;
+      for (uint32_t p = 1; p < ports_; ++p) {
+        uint32_t w = port(v, p).peer;
+        if (w == kNone) continue;
+        if (key_less(v, w)) {
+          if (dd[v] != kInf && dd[w] + 1 == dd[v] && best_down == kNone) best_down = p;
+        } else if (da[w] + 1 < up_cost) {
+          up_cost = da[w] + 1;
+          best_up = p;
+        }
+      }
+      size_t i0 = size_t(v) * n_ + dst, i1 = size_t(n_) * n_ + i0;
+      if (best_down != kNone) {
+        next_[i1] = uint16_t(best_down);
+        next_phase_[i1] = 1;
+      }
+      if (best_down != kNone && dd[v] <= up_cost) {
+        next_[i0] = uint16_t(best_down);
+        next_phase_[i0] = 1;
+      } else if (best_up != kNone) {
+        next_[i0] = uint16_t(best_up);
+        next_phase_[i0] = 0;
+      } else {
+        throw NocError("noc: internal: no up*/down* route from " + str(v) + " to " + str(dst));
+      }
+    }
+  }
+}
+
+void Topology::build_explicit(const NocConfig& cfg) {
+  next_.assign(size_t(2) * n_ * n_, 0);
+  next_phase_.assign(size_t(2) * n_ * n_, 0);
+  std::vector<bool> have(size_t(n_) * n_, false);
+  for (size_t i = 0; i < cfg.graph_routes.size(); ++i) {
+    const auto& r = cfg.graph_routes[i];
+    std::string where = "noc.graph_routes[" + str(uint32_t(i)) + "]: ";
+    if (r.node >= n_ || r.dst >= n_ || r.next >= n_)
+      throw NocError(where + "refers to unknown node (nodes are 0.." + str(n_ - 1) + ")");
+    uint32_t p = port_to(r.node, r.next);
+    if (p == kNone)
+      throw NocError(where + "at node " + str(r.node) + " for destination " + str(r.dst) +
+                     ": next hop " + str(r.next) + " is not a neighbour (no link)");
+    size_t idx = size_t(r.node) * n_ + r.dst;
+    if (have[idx])
+      throw NocError(where + "second entry for node " + str(r.node) + ", destination " +
+                     str(r.dst));
+    have[idx] = true;
+    next_[idx] = next_[size_t(n_) * n_ + idx] = uint16_t(p);
+  }
+  // Every source must reach every destination, without revisiting a router.
+  for (uint32_t s = 0; s < n_; ++s)
+    for (uint32_t d = 0; d < n_; ++d) {
+      std::vector<bool> visited(n_, false);
+      uint32_t v = s;
+      std::string trail = str(s);
+      while (v != d) {
+        visited[v] = true;
+        size_t idx = size_t(v) * n_ + d;
+        if (!have[idx])
+          throw NocError("noc.graph_routes: dead end: no entry at node " + str(v) +
+                         " for destination " + str(d) + " (path " + trail + ")");
+        v = port(v, next_[idx]).peer;
+        trail += "->" + str(v);
+        if (visited[v])
+          throw NocError("noc.graph_routes: routing cycle for destination " + str(d) + ": " +
+                         trail);
+      }
+    }
+  if (!cfg.allow_cyclic_routes) check_dependencies();
+}
+
+void Topology::check_dependencies() const {
+  // Channel dependency graph of the explicit table: channel (v,p) -> next channel. A cycle
+  // means the table can deadlock with one VC class (Dally & Seitz, 1987).
+  auto ch = [&](uint32_t v, uint32_t p) { return size_t(v) * ports_ + p; };
+  std::vector<std::set<size_t>> dep(size_t(n_) * ports_);
+  for (uint32_t s = 0; s < n_; ++s)
+    for (uint32_t d = 0; d < n_; ++d) {
+      if (s == d) continue;
+      uint32_t v = s;
+      size_t prev = kNone;
+      while (v != d) {
+        uint32_t p = next_[size_t(v) * n_ + d];
+        size_t c = ch(v, p);
+        if (prev != size_t(kNone)) dep[prev].insert(c);
+        prev = c;
+        v = port(v, p).peer;
+      }
+    }
+  std::vector<int> color(dep.size(), 0);
+  std::vector<size_t> stack;
+  std::function<bool(size_t)> dfs = [&](size_t c) {
+    color[c] = 1;
+    stack.push_back(c);
+    for (size_t x : dep[c]) {
+      if (color[x] == 1) {
+        std::string cyc;
+        auto it = std::find(stack.begin(), stack.end(), x);
+        for (; it != stack.end(); ++it)
+          cyc +=
+              str(uint32_t(*it / ports_)) + "->" + str(port(*it / ports_, *it % ports_).peer) + " ";
+        throw NocError("noc.graph_routes: the table can deadlock: channel dependency cycle " + cyc +
+                       "(use up*/down* by leaving graph_routes empty)");
+      }
+      if (color[x] == 0 && dfs(x)) return true;
+    }
+    stack.pop_back();
+    color[c] = 2;
+    return false;
+  };
+  for (size_t c = 0; c < dep.size(); ++c)
+    if (color[c] == 0) dfs(c);
+}
+
+void Topology::route(uint32_t node, uint32_t src, uint32_t dst, uint8_t state,
+                     Candidates& out) const {
+  out.n = 1;
+  out.c[0] = Choice{};
+  if (node == dst) return;  // local port, class 0
+  if (table_) {
+    size_t idx = (size_t(state & 1) * n_ + node) * n_ + dst;
+    out.c[0].port = next_[idx];
+    out.c[0].state = next_phase_[idx];
+    return;
+  }
+  uint32_t x = node % kx_, y = node / kx_, dx = dst % kx_, dy = dst / kx_;
+  auto dim_step = [&](int dim, uint32_t c, uint32_t d, uint32_t s, uint32_t k, Choice& ch) {
+    int dir;
+    if (classes_ == 2) {  // torus/ring: minimal direction, ties go +
+      uint32_t fwd = (d + k - c) % k;
+      dir = fwd <= k - fwd ? +1 : -1;
+    } else {
+      dir = d > c ? +1 : -1;
+    }
+    ch.port = uint16_t(dir > 0 ? 1 + 2 * dim : 2 + 2 * dim);
+    if (classes_ == 2) {
+      // Dateline: class 1 on the wrap link and after it (in this dimension).
+      bool crossed = dir > 0 ? (c < s) : (c > s);
+      bool on_wrap = dir > 0 ? c + 1 == k : c == 0;
+      ch.cls = (crossed || on_wrap) ? 1 : 0;
+    }
+  };
+  uint32_t sx = src % kx_, sy = src / kx_;
+  if (routing_ == "west_first") {
+    if (dx < x) {
+      dim_step(0, x, dx, sx, kx_, out.c[0]);
+      return;
+    }
+    out.n = 0;
+    if (dx > x) dim_step(0, x, dx, sx, kx_, out.c[out.n++]);
+    if (dy != y) dim_step(1, y, dy, sy, ky_, out.c[out.n++]);
+    return;
+  }
+  bool x_first = routing_ != "yx";
+  if (x_first ? dx != x : dy == y)
+    dim_step(0, x, dx, sx, kx_, out.c[0]);
+  else
+    dim_step(1, y, dy, sy, ky_, out.c[0]);
+}
+
+std::vector<uint32_t> Topology::path(uint32_t src, uint32_t dst) const {
+  std::vector<uint32_t> p{src};
+  uint32_t v = src;
+  uint8_t state = 0;
+  Candidates c;
+  while (v != dst && p.size() <= n_ + 1) {
+    route(v, src, dst, state, c);
+    state = c.c[0].state;
+    v = port(v, c.c[0].port).peer;
+    if (v == kNone) break;
+    p.push_back(v);
+  }
+  return p;
+}
+
+}  // namespace imcvp::noc

@@ -1,0 +1,101 @@
+// NoC topology and routing: builds the router graph of a NocConfig (mesh, torus, ring,
+// crossbar, tree, custom graph), validates it, and answers "which output port(s) and VC class
+// does a packet at router `node` for `dst` take".
+//
+// Deadlock freedom (docs/noc-model.md):
+//  - mesh: XY / YX dimension order, or west-first (Glass & Ni turn model): acyclic channel
+//    dependencies, one VC class.
+//  - torus / ring: minimal dimension-order routing with two dateline VC classes per dimension;
+//    class 0 before the wrap link, class 1 on and after it, so neither class's dependencies close
+//    a ring.
+//  - crossbar / tree / custom: up*/down* shortest paths over a BFS spanning order from node 0 (no
+//    down->up turn, so dependencies are acyclic). An explicit table (custom) is checked for dead
+//    ends, cycles and channel-dependency cycles at load time.
+//
+// Limits: one local (NI) port per router (port 0); routing tables are dense N x N (N <= 1024).
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "models/noc/noc_config.h"
+
+namespace imcvp::noc {
+
+// Any invalid NoC description or run-time network failure (message says what and where).
+struct NocError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Topology {
+ public:
+  static constexpr uint32_t kNone = 0xffffffffu;
+  static constexpr uint32_t kLocal = 0;  // port 0 of every router is its NI port
+
+  struct Port {
+    uint32_t peer = kNone;       // neighbour node (kNone: unconnected)
+    uint32_t peer_port = kNone;  // input port at the neighbour
+    double length_mm = 0.0;
+    int dim = -1;       // mesh/torus/ring: dimension (0 = x), -1 otherwise
+    int dir = 0;        // +1 / -1 along dim
+    bool wrap = false;  // torus/ring wrap-around link (dateline)
+  };
+  struct Choice {
+    uint16_t port = 0;
+    uint8_t cls = 0;    // dateline VC class
+    uint8_t state = 0;  // routing state after taking this port (up*/down* phase)
+  };
+  struct Candidates {
+    uint8_t n = 0;
+    Choice c[2];
+  };
+
+  // Builds and validates; throws NocError with a clear message on bad input.
+  explicit Topology(const NocConfig& cfg);
+
+  uint32_t nodes() const { return n_; }
+  uint32_t ports() const { return ports_; }  // per router, including the local port
+  const Port& port(uint32_t node, uint32_t p) const { return port_[node * ports_ + p]; }
+  uint32_t classes() const { return classes_; }  // dateline VC classes (1 or 2)
+  bool adaptive() const { return adaptive_; }
+  const std::string& kind() const { return kind_; }
+  // Grid coordinates used by traffic patterns (1-D topologies: x = id, y = 0).
+  uint32_t dim_x() const { return kx_; }
+  uint32_t dim_y() const { return ky_; }
+  double link_length_mm(uint32_t node, uint32_t p) const { return port(node, p).length_mm; }
+
+  // Output candidates for a head flit at `node` (src is the packet's source, state its
+  // routing state). At dst the only candidate is the local port.
+  void route(uint32_t node, uint32_t src, uint32_t dst, uint8_t state, Candidates& out) const;
+  // Routers on the path src->dst following the first candidate each time (for tests/docs).
+  std::vector<uint32_t> path(uint32_t src, uint32_t dst) const;
+
+ private:
+  void build_mesh(const NocConfig& cfg, bool torus);
+  void build_ring(const NocConfig& cfg);
+  void build_graph(uint32_t n, const std::vector<std::pair<uint32_t, uint32_t>>& links,
+                   const std::vector<double>& lengths);
+  void build_custom(const NocConfig& cfg);
+  void check_connected() const;
+  void build_updown();
+  void build_explicit(const NocConfig& cfg);
+  void check_dependencies() const;
+  uint32_t port_to(uint32_t node, uint32_t peer) const;
+  void connect(uint32_t a, uint32_t pa, uint32_t b, uint32_t pb, double len, int dim, int dir,
+               bool wrap);
+
+  std::string kind_;
+  std::string routing_;
+  uint32_t n_ = 0, ports_ = 1, classes_ = 1;
+  uint32_t kx_ = 1, ky_ = 1;
+  bool adaptive_ = false;
+  bool table_ = false;
+  std::vector<Port> port_;
+  // table_[(phase * n + node) * n + dst] = output port (up*/down*: phase 1 = only down links).
+  std::vector<uint16_t> next_;
+  std::vector<uint8_t> next_phase_;
+};
+
+}  // namespace imcvp::noc

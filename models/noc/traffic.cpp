@@ -1,0 +1,177 @@
+#include "models/noc/traffic.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <queue>
+
+namespace imcvp::noc {
+
+namespace {
+bool is_pow2(uint32_t v) {
+  return v && !(v & (v - 1));
+}
+double unit(uint64_t r) {
+  return double(r >> 11) * (1.0 / 9007199254740992.0);
+}  // [0,1)
+}  // namespace
+
+Pattern::Pattern(const Topology& topo, const TrafficConfig& cfg)
+    : name_(cfg.pattern),
+      n_(topo.nodes()),
+      kx_(topo.dim_x()),
+      ky_(topo.dim_y()),
+      hot_(cfg.hotspot_node),
+      frac_(cfg.hotspot_fraction) {
+  if (name_ == "bitcomp" || name_ == "bitrev" || name_ == "shuffle") {
+    if (!is_pow2(n_))
+      throw NocError("traffic: pattern " + name_ + " needs a power-of-two node count (have " +
+                     std::to_string(n_) + ")");
+    while ((1u << bits_) < n_) ++bits_;
+  } else if (name_ == "transpose") {
+    if (kx_ != ky_)
+      throw NocError("traffic: pattern transpose needs a square mesh/torus (have " +
+                     std::to_string(kx_) + "x" + std::to_string(ky_) + ")");
+  } else if (name_ == "hotspot") {
+    if (hot_ >= n_)
+      throw NocError("traffic: hotspot node " + std::to_string(hot_) + " does not exist (" +
+                     std::to_string(n_) + " nodes)");
+  } else if (!(name_ == "uniform" || name_ == "tornado" || name_ == "neighbor")) {
+    throw NocError("traffic: unknown pattern '" + name_ + "'");
+  }
+}
+
+uint32_t Pattern::dest(uint32_t src, uint64_t rnd) const {
+  uint32_t x = src % kx_, y = src / kx_;
+  uint32_t mask = (bits_ ? (1u << bits_) : 1u) - 1;
+  if (name_ == "uniform") return uint32_t(unit(rnd) * n_);
+  if (name_ == "hotspot") {
+    if (unit(rnd) < frac_) return hot_;
+    return uint32_t(unit(rnd * 0x2545F4914F6CDD1Dull + 1) * n_);
+  }
+  if (name_ == "bitcomp") return ~src & mask;
+  if (name_ == "bitrev") {
+    uint32_t d = 0;
+    for (uint32_t b = 0; b < bits_; ++b)
+      if (src & (1u << b)) d |= 1u << (bits_ - 1 - b);
+    return d;
+  }
+  if (name_ == "shuffle") return bits_ ? ((src << 1) | (src >> (bits_ - 1))) & mask : 0;
+  if (name_ == "transpose") return x * kx_ + y;
+  if (name_ == "tornado")
+    return ((y + (ky_ + 1) / 2 - 1) % ky_) * kx_ + (x + (kx_ + 1) / 2 - 1) % kx_;
+  // neighbor: +1 in every dimension (BookSim)
+  return ((y + 1) % ky_) * kx_ + (x + 1) % kx_;
+}
+
+TrafficResult run_traffic(const NocConfig& noc, const TrafficConfig& cfg) {
+  Engine eng(noc);
+  const Topology& topo = eng.topology();
+  Pattern pattern(topo, cfg);
+  const uint32_t n = topo.nodes();
+  const uint32_t L = cfg.packet_flits;
+  TrafficResult res;
+  res.offered = cfg.injection_rate;
+  const double q = cfg.injection_rate / L;  // packets/node/cycle
+  if (q > 1.0)
+    throw NocError("traffic: injection rate " + std::to_string(cfg.injection_rate) +
+                   " flits/node/cycle with " + std::to_string(L) +
+                   "-flit packets exceeds one packet per node per cycle");
+  const uint64_t w0 = cfg.warmup_cycles + 1, w1 = w0 + cfg.measure_cycles;  // [w0, w1)
+  const uint64_t stop = w1 + cfg.drain_cycles;
+
+  std::vector<uint64_t> rng(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    uint64_t s = cfg.seed * 0x100000001B3ull + i;
+    rng[i] = splitmix64(s);
+  }
+  // Geometric gap >= 1 for Bernoulli(q) trials each cycle.
+  const double log1mq = q < 1.0 ? std::log1p(-q) : 0.0;
+  auto gap = [&](uint32_t node) -> uint64_t {
+    if (q >= 1.0) return 1;
+    double u = unit(splitmix64(rng[node]));
+    double g = std::floor(std::log1p(-u) / log1mq);
+    if (!(g < 1e15)) return stop + 1;
+    return 1 + uint64_t(g);
+  };
+
+  std::vector<uint32_t> lat;
+  uint64_t measured_out = 0, window_flits_in = 0, window_flits_out = 0;
+  double net_sum = 0, q_sum = 0, hop_sum = 0;
+  eng.on_delivered = [&](uint32_t, const Packet& p) {
+    if (p.ejected >= w0 && p.ejected < w1) window_flits_out += p.flits;
+    if (p.tag) {  // measured packet
+      --measured_out;
+      lat.push_back(uint32_t(p.ejected - p.created));
+      net_sum += double(p.ejected - p.injected);
+      q_sum += double(p.injected - p.created);
+      hop_sum += p.hops;
+    }
+  };
+
+  using Item = std::pair<uint64_t, uint32_t>;  // (cycle, node)
+  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> next;
+  if (q > 0)
+    for (uint32_t i = 0; i < n; ++i) next.push({gap(i), i});
+  bool reset_done = false;
+  while (true) {
+    uint64_t c = next.empty() ? stop : std::min(next.top().first, stop);
+    if (!reset_done && c > w0) {
+      eng.run_until(w0 - 1);
+      eng.reset_stats();
+      reset_done = true;
+    }
+    eng.run_until(c - 1);
+    if (eng.now() + 1 >= w1 && measured_out == 0) break;
+    if (c >= stop) break;
+    while (!next.empty() && next.top().first == c) {
+      uint32_t s = next.top().second;
+      next.pop();
+      uint32_t d = pattern.dest(s, splitmix64(rng[s]));
+      bool measured = c >= w0 && c < w1;
+      if (measured) {
+        ++measured_out;
+        window_flits_in += L;
+      }
+      eng.send(s, d, L, 0, measured ? 1 : 0, c);
+      next.push({c + gap(s), s});
+    }
+  }
+  if (!reset_done) eng.reset_stats();
+  eng.sync_stats();
+  const auto& st = eng.stats();
+  double denom = double(n) * double(cfg.measure_cycles);
+  res.injected = window_flits_in / denom;
+  res.accepted = window_flits_out / denom;
+  res.packets = lat.size();
+  res.packets_missing = measured_out;
+  res.stable = measured_out == 0;
+  res.cycles = eng.now();
+  res.flit_hops = st.flit_router_traversals;
+  res.router_cycles = st.router_cycles;
+  if (!lat.empty()) {
+    double sum = 0;
+    for (uint32_t v : lat) sum += v;
+    double k = double(lat.size());
+    res.avg_packet_latency = sum / k;
+    res.avg_network_latency = net_sum / k;
+    res.avg_queueing_latency = q_sum / k;
+    res.avg_hops = hop_sum / k;
+    auto pct = [&](double p) {
+      size_t i = std::min(lat.size() - 1, size_t(std::ceil(p / 100.0 * k)) - (p > 0 ? 1 : 0));
+      std::nth_element(lat.begin(), lat.begin() + long(i), lat.end());
+      return double(lat[i]);
+    };
+    res.p50_packet_latency = pct(50);
+    res.p99_packet_latency = pct(99);
+    res.max_packet_latency = *std::max_element(lat.begin(), lat.end());
+  }
+  uint64_t span = std::max<uint64_t>(1, eng.now() - st.since_cycle);
+  for (uint64_t f : st.link_flits)
+    res.max_link_utilisation = std::max(res.max_link_utilisation, double(f) / double(span));
+  res.energy_router_pj = st.energy_buffer_pj + st.energy_alloc_pj + st.energy_crossbar_pj;
+  res.energy_link_pj = st.energy_link_pj;
+  return res;
+}
+
+}  // namespace imcvp::noc

@@ -1,0 +1,91 @@
+// BookSim-style synthetic traffic on the NoC engine: Bernoulli injection (sampled as geometric
+// inter-arrival gaps, so idle cycles cost nothing), the usual permutation patterns, a warm-up
+// window, a measurement window and a drain phase, with BookSim's latency definitions.
+//
+// Limits: one packet size per run; all traffic on vnet 0; unbounded source queues (as BookSim).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/noc/engine.h"
+#include "models/noc/noc_config.h"
+
+namespace imcvp::noc {
+
+struct TrafficConfig {
+  std::string pattern = "uniform";
+  uint32_t packet_flits = 1;
+  double injection_rate = 0.1;  // flits/node/cycle
+  // BookSim's latency mode runs a warm-up then samples of 1,000 cycles; one longer window here.
+  uint64_t warmup_cycles = 2000;
+  uint64_t measure_cycles = 10000;
+  // Give up waiting for the measured packets after this many cycles ("unstable" point).
+  uint64_t drain_cycles = 20000;
+  uint64_t seed = 0;
+  uint32_t hotspot_node = 0;
+  double hotspot_fraction = 0.2;
+
+  template <class V>
+  void visit(V& v) {
+    v.choice(
+        "pattern", pattern,
+        {"uniform", "transpose", "bitcomp", "bitrev", "shuffle", "tornado", "neighbor", "hotspot"},
+        "Destination pattern");
+    v.param("packet_flits", packet_flits, "Packet size", "flits", {1, 4096});
+    v.param("injection_rate", injection_rate, "Offered load", "flits/node/cycle", {0.0, 64.0});
+    v.param("warmup_cycles", warmup_cycles, "Warm-up window (not measured)", "cycles", {0, 1e12});
+    v.param("measure_cycles", measure_cycles, "Measurement window", "cycles", {1, 1e12});
+    v.param("drain_cycles", drain_cycles, "Longest wait for measured packets after the window",
+            "cycles", {0, 1e12});
+    v.param("seed", seed, "Random seed", "");
+    v.param("hotspot_node", hotspot_node, "Hotspot pattern: the hot node", "", {0, 65535});
+    v.param("hotspot_fraction", hotspot_fraction, "Hotspot pattern: share of packets to it", "",
+            {0.0, 1.0});
+  }
+};
+
+struct TrafficResult {
+  double offered = 0;   // nominal injection rate (flits/node/cycle)
+  double injected = 0;  // flits created in the window / (nodes * window)
+  double accepted = 0;  // flits ejected in the window / (nodes * window)
+  double avg_packet_latency = 0, avg_network_latency = 0, avg_queueing_latency = 0;
+  double p50_packet_latency = 0, p99_packet_latency = 0, max_packet_latency = 0;
+  double avg_hops = 0;              // routers traversed (BookSim's `hops`)
+  uint64_t packets = 0;             // measured packets delivered
+  uint64_t packets_missing = 0;     // measured packets still in flight at the drain limit
+  uint64_t cycles = 0;              // simulated cycles
+  uint64_t flit_hops = 0;           // router traversals over the whole run
+  uint64_t router_cycles = 0;       // router evaluations over the whole run
+  double max_link_utilisation = 0;  // busiest link, flits/cycle in the window
+  double energy_router_pj = 0, energy_link_pj = 0;  // in the window
+  bool stable = true;
+};
+
+// Destination for `src` under the pattern (uses `rnd` for random patterns). Throws NocError when
+// the pattern does not fit the topology (e.g. bitcomp on a non-power-of-two node count).
+class Pattern {
+ public:
+  Pattern(const Topology& topo, const TrafficConfig& cfg);
+  uint32_t dest(uint32_t src, uint64_t rnd) const;
+
+ private:
+  std::string name_;
+  uint32_t n_, kx_, ky_, bits_ = 0;
+  uint32_t hot_;
+  double frac_;
+};
+
+// Runs one load point. Deterministic for cfg.seed.
+TrafficResult run_traffic(const NocConfig& noc, const TrafficConfig& cfg);
+
+// splitmix64: small, fast and identical on every platform (std distributions are not).
+inline uint64_t splitmix64(uint64_t& s) {
+  uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace imcvp::noc

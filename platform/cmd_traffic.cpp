@@ -1,0 +1,214 @@
+#include "platform/cmd_traffic.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "models/common/config.h"
+#include "models/common/run_control.h"
+#include "models/noc/traffic.h"
+
+namespace imcvp::platform {
+
+namespace {
+
+// Configuration root of `imcvp traffic`: the platform's `noc` section plus `traffic`.
+struct TrafficRoot {
+  noc::NocConfig noc;
+  noc::TrafficConfig traffic;
+  template <class V>
+  void visit(V& v) {
+    v.section("noc", noc, "Network-on-chip");
+    v.section("traffic", traffic, "Synthetic traffic (imcvp traffic only)");
+  }
+};
+
+struct Options {
+  std::vector<std::string> configs, sets;
+  std::string topology, routing, pattern, sweep, format = "csv", output;
+  double rate = -1;
+  int64_t packet_flits = -1, warmup = -1, measure = -1, drain = -1, seed = -1;
+  bool dump_config = false;
+};
+
+int fail(int code, const std::string& msg) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "imcvp: error: %s\n", msg.c_str());
+  return code;
+}
+
+bool parse_sweep(const std::string& s, std::vector<double>& out) {
+  double a, b, c;
+  char x, y, tail;
+  std::istringstream is(s);
+  if (!(is >> a >> x >> b >> y >> c) || x != ':' || y != ':' || (is >> tail)) return false;
+  if (!(c > 0) || !(a >= 0) || b < a) return false;
+  for (int i = 0;; ++i) {
+    double r = a + i * c;
+    if (r > b + 1e-9 || i > 10000) break;
+    out.push_back(std::round(r * 1e9) / 1e9);
+  }
+  return !out.empty();
+}
+
+nlohmann::ordered_json to_json(const noc::TrafficResult& r) {
+  nlohmann::ordered_json j;
+  j["offered"] = r.offered;
+  j["injected"] = r.injected;
+  j["accepted"] = r.accepted;
+  j["avg_packet_latency"] = r.avg_packet_latency;
+  j["avg_network_latency"] = r.avg_network_latency;
+  j["avg_queueing_latency"] = r.avg_queueing_latency;
+  j["p50_packet_latency"] = r.p50_packet_latency;
+  j["p99_packet_latency"] = r.p99_packet_latency;
+  j["max_packet_latency"] = r.max_packet_latency;
+  j["avg_hops"] = r.avg_hops;
+  j["packets"] = r.packets;
+  j["packets_missing"] = r.packets_missing;
+  j["max_link_utilisation"] = r.max_link_utilisation;
+  j["energy_router_pj"] = r.energy_router_pj;
+  j["energy_link_pj"] = r.energy_link_pj;
+  j["cycles"] = r.cycles;
+  j["status"] = r.stable ? "stable" : "unstable";
+  return j;
+}
+
+int run(const Options& o) {
+  TrafficRoot root;
+  // The traffic mode's own defaults: one virtual network (all traffic is one class).
+  root.noc.router.vnets = 1;
+  try {
+    for (const auto& f : o.configs) {
+      if (!std::filesystem::exists(f))
+        return fail(exit_code::no_input, f + ": no such config file");
+      config::apply_file(root, f);
+    }
+    for (const auto& s : o.sets) config::apply_set(root, s);
+    if (!o.topology.empty()) noc::apply_topology_spec(root.noc, o.topology);
+    if (!o.routing.empty()) config::apply_set(root, "noc.routing=" + o.routing);
+    if (!o.pattern.empty()) config::apply_set(root, "traffic.pattern=" + o.pattern);
+    auto& t = root.traffic;
+    if (o.packet_flits >= 0) t.packet_flits = uint32_t(o.packet_flits);
+    if (o.warmup >= 0) t.warmup_cycles = uint64_t(o.warmup);
+    if (o.measure >= 0) t.measure_cycles = uint64_t(o.measure);
+    if (o.drain >= 0) t.drain_cycles = uint64_t(o.drain);
+    if (o.seed >= 0) t.seed = uint64_t(o.seed);
+    if (o.rate >= 0) t.injection_rate = o.rate;
+    if (t.packet_flits == 0) return fail(exit_code::usage, "--packet-flits must be at least 1");
+    if (t.measure_cycles == 0) return fail(exit_code::usage, "--measure must be at least 1");
+  } catch (const config::ConfigError& e) {
+    return fail(exit_code::config, e.what());
+  } catch (const noc::NocError& e) {
+    return fail(exit_code::usage, e.what());
+  }
+  if (o.dump_config) {
+    std::cout << config::to_yaml(root);
+    return exit_code::ok;
+  }
+  std::vector<double> rates;
+  if (!o.sweep.empty()) {
+    if (!parse_sweep(o.sweep, rates))
+      return fail(
+          exit_code::usage,
+          "--sweep " + o.sweep + ": expected START:STOP:STEP with 0 <= START <= STOP, STEP > 0");
+  } else {
+    rates.push_back(root.traffic.injection_rate);
+  }
+  // Validate the network and pattern once, before any output.
+  try {
+    noc::Engine probe(root.noc);
+    noc::Pattern pat(probe.topology(), root.traffic);
+    (void)pat;
+  } catch (const noc::NocError& e) {
+    return fail(exit_code::config, e.what());
+  }
+
+  std::ostream* out = &std::cout;
+  std::unique_ptr<std::ofstream> file;
+  if (!o.output.empty()) {
+    file = std::make_unique<std::ofstream>(o.output, std::ios::trunc);
+    if (!*file) return fail(exit_code::cant_create, o.output + ": cannot write");
+    out = file.get();
+  }
+  nlohmann::ordered_json doc;
+  const auto& n = root.noc;
+  std::string topo =
+      n.topology == "mesh" || n.topology == "torus"
+          ? n.topology + ":" + std::to_string(n.size_x) + "x" + std::to_string(n.size_y)
+          : n.topology + ":" + std::to_string(n.node_count());
+  if (o.format == "csv")
+    *out << "offered,injected,accepted,avg_packet_latency,avg_network_latency,"
+            "avg_queueing_latency,p50_packet_latency,p99_packet_latency,max_packet_latency,"
+            "avg_hops,packets,status\n"
+         << std::flush;
+  else {
+    doc["topology"] = topo;
+    doc["routing"] = n.routing;
+    doc["pattern"] = root.traffic.pattern;
+    doc["packet_flits"] = root.traffic.packet_flits;
+    doc["seed"] = root.traffic.seed;
+    doc["points"] = nlohmann::ordered_json::array();
+  }
+  for (double r : rates) {
+    noc::TrafficConfig t = root.traffic;
+    t.injection_rate = r;
+    noc::TrafficResult res;
+    try {
+      res = noc::run_traffic(root.noc, t);
+    } catch (const noc::NocError& e) {
+      if (file) file->flush();
+      return fail(exit_code::fatal_trap, e.what());
+    }
+    if (o.format == "csv") {
+      char line[512];
+      std::snprintf(line, sizeof line, "%g,%.6f,%.6f,%.3f,%.3f,%.3f,%.1f,%.1f,%.1f,%.4f,%llu,%s\n",
+                    res.offered, res.injected, res.accepted, res.avg_packet_latency,
+                    res.avg_network_latency, res.avg_queueing_latency, res.p50_packet_latency,
+                    res.p99_packet_latency, res.max_packet_latency, res.avg_hops,
+                    static_cast<unsigned long long>(res.packets),
+                    res.stable ? "stable" : "unstable");
+      *out << line << std::flush;
+    } else {
+      doc["points"].push_back(to_json(res));
+    }
+  }
+  if (o.format == "json") *out << doc.dump(2) << "\n";
+  return exit_code::ok;
+}
+
+}  // namespace
+
+Command add_traffic_command(CLI::App& app) {
+  auto o = std::make_shared<Options>();
+  auto* sub = app.add_subcommand(
+      "traffic", "Synthetic traffic on the NoC alone (BookSim-style; one CSV/JSON row per rate)");
+  sub->add_option("-c,--config", o->configs,
+                  "YAML config (a `noc:` section, optionally `traffic:`); repeatable, later wins")
+      ->allow_extra_args(false);
+  sub->add_option("--set", o->sets, "Override one key, e.g. noc.router.vcs=8 (repeatable)")
+      ->allow_extra_args(false);
+  sub->add_option("--topology", o->topology,
+                  "mesh:XxY, torus:XxY, ring:N, crossbar:N, tree:N[:ARITY] (custom: via config)");
+  sub->add_option("--routing", o->routing, "xy, yx, west_first (mesh) or table");
+  sub->add_option("--pattern", o->pattern,
+                  "uniform, transpose, bitcomp, bitrev, shuffle, tornado, neighbor, hotspot");
+  sub->add_option("--packet-flits", o->packet_flits, "Packet size in flits");
+  sub->add_option("--injection-rate", o->rate, "Offered load in flits/node/cycle");
+  sub->add_option("--sweep", o->sweep, "Sweep the load: START:STOP:STEP (flits/node/cycle)");
+  sub->add_option("--warmup", o->warmup, "Warm-up cycles");
+  sub->add_option("--measure", o->measure, "Measurement window in cycles");
+  sub->add_option("--drain", o->drain, "Longest drain after the window, cycles");
+  sub->add_option("--seed", o->seed, "Random seed");
+  sub->add_option("--format", o->format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
+  sub->add_option("-o,--output", o->output, "Write the table to FILE instead of stdout");
+  sub->add_flag("--dump-config", o->dump_config, "Print the resolved configuration and exit");
+  return Command{sub, [o] { return run(*o); }};
+}
+
+}  // namespace imcvp::platform

@@ -1,0 +1,40 @@
+// NoC engine speed: 8x8 mesh with BookSim2's IQ router settings (16 VCs x 8 flits, 1-cycle
+// stages, XY), uniform traffic at 0.3 flits/node/cycle, 1-flit packets. Prints simulated
+// network cycles per second, router-cycles per second (router evaluations: one router in one
+// cycle) and flit-hops per second. BookSim2 does ~1,000 network cycles/s (~140k flit-hops/s)
+// on this configuration (shared/NOTES.md); the target is >= 2x. Build with
+// -DCMAKE_BUILD_TYPE=Release.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+#include "models/noc/traffic.h"
+
+using namespace imcvp::noc;
+
+int main(int argc, char** argv) {
+  NocConfig c;
+  c.size_x = c.size_y = 8;
+  c.router.vcs = 16;
+  c.router.buffer_depth_flits = 8;
+  c.router.vnets = 1;
+  TrafficConfig t;
+  t.injection_rate = argc > 1 ? std::atof(argv[1]) : 0.3;
+  t.packet_flits = argc > 2 ? uint32_t(std::atoi(argv[2])) : 1;
+  t.warmup_cycles = 0;
+  t.measure_cycles = argc > 3 ? uint64_t(std::atoll(argv[3])) : 100000;
+  t.drain_cycles = 10000;
+  auto t0 = std::chrono::steady_clock::now();
+  TrafficResult r = run_traffic(c, t);
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("8x8 mesh, uniform, %.2f flits/node/cycle, %u-flit packets: %llu cycles in %.3f s\n",
+              t.injection_rate, t.packet_flits, static_cast<unsigned long long>(r.cycles), s);
+  std::printf("  network cycles/s  %12.0f   (BookSim2 ~1,000; %.0fx)\n", r.cycles / s,
+              r.cycles / s / 1000.0);
+  std::printf("  router-cycles/s   %12.0f   (64 routers x cycles/s = %.0f)\n", r.router_cycles / s,
+              64 * r.cycles / s);
+  std::printf("  flit-hops/s       %12.0f   (BookSim2 ~140,000)\n", r.flit_hops / s);
+  std::printf("  avg latency %.2f cycles, accepted %.4f flits/node/cycle\n", r.avg_packet_latency,
+              r.accepted);
+  return 0;
+}

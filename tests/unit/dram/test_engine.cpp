@@ -1,0 +1,275 @@
+// DramEngine: exact unloaded latencies, refresh, scheduling policies, write handling, energy
+// arithmetic, and random traffic on every preset and policy verified by the independent
+// timing checker.
+#include <gtest/gtest.h>
+
+#include "models/common/config.h"
+#include "models/dram/dram_engine.h"
+#include "models/dram/timing_checker.h"
+#include "models/dram/trace_replay.h"
+#include "tests/unit/dram/traces.h"
+
+using namespace imcvp;
+using namespace imcvp::dram;
+
+namespace {
+DramConfig preset(const char* name) {
+  DramConfig c;
+  config::apply_file(c, find_preset(name));
+  return c;
+}
+
+// Runs one read at addr on an idle engine at cycle `at`; returns its latency.
+uint64_t one_read(DramEngine& e, uint64_t addr, uint64_t at) {
+  uint64_t lat = 0;
+  e.on_complete([&](const Completion& c) { lat = c.done - c.arrival; });
+  e.advance_to(at);
+  EXPECT_TRUE(e.enqueue(addr, false, 1));
+  e.drain();
+  e.on_complete(nullptr);
+  return lat;
+}
+
+// Replays reqs with a command log and checks the log independently.
+std::vector<std::string> check_run(const DramConfig& cfg, const std::vector<TraceRequest>& reqs,
+                                   TraceResult* out = nullptr) {
+  DramEngine e(cfg);
+  std::vector<CmdRecord> log;
+  e.set_command_log(&log);
+  TraceResult r = replay_trace(e, reqs);
+  if (out) *out = r;
+  TimingChecker chk(cfg);
+  for (const auto& rec : log) chk.check(rec);
+  chk.finish(e.now());
+  EXPECT_GT(chk.checked(), 0u);
+  return chk.violations();
+}
+}  // namespace
+
+TEST(DramEngine, UnloadedLatenciesRowHitClosedBankConflict) {
+  DramConfig cfg;
+  const uint64_t hit = 2 + cfg.timing.cl + cfg.burst_cycles();  // 23, DRAMsim3's figure
+  DramEngine e(cfg);
+  EXPECT_EQ(one_read(e, 0x0, 100), hit + cfg.timing.trcd);  // closed bank: 40
+  EXPECT_EQ(one_read(e, 0x40, 300), hit);                   // same row: 23
+  EXPECT_EQ(one_read(e, uint64_t{1} << 18, 500),            // same bank, next row
+            hit + cfg.timing.trcd + cfg.timing.trp);        // conflict: 57
+  EXPECT_EQ(e.stats().row_hits, 1u);
+  EXPECT_EQ(e.stats().row_misses, 1u);
+  EXPECT_EQ(e.stats().row_conflicts, 1u);
+  EXPECT_EQ(e.stats().acts, 2u);
+  EXPECT_EQ(e.stats().pres, 1u);
+}
+
+TEST(DramEngine, ClosedPageTurnsConflictsIntoMisses) {
+  DramConfig cfg;
+  cfg.controller.page_policy = "closed";
+  DramEngine e(cfg);
+  EXPECT_EQ(one_read(e, 0x0, 100), 40u);
+  EXPECT_EQ(one_read(e, uint64_t{1} << 18, 300), 40u);  // the row was auto-precharged
+  EXPECT_EQ(one_read(e, 0x40, 500), 40u);
+  EXPECT_EQ(e.stats().row_conflicts, 0u);
+  EXPECT_EQ(e.stats().pres, 0u);
+}
+
+TEST(DramEngine, RefreshIsStaggeredPerRankAndJumpsOverIdleTime) {
+  DramConfig cfg;
+  DramEngine e(cfg);
+  std::vector<CmdRecord> log;
+  e.set_command_log(&log);
+  e.advance_to(10 * uint64_t{cfg.timing.trefi});
+  EXPECT_EQ(e.stats().refs, 20u);  // 2 ranks x 10 intervals
+  ASSERT_GE(log.size(), 2u);
+  EXPECT_EQ(log[0].cmd, Cmd::ref);
+  EXPECT_EQ(log[0].rank, 0u);
+  EXPECT_EQ(log[0].cycle, cfg.timing.trefi / 2);
+  EXPECT_EQ(log[1].rank, 1u);
+  EXPECT_EQ(log[1].cycle, cfg.timing.trefi);
+  // Idle energy: precharged standby of both ranks plus the refreshes, nothing else.
+  e.update_energy();
+  const auto& s = e.stats();
+  double cyc_pj = 8 * 1.2 * 34 * 0.83;  // devices * VDD * IDD2N * tCK
+  EXPECT_NEAR(s.e_bg_precharged_pj, 2 * cyc_pj * 10 * cfg.timing.trefi, 1e-3);
+  EXPECT_NEAR(s.e_ref_pj, 20 * 692.7e3, 1e3);  // README: REF 692.7 nJ per rank
+}
+
+TEST(DramEngine, EnergyPerCommandMatchesTheReferenceFigures) {
+  // README: ACT+PRE 3450 pJ, one 64 B read burst 2932 pJ, one write burst 2550 pJ.
+  DramConfig cfg;
+  DramEngine e(cfg);
+  one_read(e, 0x0, 10);
+  EXPECT_NEAR(e.stats().e_act_pj, 3450, 1.0);
+  EXPECT_NEAR(e.stats().e_rd_pj, 2932, 1.0);
+  e.advance_to(200);
+  ASSERT_TRUE(e.enqueue(0x1000, true, 2));
+  e.drain();
+  EXPECT_NEAR(e.stats().e_wr_pj, 2550, 1.0);
+}
+
+TEST(DramEngine, PostponedRefreshWaitsForIdleButNeverExceedsTheLimit) {
+  DramConfig cfg;
+  cfg.controller.refresh_postpone_max = 8;
+  TraceResult r;
+  auto reqs = test::seq_reads(60000, 0);
+  EXPECT_TRUE(check_run(cfg, reqs, &r).empty());
+  DramConfig no;
+  TraceResult r0;
+  EXPECT_TRUE(check_run(no, reqs, &r0).empty());
+  // Postponing lets the busy rank stream on: fewer stalls, same work.
+  EXPECT_LT(r.completion_cycle, r0.completion_cycle);
+  DramEngine e(cfg);
+  replay_trace(e, reqs);
+  EXPECT_GT(e.stats().refs_postponed, 0u);
+}
+
+TEST(DramEngine, WritesArePostedMergedForwardedAndDrained) {
+  DramConfig cfg;
+  DramEngine e(cfg);
+  std::vector<Completion> done;
+  e.on_complete([&](const Completion& c) { done.push_back(c); });
+  ASSERT_TRUE(e.enqueue(0x100, true, 1));
+  ASSERT_TRUE(e.enqueue(0x100, true, 2));   // same burst: merged
+  ASSERT_TRUE(e.enqueue(0x110, false, 3));  // same burst: forwarded from the write queue
+  e.drain();
+  EXPECT_EQ(e.stats().writes_merged, 1u);
+  EXPECT_EQ(e.stats().reads_forwarded, 1u);
+  EXPECT_EQ(e.stats().wr_cmds, 1u);  // the drain wrote it once, though reads never came
+  EXPECT_EQ(e.stats().rd_cmds, 0u);
+  ASSERT_EQ(done.size(), 3u);
+  for (const auto& c : done) EXPECT_EQ(c.done, c.arrival + 1);
+}
+
+TEST(DramEngine, FrFcfsBeatsFcfsOnMixedRows) {
+  // Interleaved requests to two rows of one bank: FR-FCFS groups the row hits.
+  DramConfig cfg;
+  std::vector<TraceRequest> reqs;
+  for (uint32_t i = 0; i < 2000; ++i)
+    reqs.push_back({(uint64_t(i % 2) << 18) + (i / 2 % 128) * 64, false, 0, i + 1});
+  TraceResult fr, fc;
+  EXPECT_TRUE(check_run(cfg, reqs, &fr).empty());
+  cfg.controller.scheduler = "fcfs";
+  EXPECT_TRUE(check_run(cfg, reqs, &fc).empty());
+  EXPECT_GT(fr.row_hits, fc.row_hits);
+  EXPECT_LT(fr.completion_cycle, fc.completion_cycle);
+}
+
+TEST(DramEngine, QueueFullRejectsAndCapacityIsChecked) {
+  DramConfig cfg;
+  DramEngine e(cfg);
+  int accepted = 0;
+  while (e.enqueue(uint64_t(accepted) << 18, false, 0)) ++accepted;
+  EXPECT_EQ(accepted, int(cfg.controller.transaction_queue_depth));
+  EXPECT_FALSE(e.can_accept(0, false));
+  EXPECT_TRUE(e.can_accept(0, true));  // the write queue is separate
+  EXPECT_THROW(e.enqueue(e.capacity_bytes(), false, 0), std::out_of_range);
+  EXPECT_FALSE(e.can_accept(e.capacity_bytes(), false));
+  e.drain();
+  EXPECT_FALSE(e.busy());
+}
+
+TEST(DramEngine, EventDrivenIdleCostsNothing) {
+  // A year of idle DRAM time in a handful of refresh events: no per-cycle ticking.
+  DramConfig cfg;
+  cfg.timing.trefi = 1000000;
+  cfg.timing.trfc = 420;
+  DramEngine e(cfg);
+  const uint64_t end = uint64_t{1} << 36;  // ~57 s of 0.83 ns cycles
+  e.advance_to(end);
+  // Rank 0 is due at 500k, 1.5M, ...; rank 1 at 1M, 2M, ...
+  EXPECT_EQ(e.stats().refs, (end - 500000) / 1000000 + 1 + (end - 1000000) / 1000000 + 1);
+}
+
+// Random mixed traffic on every preset and policy: the independent checker over the
+// issued-command log must find nothing.
+struct Variant {
+  const char* preset;
+  const char* set1;
+  const char* set2;
+};
+class DramRandomTraffic : public ::testing::TestWithParam<Variant> {};
+
+TEST_P(DramRandomTraffic, NoJedecConstraintIsEverViolated) {
+  Variant v = GetParam();
+  DramConfig cfg = preset(v.preset);
+  if (*v.set1) config::apply_set(cfg, v.set1);
+  if (*v.set2) config::apply_set(cfg, v.set2);
+  cfg.validate();
+  for (uint64_t gap : {0, 3, 20}) {
+    // Random addresses over a small window (row hits and conflicts) and the whole device.
+    for (uint64_t span : {uint64_t{1} << 22, cfg.capacity_bytes()}) {
+      auto reqs = test::rand_reads(4000, gap, span, 7 + gap, 0.3);
+      TraceResult r;
+      auto viol = check_run(cfg, reqs, &r);
+      ASSERT_TRUE(viol.empty()) << viol.size() << " violations, first: " << viol[0];
+      EXPECT_EQ(r.reads + r.writes, reqs.size());
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Presets, DramRandomTraffic,
+    ::testing::Values(
+        Variant{"ddr4-2400", "", ""}, Variant{"ddr4-2400", "controller.page_policy=closed", ""},
+        Variant{"ddr4-2400", "controller.scheduler=fcfs", ""},
+        Variant{"ddr4-2400", "controller.refresh_postpone_max=8",
+                "controller.powerdown_idle_cycles=50"},
+        Variant{"ddr4-2400", "controller.xor_bank_hash=true", "controller.row_hit_cap=0"},
+        Variant{"lpddr4-3200", "", ""},
+        Variant{"lpddr4-3200", "controller.powerdown_idle_cycles=20", ""}, Variant{"hbm2", "", ""},
+        Variant{"hbm2", "controller.page_policy=closed", "org.ranks=2"}));
+
+TEST(DramChecker, CatchesInjectedViolations) {
+  DramConfig cfg;
+  TimingChecker c(cfg);
+  auto rec = [](uint64_t t, Cmd cmd, uint32_t rank, uint32_t bg, uint32_t ba, uint32_t row) {
+    CmdRecord r;
+    r.cycle = t;
+    r.cmd = cmd;
+    r.rank = rank;
+    r.bank_group = bg;
+    r.bank = ba;
+    r.row = row;
+    return r;
+  };
+  EXPECT_TRUE(c.check(rec(100, Cmd::act, 0, 0, 0, 5)).empty());
+  EXPECT_FALSE(c.check(rec(110, Cmd::rd, 0, 0, 0, 5)).empty());  // tRCD (10 < 17)
+  EXPECT_TRUE(c.check(rec(120, Cmd::rd, 0, 0, 0, 5)).empty());
+  EXPECT_FALSE(c.check(rec(122, Cmd::rd, 0, 0, 0, 5)).empty());   // tCCD_L
+  EXPECT_TRUE(c.check(rec(123, Cmd::act, 0, 0, 1, 5)).empty());   // tRRD_L met
+  EXPECT_FALSE(c.check(rec(130, Cmd::pre, 0, 0, 0, 0)).empty());  // tRAS (30 < 39)
+  EXPECT_FALSE(c.check(rec(131, Cmd::rd, 0, 0, 0, 6)).empty());   // wrong row (bank closed)
+  EXPECT_FALSE(c.check(rec(200, Cmd::ref, 0, 0, 0, 0)).empty());  // REF with an open bank
+  EXPECT_FALSE(c.check(rec(200, Cmd::act, 1, 0, 0, 0)).empty());  // same cycle as REF
+  // tFAW: five ACTs in rank 1, 6 cycles apart (tRRD_L ok), the fifth inside 26 cycles.
+  TimingChecker f(cfg);
+  for (uint32_t i = 0; i < 4; ++i)
+    EXPECT_TRUE(f.check(rec(1000 + 6 * i, Cmd::act, 1, i, 0, 1)).empty()) << i;
+  EXPECT_FALSE(f.check(rec(1024, Cmd::act, 1, 0, 1, 1)).empty());
+  // Data bus: reads of two ranks need tRTRS between bursts.
+  TimingChecker d(cfg);
+  EXPECT_TRUE(d.check(rec(1000, Cmd::act, 0, 0, 0, 1)).empty());
+  EXPECT_TRUE(d.check(rec(1001, Cmd::act, 1, 0, 0, 1)).empty());
+  EXPECT_TRUE(d.check(rec(1020, Cmd::rd, 0, 0, 0, 1)).empty());
+  TimingChecker d2 = d;
+  EXPECT_FALSE(d.check(rec(1024, Cmd::rd, 1, 0, 0, 1)).empty());  // needs 4 + tRTRS
+  EXPECT_TRUE(d2.check(rec(1025, Cmd::rd, 1, 0, 0, 1)).empty());
+  // Refresh rate: nothing for three intervals.
+  TimingChecker r(cfg);
+  r.finish(3 * uint64_t{cfg.timing.trefi});
+  EXPECT_FALSE(r.violations().empty());
+}
+
+TEST(DramEngine, PowerDownSavesBackgroundEnergyWhenIdle) {
+  DramConfig cfg;
+  auto reqs = test::rand_reads(3000, 300, cfg.capacity_bytes(), 3, 0.3);
+  TraceResult on, off;
+  EXPECT_TRUE(check_run(cfg, reqs, &off).empty());
+  cfg.controller.powerdown_idle_cycles = 30;
+  auto viol = check_run(cfg, reqs, &on);
+  EXPECT_TRUE(viol.empty()) << viol[0];
+  EXPECT_GT(on.e_powerdown_pj, 0.0);
+  EXPECT_LT(on.e_total_pj, 0.95 * off.e_total_pj);  // IDD3P/IDD2P below IDD3N/IDD2N
+  // Exiting power-down costs tXP on the next access: slightly higher average latency.
+  EXPECT_GT(on.read_latency_avg, off.read_latency_avg);
+  EXPECT_LE(on.read_latency_avg, off.read_latency_avg + cfg.timing.txp + 2);
+}
