@@ -257,4 +257,13 @@ void Soc::watch_tohost(uint32_t addr) {
   });
 }
 
+void Soc::trace_signals(sc_core::sc_trace_file* tf) const {
+  sc_core::sc_trace(tf, sig_msip_, "irq.msip");
+  sc_core::sc_trace(tf, sig_mtip_, "irq.mtip");
+  sc_core::sc_trace(tf, sig_meip_, "irq.meip");
+  sc_core::sc_trace(tf, sig_uart_irq_, "irq.uart0");
+  for (std::size_t i = 0; i < tile_irq_.size(); ++i)
+    sc_core::sc_trace(tf, *tile_irq_[i], "irq.tile" + std::to_string(i));
+}
+
 }  // namespace imcvp::platform

@@ -39,6 +39,10 @@ class Soc : public sc_core::sc_module {
   // HTIF tohost convention: watch stores to the symbol.
   void watch_tohost(uint32_t addr);
 
+  // Adds the interrupt lines (msip, mtip, meip, uart0, tile irqs) to a SystemC trace file
+  // (--vcd). Call before the simulation starts.
+  void trace_signals(sc_core::sc_trace_file* tf) const;
+
   cpu::Rv32Core& cpu() { return *cpu_; }
   periph::Uart16550& uart() { return *uart0_; }
   const PlatformConfig& config() const { return cfg_; }
