@@ -40,7 +40,7 @@ std::map<std::string, std::string> read_ini(const std::string& path) {
 }  // namespace
 
 TEST(DramConfig, DefaultsAndPresetMatchTheReferenceIni) {
-  auto ini = read_ini(src("../shared/reference/dramsim3/DDR4_8Gb_x8_2400.ini"));
+  auto ini = read_ini(src("tests/unit/dram/dramsim3/DDR4_8Gb_x8_2400.ini"));
   ASSERT_FALSE(ini.empty()) << "reference .ini missing";
   DramConfig preset;
   config::apply_file(preset, src("configs/dram/ddr4-2400.yaml"));

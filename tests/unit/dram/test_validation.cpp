@@ -19,7 +19,7 @@ namespace {
 using Row = std::map<std::string, std::string>;
 
 std::map<std::string, Row> read_results() {
-  std::ifstream in(std::string(IMCVP_SOURCE_DIR) + "/../shared/reference/dramsim3/results.csv");
+  std::ifstream in(std::string(IMCVP_SOURCE_DIR) + "/tests/unit/dram/dramsim3/results.csv");
   std::map<std::string, Row> out;
   std::string line;
   std::vector<std::string> head;
