@@ -9,6 +9,7 @@
 #include "models/bus/bus.h"
 #include "models/cpu/cpu_config.h"
 #include "models/dram/dram_config.h"
+#include "models/noc/noc_config.h"
 #include "models/imc/tile_config.h"
 #include "models/periph/clint.h"
 #include "models/periph/memory.h"
@@ -86,6 +87,10 @@ struct PlatformConfig {
   periph::UartConfig uart0;
   TileMapConfig imc;
   std::vector<imc::TileConfig> tiles;
+  // noc: DRAM, tiles and tile DMA sit behind the network-on-chip (DESIGN.md §2); bus: they
+  // hang off the host bus directly (no NoC timing or energy; faster).
+  std::string interconnect = "noc";
+  noc::NocConfig noc;
 
   PlatformConfig() {
     // Memory map of DESIGN.md §3 (docs/memory-map.md).
@@ -115,6 +120,13 @@ struct PlatformConfig {
     v.section("uart0", uart0, "NS16550A UART");
     v.section("imc", imc, "IMC tile address map");
     v.list("tiles", tiles, "IMC tiles (tile i at imc.tile_base + i*imc.tile_stride, PLIC 16+i)");
+    v.choice("interconnect", interconnect, {"noc", "bus"},
+             "noc: DRAM and tiles behind the network-on-chip (host at endpoint 'host'); bus: all "
+             "on the host bus");
+    v.section("noc", noc,
+              "Network-on-chip (interconnect=noc). Endpoints 'host', 'dram', 'tile<i>' are "
+              "placed by noc.endpoints or by default: host node 0, dram the last node, tiles the "
+              "free nodes from 1 (docs/noc-model.md)");
   }
 };
 

@@ -1,6 +1,8 @@
 #include "platform/soc.h"
 
+#include <algorithm>
 #include <cstring>
+#include <map>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -66,6 +68,8 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg)
   }
 
   // Address map: the order of add_target() is the order of initiator_socket bindings.
+  // Bus initiators: 0 cpu, 1 debug, then (interconnect=bus) tile i's DMA at 2+i or
+  // (interconnect=noc) the NoC's bridge to the TCM at 2.
   try {
     bus_->add_target("boot_rom", cfg_.boot_rom.base, cfg_.boot_rom.size_bytes);
     bus_->initiator_socket.bind(boot_rom_->socket);
@@ -77,20 +81,21 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg)
     bus_->initiator_socket.bind(plic_->socket);
     bus_->add_target("uart0", cfg_.uart0.base, kUartSize);
     bus_->initiator_socket.bind(uart0_->socket);
-    bus_->add_target("dram", cfg_.dram.base, cfg_.dram.size_bytes);
-    if (dram_)
-      bus_->initiator_socket.bind(dram_->socket);
-    else
-      bus_->initiator_socket.bind(dram_plain_->socket);
     bus_->add_target("tcm", cfg_.tcm.base, cfg_.tcm.size_bytes);
     bus_->initiator_socket.bind(tcm_->socket);
-    for (std::size_t i = 0; i < tiles_.size(); ++i) {
-      bus_->add_target("tile" + std::to_string(i), cfg_.imc.tile_base + i * cfg_.imc.tile_stride,
-                       imc::ImcTile::kWindowSize);
-      bus_->initiator_socket.bind(tiles_[i]->socket);
+    if (cfg_.interconnect == "noc") {
+      wire_noc();
+    } else {
+      bus_->add_target("dram", cfg_.dram.base, cfg_.dram.size_bytes);
+      bus_->initiator_socket.bind(dram_socket());
+      for (std::size_t i = 0; i < tiles_.size(); ++i) {
+        bus_->add_target("tile" + std::to_string(i),
+                         cfg_.imc.tile_base + i * cfg_.imc.tile_stride, imc::ImcTile::kWindowSize);
+        bus_->initiator_socket.bind(tiles_[i]->socket);
+      }
     }
   } catch (const std::invalid_argument& e) {
-    // Overlapping or empty windows come from the configuration.
+    // Overlapping or empty windows, endpoints on missing nodes: all come from the config.
     throw config::ConfigError(std::string("memory map: ") + e.what());
   }
   memories_ = {{"boot_rom", cfg_.boot_rom.base, cfg_.boot_rom.size_bytes},
@@ -102,10 +107,14 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg)
   debug_.bind(bus_->target_socket);
   bus_->name_initiator(1, "debug");
   cpu_->set_traffic_sink(&bus_->dmi_sink(0));
-  // Until the NoC lands, tile DMA goes over the host bus (initiators 2, 3, ...).
-  for (std::size_t i = 0; i < tiles_.size(); ++i) {
-    tiles_[i]->dma.bind(bus_->target_socket);
-    bus_->name_initiator(static_cast<int>(2 + i), "tile" + std::to_string(i) + ".dma");
+  if (cfg_.interconnect == "bus") {
+    for (std::size_t i = 0; i < tiles_.size(); ++i) {
+      tiles_[i]->dma.bind(bus_->target_socket);
+      bus_->name_initiator(static_cast<int>(2 + i), "tile" + std::to_string(i) + ".dma");
+    }
+  } else {
+    noc_to_tcm_->initiator_socket.bind(bus_->target_socket);
+    bus_->name_initiator(2, "noc");
   }
 
   clint_->msip(sig_msip_);
@@ -131,6 +140,94 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg)
           sc_core::sc_gen_unique_name("tie_low")));
       plic_->irq_in[i](*tie_low_.back());
     }
+  }
+}
+
+tlm::tlm_target_socket<>& Soc::dram_socket() {
+  if (dram_) return dram_->socket;
+  return dram_plain_->socket;
+}
+
+// DRAM and tiles behind the NoC. The host bus maps one window covering them and hands the NoC
+// window offsets, so an AddressShift restores global addresses; the NoC decodes those and hands
+// each target its own offsets. Tile DMA enters the NoC at the tile's node; its accesses to the
+// TCM leave the NoC at the host node through a second AddressShift into the host bus.
+void Soc::wire_noc() {
+  noc::NocConfig ncfg = cfg_.noc;
+  if (ncfg.router.vnets < 2)
+    throw config::ConfigError("noc.router.vnets: the SoC needs 2 virtual networks (requests and "
+                              "responses; protocol-deadlock freedom)");
+  try {
+    noc_ = std::make_unique<noc::Network>("noc", ncfg);
+  } catch (const std::exception& e) {
+    throw config::ConfigError(std::string("noc: ") + e.what());
+  }
+  const unsigned nodes = ncfg.node_count();
+  // Placement: noc.endpoints first, then defaults (host 0, dram last, tiles on free nodes).
+  std::map<std::string, unsigned> place;
+  for (const auto& e : ncfg.endpoints) place[e.name] = e.node;
+  std::vector<bool> used(nodes, false);
+  auto take = [&](const std::string& name, unsigned preferred) {
+    if (!place.count(name)) {
+      unsigned n = preferred;
+      if (n >= nodes || used[n]) {
+        n = 0;
+        while (n < nodes && used[n]) ++n;
+        if (n == nodes) n = preferred % nodes;  // more endpoints than nodes: share NIs
+      }
+      place[name] = n;
+    }
+    if (place[name] >= nodes)
+      throw config::ConfigError("noc.endpoints: '" + name + "' on node " +
+                                std::to_string(place[name]) + ", but the network has " +
+                                std::to_string(nodes) + " nodes");
+    used[place[name]] = true;
+    return place[name];
+  };
+  for (const auto& e : ncfg.endpoints) used[e.node < nodes ? e.node : 0] = true;
+  const unsigned host = take("host", 0);
+  const unsigned dram = take("dram", nodes - 1);
+  std::vector<unsigned> tile_nodes;
+  for (std::size_t i = 0; i < tiles_.size(); ++i)
+    tile_nodes.push_back(take("tile" + std::to_string(i), static_cast<unsigned>(1 + i)));
+  for (const auto& e : ncfg.endpoints) {
+    bool known = e.name == "host" || e.name == "dram";
+    for (std::size_t i = 0; i < tiles_.size(); ++i) known = known || e.name == "tile" + std::to_string(i);
+    if (!known)
+      throw config::ConfigError("noc.endpoints: unknown endpoint '" + e.name +
+                                "' (this SoC has host, dram, tile0..tile" +
+                                std::to_string(tiles_.empty() ? 0 : tiles_.size() - 1) + ")");
+  }
+
+  // The host bus window onto the NoC: DRAM and the tile windows.
+  uint64_t lo = cfg_.dram.base, hi = cfg_.dram.base + cfg_.dram.size_bytes;
+  if (!tiles_.empty()) {
+    lo = std::min<uint64_t>(lo, cfg_.imc.tile_base);
+    hi = std::max<uint64_t>(hi, cfg_.imc.tile_base + (tiles_.size() - 1) * cfg_.imc.tile_stride +
+                                    imc::ImcTile::kWindowSize);
+  }
+  to_noc_ = std::make_unique<bus::AddressShift>("to_noc", lo);
+  bus_->add_target("noc", lo, hi - lo);
+  bus_->initiator_socket.bind(to_noc_->target_socket);
+  noc_->add_initiator("host", host);
+  to_noc_->initiator_socket.bind(noc_->target_socket);
+
+  // NoC targets (global addresses).
+  noc_->add_target("dram", dram, cfg_.dram.base, cfg_.dram.size_bytes);
+  noc_->initiator_socket.bind(dram_socket());
+  for (std::size_t i = 0; i < tiles_.size(); ++i) {
+    noc_->add_target("tile" + std::to_string(i), tile_nodes[i],
+                     cfg_.imc.tile_base + i * cfg_.imc.tile_stride, imc::ImcTile::kWindowSize);
+    noc_->initiator_socket.bind(tiles_[i]->socket);
+  }
+  noc_to_tcm_ = std::make_unique<bus::AddressShift>("noc_to_tcm", cfg_.tcm.base);
+  noc_->add_target("host", host, cfg_.tcm.base, cfg_.tcm.size_bytes);
+  noc_->initiator_socket.bind(noc_to_tcm_->target_socket);
+
+  // NoC initiators: tile DMA engines at their tiles' nodes.
+  for (std::size_t i = 0; i < tiles_.size(); ++i) {
+    noc_->add_initiator("tile" + std::to_string(i) + ".dma", tile_nodes[i]);
+    tiles_[i]->dma.bind(noc_->target_socket);
   }
 }
 

@@ -15,7 +15,9 @@
 
 #include "models/common/stats.h"
 #include "models/cpu/rv32_core.h"
+#include "models/bus/address_shift.h"
 #include "models/dram/dram_controller.h"
+#include "models/noc/network.h"
 #include "models/imc/imc_tile.h"
 #include "platform/elf_loader.h"
 #include "platform/platform_config.h"
@@ -70,6 +72,13 @@ class Soc : public sc_core::sc_module {
   std::unique_ptr<bus::Bus> bus_;
   std::unique_ptr<periph::Memory> boot_rom_, tcm_, dram_plain_;
   std::unique_ptr<dram::DramController> dram_;
+  // interconnect=noc: the network, the shift from the host bus's NoC window back to global
+  // addresses, and the bridge that lets NoC initiators (tile DMA) reach the TCM on the bus.
+  std::unique_ptr<noc::Network> noc_;
+  std::unique_ptr<bus::AddressShift> to_noc_, noc_to_tcm_;
+  void wire_noc();
+  // The DRAM target socket, whichever model is configured.
+  tlm::tlm_target_socket<>& dram_socket();
   std::unique_ptr<periph::SimCtrl> simctrl_;
   std::unique_ptr<periph::Clint> clint_;
   std::unique_ptr<periph::Plic> plic_;
