@@ -160,7 +160,8 @@ void Soc::wire_noc() {
   try {
     noc_ = std::make_unique<noc::Network>("noc", ncfg);
   } catch (const std::exception& e) {
-    throw config::ConfigError(std::string("noc: ") + e.what());
+    std::string what = e.what();
+    throw config::ConfigError(what.rfind("noc", 0) == 0 ? what : "noc: " + what);
   }
   const unsigned nodes = ncfg.node_count();
   // Placement: noc.endpoints first, then defaults (host 0, dram last, tiles on free nodes).

@@ -28,7 +28,19 @@ TEST(Imc, SelftestPassesOnDefaultTiles) {
   EXPECT_GT(r.stat("energy.programming"), 0);
   EXPECT_GT(r.stat("soc.tile0.tops_per_w"), 0);
   EXPECT_GT(r.stat("soc.cpu.interrupts.external"), 0);
+  // Default interconnect: the tiles sit behind the NoC, reached through the bus's NoC window.
+  EXPECT_GT(r.stat("soc.bus.targets.noc.reads"), 0);
+  EXPECT_GT(r.stat("soc.noc.transactions"), 0);
+  EXPECT_GT(r.stat("energy.noc_router"), 0);
+  EXPECT_GT(r.stat("energy.noc_link"), 0);
+}
+
+TEST(Imc, SelftestOnTheHostBusInterconnect) {
+  auto r = run_imcvp({"run", "--set", "interconnect=bus", fw("imc_selftest")});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_GT(r.stat("soc.bus.targets.tile0.reads"), 0) << "tile windows are bus targets";
+  EXPECT_EQ(r.stat("soc.noc.transactions"), -1) << "no NoC in this configuration";
+  EXPECT_EQ(r.stat("energy.noc_router"), 0);
 }
 
 TEST(Imc, IdealAnalogTileIsExact) {

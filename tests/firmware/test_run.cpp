@@ -1,5 +1,6 @@
 // The shipped apps on the whole platform: output, exit codes, stats and determinism.
 #include <cstdlib>
+#include <map>
 #include <filesystem>
 
 #include "tests/firmware/harness.h"
@@ -268,6 +269,44 @@ TEST(Dram, PresetsAndBadPreset) {
   auto w = run_imcvp({"run", "--set", "dram.size_bytes=0x10000000000", fw("hello")}, "big");
   EXPECT_EQ(w.code, 78) << w.err;
   EXPECT_TRUE(contains(w.err, "exceeds the device capacity")) << w.err;
+}
+
+}  // namespace
+
+namespace {
+
+// noc_stress on three topologies of 16 nodes with the same placement (host 0, DRAM 15, tiles
+// 1..8): all data arrives, and the topologies order as their hop counts predict.
+TEST(Noc, StressRunsOnMeshTorusAndRing) {
+  std::map<std::string, double> hops, time_ns;
+  for (const char* t : {"mesh", "torus", "ring"}) {
+    auto r = run_imcvp({"run", "-c",
+                        std::string(IMCVP_SOURCE_DIR) + "/configs/soc/noc-stress-" + t + ".yaml",
+                        fw("noc_stress")}, t);
+    ASSERT_EQ(r.code, 0) << t << r.out << r.err;
+    EXPECT_TRUE(contains(r.out, "0 errors")) << r.out;
+    hops[t] = r.stat("soc.noc.avg_hops");
+    time_ns[t] = r.stats()["roi"][0]["duration_ns"].get<double>();
+    EXPECT_GT(r.stat("soc.noc.flit_hops"), 0);
+  }
+  // Tile-to-tile among nodes 1..8: the torus's wrap links shorten paths, the ring's one
+  // dimension lengthens them.
+  EXPECT_LT(hops["torus"], hops["mesh"]);
+  EXPECT_LT(hops["mesh"], hops["ring"]);
+  EXPECT_LT(time_ns["torus"], time_ns["mesh"]);
+  EXPECT_LT(time_ns["mesh"], time_ns["ring"]);
+}
+
+TEST(Noc, BadPlacementIsAConfigError) {
+  auto r = run_imcvp({"run", "--set", "noc.endpoints=[{name: dram, node: 99}]", fw("hello")});
+  EXPECT_EQ(r.code, 78) << r.err;
+  EXPECT_TRUE(contains(r.err, "endpoint 'dram' is on node 99, which does not exist")) << r.err;
+  r = run_imcvp({"run", "--set", "noc.endpoints=[{name: gpu, node: 3}]", fw("hello")}, "2");
+  EXPECT_EQ(r.code, 78) << r.err;
+  EXPECT_TRUE(contains(r.err, "unknown endpoint 'gpu'")) << r.err;
+  r = run_imcvp({"run", "--set", "noc.router.vnets=1", fw("hello")}, "3");
+  EXPECT_EQ(r.code, 78) << r.err;
+  EXPECT_TRUE(contains(r.err, "noc.router.vnets")) << r.err;
 }
 
 }  // namespace
