@@ -195,7 +195,7 @@ Command add_traffic_command(CLI::App& app) {
       ->allow_extra_args(false);
   sub->add_option("--topology", o->topology,
                   "mesh:XxY, torus:XxY, ring:N, crossbar:N, tree:N[:ARITY] (custom: via config)");
-  sub->add_option("--routing", o->routing, "xy, yx, west_first (mesh) or table");
+  sub->add_option("--routing", o->routing, "xy, yx, west_first, odd_even (mesh) or table");
   sub->add_option("--pattern", o->pattern,
                   "uniform, transpose, bitcomp, bitrev, shuffle, tornado, neighbor, hotspot");
   sub->add_option("--packet-flits", o->packet_flits, "Packet size in flits");

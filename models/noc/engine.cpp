@@ -35,6 +35,7 @@ Engine::Engine(const NocConfig& cfg) : cfg_(cfg), topo_(cfg) {
     throw NocError("noc.router: vc_alloc, sw_alloc and link delays must be at least 1 cycle");
   vct_ = r.flow_control == "vct";
   release_on_tail_ = r.vc_release == "tail";
+  age_ = r.arbitration == "age";
   width_bits_ = r.link_width_bits;
   const auto& e = cfg.energy;
   router_pj_per_flit_ =
@@ -53,7 +54,7 @@ Engine::Engine(const NocConfig& cfg) : cfg_(cfg), topo_(cfg) {
     rt.a_ptr.assign(ports_, 0);
     rt.vc_ptr.assign(ports_, 0);
     rt.va_ptr.assign(ports_, 0);
-    rt.va_in_ptr.assign(ports_, 0);
+    rt.va_in_ptr.assign(size_t(ports_) * r.vnets * classes_, 0);
   }
   nis_.resize(n_);
   for (auto& ni : nis_) {
@@ -78,6 +79,8 @@ void Engine::reset_stats() {
   stats_.link_flits.assign(size_t(n_) * ports_, 0);
   stats_.vc_stall_cycles.assign(in_.size(), 0);
   stats_.buffer_flit_cycles.assign(n_, 0);
+  stats_.buffer_peak_flits.assign(n_, 0);
+  for (uint32_t r = 0; r < n_; ++r) stats_.buffer_peak_flits[r] = routers_[r].buffered;
   stats_.matrix_packets.assign(size_t(n_) * n_, 0);
   stats_.matrix_flits.assign(size_t(n_) * n_, 0);
   stats_.since_cycle = now_;
@@ -236,6 +239,7 @@ void Engine::apply(const Event& e, uint64_t t) {
       account_occupancy(r, t);
       ++rt.buffered;
       ++buffered_total_;
+      if (rt.buffered > stats_.buffer_peak_flits[r]) stats_.buffer_peak_flits[r] = rt.buffered;
       rt.nonempty[e.port] |= uint64_t(1) << e.vc;
       activate(r);
       break;
@@ -381,9 +385,13 @@ bool Engine::try_vc_alloc(uint32_t r, uint32_t in_port, uint32_t vc, uint64_t t)
 
 void Engine::step_router(uint32_t r, uint64_t t) {
   Router& rt = routers_[r];
-  // RC, then VA requests. VA is a round-robin arbiter per output port over the requesting
-  // input VCs (pointer moves past the first winner), each winner taking a free VC of its class:
-  // fixed-order arbitration would starve inputs when VCs free up periodically.
+  // RC, then VA requests. VA arbitrates per output VC pool (output port, vnet, dateline class)
+  // over the requesting input VCs; each winner takes a free VC of its pool. round_robin: the
+  // pool's pointer moves past the first winner (fixed order starved inputs when VCs free up
+  // periodically; one pointer shared by all pools of a port starved through traffic on rings
+  // and tori, as class-1 winners kept resetting it so local class-0 VCs always came first).
+  // age: oldest packet first (ties by input VC), which bounds every packet's wait and keeps
+  // rings/tori at their peak throughput past saturation (docs/noc-model.md).
   va_reqs_.clear();
   const uint32_t pv = ports_ * vcs_;
   for (uint32_t p = 0; p < ports_; ++p) {
@@ -398,22 +406,24 @@ void Engine::step_router(uint32_t r, uint64_t t) {
         iv.state = kVcAlloc;
       }
       if (iv.state == kVcAlloc) {
-        uint32_t o = iv.cand.c[0].port;
+        // Adaptive routing: arbitrated in the pool of the first candidate.
+        const auto& ch = iv.cand.c[0];
+        uint32_t pool = (ch.port * cfg_.router.vnets + pkts_[iv.pkt].vnet) * classes_ + ch.cls;
         uint32_t me = p * vcs_ + v;
-        uint32_t prio = (me + pv - rt.va_in_ptr[o]) % pv;
-        va_reqs_.push_back((uint64_t(o) << 40) | (uint64_t(prio) << 20) | me);
+        uint64_t prio = age_ ? pkts_[iv.pkt].created : (me + pv - rt.va_in_ptr[pool]) % pv;
+        va_reqs_.push_back({pool, (prio << 20) | me});
       }
     }
   }
   if (!va_reqs_.empty()) {
     std::sort(va_reqs_.begin(), va_reqs_.end());
-    uint32_t last_o = ~0u;
-    for (uint64_t q : va_reqs_) {
-      uint32_t o = uint32_t(q >> 40), me = uint32_t(q & 0xfffff);
+    uint32_t last_pool = ~0u;
+    for (const auto& q : va_reqs_) {
+      uint32_t pool = uint32_t(q.first), me = uint32_t(q.second & 0xfffff);
       uint32_t p = me / vcs_, v = me % vcs_;
       if (try_vc_alloc(r, p, v, t)) {
-        if (o != last_o) rt.va_in_ptr[o] = uint16_t((me + 1) % pv);
-        last_o = o;
+        if (pool != last_pool) rt.va_in_ptr[pool] = uint16_t((me + 1) % pv);
+        last_pool = pool;
       } else {
         ++stats_.vc_stall_cycles[in_idx(r, p, v)];
       }
@@ -482,16 +492,18 @@ void Engine::switch_allocate(uint32_t r, uint64_t t) {
     gs.clear();
     rt.g_ptr[best] = uint16_t((p + 1) % ports_);
     rt.a_ptr[p] = uint16_t((best + 1) % ports_);
-    // The VC at input p that goes to `best`, round-robin from the input's VC pointer.
+    // The VC at input p that goes to `best`: oldest packet (age) or round-robin from the
+    // input's VC pointer.
     uint64_t m = rt.nonempty[p];
-    uint32_t vp = rt.vc_ptr[p], chosen = vcs_, chosen_d = vcs_ + 1;
+    uint32_t vp = rt.vc_ptr[p], chosen = vcs_;
+    uint64_t chosen_d = ~uint64_t(0);
     while (m) {
       uint32_t v = uint32_t(__builtin_ctzll(m));
       m &= m - 1;
       const InVc& iv = in_[in_idx(r, p, v)];
       if (iv.state != kActive || iv.ready > t || iv.out_port != best) continue;
       if (best != Topology::kLocal && out_[in_idx(r, best, iv.out_vc)].credits == 0) continue;
-      uint32_t d = (v + vcs_ - vp) % vcs_;
+      uint64_t d = age_ ? (pkts_[iv.pkt].created << 8) | v : (v + vcs_ - vp) % vcs_;
       if (d < chosen_d) {
         chosen_d = d;
         chosen = v;

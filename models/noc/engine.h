@@ -7,7 +7,9 @@
 // (sw_alloc_delay) -> ST (st_delay) -> link (link_latency); body flits only SA/ST/link.
 // Allocators: switch allocation is iSLIP with one iteration (request all outputs, grant and
 // accept with round-robin pointers updated only on accept); VC allocation grants free output
-// VCs to requesting input VCs in rotating (round-robin) priority, a maximal matching.
+// VCs of each pool (output port, vnet, dateline class) to the requesting input VCs, oldest
+// packet first (router.arbitration = age, the default) or in rotating priority with one
+// pointer per pool (round_robin, as BookSim2's priority=none); a maximal matching.
 // An output VC is reallocated once the tail has left and all its credits are back (the
 // downstream VC is empty; router.vc_release = empty, the default, which reproduces BookSim2's
 // curves), or as soon as the tail has left (vc_release = tail; packets then queue in a VC).
@@ -56,6 +58,7 @@ struct NetStats {
   std::vector<uint64_t> link_flits;          // [node * ports + out port]
   std::vector<uint64_t> vc_stall_cycles;     // [(node * ports + in port) * vcs + vc]
   std::vector<uint64_t> buffer_flit_cycles;  // [node]: integral of buffered flits over cycles
+  std::vector<uint64_t> buffer_peak_flits;   // [node]: most flits buffered at once
   std::vector<uint64_t> matrix_packets;      // [src * n + dst]
   std::vector<uint64_t> matrix_flits;
   uint64_t since_cycle = 0;  // cycle of the last reset (for utilisation)
@@ -164,7 +167,7 @@ class Engine {
   Topology topo_;
   uint32_t n_, ports_, vcs_, depth_, classes_, per_;
   uint32_t rc_, va_, sa_, st_, link_, credit_, ni_delay_;
-  bool vct_, release_on_tail_;
+  bool vct_, release_on_tail_, age_ = false;
   double router_pj_per_flit_, link_pj_per_bit_mm_;
   uint32_t width_bits_;
 
@@ -194,8 +197,8 @@ class Engine {
   std::vector<uint16_t> touched_out_;
   std::vector<std::vector<uint16_t>> grants_;  // per input: outputs that granted it
   std::vector<uint16_t> touched_in_;
-  std::vector<uint64_t> va_reqs_;  // (out port, priority, input VC) packed for sorting
-  std::vector<int32_t> won_;       // per input: VC that sent a flit this cycle (-1)
+  std::vector<std::pair<uint64_t, uint64_t>> va_reqs_;  // (pool, priority << 20 | input VC)
+  std::vector<int32_t> won_;  // per input: VC that sent a flit this cycle (-1)
 };
 
 }  // namespace imcvp::noc

@@ -218,6 +218,9 @@ void Network::register_stats() {
         return span ? double(st2.buffer_flit_cycles[r]) / double(span) : 0.0;
       },
       "flits", "Average buffer occupancy of the router");
+    f((rn + ".peak_buffered_flits").c_str(),
+      [e, r] { return double(e->stats().buffer_peak_flits[r]); }, "flits",
+      "Most flits buffered in the router at once");
     f((rn + ".vc_stall_cycles").c_str(),
       [e, r] {
         const auto& st2 = e->stats();
@@ -243,8 +246,51 @@ void Network::register_stats() {
         "flits/cycle", "Link utilisation");
     }
   }
-  s.on_sync([e] { e->sync_stats(); });
+  pair_registered_.assign(size_t(topo.nodes()) * topo.nodes(), false);
+  stall_registered_.assign(size_t(topo.nodes()) * topo.ports() * cfg_.router.vcs, false);
+  s.on_sync([this, e] {
+    e->sync_stats();
+    register_nonzero_stats();
+  });
   s.on_reset([e] { e->reset_stats(); });
+}
+
+void Network::register_nonzero_stats() {
+  Engine* e = engine_.get();
+  const Topology& topo = e->topology();
+  const uint32_t n = topo.nodes(), ports = topo.ports(), vcs = cfg_.router.vcs;
+  const NetStats& st = e->stats();
+  // Traffic matrix: delivered packets and flits per (source, destination) node pair. Pairs are
+  // added in (src, dst) order as they first carry traffic; once added they stay (value 0 after
+  // a stats reset), so the same run gives the same file.
+  for (uint32_t a = 0; a < n; ++a)
+    for (uint32_t b = 0; b < n; ++b) {
+      size_t i = size_t(a) * n + b;
+      if (pair_registered_[i] || st.matrix_packets[i] == 0) continue;
+      pair_registered_[i] = true;
+      std::string nm = "matrix.src" + std::to_string(a) + ".dst" + std::to_string(b);
+      stats_.formula(
+          nm + ".packets", [e, i] { return double(e->stats().matrix_packets[i]); }, "count",
+          "Packets delivered from this source node to this destination node");
+      stats_.formula(
+          nm + ".flits", [e, i] { return double(e->stats().matrix_flits[i]); }, "flits",
+          "Flits delivered from this source node to this destination node");
+    }
+  // Stall cycles per input VC (lost VC or switch allocation, or no credit downstream).
+  for (uint32_t r = 0; r < n; ++r)
+    for (uint32_t p = 0; p < ports; ++p)
+      for (uint32_t v = 0; v < vcs; ++v) {
+        size_t i = (size_t(r) * ports + p) * vcs + v;
+        if (stall_registered_[i] || st.vc_stall_cycles[i] == 0) continue;
+        stall_registered_[i] = true;
+        std::string in = p == Topology::kLocal ? std::string("in_local")
+                                               : "in_from_" + std::to_string(topo.port(r, p).peer) +
+                                                     "_p" + std::to_string(p);
+        stats_.formula(
+            "router" + std::to_string(r) + "." + in + ".vc" + std::to_string(v) + ".stall_cycles",
+            [e, i] { return double(e->stats().vc_stall_cycles[i]); }, "cycles",
+            "Cycles a flit in this input VC waited (VC or switch allocation lost, or no credit)");
+      }
 }
 
 }  // namespace imcvp::noc

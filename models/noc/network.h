@@ -70,6 +70,9 @@ class Network : public sc_core::sc_module {
   uint64_t cycle_now() const;
   void traverse(unsigned src, unsigned dst, uint32_t flits, uint32_t vnet);
   void register_stats();
+  // Registers the traffic-matrix and per-VC stall entries that became non-zero since the last
+  // dump (called before every dump), so stats stay small on large networks.
+  void register_nonzero_stats();
 
   NocConfig cfg_;
   std::unique_ptr<Engine> engine_;
@@ -78,6 +81,8 @@ class Network : public sc_core::sc_module {
   std::vector<Endpoint> initiators_, targets_;
   std::map<uint64_t, int> by_base_;
   uint64_t transactions_ = 0, errors_ = 0, request_flits_ = 0, response_flits_ = 0;
+  std::vector<bool> pair_registered_;   // [src * nodes + dst]
+  std::vector<bool> stall_registered_;  // [(node * ports + in port) * vcs + vc]
   stats::Group stats_{name()};
 };
 

@@ -45,6 +45,11 @@ struct RouterConfig {
   // no head-of-line blocking inside a VC); this reproduces the BookSim2 reference curves
   // (docs/noc-validation.md). tail: reallocated once the tail left (packets queue in a VC).
   std::string vc_release = "empty";
+  // Priority in VC allocation and in picking the VC an input sends: age (oldest packet first;
+  // Dally & Towles, ch. 15 and 23: starvation-free, keeps tori and rings at peak throughput
+  // past saturation) or round_robin (BookSim2's default priority=none;
+  // configs/noc/booksim-iq.yaml). Switch allocation across ports is iSLIP either way.
+  std::string arbitration = "age";
   // 1 GHz: a typical NoC clock for a 28-16 nm SoC (e.g. ARM CMN-600 runs at up to 2.5 GHz;
   // chosen conservatively). Only used when the NoC is inside the SoC (cycles -> ns).
   double clock_mhz = 1000.0;
@@ -81,6 +86,9 @@ struct RouterConfig {
     v.choice("vc_release", vc_release, {"tail", "empty"},
              "Reallocate an output VC when the tail has left (tail) or when the downstream VC "
              "is empty again (empty, conservative)");
+    v.choice("arbitration", arbitration, {"age", "round_robin"},
+             "VC allocation priority: age (oldest packet first, starvation-free) or round_robin "
+             "(BookSim2 default)");
     v.param("clock_mhz", clock_mhz, "Router clock (SoC use only)", "MHz", {1.0, 100000.0});
   }
 };
@@ -186,8 +194,9 @@ struct NocConfig {
     v.param("size_y", size_y, "Mesh/torus rows", "count", {1, 256});
     v.param("nodes", nodes, "Node count of ring/crossbar/tree", "count", {1, 4096});
     v.param("tree_arity", tree_arity, "Children per tree node", "count", {1, 64});
-    v.choice("routing", routing, {"xy", "yx", "west_first", "table"},
-             "Mesh: xy, yx or west_first (adaptive); torus/ring use dimension order with dateline "
+    v.choice("routing", routing, {"xy", "yx", "west_first", "odd_even", "table"},
+             "Mesh: xy, yx, west_first or odd_even (adaptive); torus/ring use dimension order "
+             "with dateline "
              "VCs; crossbar/tree/custom always use shortest-path tables (table)");
     v.param("deadlock_window_cycles", deadlock_window_cycles,
             "Report a deadlock when no flit moves for this many cycles", "cycles", {10, 1e12});

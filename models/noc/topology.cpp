@@ -48,7 +48,8 @@ void apply_topology_spec(NocConfig& cfg, const std::string& spec) {
     cfg.size_y = number(rest.substr(x + 1));
     if (cfg.size_x > 256 || cfg.size_y > 256) bad("at most 256 per dimension");
     cfg.topology = kind;
-    if (kind == "torus" && cfg.routing == "west_first") cfg.routing = "xy";
+    if (kind == "torus" && (cfg.routing == "west_first" || cfg.routing == "odd_even"))
+      cfg.routing = "xy";
   } else if (kind == "ring" || kind == "crossbar" || kind == "tree") {
     auto c2 = rest.find(':');
     cfg.nodes = number(rest.substr(0, c2));
@@ -108,13 +109,13 @@ Topology::Topology(const NocConfig& cfg) : kind_(cfg.topology), routing_(cfg.rou
   } else {
     throw NocError("noc.topology: unknown topology '" + kind_ + "'");
   }
-  if (routing_ == "west_first" && kind_ != "mesh")
-    throw NocError("noc.routing: west_first is only defined for a mesh (topology is " + kind_ +
-                   ")");
-  if ((routing_ == "xy" || routing_ == "yx" || routing_ == "west_first") &&
+  if ((routing_ == "west_first" || routing_ == "odd_even") && kind_ != "mesh")
+    throw NocError("noc.routing: " + routing_ + " is only defined for a mesh (topology is " +
+                   kind_ + ")");
+  if ((routing_ == "xy" || routing_ == "yx") &&
       !(kind_ == "mesh" || kind_ == "torus" || kind_ == "ring"))
     routing_ = "table";  // the only choice there; documented in the config description
-  adaptive_ = routing_ == "west_first";
+  adaptive_ = routing_ == "west_first" || routing_ == "odd_even";
   uint32_t need = classes_ * r.vnets;
   if (r.vcs < need)
     throw NocError("noc.router.vcs: " + str(r.vcs) + " VCs cannot hold " + str(r.vnets) +
@@ -491,6 +492,30 @@ void Topology::route(uint32_t node, uint32_t src, uint32_t dst, uint8_t state,
     out.n = 0;
     if (dx > x) dim_step(0, x, dx, sx, kx_, out.c[out.n++]);
     if (dy != y) dim_step(1, y, dy, sy, ky_, out.c[out.n++]);
+    return;
+  }
+  if (routing_ == "odd_even") {
+    // Chiu's odd-even turn model (IEEE TPDS 11(7), 2000): no east->north/south turn in an even
+    // column, no north/south->west turn in an odd column. Minimal; up to two productive ports,
+    // the engine takes the one with more free VCs.
+    out.n = 0;
+    if (dx == x) {
+      dim_step(1, y, dy, sy, ky_, out.c[out.n++]);
+    } else if (dx > x) {  // eastbound
+      if (dy == y) {
+        dim_step(0, x, dx, sx, kx_, out.c[out.n++]);
+      } else {
+        // Turning from east to north/south is only allowed in an odd column; at the source
+        // column the packet has not travelled east yet, so it may start vertically there.
+        if (x % 2 == 1 || x == sx) dim_step(1, y, dy, sy, ky_, out.c[out.n++]);
+        // Going further east is fine unless the destination column is even and next: then the
+        // packet would have to turn north/south in that even column.
+        if (dx % 2 == 1 || dx - x != 1) dim_step(0, x, dx, sx, kx_, out.c[out.n++]);
+      }
+    } else {  // westbound: west is always allowed; vertical first only in an even column
+      dim_step(0, x, dx, sx, kx_, out.c[out.n++]);
+      if (dy != y && x % 2 == 0) dim_step(1, y, dy, sy, ky_, out.c[out.n++]);
+    }
     return;
   }
   bool x_first = routing_ != "yx";

@@ -3,8 +3,8 @@
 // does a packet at router `node` for `dst` take".
 //
 // Deadlock freedom (docs/noc-model.md):
-//  - mesh: XY / YX dimension order, or west-first (Glass & Ni turn model): acyclic channel
-//    dependencies, one VC class.
+//  - mesh: XY / YX dimension order, west-first (Glass & Ni turn model) or odd-even (Chiu's
+//    turn model): acyclic channel dependencies, one VC class.
 //  - torus / ring: minimal dimension-order routing with two dateline VC classes per dimension;
 //    class 0 before the wrap link, class 1 on and after it, so neither class's dependencies close
 //    a ring.

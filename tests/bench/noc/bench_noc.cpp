@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   c.router.vcs = 16;
   c.router.buffer_depth_flits = 8;
   c.router.vnets = 1;
+  c.router.arbitration = "round_robin";  // BookSim's priority = none (configs/noc/booksim-iq.yaml)
   TrafficConfig t;
   t.injection_rate = argc > 1 ? std::atof(argv[1]) : 0.3;
   t.packet_flits = argc > 2 ? uint32_t(std::atoi(argv[2])) : 1;
