@@ -65,7 +65,7 @@ class Network : public sc_core::sc_module {
   void b_transport(int id, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
   unsigned transport_dbg(int id, tlm::tlm_generic_payload& p);
   bool get_direct_mem_ptr(int id, tlm::tlm_generic_payload& p, tlm::tlm_dmi& dmi);
-  void clock_thread();
+  void clock_step();
   int decode(uint64_t addr) const;
   uint64_t cycle_now() const;
   void traverse(unsigned src, unsigned dst, uint32_t flits, uint32_t vnet);
