@@ -16,9 +16,11 @@
 #include "models/common/run_control.h"
 #include "models/common/sim_time.h"
 #include "models/common/stats.h"
+#include "models/common/trace.h"
 #include "platform/command.h"
 #include "platform/elf_loader.h"
 #include "platform/gdb_server.h"
+#include "platform/itrace.h"
 #include "platform/platform_config.h"
 #include "platform/recorder.h"
 #include "platform/report.h"
@@ -61,6 +63,12 @@ struct RunOptions {
   int verbose = 0;
   int gdb_port = -1;  // -1: no GDB stub
   bool gdb_wait = false;
+  std::string trace;         // --trace=LIST
+  std::string trace_window;  // --trace-window T0:T1
+  std::string trace_interval = "1us";
+  uint64_t trace_max_events = 4'000'000;
+  std::string itrace;  // --itrace FILE
+  std::string vcd;     // --vcd FILE
 };
 
 // "10ms", "2.5us", "100ns", "1s", "500ps" or a plain number of ns.
@@ -89,6 +97,28 @@ bool parse_time_ns(const std::string& s, uint64_t& ns) {
   if (!(v > 0) || v * mul > 1.8e19) return false;
   ns = static_cast<uint64_t>(v * mul + 0.5);
   return ns > 0;
+}
+
+// "T0:T1" (either side may be empty: from the start / to the end; "0" is allowed).
+bool parse_window(const std::string& s, double& t0, double& t1) {
+  auto colon = s.find(':');
+  if (colon == std::string::npos) return false;
+  auto side = [](const std::string& x, double& out, double dflt) {
+    if (x.empty()) {
+      out = dflt;
+      return true;
+    }
+    if (x.find_first_not_of("0.") == std::string::npos && x.find('0') != std::string::npos) {
+      out = 0;
+      return true;
+    }
+    uint64_t ns = 0;
+    if (!parse_time_ns(x, ns)) return false;
+    out = static_cast<double>(ns);
+    return true;
+  };
+  return side(s.substr(0, colon), t0, 0) && side(s.substr(colon + 1), t1, -1) &&
+         (t1 < 0 || t1 >= t0);
 }
 
 int fail(int code, const std::string& msg) {
@@ -234,6 +264,27 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   if (o.list_stats) return list_stats(cfg, o.stats_format);
   if (o.firmware.empty()) return fail(exit_code::usage, "run: no FIRMWARE.elf given (see --help)");
 
+  // Traces: validated before anything runs; the tracer is configured before the SoC is built.
+  trace::Settings tset;
+  double win0 = 0, win1 = -1;
+  if (!o.trace_window.empty() && !parse_window(o.trace_window, win0, win1))
+    return fail(exit_code::usage, "--trace-window " + o.trace_window +
+                                      ": expected T0:T1 such as 1ms:2ms, :500us or 10us: "
+                                      "(T1 >= T0)");
+  if (!o.trace.empty()) {
+    std::string err;
+    tset.mask = trace::parse_categories(o.trace, err);
+    if (!tset.mask) return fail(exit_code::usage, "--trace=" + o.trace + ": " + err);
+    uint64_t iv = 0;
+    if (!parse_time_ns(o.trace_interval, iv))
+      return fail(exit_code::usage, "--trace-interval " + o.trace_interval +
+                                        ": expected a positive time such as 1us");
+    tset.counter_interval_ns = static_cast<double>(iv);
+    tset.max_events = o.trace_max_events;
+    tset.window_start_ns = win0;
+    tset.window_end_ns = win1;
+  }
+
   // 2. Firmware.
   ElfImage img;
   try {
@@ -251,6 +302,11 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
 
   // 4. Elaborate and load.
   RunControl::get().reset();
+  trace::Tracer::get().configure(tset);
+  if (tset.mask & trace::kNoc) {
+    trace::Tracer::get().note("noc: not yet traced (no NoC events in this version)");
+    log::warn("", "--trace=noc: the NoC is not traced yet; no NoC events will appear");
+  }
   std::unique_ptr<Soc> soc;
   try {
     soc = std::make_unique<Soc>("soc", cfg);
@@ -280,6 +336,31 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   if (cfg.sim.max_insts) soc->cpu().set_max_insts(cfg.sim.max_insts);
   StatsRecorder recorder;
   recorder.install();
+  std::unique_ptr<InsnTraceWriter> itrace;
+  if (!o.itrace.empty()) {
+    try {
+      itrace = std::make_unique<InsnTraceWriter>(o.itrace);
+    } catch (const std::exception& e) {
+      return fail(exit_code::cant_create, e.what());
+    }
+    soc->cpu().set_insn_observer(itrace.get(), win0, win1);
+  }
+  sc_core::sc_trace_file* vcd = nullptr;
+  if (!o.vcd.empty()) {
+    std::string base = o.vcd;
+    if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0)
+      base.resize(base.size() - 4);  // SystemC appends .vcd itself
+    {
+      std::ofstream probe(base + ".vcd", std::ios::trunc);
+      if (!probe) return fail(exit_code::cant_create, base + ".vcd: cannot write the VCD file");
+    }
+    // SystemC announces the time unit as an info report: not news for the user.
+    sc_core::sc_report_handler::set_actions("tracing timescale unit set", sc_core::SC_DO_NOTHING);
+    vcd = sc_core::sc_create_vcd_trace_file(base.c_str());
+    if (!vcd) return fail(exit_code::cant_create, base + ".vcd: cannot write the VCD file");
+    vcd->set_time_unit(1, sc_core::SC_NS);
+    soc->trace_signals(vcd);
+  }
   std::unique_ptr<GdbServer> gdb;
   if (o.gdb_port >= 0) {
     try {
@@ -304,6 +385,8 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
                                    std::string("internal error: ") + e.what());
   }
   auto t_end = std::chrono::steady_clock::now();
+  if (vcd) sc_core::sc_close_vcd_trace_file(vcd);
+  if (itrace) soc->cpu().set_insn_observer(nullptr);
   // The core may have run ahead of kernel time when the firmware stopped the run: report its
   // local time then; a --max-time stop is at exactly the limit.
   double kernel_ns = to_ns(sc_core::sc_time_stamp());
@@ -348,6 +431,15 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
     write_file(o.outdir, "stats.txt", stats::Registry::get().to_text());
     write_file(o.outdir, "config.yaml", config::to_yaml(cfg));
     write_file(o.outdir, "run.json", stats::dump_json(run_json(info)));
+    if (tset.mask) {
+      auto& tr = trace::Tracer::get();
+      tr.write((std::filesystem::path(o.outdir) / "trace.json").string());
+      if (tr.dropped())
+        log::warn("", "trace.json: ", tr.dropped(),
+                  " events dropped (memory limit); narrow --trace or --trace-window");
+      tr.reset();
+    }
+    if (itrace) itrace->close();
     if (!o.signature.empty()) {
       auto b = img.symbol("begin_signature"), e = img.symbol("end_signature");
       if (!b || !e || *e < *b)
@@ -433,6 +525,25 @@ int sc_main(int argc, char* argv[]) {
       ->check(CLI::Range(0, 65535));
   run->add_flag("--gdb-wait", o.gdb_wait,
                 "With --gdb: halt before the first instruction until GDB connects and continues");
+  run->add_option("--trace", o.trace,
+                  "Write OUTDIR/trace.json (Chrome/Perfetto trace events) for a comma-separated "
+                  "LIST of: cpu, bus, dram, imc, irq, noc (accepted, not traced yet), all")
+      ->allow_extra_args(false);
+  run->add_option("--trace-window", o.trace_window,
+                  "Only trace [T0, T1] of simulated time (--trace and --itrace), e.g. 1ms:2ms, "
+                  ":500us, 10us:");
+  run->add_option("--trace-interval", o.trace_interval,
+                  "Bucket width of trace counters (bandwidth, power)")
+      ->capture_default_str();
+  run->add_option("--trace-max-events", o.trace_max_events,
+                  "Memory guard: events kept in memory for trace.json (further ones are dropped "
+                  "and counted)")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000}));
+  run->add_option("--itrace", o.itrace,
+                  "Write an instruction trace to FILE (pc, instruction, disassembly, register "
+                  "writes, memory accesses); slows the core down inside the window");
+  run->add_option("--vcd", o.vcd, "Write the interrupt lines to a VCD waveform FILE");
   run->add_flag("-q,--quiet", o.quiet, "No summary, only errors");
   run->add_flag("-v,--verbose", o.verbose, "More messages (repeat for debug)");
 

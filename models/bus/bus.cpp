@@ -5,6 +5,8 @@
 #include <stdexcept>
 
 #include "models/common/log.h"
+#include "models/common/sim_time.h"
+#include "models/common/trace.h"
 
 namespace imcvp::bus {
 
@@ -122,6 +124,8 @@ void Bus::count(Counters& c, bool write, uint64_t n, uint64_t bytes) {
 
 void Bus::b_transport(int id, tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
   Initiator& ini = initiator(id);
+  const bool traced = trace::on(trace::kBus);
+  const sc_core::sc_time start = traced ? sc_core::sc_time_stamp() + delay : sc_core::SC_ZERO_TIME;
   delay += latency_;
   uint64_t addr = p.get_address();
   uint64_t len = p.get_data_length();
@@ -132,12 +136,14 @@ void Bus::b_transport(int id, tlm::tlm_generic_payload& p, sc_core::sc_time& del
     ++total_.errors;
     if (t >= 0) ++targets_[t].c.errors;
     log::debug(name(), "unmapped access at ", log::hex(addr), " (", len, " bytes) from ", ini.name);
+    if (traced) trace_txn(id, -1, p, start, delay);
     return;
   }
   Target& tg = targets_[t];
   p.set_address(addr - tg.base);
   initiator_socket[t]->b_transport(p, delay);
   p.set_address(addr);
+  if (traced) trace_txn(id, t, p, start, delay);
   if (!p.is_response_ok()) {
     ++ini.c.errors;
     ++tg.c.errors;
@@ -148,6 +154,30 @@ void Bus::b_transport(int id, tlm::tlm_generic_payload& p, sc_core::sc_time& del
     count(ini.c, p.is_write(), 1, len);
     count(tg.c, p.is_write(), 1, len);
     count(total_, p.is_write(), 1, len);
+  }
+}
+
+void Bus::trace_txn(int id, int t, const tlm::tlm_generic_payload& p, const sc_core::sc_time& start,
+                    const sc_core::sc_time& delay) {
+  auto& tr = trace::Tracer::get();
+  const Initiator& ini = initiators_[id];
+  // One track per (initiator, target): an LT initiator's transactions never overlap, so
+  // each track holds a clean sequence of spans.
+  const std::string tname = t >= 0 ? targets_[t].name : std::string("(unmapped)");
+  const int sort = (t >= 0 ? t : 1 << 16) * 256 + id;
+  const int track =
+      tr.track(trace::kBus, std::string(name()) + ": " + ini.name + " -> " + tname, sort);
+  const double t0 = to_ns(start), t1 = to_ns(sc_core::sc_time_stamp() + delay);
+  const bool ok = p.is_response_ok();
+  const char* what = !ok ? "error" : p.is_write() ? "write" : p.is_read() ? "read" : "ignore";
+  trace::Args a;
+  a.hex("addr", p.get_address()).num("len", p.get_data_length()).str("initiator", ini.name);
+  if (!ok) a.str("response", p.get_response_string());
+  tr.complete(track, what, t0, t1 - t0, a.str());
+  if (ok && (p.is_read() || p.is_write())) {
+    if (trace_rate_ < 0)
+      trace_rate_ = tr.rate(trace::kBus, std::string(name()) + " b_transport bandwidth (GB/s)");
+    tr.rate_add(trace_rate_, t0, p.get_data_length());  // B/ns = GB/s
   }
 }
 

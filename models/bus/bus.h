@@ -103,6 +103,9 @@ class Bus : public sc_core::sc_module {
   unsigned transport_dbg(int id, tlm::tlm_generic_payload& p);
   void invalidate_direct_mem_ptr(int id, sc_dt::uint64 start, sc_dt::uint64 end);
   void end_of_elaboration() override;
+  // Event trace of one transaction (cold: only with --trace=bus).
+  void trace_txn(int initiator, int target, const tlm::tlm_generic_payload& p,
+                 const sc_core::sc_time& start, const sc_core::sc_time& delay);
 
   Initiator& initiator(int index);
   void count(Counters& c, bool write, uint64_t n, uint64_t bytes);
@@ -115,6 +118,7 @@ class Bus : public sc_core::sc_module {
   std::deque<Initiator> initiators_;
   std::deque<Sink> sinks_;
   Counters total_;
+  int trace_rate_ = -1;
   stats::Group stats_{name()};
 };
 

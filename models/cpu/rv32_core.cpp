@@ -1,10 +1,13 @@
 #include "models/cpu/rv32_core.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "models/common/log.h"
 #include "models/common/run_control.h"
+#include "models/common/sim_time.h"
+#include "models/common/trace.h"
 #include "models/cpu/rv32_alu.h"
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
@@ -177,11 +180,22 @@ void Rv32Core::irq_update() {
   hart_.irq_lines = (irq_msip.read() ? mip_bits::MSIP : 0u) |
                     (irq_mtip.read() ? mip_bits::MTIP : 0u) |
                     (irq_meip.read() ? mip_bits::MEIP : 0u);
+  if (trace::on(trace::kIrq) && hart_.irq_lines != trace_irq_lines_) {
+    static const char* const names[] = {"msip", "mtip", "meip"};
+    static const uint32_t bits[] = {mip_bits::MSIP, mip_bits::MTIP, mip_bits::MEIP};
+    for (int i = 0; i < 3; ++i)
+      if ((hart_.irq_lines ^ trace_irq_lines_) & bits[i])
+        trace::Tracer::get().counter(trace::kIrq, std::string(name()) + "." + names[i],
+                                     to_ns(sc_core::sc_time_stamp()),
+                                     (hart_.irq_lines & bits[i]) ? 1.0 : 0.0);
+    trace_irq_lines_ = hart_.irq_lines;
+  }
   check_at_ = 0;  // leave the block loop at the next block end to look at it
   irq_event_.notify();
 }
 
 void Rv32Core::sync_time() {
+  if (trace::on(trace::kCpu)) trace_quantum(false);
   flush_traffic();
   qk_.set(local_time(hart_.cycles));
   qk_.sync();
@@ -223,6 +237,144 @@ void Rv32Core::flush_traffic() {
 
 void Rv32Core::end_of_simulation() {
   flush_traffic();
+  if (trace::on(trace::kCpu)) trace_quantum(true);
+}
+
+int Rv32Core::trace_track() {
+  if (trace_track_ < 0) trace_track_ = trace::Tracer::get().track(trace::kCpu, name(), 0);
+  return trace_track_;
+}
+
+// Closes the "run" span since the last call: one span per quantum (MMIO syncs in between do
+// not split it), or up to a WFI or the end of the run (force).
+void Rv32Core::trace_quantum(bool force) {
+  const double now = to_ns(time_now());
+  if (!force && now - trace_q_start_ns_ < double(cfg_.quantum_ns)) return;
+  const uint64_t n = hart_.instret - trace_q_instret_;
+  if (n && now > trace_q_start_ns_) {
+    const double dur = now - trace_q_start_ns_;
+    auto& t = trace::Tracer::get();
+    const double cyc = dur * 1000.0 / double(period_ps_);
+    t.complete(trace_track(), "run", trace_q_start_ns_, dur,
+               trace::Args().num("instructions", n).num("ipc", double(n) / cyc).str());
+    t.counter(trace::kCpu, std::string(name()) + " ipc", trace_q_start_ns_, double(n) / cyc);
+    // pJ per ns = mW.
+    t.counter(trace::kCpu, std::string(name()) + " power (mW)", trace_q_start_ns_,
+              double(n) * cfg_.energy_per_inst_pj / dur);
+  }
+  trace_q_start_ns_ = now;
+  trace_q_instret_ = hart_.instret;
+}
+
+void Rv32Core::set_insn_observer(InsnObserver* o, double start_ns, double end_ns) {
+  itrace_ = o;
+  itrace_start_ns_ = start_ns;
+  itrace_end_ns_ = end_ns;
+  check_at_ = 0;
+}
+
+bool Rv32Core::itrace_step() {
+  const double now = to_ns(time_now());
+  if (itrace_end_ns_ >= 0 && now > itrace_end_ns_) {
+    itrace_ = nullptr;  // past the window: back to full speed for good
+    return false;
+  }
+  if (now < itrace_start_ns_) {  // run fast, but leave exec() at the window start
+    const double cyc = std::ceil((itrace_start_ns_ - now) * 1000.0 / double(period_ps_));
+    const uint64_t at = hart_.cycles + static_cast<uint64_t>(std::max(1.0, cyc));
+    if (at < check_at_) check_at_ = at;
+    return false;
+  }
+  resume_op_ = nullptr;
+  InsnRecord r;
+  uint32_t before[32];
+  std::memcpy(before, hart_.x, sizeof before);
+  uint64_t traps0 = 0;
+  for (uint64_t t : traps_) traps0 += t;
+  r.instret = hart_.instret;
+  r.time_ns = now;
+  r.pc = hart_.pc;
+  r.machine = hart_.machine;
+  check_at_ = 0;  // one instruction: no chaining into the next block
+  Block* sb = translate(hart_.pc, true);
+  if (sb) {
+    const Op& op = sb->ops[0];
+    r.raw = op.raw;
+    r.len = op.len;
+    r.d.kind = op.kind;
+    r.d.rd = op.rd == 32 ? 0 : op.rd;
+    r.d.rs1 = op.rs1;
+    r.d.rs2 = op.rs2;
+    r.d.imm = op.imm;
+    r.d.len = op.len;
+    r.d.raw = op.raw;
+    exec(sb);
+  }
+  resume_op_ = nullptr;
+  uint64_t traps1 = 0;
+  for (uint64_t t : traps_) traps1 += t;
+  r.trapped = !sb || traps1 != traps0;
+  if (!sb) {  // the fetch itself faulted (len 0: no instruction)
+    r.len = 0;
+    r.cause = cause::insn_access;
+    r.tval = r.pc;
+  } else if (r.trapped) {
+    r.cause = hart_.mcause;
+    r.tval = hart_.mtval;
+  }
+  r.next_pc = hart_.pc;
+  // The destination register (even when the value did not change), then anything else that
+  // changed.
+  const Kind k = r.d.kind;
+  const bool writes_rd =
+      !r.trapped && r.d.rd != 0 &&
+      !(k == Kind::ILLEGAL || k == Kind::NOP || (k >= Kind::BEQ && k <= Kind::BGEU) ||
+        k == Kind::SB || k == Kind::SH || k == Kind::SW || (k >= Kind::FENCE && k <= Kind::WFI));
+  if (writes_rd) r.regs[r.nregs++] = {r.d.rd, hart_.x[r.d.rd]};
+  for (unsigned i = 1; i < 32 && r.nregs < 4; ++i)
+    if (hart_.x[i] != before[i] && !(writes_rd && i == r.d.rd))
+      r.regs[r.nregs++] = {static_cast<uint8_t>(i), hart_.x[i]};
+  const uint32_t a = before[r.d.rs1] + static_cast<uint32_t>(r.d.imm);
+  switch (r.d.kind) {
+    case Kind::LB:
+    case Kind::LBU:
+      r.mem_size = 1;
+      break;
+    case Kind::LH:
+    case Kind::LHU:
+      r.mem_size = 2;
+      break;
+    case Kind::LW:
+      r.mem_size = 4;
+      break;
+    case Kind::SB:
+      r.mem_size = 1;
+      break;
+    case Kind::SH:
+      r.mem_size = 2;
+      break;
+    case Kind::SW:
+      r.mem_size = 4;
+      break;
+    default:
+      break;
+  }
+  if (r.mem_size) {
+    const bool st = r.d.kind == Kind::SB || r.d.kind == Kind::SH || r.d.kind == Kind::SW;
+    r.mem = st ? InsnRecord::Mem::store : InsnRecord::Mem::load;
+    r.mem_addr = a;
+    const uint32_t mask = r.mem_size == 4 ? ~0u : (1u << (8 * r.mem_size)) - 1;
+    r.mem_value = st ? (before[r.d.rs2] & mask) : hart_.x[r.d.rd];
+  } else if (r.d.kind >= Kind::LR && r.d.kind <= Kind::AMOMAXU) {
+    r.mem = r.d.kind == Kind::LR   ? InsnRecord::Mem::load
+            : r.d.kind == Kind::SC ? InsnRecord::Mem::store
+                                   : InsnRecord::Mem::amo;
+    r.mem_addr = before[r.d.rs1];
+    r.mem_size = 4;
+    r.mem_value = r.d.kind == Kind::LR ? hart_.x[r.d.rd] : before[r.d.rs2];
+  }
+  itrace_->retired(r);
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,6 +399,11 @@ void Rv32Core::run() {
     check_at_ = dbg_active_ ? 0 : next_sync_cycles_;
     if (const uint32_t irq = hart_.pending_interrupt()) {
       ++interrupts_[irq & 15];
+      if (UNLIKELY(itrace_ != nullptr)) {
+        const double now = to_ns(time_now());
+        if (now >= itrace_start_ns_ && (itrace_end_ns_ < 0 || now <= itrace_end_ns_))
+          itrace_->interrupt(irq, hart_.pc, now);
+      }
       take_trap(irq, 0, hart_.pc, 0);
       if (UNLIKELY(step_)) {  // a step that enters a trap handler ends there
         step_ = false;
@@ -279,6 +436,7 @@ void Rv32Core::run() {
       update_debug_state();
       continue;
     }
+    if (UNLIKELY(itrace_ != nullptr) && itrace_step()) continue;
     if (resume_op_) {
       // Continue a block left mid-way (MMIO write sync, code store) so block boundaries, and
       // with them decode fetches, do not depend on where the run was interrupted.
@@ -1034,6 +1192,10 @@ void Rv32Core::take_trap(uint32_t c, uint32_t tval, uint32_t epc, uint32_t insn)
     return;
   }
   if (!(c & cause::interrupt)) ++traps_[c & 15];
+  if (trace::on(trace::kCpu))
+    trace::Tracer::get().instant(
+        trace_track(), (c & cause::interrupt) ? "interrupt" : "trap", to_ns(time_now()),
+        trace::Args().str("cause", cause_name(c)).hex("pc", epc).hex("tval", tval).str());
   hart_.cycles += cfg_.trap_cycles;
   last_trap_ = TrapRecord{true, c, epc, tval, insn, target, hart_.mtvec, hart_.instret};
   hart_.trap(c, tval, epc);
@@ -1129,6 +1291,7 @@ void Rv32Core::exec_system(const Op* op) {
 }
 
 void Rv32Core::do_wfi() {
+  if (trace::on(trace::kCpu)) trace_quantum(true);
   sync_time();
   const double ns0 = sc_core::sc_time_stamp().to_seconds() * 1e9;
   while (!(hart_.mip() & hart_.mie) && !RunControl::get().stop_requested()) {
@@ -1136,6 +1299,11 @@ void Rv32Core::do_wfi() {
   }
   const double waited = sc_core::sc_time_stamp().to_seconds() * 1e9 - ns0;
   wfi_ns_ += waited;
+  if (trace::on(trace::kCpu)) {
+    if (waited > 0) trace::Tracer::get().complete(trace_track(), "wfi", ns0, waited);
+    trace_q_start_ns_ = ns0 + waited;
+    trace_q_instret_ = hart_.instret;
+  }
   const uint64_t cyc = static_cast<uint64_t>(std::llround(waited * 1000.0 / double(period_ps_)));
   hart_.cycles += cyc;
   sync_base_ = hart_.cycles;

@@ -37,6 +37,7 @@
 #include "models/cpu/rv32_debug.h"
 #include "models/cpu/rv32_decode.h"
 #include "models/cpu/rv32_hart.h"
+#include "models/cpu/rv32_itrace.h"
 #include "models/cpu/semihost.h"
 
 namespace imcvp::cpu {
@@ -99,6 +100,11 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
   bool debug_csr_read(uint32_t num, uint32_t& v);
   bool debug_csr_write(uint32_t num, uint32_t v);
   void set_pc(uint32_t pc);
+
+  // --- Instruction trace (rv32_itrace.h) ---
+  // Reports every instruction started in [start_ns, end_ns] (end_ns < 0: no end) to o
+  // (nullptr removes it). Inside the window the core runs one instruction at a time.
+  void set_insn_observer(InsnObserver* o, double start_ns = 0, double end_ns = -1);
 
  private:
   struct Op {
@@ -202,6 +208,13 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
 
   void stop_fatal(const std::string& msg);
 
+  // Instruction trace: runs one traced instruction (true), or returns false outside the
+  // window (before it: makes exec() return at the window start).
+  bool itrace_step();
+  // Event trace (models/common/trace.h): cold paths only.
+  void trace_quantum(bool force);
+  int trace_track();
+
   // Debugger: a halt point at a block boundary; true = halted (restart the loop iteration).
   bool debug_point();
   bool hit_watch(uint32_t a, unsigned n, bool write);
@@ -266,6 +279,14 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
   std::unordered_set<uint32_t> bps_;
   std::unordered_set<uint32_t> split_at_;  // addresses the cached blocks end before (>= bps_)
   std::vector<Watch> wps_;
+
+  // Instruction/event tracing (cold).
+  InsnObserver* itrace_ = nullptr;
+  double itrace_start_ns_ = 0, itrace_end_ns_ = -1;
+  int trace_track_ = -1;
+  double trace_q_start_ns_ = 0;
+  uint64_t trace_q_instret_ = 0;
+  uint32_t trace_irq_lines_ = 0;
 
   uint32_t reset_pc_;
   uint32_t watch_lo_ = 0, watch_len_ = 0;

@@ -3,6 +3,9 @@
 #include <cmath>
 #include <cstring>
 
+#include "models/common/sim_time.h"
+#include "models/common/trace.h"
+
 namespace imcvp::dram {
 
 using sc_core::sc_time;
@@ -34,6 +37,7 @@ DramController::DramController(sc_core::sc_module_name name, const DramConfig& c
       w->done.notify(w->last_done > sc_time_stamp() ? w->last_done - sc_time_stamp()
                                                     : SC_ZERO_TIME);
   });
+  if (trace::on(trace::kDram)) engine_.set_command_log(&trace_log_);
   SC_HAS_PROCESS(DramController);
   SC_THREAD(driver);
 
@@ -120,6 +124,47 @@ void DramController::catch_up() {
   uint64_t v = sc_time_stamp().value();
   uint64_t cycle = (v + tck_ticks_ - 1) / tck_ticks_;
   if (cycle > engine_.now()) engine_.advance_to(cycle);
+  if (__builtin_expect(!trace_log_.empty(), 0)) trace_commands();
+}
+
+void DramController::trace_commands() {
+  auto& tr = trace::Tracer::get();
+  const auto& o = cfg_.org;
+  const uint32_t per_ch = o.ranks * o.bank_groups;
+  if (trace_tracks_.empty()) {
+    trace_tracks_.assign(std::size_t{o.channels} * (per_ch + 1), -1);
+    trace_rates_.assign(o.channels, -1);
+  }
+  const double bytes = engine_.burst_bytes();
+  const uint64_t burst = cfg_.burst_cycles();
+  for (const CmdRecord& r : trace_log_) {
+    if (r.channel >= o.channels) continue;
+    const bool rd = is_read(r.cmd), wr = is_write(r.cmd);
+    const std::string ch = std::string(name()) + " ch" + std::to_string(r.channel);
+    trace::Args a;
+    a.num("rank", r.rank).num("bank_group", r.bank_group).num("bank", r.bank).num("row", r.row);
+    if (rd || wr) {
+      // The data bus of a channel carries one burst at a time: CL/CWL after the command.
+      int& t = trace_tracks_[std::size_t{r.channel} * (per_ch + 1)];
+      if (t < 0) t = tr.track(trace::kDram, ch + " data bus", int(r.channel * (per_ch + 1)));
+      const uint64_t c0 = r.cycle + (rd ? cfg_.timing.cl : cfg_.timing.cwl);
+      const double t0 = to_ns(cycle_time(c0));
+      tr.complete(t, rd ? "RD" : "WR", t0, to_ns(cycle_time(c0 + burst)) - t0,
+                  a.num("column", r.column).str());
+      int& rt = trace_rates_[r.channel];
+      if (rt < 0) rt = tr.rate(trace::kDram, ch + " bandwidth (GB/s)");
+      tr.rate_add(rt, t0, bytes);  // B/ns = GB/s
+    } else {
+      const uint32_t g = (r.rank % o.ranks) * o.bank_groups + r.bank_group % o.bank_groups;
+      int& t = trace_tracks_[std::size_t{r.channel} * (per_ch + 1) + 1 + g];
+      if (t < 0)
+        t = tr.track(trace::kDram,
+                     ch + " rank" + std::to_string(r.rank) + " bg" + std::to_string(r.bank_group),
+                     int(r.channel * (per_ch + 1) + 1 + g));
+      tr.instant(t, cmd_name(r.cmd), to_ns(cycle_time(r.cycle)), a.str());
+    }
+  }
+  trace_log_.clear();
 }
 
 void DramController::driver() {

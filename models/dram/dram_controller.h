@@ -71,6 +71,13 @@ class DramController : public sc_core::sc_module {
   std::vector<std::unique_ptr<uint8_t[]>> chunks_;
   uint64_t chunks_allocated_ = 0;
 
+  // Event trace (models/common/trace.h, --trace=dram): the engine logs its commands here
+  // only while tracing; trace_commands() turns them into events.
+  void trace_commands();
+  std::vector<CmdRecord> trace_log_;
+  std::vector<int> trace_tracks_;  // per (channel, rank, bank group); -1 = not created
+  std::vector<int> trace_rates_;   // per channel
+
   uint64_t requests_ = 0, errors_ = 0, dmi_grants_ = 0;
   stats::Group stats_{name()};
 };

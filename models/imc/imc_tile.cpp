@@ -5,6 +5,9 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "models/common/sim_time.h"
+#include "models/common/trace.h"
+
 namespace imcvp::imc {
 
 using regs::Access;
@@ -388,8 +391,13 @@ void ImcTile::command(uint32_t op, const sc_time& at) {
     irq_st_->set(irq_st_->value() | kIrqError);
     ++irqs_;
     irq_ev_.notify(at > sc_core::sc_time_stamp() ? at - sc_core::sc_time_stamp() : SC_ZERO_TIME);
+    if (trace::on(trace::kImc))
+      trace::Tracer::get().instant(
+          trace_track(), "rejected (busy)", to_ns(at),
+          trace::Args().str("op", op < kNumOps ? kOpNames[op] : "?").num("opcode", op).str());
     return;
   }
+  const double e0 = trace::on(trace::kImc) ? energy_sum() : 0.0;
   err_code_->set(0);
   err_info_->set(0);
   Result r;
@@ -407,6 +415,28 @@ void ImcTile::command(uint32_t op, const sc_time& at) {
   last_latency_ns_ =
       static_cast<uint32_t>(std::min(std::llround(r.latency.to_seconds() * 1e9), 0xFFFFFFFFll));
   finish_at(at + r.latency, r.err, r.info);
+  if (trace::on(trace::kImc)) trace_command(op, at, r, energy_sum() - e0);
+}
+
+int ImcTile::trace_track() {
+  if (trace_track_ < 0)
+    trace_track_ = trace::Tracer::get().track(trace::kImc, name(), static_cast<int>(index_));
+  return trace_track_;
+}
+
+void ImcTile::trace_command(uint32_t op, const sc_time& at, const Result& r, double energy_pj) {
+  auto& tr = trace::Tracer::get();
+  const double t0 = to_ns(at), dur = to_ns(r.latency);
+  trace::Args a;
+  a.num("opcode", op)
+      .num("rows", dim_rows_->value())
+      .num("cols", dim_cols_->value())
+      .num("energy_pj", energy_pj);
+  if (op == static_cast<uint32_t>(Op::mvm_batch)) a.num("batch", batch_->value());
+  if (r.err != Error::none) a.str("error", error_name(r.err)).num("error_info", r.info);
+  tr.complete(trace_track(), op < kNumOps ? kOpNames[op] : "bad_op", t0, dur, a.str());
+  if (trace_power_ < 0) trace_power_ = tr.rate(trace::kImc, std::string(name()) + " power (mW)");
+  tr.rate_add_span(trace_power_, t0, dur, energy_pj);  // pJ/ns = mW
 }
 
 void ImcTile::finish_at(const sc_time& done, Error err, uint32_t info) {
@@ -441,7 +471,13 @@ void ImcTile::complete() {
 
 void ImcTile::update_irq() {
   sync(sc_core::sc_time_stamp());
-  irq.write((irq_st_->value() & irq_en_->value() & (kIrqDone | kIrqError)) != 0);
+  const bool level = (irq_st_->value() & irq_en_->value() & (kIrqDone | kIrqError)) != 0;
+  irq.write(level);
+  if (trace::on(trace::kIrq) && level != trace_irq_) {
+    trace_irq_ = level;
+    trace::Tracer::get().counter(trace::kIrq, std::string(name()) + ".irq",
+                                 to_ns(sc_core::sc_time_stamp()), level ? 1.0 : 0.0);
+  }
 }
 
 ImcTile::Result ImcTile::run(Op op, const sc_time& at) {

@@ -127,6 +127,14 @@ class ImcTile : public sc_core::sc_module {
   void complete();
   void raise(unsigned bits);
   void update_irq();
+  // Event trace (models/common/trace.h, --trace=imc / irq): cold paths only.
+  double energy_sum() const {
+    return e_array_ + e_dac_ + e_adc_ + e_digital_ + e_buffers_ + e_programming_;
+  }
+  void trace_command(uint32_t op, const sc_core::sc_time& at, const Result& r, double energy_pj);
+  int trace_track();
+  int trace_track_ = -1, trace_power_ = -1;
+  bool trace_irq_ = false;
   double now_s(const sc_core::sc_time& at) const { return at.to_seconds(); }
   void buffer_energy(uint64_t bytes) {
     e_buffers_ += static_cast<double>(bytes) * cfg_.periphery.buffer_energy_pj_per_byte;

@@ -8,6 +8,9 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "models/common/sim_time.h"
+#include "models/common/trace.h"
+
 namespace imcvp::periph {
 
 using regs::Access;
@@ -257,7 +260,13 @@ void Uart16550::rx_poll() {
 }
 
 void Uart16550::update_irq() {
-  irq.write((iir() & 0x01) == 0);
+  const bool level = (iir() & 0x01) == 0;
+  irq.write(level);
+  if (trace::on(trace::kIrq) && level != trace_irq_) {
+    trace_irq_ = level;
+    trace::Tracer::get().counter(trace::kIrq, std::string(name()) + ".irq",
+                                 to_ns(sc_core::sc_time_stamp()), level ? 1.0 : 0.0);
+  }
 }
 
 void Uart16550::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {

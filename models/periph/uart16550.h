@@ -99,6 +99,7 @@ class Uart16550 : public sc_core::sc_module {
   bool rx_close_ = false;
   std::string tx_log_;
   sc_core::sc_event irq_ev_, rx_space_, rx_kick_;
+  bool trace_irq_ = false;  // last level written to the event trace (--trace=irq)
   uint64_t accesses_ = 0, tx_bytes_ = 0, rx_bytes_ = 0, overruns_ = 0;
   stats::Group stats_{name()};
 };
