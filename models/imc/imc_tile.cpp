@@ -228,6 +228,7 @@ ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned i
         return std::min<uint64_t>(commands_, 0xFFFFFFFFu);
       });
 
+  SC_THREAD(worker);
   SC_METHOD(complete);
   sensitive << done_ev_;
   dont_initialize();
@@ -397,19 +398,51 @@ void ImcTile::command(uint32_t op, const sc_time& at) {
           trace::Args().str("op", op < kNumOps ? kOpNames[op] : "?").num("opcode", op).str());
     return;
   }
-  const double e0 = trace::on(trace::kImc) ? energy_sum() : 0.0;
   err_code_->set(0);
   err_info_->set(0);
+  if (op == static_cast<uint32_t>(Op::dma_in) || op == static_cast<uint32_t>(Op::dma_out)) {
+    // DMA runs in the tile's worker thread: it may wait on the interconnect (NoC) without
+    // blocking the host, and DMA of several tiles overlaps. Its parameters are taken now, as
+    // the hardware latches them when CMD is written.
+    busy_ = true;
+    done_time_ = sc_core::sc_max_time();  // busy until the worker finishes
+    in_command_ = true;
+    pending_op_ = op;
+    pending_at_ = at;
+    pending_local_ = dma_local_->value();
+    pending_global_ = op == static_cast<uint32_t>(Op::dma_in) ? src_->value() : dst_->value();
+    pending_len_ = dma_len_->value();
+    const sc_time now = sc_core::sc_time_stamp();
+    start_ev_.notify(at > now ? at - now : SC_ZERO_TIME);
+    return;
+  }
+  execute(op, at, false);
+}
+
+void ImcTile::worker() {
+  while (true) {
+    wait(start_ev_);
+    execute(pending_op_, pending_at_, true);
+  }
+}
+
+void ImcTile::execute(uint32_t op, const sc_time& at, bool async) {
+  const double e0 = trace::on(trace::kImc) ? energy_sum() : 0.0;
   Result r;
+  in_command_ = true;
   if (op >= kNumOps) {
     r.err = Error::bad_op;
     r.info = op;
   } else {
     ++op_count_[op];
-    in_command_ = true;
-    r = run(static_cast<Op>(op), at);
-    in_command_ = false;
+    r = async ? do_dma(op == static_cast<uint32_t>(Op::dma_in), pending_local_, pending_global_,
+                       pending_len_)
+              : run(static_cast<Op>(op), at);
   }
+  in_command_ = false;
+  // In the worker, time spent waiting on the interconnect has already passed (a NoC charges
+  // it by waiting); the modelled latency (setup, streaming, annotated bus delays) comes on top.
+  if (async) r.latency += sc_core::sc_time_stamp() - at;
   r.latency += reg_latency_;
   busy_ns_ += r.latency.to_seconds() * 1e9;
   last_latency_ns_ =

@@ -163,6 +163,14 @@ class ImcTile : public sc_core::sc_module {
   uint32_t pending_info_ = 0;
   uint32_t last_latency_ns_ = 0;
   sc_core::sc_event done_ev_, irq_ev_;
+  // Commands execute in the tile's own thread (worker), so a command's DMA waits on the
+  // interconnect without blocking the host, and DMA of several tiles overlaps on the NoC.
+  sc_core::sc_event start_ev_;
+  uint32_t pending_op_ = 0;
+  sc_core::sc_time pending_at_;
+  uint64_t pending_local_ = 0, pending_global_ = 0, pending_len_ = 0;
+  void worker();
+  void execute(uint32_t op, const sc_core::sc_time& at, bool async);
 
   // Stats.
   uint64_t commands_ = 0, mvms_ = 0, macs_ = 0, adc_conversions_ = 0, dac_conversions_ = 0,
