@@ -303,10 +303,6 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   // 4. Elaborate and load.
   RunControl::get().reset();
   trace::Tracer::get().configure(tset);
-  if (tset.mask & trace::kNoc) {
-    trace::Tracer::get().note("noc: not yet traced (no NoC events in this version)");
-    log::warn("", "--trace=noc: the NoC is not traced yet; no NoC events will appear");
-  }
   std::unique_ptr<Soc> soc;
   try {
     soc = std::make_unique<Soc>("soc", cfg);
@@ -527,7 +523,7 @@ int sc_main(int argc, char* argv[]) {
                 "With --gdb: halt before the first instruction until GDB connects and continues");
   run->add_option("--trace", o.trace,
                   "Write OUTDIR/trace.json (Chrome/Perfetto trace events) for a comma-separated "
-                  "LIST of: cpu, bus, dram, imc, irq, noc (accepted, not traced yet), all")
+                  "LIST of: cpu, bus, noc, dram, imc, irq, all")
       ->allow_extra_args(false);
   run->add_option("--trace-window", o.trace_window,
                   "Only trace [T0, T1] of simulated time (--trace and --itrace), e.g. 1ms:2ms, "

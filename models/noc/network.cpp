@@ -1,5 +1,8 @@
 #include "models/noc/network.h"
 
+#include "models/common/sim_time.h"
+#include "models/common/trace.h"
+
 #include <cmath>
 #include <stdexcept>
 
@@ -124,13 +127,34 @@ void Network::b_transport(int id, tlm::tlm_generic_payload& p, sc_time& delay) {
   uint32_t rsp = 1 + (p.is_read() ? payload_flits(p.get_data_length()) : 0);
   request_flits_ += req;
   response_flits_ += rsp;
+  const sc_time t_start = sc_core::sc_time_stamp();
   traverse(ini.node, tgt.node, req, 0);
+  const sc_time t_req = sc_core::sc_time_stamp();
   sc_time d = SC_ZERO_TIME;
   p.set_address(addr - tgt.base);
   initiator_socket[t]->b_transport(p, d);
   p.set_address(addr);
   if (d > SC_ZERO_TIME) wait(d);
+  const sc_time t_target = sc_core::sc_time_stamp();
   traverse(tgt.node, ini.node, rsp, 1);
+  if (trace::on(trace::kNoc)) {
+    // One track per (initiator, target) pair: its transactions never overlap. The span is the
+    // whole round trip; its arguments split it into request, target and response time.
+    auto& tr = trace::Tracer::get();
+    const int track = tr.track(trace::kNoc, std::string(name()) + ": " + ini.name + " -> " +
+                                                tgt.name,
+                               t * 256 + id);
+    const double t0 = to_ns(t_start), t3 = to_ns(sc_core::sc_time_stamp());
+    trace::Args a;
+    a.hex("addr", addr)
+        .num("len", p.get_data_length())
+        .num("request_flits", req)
+        .num("response_flits", rsp)
+        .num("request_ns", to_ns(t_req) - t0)
+        .num("target_ns", to_ns(t_target) - to_ns(t_req))
+        .num("response_ns", t3 - to_ns(t_target));
+    tr.complete(track, p.is_write() ? "write" : "read", t0, t3 - t0, a.str());
+  }
 }
 
 unsigned Network::transport_dbg(int, tlm::tlm_generic_payload& p) {
