@@ -223,7 +223,8 @@ TEST(Report, RendersSelfContainedHtml) {
                         " > /dev/null").c_str());
   ASSERT_EQ(WEXITSTATUS(st), 0);
   auto page = read_text(r.dir / "out/report.html");
-  for (const char* id : {"id=\"energy-chart\"", "id=\"time-chart\"", "id=\"bus-chart\""})
+  for (const char* id : {"id=\"energy-chart\"", "id=\"time-chart\"", "id=\"bus-chart\"",
+                         "id=\"noc-heatmap\""})
     EXPECT_TRUE(contains(page, id)) << id;
   EXPECT_TRUE(contains(page, "Regions of interest"));
   EXPECT_FALSE(contains(page, "http://") && !contains(page, "http://www.w3.org/2000/svg"))
