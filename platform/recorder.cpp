@@ -39,6 +39,7 @@ void StatsRecorder::install() {
   rc.on_stats_reset = [] { stats::Registry::get().reset_all(); };
   rc.on_stats_dump = [this](uint32_t tag, double t) { dump(tag, t); };
   rc.on_roi = [this](uint32_t id, bool begin, double t) { roi(id, begin, t); };
+  rc.on_report = [this](const std::string& n, int32_t v, double t) { report(n, v, t); };
 }
 
 void StatsRecorder::roi(uint32_t id, bool begin, double time_ns) {
@@ -77,7 +78,16 @@ void StatsRecorder::dump(uint32_t tag, double time_ns) {
   dumps_.push_back(std::move(d));
 }
 
+void StatsRecorder::report(const std::string& name, int32_t value, double time_ns) {
+  reports_[name] = {value, time_ns};  // the last report of a name wins
+}
+
 void StatsRecorder::add_to(nlohmann::ordered_json& stats) const {
+  for (const auto& [name, v] : reports_)
+    stats["firmware"][name] = {{"value", v.first},
+                               {"unit", ""},
+                               {"desc", "Reported by the firmware (sim-control REPORT_VALUE)"},
+                               {"time_ns", v.second}};
   if (!rois_.empty()) stats["roi"] = rois_;
   if (!dumps_.empty()) stats["dumps"] = dumps_;
 }

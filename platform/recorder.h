@@ -19,6 +19,7 @@ class StatsRecorder {
   void install();
   void roi(uint32_t id, bool begin, double time_ns);
   void dump(uint32_t tag, double time_ns);
+  void report(const std::string& name, int32_t value, double time_ns);
   // Adds "roi" and "dumps" to the stats tree when there are any.
   void add_to(nlohmann::ordered_json& stats) const;
   const std::vector<nlohmann::ordered_json>& rois() const { return rois_; }
@@ -31,6 +32,7 @@ class StatsRecorder {
   };
   std::map<uint32_t, Open> open_;
   std::vector<nlohmann::ordered_json> rois_, dumps_;
+  std::map<std::string, std::pair<int32_t, double>> reports_;  // name -> (last value, time)
   uint64_t unmatched_ends_ = 0;
 };
 

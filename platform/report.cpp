@@ -128,6 +128,11 @@ std::string summary_table(const nlohmann::ordered_json& stats, const RunInfo& in
       row("  " + k, buf);
     }
   }
+  if (stats.contains("firmware")) {
+    os << "  reported by the firmware:\n";
+    for (auto& [k, v] : stats["firmware"].items())
+      row("  " + k, std::to_string(v["value"].get<int64_t>()));
+  }
   if (stats.contains("roi")) {
     os << "  regions of interest (id: time, instructions):\n";
     for (const auto& r : stats["roi"]) {

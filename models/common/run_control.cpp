@@ -37,6 +37,7 @@ void RunControl::reset() {
   on_stats_reset = nullptr;
   on_stats_dump = nullptr;
   on_roi = nullptr;
+  on_report = nullptr;
 }
 
 }  // namespace imcvp

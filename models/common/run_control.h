@@ -60,6 +60,8 @@ class RunControl {
   std::function<void()> on_stats_reset;
   std::function<void(uint32_t tag, double time_ns)> on_stats_dump;
   std::function<void(uint32_t id, bool begin, double time_ns)> on_roi;
+  // A named value reported by the firmware (sim-control REPORT_NAME/REPORT_VALUE).
+  std::function<void(const std::string& name, int32_t value, double time_ns)> on_report;
 
  private:
   StopInfo info_;

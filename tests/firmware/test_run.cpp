@@ -176,6 +176,13 @@ TEST(Run, RegionOfInterestRecordsDeltas) {
   EXPECT_LT(insts, r.stat("soc.cpu.instructions"));
   EXPECT_GT(roi["duration_ns"].get<double>(), 0);
   EXPECT_TRUE(contains(r.out, "roi 1")) << r.out;
+  // Firmware-reported values (sim-control REPORT_NAME/REPORT_VALUE) land in stats.json.
+  ASSERT_TRUE(j.contains("firmware")) << "crc32 reports its result";
+  EXPECT_EQ(j["firmware"]["iterations"]["value"], 40);
+  auto crc_line = r.out.substr(r.out.find("result 0x") + 9, 8);
+  EXPECT_EQ(j["firmware"]["crc"]["value"].get<int64_t>() & 0xffffffffLL,
+            std::stoll(crc_line, nullptr, 16));
+  EXPECT_TRUE(contains(r.out, "reported by the firmware")) << r.out;
 }
 
 }  // namespace

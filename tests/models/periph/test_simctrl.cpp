@@ -97,8 +97,20 @@ TEST_F(SimCtrlTest, HooksTimeConsoleAndSeed) {
   EXPECT_EQ(ini.read(SimCtrl::kFinisher), 0u);  // write-only
   // Bad accesses are errors, not crashes; debug writes do not end the run.
   tlm::tlm_response_status st;
-  ini.read(0x28, 4, &st);
+  ini.read(0x40, 4, &st);
   EXPECT_EQ(st, tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  // A named report: "acc_pct" (NUL-padded) then the value; odd characters become '_'.
+  std::string got;
+  int32_t got_v = 0;
+  RunControl::get().on_report = [&](const std::string& n, int32_t v, double) {
+    got = n;
+    got_v = v;
+  };
+  EXPECT_EQ(ini.write(SimCtrl::kReportName, 0x5f636361), tlm::TLM_OK_RESPONSE);      // "acc_"
+  EXPECT_EQ(ini.write(SimCtrl::kReportName + 4, 0x00742d70), tlm::TLM_OK_RESPONSE);  // "p-t\0"
+  EXPECT_EQ(ini.write(SimCtrl::kReportValue, 0xfffffff6u), tlm::TLM_OK_RESPONSE);
+  EXPECT_EQ(got, "acc_p_t");
+  EXPECT_EQ(got_v, -10);
   EXPECT_EQ(ini.write(SimCtrl::kSeed, 1), tlm::TLM_COMMAND_ERROR_RESPONSE);
   uint32_t pass = 0x5555;
   EXPECT_EQ(ini.debug(tlm::TLM_WRITE_COMMAND, 0, reinterpret_cast<uint8_t*>(&pass), 4), 4u);

@@ -11,6 +11,8 @@
  *   0x1C TIME_NS_HI  read: high word                                   (imcvp only)
  *   0x20 PUTC        write: character to the simulator's console       (imcvp only)
  *   0x24 SEED        read: the run's --seed value                      (imcvp only)
+ *   0x28 REPORT_VALUE write: record a value under REPORT_NAME           (imcvp only)
+ *   0x30 REPORT_NAME0..3 (to 0x3C): name of the next value, 16 ASCII bytes (imcvp only)
  *
  * On QEMU only the finisher exists: the other registers must not be used by firmware that
  * should also run there. imcvp_exit() uses only the finisher, so one binary exits cleanly on
@@ -34,6 +36,8 @@
 #define SIMCTRL_TIME_NS_HI (IMCVP_SIMCTRL_BASE + 0x1Cu)
 #define SIMCTRL_PUTC (IMCVP_SIMCTRL_BASE + 0x20u)
 #define SIMCTRL_SEED (IMCVP_SIMCTRL_BASE + 0x24u)
+#define SIMCTRL_REPORT_VALUE (IMCVP_SIMCTRL_BASE + 0x28u)
+#define SIMCTRL_REPORT_NAME (IMCVP_SIMCTRL_BASE + 0x30u)
 
 #define SIMCTRL_FINISHER_PASS 0x5555u
 #define SIMCTRL_FINISHER_FAIL 0x3333u
@@ -67,6 +71,15 @@ static inline void imcvp_sim_putc(char c) {
 }
 static inline uint32_t imcvp_sim_seed(void) {
   return imcvp_read32(SIMCTRL_SEED);
+}
+/* Records a named result (up to 16 characters: letters, digits, '_') in the run's stats.json as
+ * firmware.<name> and in the summary, e.g. imcvp_report("correct", 97). The last report of a
+ * name wins. imcvp only (QEMU ignores it). */
+static inline void imcvp_report(const char* name, int32_t value) {
+  uint32_t w[4] = {0, 0, 0, 0};
+  for (unsigned i = 0; i < 16 && name[i]; ++i) w[i / 4] |= (uint32_t)(uint8_t)name[i] << (8 * (i % 4));
+  for (unsigned i = 0; i < 4; ++i) imcvp_write32(SIMCTRL_REPORT_NAME + 4 * i, w[i]);
+  imcvp_write32(SIMCTRL_REPORT_VALUE, (uint32_t)value);
 }
 /* Simulated time in ns. Reading TIME_NS_LO latches the high half, so LO then HI is atomic. */
 static inline uint64_t imcvp_sim_time_ns(void) {
