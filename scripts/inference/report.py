@@ -38,6 +38,9 @@ def load_run(name, outdir):
     dims = {int(k): int(r) * int(c)  # split layers print one line per block
             for k, r, c in re.findall(r": layer (\d+): (\d+)x(\d+)", con)}
     macs = sum(dims.values())
+    m = re.search(r": (\d+) MACs per inference", con)  # conv/LSTM layers repeat their MVMs
+    if m:
+        macs = int(m.group(1))
     run = {"name": name, "images": n, "correct": correct, "accuracy": correct / n,
            "exact": exact, "macs": macs}
     r2 = _roi(stats, 2)

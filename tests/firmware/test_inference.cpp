@@ -129,6 +129,153 @@ TEST(Inference, CalibrationRecoversDriftedPcmAccuracy) {
   EXPECT_EQ(c.stat("soc.tile0.ops.calibrate"), 1);
 }
 
+// Hardware-aware training (imcinfer train --noise pcm): after ten years of PCM drift without
+// CALIBRATE, the noise-trained MLP keeps more accuracy than the plain one on the same tiles.
+// Measured at seeds 1/2/3 on the 360 test images: plain 327/314/315, hardware-aware
+// 340/341/331 (docs/inference.md); we require 5 images (1.4 points) of the ~13-image gain at
+// the default seed 1. Fresh, it stays within 2 points of its own int8 reference.
+TEST(Inference, HardwareAwareWeightsKeepAccuracyUnderDrift) {
+  const std::string tiles = "--tiles analog:256x256,analog:256x256 --kind analog --n-test 360";
+  const std::string hat = " --weights " + shell_quote(std::string(IMCVP_SOURCE_DIR) +
+                                                      "/models/inference/"
+                                                      "mlp_digits_64_64_10_hat_pcm.npz");
+  auto plain = make_package("plain10y", tiles + " --age-s 315360000");
+  auto aware = make_package("hat10y", tiles + " --age-s 315360000" + hat);
+  auto fresh = make_package("hat0", tiles + hat);
+  REQUIRE_PACKAGE(plain);
+  REQUIRE_PACKAGE(aware);
+  REQUIRE_PACKAGE(fresh);
+  auto p = run_imcvp({"run", "--set", kTwoAnalog, "--load", load_arg(plain), fw("infer")}, "p");
+  auto h = run_imcvp({"run", "--set", kTwoAnalog, "--load", load_arg(aware), fw("infer")}, "h");
+  auto f = run_imcvp({"run", "--set", kTwoAnalog, "--load", load_arg(fresh), fw("infer")}, "f");
+  ASSERT_EQ(p.code, 0) << p.out << p.err;
+  ASSERT_EQ(h.code, 0) << h.out << h.err;
+  ASSERT_EQ(f.code, 0) << f.out << f.err;
+  EXPECT_TRUE(contains(h.out, "aged by 315360000 s")) << h.out;
+  long acc_plain = number_after(p.out, "infer: accuracy ");
+  long acc_hat = number_after(h.out, "infer: accuracy ");
+  long acc_fresh = number_after(f.out, "infer: accuracy ");
+  EXPECT_GE(acc_hat, acc_plain + 5) << p.out << h.out;
+  EXPECT_GE(acc_fresh, std::lround(aware.manifest["int8_accuracy"].get<double>() * 360) - 7)
+      << f.out;
+}
+
+void write_bytes(const std::string& path, const std::string& data) {
+  std::ofstream(path, std::ios::binary) << data;
+}
+
+// The digits CNN (conv 3x3x1->8 + 2x2 max-pool + dense 72->10, package version 3): the
+// firmware builds the 36 im2col patches of each image on the host and runs them as one
+// MVM_BATCH; digital tiles, the host baseline and the Python int8 reference agree exactly.
+TEST(Inference, CnnIm2colIsBitExactOnDigitalTiles) {
+  auto p = make_package("cnn100", "--net cnn --n-test 100 --kind digital");
+  REQUIRE_PACKAGE(p);
+  auto r = run_imcvp({"run", "--set", kTwoDigital, "--load", load_arg(p), fw("infer")});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "package 'cnn8' v3")) << r.out;
+  EXPECT_TRUE(contains(r.out, "conv 8x8x1 k3 -> 8 ch (9x8 matrix, 36 patches per image")) << r.out;
+  EXPECT_TRUE(contains(r.out, "100/100 images (bit-exact)")) << r.out;
+  std::string h = p.manifest["expected_logits_fnv1a32"];
+  EXPECT_TRUE(contains(r.out, "outputs fnv1a32 " + h)) << r.out;
+  EXPECT_EQ(number_after(r.out, "infer: accuracy "),
+            std::lround(p.manifest["int8_accuracy"].get<double>() * 100))
+      << r.out;
+  EXPECT_EQ(r.stat("soc.tile0.ops.mvm_batch"), 100);
+  EXPECT_EQ(r.stat("soc.tile0.mvms"), 3600);  // 36 patches per image
+  EXPECT_EQ(r.stat("soc.tile0.macs"), 3600 * 9 * 8);
+  EXPECT_EQ(r.stat("soc.tile1.mvms"), 100);
+  for (const char* app : {"infer_baseline", "infer_baseline_tcm"}) {
+    auto b = run_imcvp({"run", "--load", load_arg(p), fw(app)}, app);
+    ASSERT_EQ(b.code, 0) << app << b.out << b.err;
+    EXPECT_TRUE(contains(b.out, "outputs fnv1a32 " + h)) << app << b.out;
+  }
+}
+
+// On analog PCM tiles the CNN keeps its accuracy within 5 points of the int8 reference (the
+// same bound and reasoning as AnalogPcmTilesKeepAccuracy; measured: 98.06 % vs 98.61 % on 360
+// images).
+TEST(Inference, CnnOnAnalogPcmTiles) {
+  auto p = make_package("cnn100a",
+                        "--net cnn --n-test 100 --kind analog --tiles "
+                        "analog:256x256,analog:256x256");
+  REQUIRE_PACKAGE(p);
+  auto r = run_imcvp({"run", "--set", kTwoAnalog, "--load", load_arg(p), fw("infer")});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  long correct = number_after(r.out, "infer: accuracy ");
+  EXPECT_GE(correct, std::lround(p.manifest["int8_accuracy"].get<double>() * 100) - 5) << r.out;
+}
+
+// A version-3 package whose conv geometry does not match its matrix is refused (exit 2)
+// before any tile is programmed, by the tile runner and by the baseline.
+TEST(Inference, FirmwareRejectsBadConvGeometry) {
+  auto p = make_package("cnn20", "--net cnn --n-test 20 --kind digital");
+  REQUIRE_PACKAGE(p);
+  std::string blob = read_text(p.path);
+  auto put32 = [&](std::size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) blob[at + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  };
+  put32(64 + 44, (1u << 28) | 0x02020808u);  // layer 0: in_c 2, but 9 rows != 3*3*2
+  uint32_t h = 0x811C9DC5u;                  // FNV-1a over [header, end)
+  for (std::size_t i = 64; i < blob.size(); ++i)
+    h = (h ^ static_cast<uint8_t>(blob[i])) * 0x01000193u;
+  put32(12, h);
+  auto f = (std::filesystem::path(p.path).parent_path() / "bad-conv.bin").string();
+  write_bytes(f, blob);
+  for (const char* app : {"infer", "infer_baseline"}) {
+    auto r = run_imcvp({"run", "--set", kTwoDigital, "--load", f + "@0x40000000", fw(app)}, app);
+    EXPECT_EQ(r.code, 2) << app << r.out << r.err;
+    EXPECT_TRUE(contains(r.out, "conv geometry does not match")) << app << r.out;
+    EXPECT_LE(r.stat("soc.tile0.ops.program"), 0) << app;
+  }
+}
+
+// The digits LSTM (8 rows of 8 pixels, hidden 24): per time step the host writes [x_t; h] into
+// the tile, one MVM gives the int8 gate values (bias + requant in the tile), the host applies
+// the package's sigmoid/tanh tables and the integer cell update. Bit-exact with Python.
+TEST(Inference, LstmGateMvmsOnTilesAreBitExact) {
+  auto p = make_package("lstm60", "--net lstm --n-test 60 --kind digital");
+  REQUIRE_PACKAGE(p);
+  auto r = run_imcvp({"run", "--set", kTwoDigital, "--load", load_arg(p), fw("infer")});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "LSTM 8 steps x 8 inputs, hidden 24 (32x96 gate matrix")) << r.out;
+  EXPECT_TRUE(contains(r.out, "60/60 images (bit-exact)")) << r.out;
+  std::string h = p.manifest["expected_logits_fnv1a32"];
+  EXPECT_TRUE(contains(r.out, "outputs fnv1a32 " + h)) << r.out;
+  EXPECT_EQ(r.stat("soc.tile0.ops.mvm"), 60 * 8);  // one gate MVM per step
+  EXPECT_EQ(r.stat("soc.tile0.macs"), 60 * 8 * 32 * 96);
+  EXPECT_EQ(r.stat("soc.tile1.mvms"), 60);
+  auto b = run_imcvp({"run", "--load", load_arg(p), fw("infer_baseline_tcm")}, "tcm");
+  ASSERT_EQ(b.code, 0) << b.out << b.err;
+  EXPECT_TRUE(contains(b.out, "outputs fnv1a32 " + h)) << b.out;
+  // Analog PCM tiles: within 5 points of the int8 reference (measured 98.33 % vs 98.89 % on
+  // 360 images); the cell state carries gate errors across the 8 steps.
+  auto a = make_package("lstm60a",
+                        "--net lstm --n-test 60 --kind analog --tiles "
+                        "analog:256x256,analog:256x256");
+  REQUIRE_PACKAGE(a);
+  auto ra = run_imcvp({"run", "--set", kTwoAnalog, "--load", load_arg(a), fw("infer")}, "an");
+  ASSERT_EQ(ra.code, 0) << ra.out << ra.err;
+  EXPECT_GE(number_after(ra.out, "infer: accuracy "),
+            std::lround(a.manifest["int8_accuracy"].get<double>() * 60) - 3)
+      << ra.out;
+  // An LSTM geometry that does not match the matrix (hidden 20 -> 28 rows, not 32) is refused.
+  std::string blob = read_text(p.path);
+  auto put32 = [&](std::size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) blob[at + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  };
+  put32(64 + 44, (2u << 28) | (9u << 24) | (20u << 16) | 0x0808u);
+  uint32_t fnv = 0x811C9DC5u;
+  for (std::size_t i = 64; i < blob.size(); ++i)
+    fnv = (fnv ^ static_cast<uint8_t>(blob[i])) * 0x01000193u;
+  put32(12, fnv);
+  auto f = (std::filesystem::path(p.path).parent_path() / "bad-lstm.bin").string();
+  write_bytes(f, blob);
+  auto rb =
+      run_imcvp({"run", "--set", kTwoDigital, "--load", f + "@0x40000000", fw("infer")}, "bad");
+  EXPECT_EQ(rb.code, 2) << rb.out;
+  EXPECT_TRUE(contains(rb.out, "LSTM geometry does not match")) << rb.out;
+}
+
 TEST(Inference, HostBaselineMatchesInt8Reference) {
   auto p = make_package("digital20", "--n-test 20 --kind digital");
   REQUIRE_PACKAGE(p);
@@ -197,10 +344,6 @@ TEST(Inference, FashionMlpSplitOverFourTilesIsBitExact) {
   std::string h = p.manifest["expected_logits_fnv1a32"];
   EXPECT_TRUE(contains(r.out, "outputs fnv1a32 " + h)) << r.out;
   EXPECT_EQ(r.stat("soc.tile3.macs"), 20 * 16 * 256);
-}
-
-void write_bytes(const std::string& path, const std::string& data) {
-  std::ofstream(path, std::ios::binary) << data;
 }
 
 TEST(Inference, FirmwareRejectsBadPackages) {

@@ -44,6 +44,23 @@ static pkg_header hdr;
 static pkg_layer layers[PKG_MAX_LAYERS];
 static pkg_part parts[PKG_MAX_PARTS];
 static uint32_t n_parts_total;
+static uint32_t first_part[PKG_MAX_LAYERS]; /* index in parts[] of each layer's first part */
+/* Conv and LSTM layers (package version 3): geometry decoded from pkg_layer.geom; kind 0 dense,
+ * 1 conv, 2 LSTM. out_dim is the number of int8 values the layer hands to the next one. */
+#define KIND_DENSE 0u
+#define KIND_CONV 1u
+#define KIND_LSTM 2u
+typedef struct {
+  uint32_t kind, out_dim;
+  uint32_t in_h, in_w, in_c, k, pool, oh, ow, ph, pw; /* conv */
+  uint32_t steps, in_step, hidden, c_shift;           /* LSTM */
+} conv_geom;
+/* The LSTM's lookup tables (one LSTM layer per package), copied to TCM: sigmoid 0..128 and
+ * tanh -127..127 of the int8 gate values, then tanh of the int8 cell index (index + 128). */
+static int16_t lstm_lut[3 * 256];
+static conv_geom conv[PKG_MAX_LAYERS];
+#define MAX_PATCHES 1024u
+#define MAX_PATCH_BYTES 16384u
 
 static int bad(const char* what) {
   printf(APP ": bad package: %s\n", what);
@@ -90,9 +107,13 @@ static int validate(void) {
            (unsigned long)hdr.magic, (unsigned long)PKG_MAGIC, (unsigned long)PKG_ADDR);
     return EXIT_BAD_PACKAGE;
   }
-  if (hdr.version != PKG_VERSION || hdr.header_size != sizeof(pkg_header)) {
-    printf(APP ": bad package: version %u (header %u bytes), this firmware reads version %u\n",
-           (unsigned)hdr.version, (unsigned)hdr.header_size, (unsigned)PKG_VERSION);
+  if ((hdr.version != PKG_VERSION && hdr.version != PKG_VERSION_CONV) ||
+      hdr.header_size != sizeof(pkg_header)) {
+    printf(APP
+           ": bad package: version %u (header %u bytes), this firmware reads versions %u and "
+           "%u\n",
+           (unsigned)hdr.version, (unsigned)hdr.header_size, (unsigned)PKG_VERSION,
+           (unsigned)PKG_VERSION_CONV);
     return EXIT_BAD_PACKAGE;
   }
   if (hdr.total_size < sizeof(pkg_header) + 4 || hdr.total_size > PKG_MAX_SIZE)
@@ -123,7 +144,56 @@ static int validate(void) {
   uint32_t prev = hdr.in_dim;
   for (uint32_t l = 0; l < hdr.n_layers; ++l) {
     pkg_layer* L = &layers[l];
-    if (L->rows != prev || L->cols < 1 || L->cols > PKG_MAX_DIM) {
+    conv_geom* g = &conv[l];
+    memset(g, 0, sizeof *g);
+    uint32_t in_n = L->rows, out_n = L->cols;
+    if (L->rows < 1 || L->rows > PKG_MAX_DIM || L->cols < 1 || L->cols > PKG_MAX_DIM)
+      return bad("layer dimensions out of range");
+    if (hdr.version == PKG_VERSION_CONV && (L->geom >> 28) == KIND_LSTM) {
+      static uint32_t n_lstm;
+      g->kind = KIND_LSTM;
+      g->in_step = L->geom & 0xFFu;
+      g->steps = (L->geom >> 8) & 0xFFu;
+      g->hidden = (L->geom >> 16) & 0xFFu;
+      g->c_shift = (L->geom >> 24) & 0xFu;
+      if (g->in_step < 1 || g->steps < 1 || g->hidden < 1 || g->c_shift < 1 ||
+          L->rows != g->in_step + g->hidden || L->cols != 4 * g->hidden)
+        return bad("LSTM geometry does not match the layer's matrix");
+      if (L->n_parts != 1 || l + 1 == hdr.n_layers || !(L->flags & PKG_FLAG_REQUANT) ||
+          hdr.batch != 1 || n_lstm++ > 0)
+        return bad(
+            "an LSTM layer must be the only one, on one tile, requantise, feed another "
+            "layer, batch 1");
+      if (!inside(L->scale_off, 4 * L->cols + sizeof lstm_lut))
+        return bad("LSTM tables lie outside the package");
+      memcpy(lstm_lut, pkg + L->scale_off + 4 * L->cols, sizeof lstm_lut);
+      in_n = g->steps * g->in_step;
+      out_n = g->hidden;
+    } else if (hdr.version == PKG_VERSION_CONV && L->geom != 0) {
+      g->kind = KIND_CONV;
+      g->in_h = L->geom & 0xFFu;
+      g->in_w = (L->geom >> 8) & 0xFFu;
+      g->in_c = (L->geom >> 16) & 0xFFu;
+      g->pool = (L->geom >> 24) & 0xFu;
+      if ((L->geom >> 28) != 1u || g->in_c < 1 || g->pool < 1) return bad("bad layer kind");
+      while ((g->k + 1) * (g->k + 1) * g->in_c <= L->rows) ++g->k;
+      if (g->k * g->k * g->in_c != L->rows || g->k > g->in_h || g->k > g->in_w)
+        return bad("conv geometry does not match the layer's matrix");
+      g->oh = g->in_h - g->k + 1;
+      g->ow = g->in_w - g->k + 1;
+      g->ph = g->oh / g->pool;
+      g->pw = g->ow / g->pool;
+      if (g->ph < 1 || g->pw < 1 || g->oh * g->ow > MAX_PATCHES ||
+          g->oh * g->ow * L->rows > MAX_PATCH_BYTES || g->oh * g->ow * L->cols > MAX_PATCH_BYTES)
+        return bad("conv layer too large for this firmware's patch buffers");
+      if (L->n_parts != 1 || l + 1 == hdr.n_layers || !(L->flags & PKG_FLAG_REQUANT) ||
+          hdr.batch != 1)
+        return bad("a conv layer must be on one tile, requantise, feed another layer, batch 1");
+      in_n = g->in_h * g->in_w * g->in_c;
+      out_n = g->ph * g->pw * L->cols;
+    }
+    g->out_dim = out_n;
+    if (in_n != prev || out_n > PKG_MAX_DIM) {
       printf(APP ": bad package: layer %lu is %lux%lu but its input has %lu elements\n",
              (unsigned long)l, (unsigned long)L->rows, (unsigned long)L->cols, (unsigned long)prev);
       return EXIT_BAD_PACKAGE;
@@ -147,9 +217,9 @@ static int validate(void) {
     }
     if (area != L->rows * L->cols) return bad("a layer's parts do not cover its matrix");
     if (L->n_parts > 1 && hdr.batch != 1) return bad("split layers need batch 1");
-    L->reserved = first; /* firmware use: index of the first part */
+    first_part[l] = first;
     n_parts_total += L->n_parts;
-    prev = L->cols;
+    prev = out_n;
   }
   if (prev != hdr.n_classes) return bad("last layer's outputs != number of classes");
   return 0;
@@ -192,6 +262,14 @@ static void score(uint32_t image, const int32_t* y) {
 
 static void print_results(uint64_t infer_ns, int must_be_exact) {
   uint32_t n = hdr.n_images;
+  uint64_t macs = 0; /* per inference: conv layers run per patch, LSTM layers per step */
+  for (uint32_t l = 0; l < hdr.n_layers; ++l) {
+    uint64_t m = (uint64_t)layers[l].rows * layers[l].cols;
+    if (conv[l].kind == KIND_CONV) m *= conv[l].oh * conv[l].ow;
+    if (conv[l].kind == KIND_LSTM) m *= conv[l].steps;
+    macs += m;
+  }
+  printf(APP ": %lu MACs per inference\n", (unsigned long)macs);
   uint32_t acc_x100 = (uint32_t)(((uint64_t)correct * 10000u + n / 2) / n);
   printf(APP ": accuracy %lu/%lu (%lu.%02lu %%)\n", (unsigned long)correct, (unsigned long)n,
          (unsigned long)(acc_x100 / 100), (unsigned long)(acc_x100 % 100));
@@ -201,6 +279,75 @@ static void print_results(uint64_t infer_ns, int must_be_exact) {
   printf(APP ": outputs fnv1a32 0x%08lx\n", (unsigned long)out_hash);
   printf(APP ": %lu ns for %lu images, %lu ns per inference\n", (unsigned long)infer_ns,
          (unsigned long)n, (unsigned long)(infer_ns / n));
+}
+
+/* ---------------------------------------------------------------- conv layers (im2col) */
+static int8_t patches[MAX_PATCH_BYTES]; /* oh*ow patches of k*k*in_c int8, (ky, kx, c) order */
+static int8_t convout[MAX_PATCH_BYTES]; /* oh*ow x out_c int8 (HWC), before pooling */
+
+/* Builds conv layer l's im2col patches from its HWC int8 input x. */
+static void im2col(uint32_t l, const int8_t* x) {
+  const conv_geom* g = &conv[l];
+  int8_t* o = patches;
+  for (uint32_t oy = 0; oy < g->oh; ++oy)
+    for (uint32_t ox = 0; ox < g->ow; ++ox)
+      for (uint32_t ky = 0; ky < g->k; ++ky) {
+        const int8_t* row = &x[((oy + ky) * g->in_w + ox) * g->in_c];
+        for (uint32_t n = 0; n < g->k * g->in_c; ++n) *o++ = row[n];
+      }
+}
+
+/* pool x pool max-pooling (floor) of convout into out (HWC), out_c = layer l's columns. */
+static void maxpool(uint32_t l, int8_t* out) {
+  const conv_geom* g = &conv[l];
+  const uint32_t c = layers[l].cols;
+  for (uint32_t py = 0; py < g->ph; ++py)
+    for (uint32_t px = 0; px < g->pw; ++px)
+      for (uint32_t j = 0; j < c; ++j) {
+        int8_t m = -128;
+        for (uint32_t dy = 0; dy < g->pool; ++dy)
+          for (uint32_t dx = 0; dx < g->pool; ++dx) {
+            int8_t v = convout[((py * g->pool + dy) * g->ow + px * g->pool + dx) * c + j];
+            if (v > m) m = v;
+          }
+        out[(py * g->pw + px) * c + j] = m;
+      }
+}
+
+/* ---------------------------------------------------------------- LSTM cell (host) */
+static int32_t lstm_c[256];
+static int8_t lstm_h[256];
+static int8_t lstm_z[PKG_MAX_DIM]; /* [x_t; h_{t-1}] */
+static int8_t lstm_g[4 * 256];     /* the tile's int8 gate values: i, f, g, o */
+
+/* Builds step t's input [x_t; h_{t-1}] of LSTM layer l from its sequence x. */
+static void lstm_input(uint32_t l, const int8_t* x, uint32_t t) {
+  const conv_geom* g = &conv[l];
+  memcpy(lstm_z, x + t * g->in_step, g->in_step);
+  memcpy(lstm_z + g->in_step, lstm_h, g->hidden);
+}
+
+/* One cell update from int8 gate values (scripts/inference/imcnet.py lstm_cell_int8):
+ * c (units 1/(128*127)) = ((f c + 64) >> 7) + i g; h = (o tanh(c >> c_shift) + 64) >> 7. */
+static void lstm_cell(uint32_t l) {
+  const conv_geom* g = &conv[l];
+  const uint32_t h = g->hidden;
+  for (uint32_t j = 0; j < h; ++j) {
+    int32_t i = lstm_lut[lstm_g[j] + 128], f = lstm_lut[lstm_g[h + j] + 128];
+    int32_t gg = lstm_lut[256 + lstm_g[2 * h + j] + 128], o = lstm_lut[lstm_g[3 * h + j] + 128];
+    int32_t c = ((f * lstm_c[j] + 64) >> 7) + i * gg;
+    lstm_c[j] = c;
+    int32_t ci = (c + (1 << (g->c_shift - 1))) >> g->c_shift;
+    ci = ci < -128 ? -128 : (ci > 127 ? 127 : ci);
+    lstm_h[j] = (int8_t)((o * lstm_lut[512 + ci + 128] + 64) >> 7);
+  }
+}
+
+static void lstm_reset(uint32_t l) {
+  for (uint32_t j = 0; j < conv[l].hidden; ++j) {
+    lstm_c[j] = 0;
+    lstm_h[j] = 0;
+  }
 }
 
 #ifdef INFER_BASELINE
@@ -269,6 +416,40 @@ int main(void) {
       const int8_t* w = wsrc[l];
       const int32_t* bias = bsrc[l];
       const int32_t* scale = ssrc[l];
+      if (conv[l].kind == KIND_LSTM) { /* one MVM + cell update per time step */
+        lstm_reset(l);
+        for (uint32_t st = 0; st < conv[l].steps; ++st) {
+          lstm_input(l, act[cur], st);
+          for (uint32_t j = 0; j < L->cols; ++j) acc[j] = 0;
+          for (uint32_t i = 0; i < L->rows; ++i)
+            for (uint32_t j = 0; j < L->cols; ++j) acc[j] += lstm_z[i] * w[i * L->cols + j];
+          for (uint32_t j = 0; j < L->cols; ++j)
+            lstm_g[j] = (int8_t)imc_postprocess_ref(
+                acc[j], (L->flags & PKG_FLAG_BIAS) ? bias[j] : 0, 0, 1, scale[j], L->shift);
+          lstm_cell(l);
+        }
+        memcpy(act[cur ^ 1], lstm_h, conv[l].hidden);
+        cur ^= 1;
+        layer_ns[l] += imcvp_sim_time_ns() - t0;
+        continue;
+      }
+      if (conv[l].k) { /* im2col, one MVM per patch, then max-pool */
+        im2col(l, act[cur]);
+        for (uint32_t p = 0; p < conv[l].oh * conv[l].ow; ++p) {
+          const int8_t* x = &patches[p * L->rows];
+          for (uint32_t j = 0; j < L->cols; ++j) acc[j] = 0;
+          for (uint32_t i = 0; i < L->rows; ++i)
+            for (uint32_t j = 0; j < L->cols; ++j) acc[j] += x[i] * w[i * L->cols + j];
+          for (uint32_t j = 0; j < L->cols; ++j)
+            convout[p * L->cols + j] =
+                (int8_t)imc_postprocess_ref(acc[j], (L->flags & PKG_FLAG_BIAS) ? bias[j] : 0,
+                                            (L->flags & PKG_FLAG_RELU) != 0, 1, scale[j], L->shift);
+        }
+        maxpool(l, act[cur ^ 1]);
+        cur ^= 1;
+        layer_ns[l] += imcvp_sim_time_ns() - t0;
+        continue;
+      }
       for (uint32_t j = 0; j < L->cols; ++j) acc[j] = 0;
       for (uint32_t i = 0; i < L->rows; ++i) {
         int32_t xi = act[cur][i];
@@ -334,7 +515,7 @@ static int open_tiles(void) {
   unsigned n = imc_count();
   for (uint32_t l = 0; l < hdr.n_layers; ++l) {
     const pkg_layer* L = &layers[l];
-    for (uint32_t q = L->reserved; q < L->reserved + L->n_parts; ++q) {
+    for (uint32_t q = first_part[l]; q < first_part[l] + L->n_parts; ++q) {
       const pkg_part* P = &parts[q];
       for (uint32_t k = 0; k < q; ++k)
         if (parts[k].tile == P->tile) {
@@ -391,12 +572,14 @@ static uint32_t layer_ctrl(uint32_t l) {
   if (L->flags & PKG_FLAG_BIAS) c |= IMC_CTRL_BIAS;
   if (L->flags & PKG_FLAG_RELU) c |= IMC_CTRL_RELU;
   if (L->flags & PKG_FLAG_REQUANT) c |= IMC_CTRL_REQUANT;
-  if (l == 0) c |= IMC_CTRL_IN_EXT;
-  if (l + 1 < hdr.n_layers && !split(l + 1)) c |= IMC_CTRL_OUT_EXT;
+  if (l == 0 && !conv[l].kind) c |= IMC_CTRL_IN_EXT;
+  if (l + 1 < hdr.n_layers && !split(l + 1) && !conv[l].kind && !conv[l + 1].kind)
+    c |= IMC_CTRL_OUT_EXT;
   return c;
 }
 
 static int8_t hact[PKG_MAX_DIM];   /* host-held int8 activations (next to a split layer) */
+static int8_t hin[PKG_MAX_DIM];    /* an image read by the host (conv layer 0) */
 static int32_t hacc[PKG_MAX_DIM];  /* host partial-sum accumulator */
 static int32_t hpart[PKG_MAX_DIM]; /* one part's int32 outputs */
 /* Bias and scales of split layers, copied into TCM at programming time when they fit. */
@@ -406,8 +589,57 @@ static const int32_t *hbias[PKG_MAX_LAYERS], *hscale[PKG_MAX_LAYERS];
 /* One image (or batch of b) through layer l. `y` receives the last layer's outputs. */
 static int run_layer(uint32_t l, uint32_t img, uint32_t b, int32_t* y, uint64_t* busy) {
   const pkg_layer* L = &layers[l];
-  const uint32_t q0 = L->reserved;
+  const uint32_t q0 = first_part[l];
   const int last = l + 1 == hdr.n_layers;
+  if (conv[l].kind == KIND_LSTM) {
+    /* LSTM: per time step the host writes [x_t; h_{t-1}] into the tile, one MVM gives the
+     * int8 gate values (bias and requantisation in the tile), the host applies the tables
+     * and the cell update. */
+    const imc_tile* t = &tiles[q0];
+    const int8_t* x = hact;
+    if (l == 0) {
+      copy_in(hin, pkg + hdr.images_off + img * hdr.in_dim, hdr.in_dim);
+      x = hin;
+    }
+    lstm_reset(l);
+    imc_write(t, IMC_BATCH_OFFSET, 1);
+    for (uint32_t st = 0; st < conv[l].steps; ++st) {
+      lstm_input(l, x, st);
+      imc_copy_to(t, IMC_BUF_IN, lstm_z, L->rows);
+      int err = imc_run(t, IMC_OP_MVM);
+      if (err != IMC_OK) return tile_failed(q0, "MVM", err);
+      *busy += imc_read(t, IMC_LAST_LATENCY_NS_OFFSET);
+      imc_copy_from(t, IMC_BUF_OUT, lstm_g, L->cols);
+      lstm_cell(l);
+    }
+    memcpy(hact, lstm_h, conv[l].hidden);
+    if (!split(l + 1) && !conv[l + 1].kind)
+      imc_copy_to(&tiles[first_part[l + 1]], IMC_BUF_IN, hact, conv[l].hidden);
+    return 0;
+  }
+  if (conv[l].k) {
+    /* Conv: the host builds the im2col patches of one image (layer 0: read from DRAM) and
+     * runs them as one MVM_BATCH (bias/ReLU/requant in the tile); it max-pools the int8
+     * outputs and hands them to the next layer. */
+    const imc_tile* t = &tiles[q0];
+    const uint32_t np = conv[l].oh * conv[l].ow;
+    if (l == 0) {
+      copy_in(hin, pkg + hdr.images_off + img * hdr.in_dim, hdr.in_dim);
+      im2col(l, hin);
+    } else {
+      im2col(l, hact);
+    }
+    imc_copy_to(t, IMC_BUF_IN, patches, np * L->rows);
+    imc_write(t, IMC_BATCH_OFFSET, np);
+    int err = imc_run(t, IMC_OP_MVM_BATCH);
+    if (err != IMC_OK) return tile_failed(q0, "MVM_BATCH", err);
+    *busy += imc_read(t, IMC_LAST_LATENCY_NS_OFFSET);
+    imc_copy_from(t, IMC_BUF_OUT, convout, np * L->cols);
+    maxpool(l, hact);
+    if (!split(l + 1) && !conv[l + 1].kind)
+      imc_copy_to(&tiles[first_part[l + 1]], IMC_BUF_IN, hact, conv[l].out_dim);
+    return 0;
+  }
   if (!split(l)) {
     const imc_tile* t = &tiles[q0];
     if (l == 0)
@@ -425,7 +657,7 @@ static int run_layer(uint32_t l, uint32_t img, uint32_t b, int32_t* y, uint64_t*
       } else {
         imc_copy_from(t, IMC_BUF_OUT, y, 4 * b * L->cols);
       }
-    } else if (split(l + 1)) {
+    } else if (split(l + 1) || conv[l + 1].kind) {
       imc_copy_from(t, IMC_BUF_OUT, hact, L->cols);
     }
     return 0;
@@ -464,8 +696,8 @@ static int run_layer(uint32_t l, uint32_t img, uint32_t b, int32_t* y, uint64_t*
     else
       hact[j] = (int8_t)v;
   }
-  if (!last && !split(l + 1))
-    imc_copy_to(&tiles[layers[l + 1].reserved], IMC_BUF_IN, hact, L->cols);
+  if (!last && !split(l + 1) && !conv[l + 1].kind)
+    imc_copy_to(&tiles[first_part[l + 1]], IMC_BUF_IN, hact, L->cols);
   return 0;
 }
 
@@ -477,10 +709,27 @@ int main(void) {
   int all_exact = 1;
   for (uint32_t l = 0; l < hdr.n_layers; ++l) {
     const pkg_layer* L = &layers[l];
-    for (uint32_t q = L->reserved; q < L->reserved + L->n_parts; ++q) {
+    for (uint32_t q = first_part[l]; q < first_part[l] + L->n_parts; ++q) {
       const imc_tile* t = &tiles[q];
       all_exact &= t->digital || t->ideal;
-      if (L->n_parts == 1)
+      if (conv[l].kind == KIND_LSTM)
+        printf(APP
+               ": layer %lu: LSTM %lu steps x %lu inputs, hidden %lu (%lux%lu gate matrix, one "
+               "MVM per step, tables + cell update on host) -> tile %lu (%s)\n",
+               (unsigned long)l, (unsigned long)conv[l].steps, (unsigned long)conv[l].in_step,
+               (unsigned long)conv[l].hidden, (unsigned long)L->rows, (unsigned long)L->cols,
+               (unsigned long)parts[q].tile, t->digital ? "digital" : "analog");
+      else if (conv[l].k)
+        printf(APP
+               ": layer %lu: conv %lux%lux%lu k%lu -> %lu ch (%lux%lu matrix, %lu patches per "
+               "image, im2col on host) -> tile %lu (%s), max-pool %lu -> %lu values\n",
+               (unsigned long)l, (unsigned long)conv[l].in_h, (unsigned long)conv[l].in_w,
+               (unsigned long)conv[l].in_c, (unsigned long)conv[l].k, (unsigned long)L->cols,
+               (unsigned long)L->rows, (unsigned long)L->cols,
+               (unsigned long)(conv[l].oh * conv[l].ow), (unsigned long)parts[q].tile,
+               t->digital ? "digital" : "analog", (unsigned long)conv[l].pool,
+               (unsigned long)conv[l].out_dim);
+      else if (L->n_parts == 1)
         printf(APP ": layer %lu: %lux%lu -> tile %lu (%s %lux%lu%s)%s%s, shift %lu\n",
                (unsigned long)l, (unsigned long)L->rows, (unsigned long)L->cols,
                (unsigned long)parts[q].tile, t->digital ? "digital" : "analog",
@@ -505,7 +754,7 @@ int main(void) {
   imcvp_roi_begin(ROI_PROGRAM);
   for (uint32_t l = 0; l < hdr.n_layers; ++l) {
     const pkg_layer* L = &layers[l];
-    for (uint32_t q = L->reserved; q < L->reserved + L->n_parts; ++q) {
+    for (uint32_t q = first_part[l]; q < first_part[l] + L->n_parts; ++q) {
       const pkg_part* P = &parts[q];
       const imc_tile* t = &tiles[q];
       imc_set_ctrl(t, IMC_CTRL_SIGNED_IN);
@@ -523,7 +772,7 @@ int main(void) {
       imc_set_ctrl(t, layer_ctrl(l));
       if (layer_ctrl(l) & IMC_CTRL_OUT_EXT)
         imc_write(t, IMC_DST_ADDR_OFFSET,
-                  IMCVP_TILE_ADDR(parts[layers[l + 1].reserved].tile) + IMC_BUF_IN);
+                  IMCVP_TILE_ADDR(parts[first_part[l + 1]].tile) + IMC_BUF_IN);
     }
   }
   uint32_t cached = 0;
@@ -578,8 +827,8 @@ int main(void) {
   for (uint32_t l = 0; l < hdr.n_layers; ++l)
     printf(APP ": layer %lu: %s %lu busy %lu ns, %lu ns per inference (incl. host control)\n",
            (unsigned long)l, split(l) ? "tiles from" : "tile",
-           (unsigned long)parts[layers[l].reserved].tile,
-           (unsigned long)(busy_ns[l] / hdr.n_images), (unsigned long)(wall_ns[l] / hdr.n_images));
+           (unsigned long)parts[first_part[l]].tile, (unsigned long)(busy_ns[l] / hdr.n_images),
+           (unsigned long)(wall_ns[l] / hdr.n_images));
   print_results(infer_ns, all_exact);
   return (all_exact && mismatched_images) ? EXIT_MISMATCH : 0;
 }

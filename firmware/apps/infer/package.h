@@ -8,8 +8,9 @@
 
 #define PKG_MAGIC 0x4B504D49u     /* "IMPK" */
 #define PKG_END_MAGIC 0x494D504Bu /* "KPMI": the last 4 bytes */
-#define PKG_VERSION 2u
-#define PKG_MAX_PARTS 64u /* tiles one package may use */
+#define PKG_VERSION 2u            /* dense layers only */
+#define PKG_VERSION_CONV 3u       /* may hold conv layers (pkg_layer.geom) */
+#define PKG_MAX_PARTS 64u         /* tiles one package may use */
 #define PKG_MAX_SIZE (64u << 20)
 #define PKG_MAX_LAYERS 16u
 #define PKG_MAX_DIM 4096u
@@ -50,7 +51,11 @@ typedef struct {
   uint32_t scale_off; /* cols int32 */
   uint32_t n_parts;   /* 1: the whole layer on `tile`; >1: split into blocks */
   uint32_t parts_off; /* n_parts x pkg_part */
-  uint32_t reserved;
+  /* Version 3: 0 dense; a conv layer has kind 1 in bits 28..31, pool 24..27, in_c 16..23,
+   * in_w 8..15, in_h 0..7 (HWC int8 input; k x k kernel with k*k*in_c = rows, stride 1, no
+   * padding; out channels = cols; ReLU/requant in the tile, then pool x pool max-pool on the
+   * host). Version 2: 0. */
+  uint32_t geom;
 } pkg_layer; /* 48 bytes */
 
 /* One block of a layer's matrix on one tile. A layer with several parts is split by rows
