@@ -74,6 +74,13 @@ TEST(Inference, DigitalTilesAreBitExactWithInt8Reference) {
   EXPECT_EQ(s["roi"][1]["id"], 2);
   EXPECT_GT(s["roi"][1]["delta"]["energy.imc_array"]["value"].get<double>(), 0);
   EXPECT_GT(s["roi"][0]["delta"]["energy.programming"]["value"].get<double>(), 0);
+  // The results are also in stats.json (sim-control REPORT) and the summary.
+  EXPECT_EQ(r.stat("firmware.images"), 100);
+  EXPECT_EQ(r.stat("firmware.correct"), correct);
+  EXPECT_EQ(r.stat("firmware.exact_images"), 100);
+  EXPECT_GT(r.stat("firmware.ns_per_infer"), 0);
+  EXPECT_EQ(r.stat("firmware.macs_per_infer"), 64 * 64 + 64 * 10);
+  EXPECT_TRUE(contains(r.out, "reported by the firmware")) << r.out;
 }
 
 TEST(Inference, BatchedPackageGivesTheSameOutputs) {

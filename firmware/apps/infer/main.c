@@ -279,6 +279,13 @@ static void print_results(uint64_t infer_ns, int must_be_exact) {
   printf(APP ": outputs fnv1a32 0x%08lx\n", (unsigned long)out_hash);
   printf(APP ": %lu ns for %lu images, %lu ns per inference\n", (unsigned long)infer_ns,
          (unsigned long)n, (unsigned long)(infer_ns / n));
+  /* The same results in stats.json (firmware.*) and the imcvp summary. */
+  imcvp_report("images", (int32_t)n);
+  imcvp_report("correct", (int32_t)correct);
+  imcvp_report("accuracy_x100", (int32_t)acc_x100);
+  imcvp_report("exact_images", (int32_t)(n - mismatched_images));
+  imcvp_report("ns_per_infer", (int32_t)(infer_ns / n));
+  imcvp_report("macs_per_infer", (int32_t)macs);
 }
 
 /* ---------------------------------------------------------------- conv layers (im2col) */
