@@ -19,15 +19,24 @@ namespace {
 
 const char* machine_name(uint16_t m) {
   switch (m) {
-    case EM_386: return "x86 (i386)";
-    case EM_X86_64: return "x86-64";
-    case EM_ARM: return "ARM";
-    case EM_AARCH64: return "AArch64";
-    case EM_MIPS: return "MIPS";
-    case EM_PPC: return "PowerPC";
-    case EM_PPC64: return "PowerPC64";
-    case EM_RISCV: return "RISC-V";
-    default: return nullptr;
+    case EM_386:
+      return "x86 (i386)";
+    case EM_X86_64:
+      return "x86-64";
+    case EM_ARM:
+      return "ARM";
+    case EM_AARCH64:
+      return "AArch64";
+    case EM_MIPS:
+      return "MIPS";
+    case EM_PPC:
+      return "PowerPC";
+    case EM_PPC64:
+      return "PowerPC64";
+    case EM_RISCV:
+      return "RISC-V";
+    default:
+      return nullptr;
   }
 }
 
@@ -59,7 +68,8 @@ std::string ElfImage::describe(uint32_t addr) const {
 ElfImage load_elf(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ElfError(path + ": cannot open firmware file", exit_code::no_input);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
   if (in.bad()) throw ElfError(path + ": error reading firmware file", exit_code::no_input);
   return parse_elf(bytes, path);
 }
@@ -70,8 +80,9 @@ ElfImage parse_elf(const std::vector<uint8_t>& b, const std::string& path) {
   if (b[EI_CLASS] == ELFCLASS64) {
     uint16_t m = b.size() >= 20 ? read_at<uint16_t>(b, 18) : 0;
     if (m == EM_RISCV)
-      bad(path, "64-bit RISC-V ELF (RV64); imcvp's host core is RV32IMAC: build with "
-                "-march=rv32imac -mabi=ilp32");
+      bad(path,
+          "64-bit RISC-V ELF (RV64); imcvp's host core is RV32IMAC: build with "
+          "-march=rv32imac -mabi=ilp32");
     const char* n = machine_name(m);
     bad(path, std::string("64-bit ELF for ") + (n ? n : "another machine") +
                   "; expected a 32-bit RISC-V (ELFCLASS32, EM_RISCV) executable");
@@ -86,10 +97,10 @@ ElfImage parse_elf(const std::vector<uint8_t>& b, const std::string& path) {
     bad(path, "ELF is for " + what + ", not RISC-V (EM_RISCV)");
   }
   if (eh.e_type != ET_EXEC)
-    bad(path, eh.e_type == ET_REL   ? "relocatable object (.o), not a linked executable"
-              : eh.e_type == ET_DYN ? "shared object / PIE; link a static executable"
-                                    : "not an executable ELF (e_type " +
-                                          std::to_string(eh.e_type) + ")");
+    bad(path, eh.e_type == ET_REL ? "relocatable object (.o), not a linked executable"
+              : eh.e_type == ET_DYN
+                  ? "shared object / PIE; link a static executable"
+                  : "not an executable ELF (e_type " + std::to_string(eh.e_type) + ")");
   if ((eh.e_flags & EF_RISCV_RVE) != 0) bad(path, "built for RV32E; imcvp implements RV32I");
   if ((eh.e_flags & EF_RISCV_FLOAT_ABI) != EF_RISCV_FLOAT_ABI_SOFT)
     bad(path, "built for a hard-float ABI; imcvp's core has no F/D extension (use -mabi=ilp32)");

@@ -21,16 +21,16 @@ struct ElfSegment {
   uint32_t paddr = 0;
   uint32_t vaddr = 0;
   uint32_t memsz = 0;
-  uint32_t flags = 0;          // PF_R/PF_W/PF_X
-  std::vector<uint8_t> data;   // file contents (filesz bytes); the rest up to memsz is zero
+  uint32_t flags = 0;         // PF_R/PF_W/PF_X
+  std::vector<uint8_t> data;  // file contents (filesz bytes); the rest up to memsz is zero
 };
 
 struct ElfImage {
   std::string path;
   uint32_t entry = 0;
   uint32_t e_flags = 0;
-  std::vector<ElfSegment> segments;        // PT_LOAD segments with memsz > 0
-  std::map<std::string, uint32_t> symbols; // global and local symbols with a name
+  std::vector<ElfSegment> segments;         // PT_LOAD segments with memsz > 0
+  std::map<std::string, uint32_t> symbols;  // global and local symbols with a name
   std::optional<uint32_t> symbol(const std::string& name) const {
     auto it = symbols.find(name);
     if (it == symbols.end()) return std::nullopt;

@@ -3,10 +3,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
-#include <fstream>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include <systemc>
@@ -138,11 +138,16 @@ int list_stats(const PlatformConfig& cfg, const std::string& format) {
   auto kind_of = [](const stats::Group::Entry& e) {
     using T = stats::Group::Entry::Type;
     switch (e.type) {
-      case T::counter: return "counter";
-      case T::value: return "value";
-      case T::formula: return "formula";
-      case T::constant: return "constant";
-      case T::histogram: return "histogram";
+      case T::counter:
+        return "counter";
+      case T::value:
+        return "value";
+      case T::formula:
+        return "formula";
+      case T::constant:
+        return "constant";
+      case T::histogram:
+        return "histogram";
     }
     return "?";
   };
@@ -156,13 +161,15 @@ int list_stats(const PlatformConfig& cfg, const std::string& format) {
         "time; constants describe the configuration. `energy.<kind>` sums every energy entry\n"
         "(pJ) of that component kind; `roi` and `dumps` appear when firmware uses them.\n");
     for (auto* g : stats::Registry::get().groups()) {
-      std::printf("\n## `%s`\n\n| stat | kind | unit | description |\n"
-                  "|------|------|------|-------------|\n",
-                  g->path().c_str());
+      std::printf(
+          "\n## `%s`\n\n| stat | kind | unit | description |\n"
+          "|------|------|------|-------------|\n",
+          g->path().c_str());
       for (const auto& e : g->entries()) {
-        std::string energy = e.kind == stats::EnergyKind::none
-                                 ? ""
-                                 : std::string(" (energy: ") + stats::energy_kind_name(e.kind) + ")";
+        std::string energy =
+            e.kind == stats::EnergyKind::none
+                ? ""
+                : std::string(" (energy: ") + stats::energy_kind_name(e.kind) + ")";
         std::printf("| `%s` | %s | %s | %s%s |\n", e.name.c_str(), kind_of(e), e.unit.c_str(),
                     e.desc.c_str(), energy.c_str());
       }
@@ -192,14 +199,16 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   };
   try {
     for (const auto& f : o.configs)
-      if (!std::filesystem::exists(f)) return fail(exit_code::no_input, f + ": no such config file");
+      if (!std::filesystem::exists(f))
+        return fail(exit_code::no_input, f + ": no such config file");
     apply_sources(cfg);
     if (!cfg.dram.preset.empty()) {
       std::string path = dram::find_preset(cfg.dram.preset);
       if (path.empty())
         throw config::ConfigError("dram.preset: unknown DRAM preset '" + cfg.dram.preset +
                                   "' (known: ddr4-2400, lpddr4-3200, hbm2; looked for "
-                                  "configs/dram/" + cfg.dram.preset + ".yaml)");
+                                  "configs/dram/" +
+                                  cfg.dram.preset + ".yaml)");
       PlatformConfig fresh;
       config::apply_file(fresh.dram.device, path);
       apply_sources(fresh);
@@ -239,14 +248,16 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
         std::string sec = r.key.substr(0, r.key.find('.'));
         if (sec != section) {
           section = sec;
-          std::printf("\n## `%s`\n\n| key | default | unit | description |\n"
-                      "|-----|---------|------|-------------|\n",
-                      sec.c_str());
+          std::printf(
+              "\n## `%s`\n\n| key | default | unit | description |\n"
+              "|-----|---------|------|-------------|\n",
+              sec.c_str());
         }
         std::string d = r.desc;
-        for (std::size_t p = 0; (p = d.find('|', p)) != std::string::npos; p += 2) d.insert(p, "\\");
-        std::printf("| `%s` | `%s` | %s | %s |\n", r.key.c_str(), r.value.c_str(),
-                    r.unit.c_str(), d.c_str());
+        for (std::size_t p = 0; (p = d.find('|', p)) != std::string::npos; p += 2)
+          d.insert(p, "\\");
+        std::printf("| `%s` | `%s` | %s | %s |\n", r.key.c_str(), r.value.c_str(), r.unit.c_str(),
+                    d.c_str());
       }
     } else {
       std::size_t w = 0, wv = 0, wu = 0;
@@ -360,8 +371,7 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   std::unique_ptr<GdbServer> gdb;
   if (o.gdb_port >= 0) {
     try {
-      gdb = std::make_unique<GdbServer>(soc->cpu(), static_cast<uint16_t>(o.gdb_port),
-                                        o.gdb_wait);
+      gdb = std::make_unique<GdbServer>(soc->cpu(), static_cast<uint16_t>(o.gdb_port), o.gdb_wait);
     } catch (const std::exception& e) {
       return fail(exit_code::usage, e.what());
     }
@@ -391,16 +401,17 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   if (!rc.stop_requested()) {
     if (cfg.sim.max_time_ns && kernel_ns >= static_cast<double>(cfg.sim.max_time_ns)) {
       sim_ns = kernel_ns;
-      rc.request_stop(StopReason::limit_time, exit_code::limit,
-                      "simulated time limit of " + std::to_string(cfg.sim.max_time_ns) +
-                          " ns reached at pc=" + log::hex(soc->cpu().pc()) +
-                          (img.describe(soc->cpu().pc()).empty()
-                               ? ""
-                               : " (" + img.describe(soc->cpu().pc()) + ")"));
+      rc.request_stop(
+          StopReason::limit_time, exit_code::limit,
+          "simulated time limit of " + std::to_string(cfg.sim.max_time_ns) +
+              " ns reached at pc=" + log::hex(soc->cpu().pc()) +
+              (img.describe(soc->cpu().pc()).empty() ? ""
+                                                     : " (" + img.describe(soc->cpu().pc()) + ")"));
     } else {
       rc.request_stop(StopReason::fatal_trap, exit_code::fatal_trap,
                       "simulation starved: nothing left to happen (the core waits in WFI for an "
-                      "interrupt that can never arrive) at pc=" + log::hex(soc->cpu().pc()));
+                      "interrupt that can never arrive) at pc=" +
+                          log::hex(soc->cpu().pc()));
     }
   }
   const StopInfo& stop = rc.info();
@@ -458,8 +469,8 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
 
   std::fflush(stdout);
   if (stop.reason == StopReason::fatal_trap || stop.reason == StopReason::limit_time ||
-      stop.reason == StopReason::debugger ||
-      stop.reason == StopReason::limit_insts || stop.reason == StopReason::internal_error)
+      stop.reason == StopReason::debugger || stop.reason == StopReason::limit_insts ||
+      stop.reason == StopReason::internal_error)
     std::fprintf(stderr, "imcvp: %s\n", stop.message.c_str());
   else if (!stop.message.empty())
     log::info("", stop.message);
@@ -495,8 +506,9 @@ int sc_main(int argc, char* argv[]) {
   run->add_option("--max-time", o.max_time, "Simulated time limit, e.g. 10ms, 500us");
   run->add_option("--max-insts", o.max_insts, "Retired instruction limit")
       ->each([&](const std::string&) { o.max_insts_given = true; });
-  run->add_option("--seed", o.seed, "RNG seed (overrides sim.seed)")
-      ->each([&](const std::string&) { o.seed_given = true; });
+  run->add_option("--seed", o.seed, "RNG seed (overrides sim.seed)")->each([&](const std::string&) {
+    o.seed_given = true;
+  });
   run->add_option("--load", o.loads, "Place a file in memory before the run: FILE@ADDR")
       ->allow_extra_args(false);
   run->add_option("--signature", o.signature,
@@ -508,12 +520,13 @@ int sc_main(int argc, char* argv[]) {
                         ->expected(0, 1)
                         ->default_str("table")
                         ->check(CLI::IsMember({"table", "markdown"}));
-  auto* list_opt = run->add_option("--list-params", o.params_format,
-                  "List every parameter with default, unit and description, and exit; "
-                  "FORMAT: table (default), tsv or markdown")
-      ->expected(0, 1)
-      ->default_str("table")
-      ->check(CLI::IsMember({"table", "tsv", "markdown"}));
+  auto* list_opt =
+      run->add_option("--list-params", o.params_format,
+                      "List every parameter with default, unit and description, and exit; "
+                      "FORMAT: table (default), tsv or markdown")
+          ->expected(0, 1)
+          ->default_str("table")
+          ->check(CLI::IsMember({"table", "tsv", "markdown"}));
   run->add_option("--gdb", o.gdb_port,
                   "Start a GDB stub on 127.0.0.1:PORT (default 1234; 0 = any free port)")
       ->expected(0, 1)

@@ -9,8 +9,8 @@
 #include "models/bus/bus.h"
 #include "models/cpu/cpu_config.h"
 #include "models/dram/dram_config.h"
-#include "models/noc/noc_config.h"
 #include "models/imc/tile_config.h"
+#include "models/noc/noc_config.h"
 #include "models/periph/clint.h"
 #include "models/periph/memory.h"
 #include "models/periph/plic.h"
@@ -29,8 +29,7 @@ struct SimConfig {
     v.param("max_time_ns", max_time_ns,
             "Stop with exit code 80 when simulated time reaches this (0: no limit)", "ns");
     v.param("max_insts", max_insts,
-            "Stop with exit code 80 after this many retired instructions (0: no limit)",
-            "count");
+            "Stop with exit code 80 after this many retired instructions (0: no limit)", "count");
   }
 };
 
@@ -68,8 +67,7 @@ struct DramSection {
     v.param("preset", preset,
             "DRAM preset applied before the other dram.device keys: ddr4-2400, lpddr4-3200, "
             "hbm2 (configs/dram/); empty: the built-in DDR4-2400 defaults");
-    v.param("plain_latency_ns", plain_latency_ns, "Access latency of model=plain", "ns",
-            {0, 1e6});
+    v.param("plain_latency_ns", plain_latency_ns, "Access latency of model=plain", "ns", {0, 1e6});
     v.section("device", device, "DRAM device and controller (model=timed; docs/dram-model.md)");
   }
 };

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <sstream>
 
 #include "models/common/config.h"
@@ -19,12 +19,11 @@ constexpr uint64_t kSimCtrlSize = 4 << 10;
 constexpr uint64_t kClintSize = 64 << 10;
 constexpr uint64_t kPlicSize = 64 << 20;
 constexpr uint64_t kUartSize = 256;
-constexpr unsigned kUartIrq = 1;  // PLIC source of UART0
+constexpr unsigned kUartIrq = 1;       // PLIC source of UART0
 constexpr unsigned kTileIrqBase = 16;  // PLIC source of tile i: 16 + i
 }  // namespace
 
-Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg)
-    : sc_module(name), cfg_(cfg) {
+Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg) : sc_module(name), cfg_(cfg) {
   cfg_.simctrl.seed = cfg_.sim.seed;
   cfg_.cpu.timebase_hz = static_cast<double>(cfg_.clint.timebase_hz);  // time CSR == mtime
   cpu_ = std::make_unique<cpu::Rv32Core>("cpu", cfg_.cpu);
@@ -34,10 +33,9 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg)
   if (cfg_.dram.model == "timed") {
     dram_ = std::make_unique<dram::DramController>("dram", cfg_.dram.device);
     if (cfg_.dram.size_bytes > dram_->capacity())
-      throw config::ConfigError("dram.size_bytes: window of " +
-                                std::to_string(cfg_.dram.size_bytes) +
-                                " B exceeds the device capacity of " +
-                                std::to_string(dram_->capacity()) + " B");
+      throw config::ConfigError(
+          "dram.size_bytes: window of " + std::to_string(cfg_.dram.size_bytes) +
+          " B exceeds the device capacity of " + std::to_string(dram_->capacity()) + " B");
   } else {
     periph::MemoryConfig m;
     m.base = cfg_.dram.base;
@@ -89,8 +87,8 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg)
       bus_->add_target("dram", cfg_.dram.base, cfg_.dram.size_bytes);
       bus_->initiator_socket.bind(dram_socket());
       for (std::size_t i = 0; i < tiles_.size(); ++i) {
-        bus_->add_target("tile" + std::to_string(i),
-                         cfg_.imc.tile_base + i * cfg_.imc.tile_stride, imc::ImcTile::kWindowSize);
+        bus_->add_target("tile" + std::to_string(i), cfg_.imc.tile_base + i * cfg_.imc.tile_stride,
+                         imc::ImcTile::kWindowSize);
         bus_->initiator_socket.bind(tiles_[i]->socket);
       }
     }
@@ -136,8 +134,8 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg)
     } else if (i >= kTileIrqBase && i - kTileIrqBase < tiles_.size()) {
       plic_->irq_in[i](*tile_irq_[i - kTileIrqBase]);
     } else {
-      tie_low_.push_back(std::make_unique<sc_core::sc_signal<bool>>(
-          sc_core::sc_gen_unique_name("tie_low")));
+      tie_low_.push_back(
+          std::make_unique<sc_core::sc_signal<bool>>(sc_core::sc_gen_unique_name("tie_low")));
       plic_->irq_in[i](*tie_low_.back());
     }
   }
@@ -155,8 +153,9 @@ tlm::tlm_target_socket<>& Soc::dram_socket() {
 void Soc::wire_noc() {
   noc::NocConfig ncfg = cfg_.noc;
   if (ncfg.router.vnets < 2)
-    throw config::ConfigError("noc.router.vnets: the SoC needs 2 virtual networks (requests and "
-                              "responses; protocol-deadlock freedom)");
+    throw config::ConfigError(
+        "noc.router.vnets: the SoC needs 2 virtual networks (requests and "
+        "responses; protocol-deadlock freedom)");
   try {
     noc_ = std::make_unique<noc::Network>("noc", ncfg);
   } catch (const std::exception& e) {
@@ -193,7 +192,8 @@ void Soc::wire_noc() {
     tile_nodes.push_back(take("tile" + std::to_string(i), static_cast<unsigned>(1 + i)));
   for (const auto& e : ncfg.endpoints) {
     bool known = e.name == "host" || e.name == "dram";
-    for (std::size_t i = 0; i < tiles_.size(); ++i) known = known || e.name == "tile" + std::to_string(i);
+    for (std::size_t i = 0; i < tiles_.size(); ++i)
+      known = known || e.name == "tile" + std::to_string(i);
     if (!known)
       throw config::ConfigError("noc.endpoints: unknown endpoint '" + e.name +
                                 "' (this SoC has host, dram, tile0..tile" +
@@ -277,8 +277,8 @@ void Soc::load_elf(const ElfImage& img) {
     if (!memory_region(s.paddr, s.memsz)) {
       std::ostringstream os;
       os << img.path << ": segment [" << log::hex(s.paddr) << ", "
-         << log::hex(uint64_t(s.paddr) + s.memsz) << ") lies outside memory; the memory map has:"
-         << map_text();
+         << log::hex(uint64_t(s.paddr) + s.memsz)
+         << ") lies outside memory; the memory map has:" << map_text();
       throw ElfError(os.str(), exit_code::bad_firmware);
     }
   }
@@ -330,8 +330,8 @@ void Soc::load_file(const std::string& path, uint64_t addr) {
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
                              std::istreambuf_iterator<char>());
   if (!memory_region(addr, bytes.size()))
-    throw ElfError("--load " + path + "@" + log::hex(addr) + ": " +
-                       std::to_string(bytes.size()) + " bytes do not fit in one memory",
+    throw ElfError("--load " + path + "@" + log::hex(addr) + ": " + std::to_string(bytes.size()) +
+                       " bytes do not fit in one memory",
                    exit_code::bad_firmware);
   pending_.push_back({addr, std::move(bytes), "--load " + path});
 }
@@ -340,8 +340,7 @@ void Soc::watch_tohost(uint32_t addr) {
   cpu_->set_store_watch(addr, 8, [addr](uint32_t a, uint32_t value) {
     if (a != addr || value == 0) return;  // the upper word or a clear
     if ((value & 1) == 0) {
-      log::warn("tohost", "HTIF syscall (even value ", log::hex(value),
-                ") not supported; ignored");
+      log::warn("tohost", "HTIF syscall (even value ", log::hex(value), ") not supported; ignored");
       return;
     }
     uint32_t test = value >> 1;

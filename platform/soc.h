@@ -9,16 +9,16 @@
 #include <string>
 #include <vector>
 
+#include <tlm_utils/simple_initiator_socket.h>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
+#include "models/bus/address_shift.h"
 #include "models/common/stats.h"
 #include "models/cpu/rv32_core.h"
-#include "models/bus/address_shift.h"
 #include "models/dram/dram_controller.h"
-#include "models/noc/network.h"
 #include "models/imc/imc_tile.h"
+#include "models/noc/network.h"
 #include "platform/elf_loader.h"
 #include "platform/platform_config.h"
 

@@ -5,7 +5,9 @@
 namespace imcvp::bus {
 
 AddressShift::AddressShift(sc_core::sc_module_name name, uint64_t offset)
-    : sc_module(name), target_socket("target_socket"), initiator_socket("initiator_socket"),
+    : sc_module(name),
+      target_socket("target_socket"),
+      initiator_socket("initiator_socket"),
       offset_(offset) {
   target_socket.register_b_transport(this, &AddressShift::b_transport);
   target_socket.register_transport_dbg(this, &AddressShift::transport_dbg);

@@ -145,8 +145,12 @@ std::string convert(const YAML::Node& n, std::string& out) {
   return scalar_of(n, out);
 }
 
-std::string format_value(bool v, const char*) { return v ? "true" : "false"; }
-std::string format_value(const std::string& v, const char*) { return v; }
+std::string format_value(bool v, const char*) {
+  return v ? "true" : "false";
+}
+std::string format_value(const std::string& v, const char*) {
+  return v;
+}
 std::string format_value(double v, const char*) {
   std::ostringstream os;
   os << std::setprecision(15) << v;
@@ -163,10 +167,18 @@ std::string format_int(T v, const char* unit) {
   return os.str();
 }
 }  // namespace
-std::string format_value(int32_t v, const char* unit) { return format_int(v, unit); }
-std::string format_value(uint32_t v, const char* unit) { return format_int(v, unit); }
-std::string format_value(int64_t v, const char* unit) { return format_int(v, unit); }
-std::string format_value(uint64_t v, const char* unit) { return format_int(v, unit); }
+std::string format_value(int32_t v, const char* unit) {
+  return format_int(v, unit);
+}
+std::string format_value(uint32_t v, const char* unit) {
+  return format_int(v, unit);
+}
+std::string format_value(int64_t v, const char* unit) {
+  return format_int(v, unit);
+}
+std::string format_value(uint64_t v, const char* unit) {
+  return format_int(v, unit);
+}
 
 std::optional<YAML::Node> Reader::take(const char* key) {
   if (!node_.IsMap()) return std::nullopt;
@@ -222,8 +234,8 @@ YAML::Node load_text(const std::string& text, const std::string& name) {
     return YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     std::ostringstream os;
-    os << name << ":" << e.mark.line + 1 << ":" << e.mark.column + 1 << ": malformed YAML: "
-       << e.msg;
+    os << name << ":" << e.mark.line + 1 << ":" << e.mark.column + 1
+       << ": malformed YAML: " << e.msg;
     throw ConfigError(os.str());
   } catch (const YAML::Exception& e) {
     throw ConfigError(name + ": malformed YAML: " + e.msg);

@@ -62,7 +62,9 @@ std::string format_value(uint64_t v, const char* unit);
 std::string format_value(double v, const char* unit);
 std::string format_value(const std::string& v, const char* unit);
 
-inline double as_double(bool v) { return v; }
+inline double as_double(bool v) {
+  return v;
+}
 template <class T>
 double as_double(const T& v) {
   if constexpr (std::is_arithmetic_v<T>)
@@ -91,8 +93,8 @@ class Reader {
       double d = as_double(tmp);
       if (d < lim.min || d > lim.max) {
         std::ostringstream os;
-        os << "value " << format_value(tmp, unit) << " out of range [" << lim.min << ", "
-           << lim.max << "]";
+        os << "value " << format_value(tmp, unit) << " out of range [" << lim.min << ", " << lim.max
+           << "]";
         err = os.str();
       }
     }
@@ -145,8 +147,8 @@ class Reader {
     for (std::size_t i = 0; i < n.size(); ++i) {
       S s{};
       YAML::Node e = n[i];
-      if (!e.IsMap()) fail(e, (std::string(key) + "[" + std::to_string(i) + "]").c_str(),
-                           "expected a mapping");
+      if (!e.IsMap())
+        fail(e, (std::string(key) + "[" + std::to_string(i) + "]").c_str(), "expected a mapping");
       Reader r(e, file_, join(key) + "[" + std::to_string(i) + "]");
       s.visit(r);
       r.finish();

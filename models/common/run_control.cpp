@@ -6,15 +6,24 @@ namespace imcvp {
 
 const char* stop_reason_name(StopReason r) {
   switch (r) {
-    case StopReason::none: return "none";
-    case StopReason::finisher: return "finisher";
-    case StopReason::semihost_exit: return "semihost-exit";
-    case StopReason::tohost: return "tohost";
-    case StopReason::limit_time: return "max-time";
-    case StopReason::limit_insts: return "max-insts";
-    case StopReason::fatal_trap: return "fatal-trap";
-    case StopReason::debugger: return "debugger";
-    case StopReason::internal_error: return "internal-error";
+    case StopReason::none:
+      return "none";
+    case StopReason::finisher:
+      return "finisher";
+    case StopReason::semihost_exit:
+      return "semihost-exit";
+    case StopReason::tohost:
+      return "tohost";
+    case StopReason::limit_time:
+      return "max-time";
+    case StopReason::limit_insts:
+      return "max-insts";
+    case StopReason::fatal_trap:
+      return "fatal-trap";
+    case StopReason::debugger:
+      return "debugger";
+    case StopReason::internal_error:
+      return "internal-error";
   }
   return "?";
 }

@@ -28,13 +28,13 @@ constexpr int debugger = 82;      // the run was killed from GDB
 
 enum class StopReason {
   none,
-  finisher,        // sim-control test finisher (QEMU virt compatible)
-  semihost_exit,   // SYS_EXIT / SYS_EXIT_EXTENDED
-  tohost,          // HTIF tohost write
-  limit_time,      // --max-time
-  limit_insts,     // --max-insts
-  fatal_trap,      // e.g. trap with no usable handler
-  debugger,        // GDB kill/detach
+  finisher,       // sim-control test finisher (QEMU virt compatible)
+  semihost_exit,  // SYS_EXIT / SYS_EXIT_EXTENDED
+  tohost,         // HTIF tohost write
+  limit_time,     // --max-time
+  limit_insts,    // --max-insts
+  fatal_trap,     // e.g. trap with no usable handler
+  debugger,       // GDB kill/detach
   internal_error,
 };
 const char* stop_reason_name(StopReason r);

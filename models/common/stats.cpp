@@ -10,18 +10,30 @@ namespace imcvp::stats {
 
 const char* energy_kind_name(EnergyKind k) {
   switch (k) {
-    case EnergyKind::none: return "none";
-    case EnergyKind::core: return "core";
-    case EnergyKind::host_bus: return "host_bus";
-    case EnergyKind::noc_router: return "noc_router";
-    case EnergyKind::noc_link: return "noc_link";
-    case EnergyKind::dram: return "dram";
-    case EnergyKind::imc_array: return "imc_array";
-    case EnergyKind::dac: return "dac";
-    case EnergyKind::adc: return "adc";
-    case EnergyKind::digital_periphery: return "digital_periphery";
-    case EnergyKind::buffers: return "buffers";
-    case EnergyKind::programming: return "programming";
+    case EnergyKind::none:
+      return "none";
+    case EnergyKind::core:
+      return "core";
+    case EnergyKind::host_bus:
+      return "host_bus";
+    case EnergyKind::noc_router:
+      return "noc_router";
+    case EnergyKind::noc_link:
+      return "noc_link";
+    case EnergyKind::dram:
+      return "dram";
+    case EnergyKind::imc_array:
+      return "imc_array";
+    case EnergyKind::dac:
+      return "dac";
+    case EnergyKind::adc:
+      return "adc";
+    case EnergyKind::digital_periphery:
+      return "digital_periphery";
+    case EnergyKind::buffers:
+      return "buffers";
+    case EnergyKind::programming:
+      return "programming";
   }
   return "?";
 }
@@ -97,18 +109,22 @@ nlohmann::ordered_json Histogram::to_json() const {
 // ---------------------------------------------------------------------------------------------
 double Group::Entry::number() const {
   switch (type) {
-    case Type::counter: return static_cast<double>(*u64);
-    case Type::value: return *f64;
+    case Type::counter:
+      return static_cast<double>(*u64);
+    case Type::value:
+      return *f64;
     case Type::formula:
-    case Type::constant: return fn();
-    case Type::histogram: return hist->mean();
+    case Type::constant:
+      return fn();
+    case Type::histogram:
+      return hist->mean();
   }
   return 0.0;
 }
 
 namespace {
-Group::Entry make(Group::Entry::Type t, const std::string& name, const char* unit,
-                  const char* desc, EnergyKind kind = EnergyKind::none) {
+Group::Entry make(Group::Entry::Type t, const std::string& name, const char* unit, const char* desc,
+                  EnergyKind kind = EnergyKind::none) {
   Group::Entry e;
   e.type = t;
   e.name = name;
@@ -119,8 +135,12 @@ Group::Entry make(Group::Entry::Type t, const std::string& name, const char* uni
 }
 }  // namespace
 
-Group::Group(std::string path) : path_(std::move(path)) { Registry::get().add(this); }
-Group::~Group() { Registry::get().remove(this); }
+Group::Group(std::string path) : path_(std::move(path)) {
+  Registry::get().add(this);
+}
+Group::~Group() {
+  Registry::get().remove(this);
+}
 
 void Group::counter(const std::string& name, uint64_t& ref, const char* unit, const char* desc) {
   Entry e = make(Entry::Type::counter, name, unit, desc);
@@ -145,8 +165,7 @@ void Group::constant(const std::string& name, std::function<double()> f, const c
   e.fn = std::move(f);
   entries_.push_back(std::move(e));
 }
-void Group::histogram(const std::string& name, Histogram& h, const char* unit,
-                      const char* desc) {
+void Group::histogram(const std::string& name, Histogram& h, const char* unit, const char* desc) {
   Entry e = make(Entry::Type::histogram, name, unit, desc);
   e.hist = &h;
   entries_.push_back(std::move(e));
@@ -309,6 +328,8 @@ std::string Registry::to_text() {
   return os.str();
 }
 
-std::string dump_json(const nlohmann::ordered_json& j) { return j.dump(2) + "\n"; }
+std::string dump_json(const nlohmann::ordered_json& j) {
+  return j.dump(2) + "\n";
+}
 
 }  // namespace imcvp::stats

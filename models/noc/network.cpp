@@ -141,9 +141,8 @@ void Network::b_transport(int id, tlm::tlm_generic_payload& p, sc_time& delay) {
     // One track per (initiator, target) pair: its transactions never overlap. The span is the
     // whole round trip; its arguments split it into request, target and response time.
     auto& tr = trace::Tracer::get();
-    const int track = tr.track(trace::kNoc, std::string(name()) + ": " + ini.name + " -> " +
-                                                tgt.name,
-                               t * 256 + id);
+    const int track = tr.track(
+        trace::kNoc, std::string(name()) + ": " + ini.name + " -> " + tgt.name, t * 256 + id);
     const double t0 = to_ns(t_start), t3 = to_ns(sc_core::sc_time_stamp());
     trace::Args a;
     a.hex("addr", addr)

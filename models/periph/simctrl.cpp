@@ -111,10 +111,10 @@ SimCtrl::SimCtrl(sc_core::sc_module_name name, const SimCtrlConfig& cfg)
                                       to_ns(sc_core::sc_time_stamp() + c.delay));
       });
   for (unsigned i = 0; i < 4; ++i)
-    report_name_[i] = &regs_.add("REPORT_NAME" + std::to_string(i), kReportName + 4 * i, 4, 0,
-                                 Access::rw,
-                                 "Name of the next REPORT_VALUE: 4 ASCII bytes per word, little "
-                                 "endian, NUL-padded (16 characters in all)");
+    report_name_[i] =
+        &regs_.add("REPORT_NAME" + std::to_string(i), kReportName + 4 * i, 4, 0, Access::rw,
+                   "Name of the next REPORT_VALUE: 4 ASCII bytes per word, little "
+                   "endian, NUL-padded (16 characters in all)");
 
   stats_.counter("accesses", accesses_, "count", "Register accesses");
   stats_.counter("putc_chars", putc_chars_, "count", "Characters written to PUTC");

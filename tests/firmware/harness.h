@@ -55,7 +55,7 @@ struct RunResult {
 
 // Runs `imcvp <args>` in a fresh scratch directory with `-d out` appended for `run`.
 inline RunResult run_imcvp(const std::vector<std::string>& args, const std::string& tag = "",
-                       const std::string& stdin_text = "") {
+                           const std::string& stdin_text = "") {
   auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::filesystem::path dir = std::filesystem::temp_directory_path() /
                               ("imcvp-test-" + std::to_string(getpid())) /
@@ -64,8 +64,8 @@ inline RunResult run_imcvp(const std::vector<std::string>& args, const std::stri
   std::filesystem::create_directories(dir);
   std::string cmd = "cd " + shell_quote(dir.string()) + " && " + shell_quote(IMCVP_BIN);
   for (const auto& a : args) cmd += " " + shell_quote(a);
-  bool is_run = !args.empty() && args[0] == "run" &&
-                std::find(args.begin(), args.end(), "-d") == args.end();
+  bool is_run =
+      !args.empty() && args[0] == "run" && std::find(args.begin(), args.end(), "-d") == args.end();
   if (is_run) cmd += " -d out";
   std::ofstream(dir / "stdin.txt") << stdin_text;
   cmd += " < stdin.txt > stdout.txt 2> stderr.txt";

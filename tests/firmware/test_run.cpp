@@ -1,7 +1,7 @@
 // The shipped apps on the whole platform: output, exit codes, stats and determinism.
 #include <cstdlib>
-#include <map>
 #include <filesystem>
+#include <map>
 
 #include "tests/firmware/harness.h"
 
@@ -126,9 +126,10 @@ TEST(Run, DumpConfigRoundTrips) {
 TEST(Run, SameHelloRunsOnQemuVirt) {
   if (std::system("command -v qemu-system-riscv32 > /dev/null 2>&1") != 0)
     GTEST_SKIP() << "qemu-system-riscv32 not installed";
-  std::string cmd = "timeout 20 qemu-system-riscv32 -machine virt -bios none -nographic "
-                    "-monitor none -serial stdio -kernel " + shell_quote(fw("hello")) +
-                    " > qemu.txt 2>&1";
+  std::string cmd =
+      "timeout 20 qemu-system-riscv32 -machine virt -bios none -nographic "
+      "-monitor none -serial stdio -kernel " +
+      shell_quote(fw("hello")) + " > qemu.txt 2>&1";
   auto dir = std::filesystem::temp_directory_path() / ("imcvp-qemu-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   int st = std::system(("cd " + shell_quote(dir.string()) + " && " + cmd).c_str());
@@ -150,8 +151,8 @@ namespace {
 
 TEST(Run, DefaultPresetEqualsBuiltInDefaults) {
   auto a = run_imcvp({"run", "--dump-config"});
-  auto b = run_imcvp({"run", "--dump-config", "-c",
-                  std::string(IMCVP_SOURCE_DIR) + "/configs/default.yaml"}, "2");
+  auto b = run_imcvp(
+      {"run", "--dump-config", "-c", std::string(IMCVP_SOURCE_DIR) + "/configs/default.yaml"}, "2");
   ASSERT_EQ(b.code, 0) << b.err;
   EXPECT_EQ(a.out, b.out);
 }
@@ -211,8 +212,9 @@ TEST(Run, UartReadsStdinAndFile) {
   EXPECT_EQ(r.code, 2) << r.out << r.err;
   EXPECT_EQ(r.out, "5: HELLO\n16: VIRTUAL PLATFORM\necho: 2 lines\n");
   std::ofstream(r.dir / "in.txt") << "abc\n";
-  auto f = run_imcvp({"run", "-q", "--set", "uart0.rx=" + (r.dir / "in.txt").string(),
-                      "--set", "uart0.tx=" + (r.dir / "tx.txt").string(), fw("echo")}, "file");
+  auto f = run_imcvp({"run", "-q", "--set", "uart0.rx=" + (r.dir / "in.txt").string(), "--set",
+                      "uart0.tx=" + (r.dir / "tx.txt").string(), fw("echo")},
+                     "file");
   EXPECT_EQ(f.code, 1) << f.err;
   EXPECT_EQ(read_text(r.dir / "tx.txt"), "3: ABC\necho: 1 lines\n");
   EXPECT_EQ(f.out, "");  // UART output went to the file
@@ -226,12 +228,12 @@ TEST(Report, RendersSelfContainedHtml) {
   auto r = run_imcvp({"run", "-q", fw("crc32-small")});
   ASSERT_EQ(r.code, 0) << r.err;
   std::string script = std::string(IMCVP_SOURCE_DIR) + "/scripts/report";
-  int st = std::system((shell_quote(script) + " " + shell_quote((r.dir / "out").string()) +
-                        " > /dev/null").c_str());
+  int st = std::system(
+      (shell_quote(script) + " " + shell_quote((r.dir / "out").string()) + " > /dev/null").c_str());
   ASSERT_EQ(WEXITSTATUS(st), 0);
   auto page = read_text(r.dir / "out/report.html");
-  for (const char* id : {"id=\"energy-chart\"", "id=\"time-chart\"", "id=\"bus-chart\"",
-                         "id=\"noc-heatmap\""})
+  for (const char* id :
+       {"id=\"energy-chart\"", "id=\"time-chart\"", "id=\"bus-chart\"", "id=\"noc-heatmap\""})
     EXPECT_TRUE(contains(page, id)) << id;
   EXPECT_TRUE(contains(page, "Regions of interest"));
   EXPECT_FALSE(contains(page, "http://") && !contains(page, "http://www.w3.org/2000/svg"))
@@ -249,7 +251,7 @@ TEST(Dram, FirmwareStreamsThroughTheTimedController) {
   auto r = run_imcvp({"run", fw("dram_stream")});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_TRUE(contains(r.out, "0 errors")) << r.out;
-  EXPECT_EQ(r.stat("soc.dram.reads"), 4096 + 256);   // one burst per uncached word read
+  EXPECT_EQ(r.stat("soc.dram.reads"), 4096 + 256);  // one burst per uncached word read
   EXPECT_EQ(r.stat("soc.dram.writes"), 4096 + 256);
   EXPECT_GT(r.stat("soc.dram.row_hits"), r.stat("soc.dram.row_conflicts"));
   EXPECT_GE(r.stat("soc.dram.row_conflicts"), 256);  // the strided phase opens a row each time
@@ -263,8 +265,8 @@ TEST(Dram, FirmwareStreamsThroughTheTimedController) {
 
 TEST(Dram, PresetsAndBadPreset) {
   for (const char* preset : {"ddr4-2400", "lpddr4-3200", "hbm2"}) {
-    auto r = run_imcvp({"run", "-q", "--set", std::string("dram.preset=") + preset,
-                        fw("dram_stream")}, preset);
+    auto r = run_imcvp(
+        {"run", "-q", "--set", std::string("dram.preset=") + preset, fw("dram_stream")}, preset);
     EXPECT_EQ(r.code, 0) << preset << r.err;
   }
   auto b = run_imcvp({"run", "--set", "dram.preset=ddr9", fw("hello")}, "bad");
@@ -272,7 +274,8 @@ TEST(Dram, PresetsAndBadPreset) {
   EXPECT_TRUE(contains(b.err, "dram.preset: unknown DRAM preset 'ddr9'")) << b.err;
   // An explicit key still wins over the preset.
   auto d = run_imcvp({"run", "--dump-config", "--set", "dram.preset=lpddr4-3200", "--set",
-                      "dram.device.timing.cl=30"}, "dump");
+                      "dram.device.timing.cl=30"},
+                     "dump");
   EXPECT_TRUE(contains(d.out, "cl: 30")) << d.out;
   auto w = run_imcvp({"run", "--set", "dram.size_bytes=0x10000000000", fw("hello")}, "big");
   EXPECT_EQ(w.code, 78) << w.err;
@@ -288,9 +291,10 @@ namespace {
 TEST(Noc, StressRunsOnMeshTorusAndRing) {
   std::map<std::string, double> hops, time_ns;
   for (const char* t : {"mesh", "torus", "ring"}) {
-    auto r = run_imcvp({"run", "-c",
-                        std::string(IMCVP_SOURCE_DIR) + "/configs/soc/noc-stress-" + t + ".yaml",
-                        fw("noc_stress")}, t);
+    auto r = run_imcvp(
+        {"run", "-c", std::string(IMCVP_SOURCE_DIR) + "/configs/soc/noc-stress-" + t + ".yaml",
+         fw("noc_stress")},
+        t);
     ASSERT_EQ(r.code, 0) << t << r.out << r.err;
     EXPECT_TRUE(contains(r.out, "0 errors")) << r.out;
     hops[t] = r.stat("soc.noc.avg_hops");

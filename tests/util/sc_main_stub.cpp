@@ -2,4 +2,6 @@
 // and this is never called.
 #include <systemc>
 
-int sc_main(int, char**) { return 0; }
+int sc_main(int, char**) {
+  return 0;
+}

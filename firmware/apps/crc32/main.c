@@ -93,7 +93,7 @@ int main(void) {
     return 1;
   }
   printf("crc32: OK\n");
-  imcvp_report("crc", (int32_t)crc);  /* stats.json: firmware.crc */
+  imcvp_report("crc", (int32_t)crc); /* stats.json: firmware.crc */
   imcvp_report("iterations", (int32_t)iters);
   return 0;
 }

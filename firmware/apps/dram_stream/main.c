@@ -9,12 +9,14 @@
 #include "imcvp/simctrl.h"
 
 #define DRAM_BASE 0x40000000u
-#define WORDS 4096u          /* 16 KiB: two DDR4 rows' worth of columns per bank group */
-#define STRIDE_WORDS 16384u  /* 64 KiB stride: a new row on every access */
+#define WORDS 4096u         /* 16 KiB: two DDR4 rows' worth of columns per bank group */
+#define STRIDE_WORDS 16384u /* 64 KiB stride: a new row on every access */
 
 static volatile uint32_t* const dram = (volatile uint32_t*)DRAM_BASE;
 
-static uint32_t pattern(uint32_t i) { return i * 2654435761u ^ 0x5a5a5a5au; }
+static uint32_t pattern(uint32_t i) {
+  return i * 2654435761u ^ 0x5a5a5a5au;
+}
 
 int main(void) {
   uint32_t errors = 0;
@@ -32,10 +34,11 @@ int main(void) {
   for (uint32_t i = 0; i < 256; ++i) errors += dram[i * STRIDE_WORDS] != i;
   imcvp_roi_end(3);
   uint64_t t3 = csr_read(mcycle);
-  printf("dram_stream: write %lu cycles/word, sequential read %lu cycles/word, "
-         "strided %lu cycles/access\n",
-         (unsigned long)((t1 - t0) / WORDS), (unsigned long)((t2 - t1) / WORDS),
-         (unsigned long)((t3 - t2) / 512));
+  printf(
+      "dram_stream: write %lu cycles/word, sequential read %lu cycles/word, "
+      "strided %lu cycles/access\n",
+      (unsigned long)((t1 - t0) / WORDS), (unsigned long)((t2 - t1) / WORDS),
+      (unsigned long)((t3 - t2) / 512));
   printf("dram_stream: %lu errors\n", (unsigned long)errors);
   return errors == 0 ? 0 : 1;
 }

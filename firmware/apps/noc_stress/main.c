@@ -12,7 +12,9 @@
 
 #define BLOCK 4096u
 
-static uint32_t word(unsigned src, unsigned i) { return 0x9e3779b9u * (src + 1) ^ i; }
+static uint32_t word(unsigned src, unsigned i) {
+  return 0x9e3779b9u * (src + 1) ^ i;
+}
 
 static void start_copy(const imc_tile* src, const imc_tile* dst) {
   imc_write(src, IMC_DMA_LOCAL_OFFSET, IMC_BUF_IN);
@@ -68,9 +70,8 @@ int main(void) {
   imcvp_roi_end(2);
 
   printf("noc_stress: %u tiles, %u-byte blocks\n", n, BLOCK);
-  printf("  one at a time: %lu transfers in %lu ns: %lu MB/s\n",
-         (unsigned long)(n * (n - 1)), (unsigned long)(t1 - t0),
-         (unsigned long)(bytes1 * 1000 / (t1 - t0)));
+  printf("  one at a time: %lu transfers in %lu ns: %lu MB/s\n", (unsigned long)(n * (n - 1)),
+         (unsigned long)(t1 - t0), (unsigned long)(bytes1 * 1000 / (t1 - t0)));
   printf("  all at once:   %lu transfers in %lu ns: %lu MB/s aggregate\n",
          (unsigned long)(n * (n - 1)), (unsigned long)(t2 - t1),
          (unsigned long)(bytes1 * 1000 / (t2 - t1)));

@@ -248,4 +248,3 @@ TEST_F(BusTest, DmiSinkTotalsEqualBTransportTotals) {
   auto e = reg.energy_breakdown();
   EXPECT_DOUBLE_EQ(e[static_cast<int>(imcvp::stats::EnergyKind::host_bus)], 2 * 2.5 * 57);
 }
-

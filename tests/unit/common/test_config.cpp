@@ -81,10 +81,13 @@ TEST(Config, BadValuesAreRejected) {
             "test.yaml:2:10: inner.depth: value 0 out of range [1, 64]");
   EXPECT_EQ(error_of("inner:\n  depth: many\n"),
             "test.yaml:2:10: inner.depth: 'many' is not a valid unsigned 32-bit integer");
-  EXPECT_EQ(error_of("enable: maybe\n"), "test.yaml:1:9: enable: 'maybe' is not a boolean (true/false)");
-  EXPECT_EQ(error_of("base: -4\n"), "test.yaml:1:7: base: '-4' is not a valid unsigned 64-bit integer");
-  EXPECT_EQ(error_of("base: 0x1_0000_0000_0000_0000\n"),
-            "test.yaml:1:7: base: '0x1_0000_0000_0000_0000' is not a valid unsigned 64-bit integer");
+  EXPECT_EQ(error_of("enable: maybe\n"),
+            "test.yaml:1:9: enable: 'maybe' is not a boolean (true/false)");
+  EXPECT_EQ(error_of("base: -4\n"),
+            "test.yaml:1:7: base: '-4' is not a valid unsigned 64-bit integer");
+  EXPECT_EQ(
+      error_of("base: 0x1_0000_0000_0000_0000\n"),
+      "test.yaml:1:7: base: '0x1_0000_0000_0000_0000' is not a valid unsigned 64-bit integer");
   EXPECT_EQ(error_of("inner:\n  mode: slow\n"),
             "test.yaml:2:9: inner.mode: 'slow' is not one of: fast exact");
   EXPECT_EQ(error_of("inner: 3\n"), "test.yaml:1:8: inner: expected a mapping");

@@ -29,7 +29,8 @@ TEST(Stats, TreeTextEnergyAndReset) {
     Group b("soc.bus");
     g.counter("instructions", insts, "count", "Instructions retired");
     g.value("dyn_energy", energy, "pJ", "Dynamic energy", EnergyKind::core);
-    g.formula("double", [&] { return 2.0 * insts; }, "count", "Twice");
+    g.formula(
+        "double", [&] { return 2.0 * insts; }, "count", "Twice");
     uint64_t bytes = 7;
     b.counter("bytes", bytes, "bytes", "Bytes");
     insts = 10;

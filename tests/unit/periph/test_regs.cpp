@@ -235,4 +235,3 @@ TEST(RegBank, CHeader) {
   EXPECT_NE(md.find("| 0x5 | LSR | 1 | RO | 0x60 | line status |"), std::string::npos);
   EXPECT_NE(md.find("[5] THRE"), std::string::npos);
 }
-

@@ -77,7 +77,8 @@ static inline uint32_t imcvp_sim_seed(void) {
  * name wins. imcvp only (QEMU ignores it). */
 static inline void imcvp_report(const char* name, int32_t value) {
   uint32_t w[4] = {0, 0, 0, 0};
-  for (unsigned i = 0; i < 16 && name[i]; ++i) w[i / 4] |= (uint32_t)(uint8_t)name[i] << (8 * (i % 4));
+  for (unsigned i = 0; i < 16 && name[i]; ++i)
+    w[i / 4] |= (uint32_t)(uint8_t)name[i] << (8 * (i % 4));
   for (unsigned i = 0; i < 4; ++i) imcvp_write32(SIMCTRL_REPORT_NAME + 4 * i, w[i]);
   imcvp_write32(SIMCTRL_REPORT_VALUE, (uint32_t)value);
 }
