@@ -545,8 +545,7 @@ ImcTile::Result ImcTile::check_dims() const {
   return {};
 }
 
-bool ImcTile::dma_copy(bool to_local, uint8_t* local, uint64_t global, uint64_t len, sc_time* t,
-                       uint64_t* fail_addr) {
+bool ImcTile::dma_copy(bool to_local, uint8_t* local, uint64_t global, uint64_t len, Result& r) {
   sc_time bus_delay = SC_ZERO_TIME;
   const uint64_t burst = cfg_.periphery.dma_burst_bytes;
   for (uint64_t off = 0; off < len; off += burst) {
@@ -562,8 +561,9 @@ bool ImcTile::dma_copy(bool to_local, uint8_t* local, uint64_t global, uint64_t 
     p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     dma->b_transport(p, bus_delay);
     if (p.get_response_status() != tlm::TLM_OK_RESPONSE) {
-      *fail_addr = global + off;
-      *t += bus_delay + sc_time(cfg_.periphery.dma_setup_ns, SC_NS);
+      r.err = Error::dma;
+      r.info = static_cast<uint32_t>(global + off);
+      r.latency += bus_delay + sc_time(cfg_.periphery.dma_setup_ns, SC_NS);
       return false;
     }
     if (to_local)
@@ -572,9 +572,9 @@ bool ImcTile::dma_copy(bool to_local, uint8_t* local, uint64_t global, uint64_t 
       dma_bytes_written_ += n;
     buffer_energy(n);
   }
-  *t += bus_delay + sc_time(cfg_.periphery.dma_setup_ns +
-                                static_cast<double>(len) / cfg_.periphery.dma_bytes_per_ns,
-                            SC_NS);
+  r.latency += bus_delay + sc_time(cfg_.periphery.dma_setup_ns +
+                                       static_cast<double>(len) / cfg_.periphery.dma_bytes_per_ns,
+                                   SC_NS);
   return true;
 }
 
@@ -586,11 +586,7 @@ ImcTile::Result ImcTile::do_dma(bool in, uint64_t local, uint64_t global, uint64
     r.info = static_cast<uint32_t>(local);
     return r;
   }
-  uint64_t fail = 0;
-  if (!dma_copy(in, b, global, len, &r.latency, &fail)) {
-    r.err = Error::dma;
-    r.info = static_cast<uint32_t>(fail);
-  }
+  dma_copy(in, b, global, len, r);
   return r;
 }
 
@@ -601,12 +597,7 @@ ImcTile::Result ImcTile::do_program(const sc_time& at) {
   const unsigned nc = static_cast<unsigned>(dim_cols_->value());
   const uint64_t n = uint64_t(nr) * nc;
   if (ctrl_->value() & kWExt) {
-    uint64_t fail = 0;
-    if (!dma_copy(true, wbuf_.data(), src_->value(), n, &r.latency, &fail)) {
-      r.err = Error::dma;
-      r.info = static_cast<uint32_t>(fail);
-      return r;
-    }
+    if (!dma_copy(true, wbuf_.data(), src_->value(), n, r)) return r;
   }
   buffer_energy(n);
   const auto* w = reinterpret_cast<const int8_t*>(wbuf_.data());
@@ -663,12 +654,7 @@ ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
     return r;
   }
   if (ctrl & kInExt) {
-    uint64_t fail = 0;
-    if (!dma_copy(true, in_.data(), src_->value(), in_bytes, &r.latency, &fail)) {
-      r.err = Error::dma;
-      r.info = static_cast<uint32_t>(fail);
-      return r;
-    }
+    if (!dma_copy(true, in_.data(), src_->value(), in_bytes, r)) return r;
   }
   const double t_s = now_s(at + r.latency);  // one drift/read-noise realisation per batch
   const unsigned shift = static_cast<unsigned>(shift_->value() & 63);
@@ -724,11 +710,7 @@ ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
   buffer_energy(in_bytes + out_bytes + (use_bias ? 4ull * nc : 0) + (requant ? 4ull * nc : 0));
   r.latency += sc_time(batch * t_vec_ns, SC_NS);
   if (ctrl & kOutExt) {
-    uint64_t fail = 0;
-    if (!dma_copy(false, out_.data(), dst_->value(), out_bytes, &r.latency, &fail)) {
-      r.err = Error::dma;
-      r.info = static_cast<uint32_t>(fail);
-    }
+    if (!dma_copy(false, out_.data(), dst_->value(), out_bytes, r)) return r;
   }
   return r;
 }

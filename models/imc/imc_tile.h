@@ -115,10 +115,10 @@ class ImcTile : public sc_core::sc_module {
   Result do_readback(const sc_core::sc_time& at);
   Result do_calibrate(const sc_core::sc_time& at);
   Result do_dma(bool in, uint64_t local, uint64_t global, uint64_t len);
-  // DMA between a local buffer and a global address through the dma socket; returns false
-  // (and the failing address) on a bus error. Adds the transfer time to *t.
-  bool dma_copy(bool to_local, uint8_t* local, uint64_t global, uint64_t len, sc_core::sc_time* t,
-                uint64_t* fail_addr);
+  // DMA between a local buffer and a global address through the dma socket. Adds the transfer
+  // time to r.latency; on a bus error sets r.err = dma, r.info = the failing address and
+  // returns false.
+  bool dma_copy(bool to_local, uint8_t* local, uint64_t global, uint64_t len, Result& r);
   Result check_dims() const;
   void finish_at(const sc_core::sc_time& done, Error err, uint32_t info);
   // Completes the pending command if its time has come (t = access or kernel time).
