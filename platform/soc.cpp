@@ -184,7 +184,8 @@ void Soc::wire_noc() {
     used[place[name]] = true;
     return place[name];
   };
-  for (const auto& e : ncfg.endpoints) used[e.node < nodes ? e.node : 0] = true;
+  // noc::Network has already rejected endpoints on missing nodes.
+  for (const auto& e : ncfg.endpoints) used[e.node] = true;
   const unsigned host = take("host", 0);
   const unsigned dram = take("dram", nodes - 1);
   std::vector<unsigned> tile_nodes;
