@@ -86,6 +86,8 @@ void ImcTile::check_config(const TileConfig& c) {
   if (c.adc.count < 1) bad("adc.count must be >= 1");
   if (c.periphery.dma_burst_bytes < 1) bad("periphery.dma_burst_bytes must be >= 1");
   if (!(c.periphery.dma_bytes_per_ns > 0)) bad("periphery.dma_bytes_per_ns must be > 0");
+  if (c.periphery.dma_outstanding < 1 || c.periphery.dma_outstanding > 64)
+    bad("periphery.dma_outstanding must be in [1, 64]");
 }
 
 ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned index, uint64_t seed)
@@ -229,6 +231,13 @@ ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned i
       });
 
   SC_THREAD(worker);
+  // The DMA engine's burst threads: persistent, one per outstanding burst.
+  for (unsigned i = 0; i < cfg_.periphery.dma_outstanding; ++i) {
+    burst_payloads_.push_back(std::make_unique<tlm::tlm_generic_payload>());
+    sc_core::sc_spawn_options opt;
+    sc_core::sc_spawn([this, i] { burst_worker(i); }, ("dma_burst_" + std::to_string(i)).c_str(),
+                      &opt);
+  }
   SC_METHOD(complete);
   sensitive << done_ev_;
   dont_initialize();
@@ -260,6 +269,9 @@ ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned i
   s.counter("irqs", irqs_, "count", "Interrupt status bits raised");
   s.counter("dma_bytes_read", dma_bytes_read_, "B", "Bytes the DMA read from the bus");
   s.counter("dma_bytes_written", dma_bytes_written_, "B", "Bytes the DMA wrote to the bus");
+  s.counter("dma_bursts", dma_bursts_, "count", "DMA bus transactions (bursts) issued");
+  s.counter("dma_peak_outstanding", dma_peak_outstanding_, "count",
+            "Most DMA bursts in flight at once (limit: periphery.dma_outstanding)");
   s.counter("register_accesses", reg_accesses_, "count", "Bus accesses to registers");
   s.counter("buffer_accesses", buffer_accesses_, "count", "Bus accesses to the buffers");
   s.value("busy_time", busy_ns_, "ns", "Time spent executing commands");
@@ -400,33 +412,54 @@ void ImcTile::command(uint32_t op, const sc_time& at) {
   }
   err_code_->set(0);
   err_info_->set(0);
-  if (op == static_cast<uint32_t>(Op::dma_in) || op == static_cast<uint32_t>(Op::dma_out)) {
-    // DMA runs in the tile's worker thread: it may wait on the interconnect (NoC) without
-    // blocking the host, and DMA of several tiles overlaps. Its parameters are taken now, as
-    // the hardware latches them when CMD is written.
+  // The hardware latches the registers a command uses when CMD is written.
+  cmd_.ctrl = ctrl_->value();
+  cmd_.rows = dim_rows_->value();
+  cmd_.cols = dim_cols_->value();
+  cmd_.batch = batch_->value();
+  cmd_.shift = shift_->value();
+  cmd_.src = src_->value();
+  cmd_.dst = dst_->value();
+  cmd_.local = dma_local_->value();
+  cmd_.len = dma_len_->value();
+  if (uses_dma(op)) {
+    // Runs in the tile's worker thread: the DMA may wait on the interconnect (NoC) without
+    // blocking the host's CMD store, and DMA of several tiles overlaps.
     busy_ = true;
     done_time_ = sc_core::sc_max_time();  // busy until the worker finishes
     in_command_ = true;
     pending_op_ = op;
     pending_at_ = at;
-    pending_local_ = dma_local_->value();
-    pending_global_ = op == static_cast<uint32_t>(Op::dma_in) ? src_->value() : dst_->value();
-    pending_len_ = dma_len_->value();
     const sc_time now = sc_core::sc_time_stamp();
     start_ev_.notify(at > now ? at - now : SC_ZERO_TIME);
     return;
   }
-  execute(op, at, false);
+  execute(op, at);
+}
+
+bool ImcTile::uses_dma(uint32_t op) const {
+  switch (static_cast<Op>(op)) {
+    case Op::dma_in:
+    case Op::dma_out:
+      return true;
+    case Op::program:
+      return (cmd_.ctrl & kWExt) != 0;
+    case Op::mvm:
+    case Op::mvm_batch:
+      return (cmd_.ctrl & (kInExt | kOutExt)) != 0;
+    default:
+      return false;
+  }
 }
 
 void ImcTile::worker() {
   while (true) {
     wait(start_ev_);
-    execute(pending_op_, pending_at_, true);
+    execute(pending_op_, pending_at_);
   }
 }
 
-void ImcTile::execute(uint32_t op, const sc_time& at, bool async) {
+void ImcTile::execute(uint32_t op, const sc_time& at) {
   const double e0 = trace::on(trace::kImc) ? energy_sum() : 0.0;
   Result r;
   in_command_ = true;
@@ -435,14 +468,10 @@ void ImcTile::execute(uint32_t op, const sc_time& at, bool async) {
     r.info = op;
   } else {
     ++op_count_[op];
-    r = async ? do_dma(op == static_cast<uint32_t>(Op::dma_in), pending_local_, pending_global_,
-                       pending_len_)
-              : run(static_cast<Op>(op), at);
+    // In the worker, r.latency includes the time the DMA has already waited.
+    r = run(static_cast<Op>(op), at);
   }
   in_command_ = false;
-  // In the worker, time spent waiting on the interconnect has already passed (a NoC charges
-  // it by waiting); the modelled latency (setup, streaming, annotated bus delays) comes on top.
-  if (async) r.latency += sc_core::sc_time_stamp() - at;
   r.latency += reg_latency_;
   busy_ns_ += r.latency.to_seconds() * 1e9;
   last_latency_ns_ =
@@ -461,11 +490,8 @@ void ImcTile::trace_command(uint32_t op, const sc_time& at, const Result& r, dou
   auto& tr = trace::Tracer::get();
   const double t0 = to_ns(at), dur = to_ns(r.latency);
   trace::Args a;
-  a.num("opcode", op)
-      .num("rows", dim_rows_->value())
-      .num("cols", dim_cols_->value())
-      .num("energy_pj", energy_pj);
-  if (op == static_cast<uint32_t>(Op::mvm_batch)) a.num("batch", batch_->value());
+  a.num("opcode", op).num("rows", cmd_.rows).num("cols", cmd_.cols).num("energy_pj", energy_pj);
+  if (op == static_cast<uint32_t>(Op::mvm_batch)) a.num("batch", cmd_.batch);
   if (r.err != Error::none) a.str("error", error_name(r.err)).num("error_info", r.info);
   tr.complete(trace_track(), op < kNumOps ? kOpNames[op] : "bad_op", t0, dur, a.str());
   if (trace_power_ < 0) trace_power_ = tr.rate(trace::kImc, std::string(name()) + " power (mW)");
@@ -522,21 +548,21 @@ ImcTile::Result ImcTile::run(Op op, const sc_time& at) {
     case Op::mvm:
       return do_mvm(1, at);
     case Op::mvm_batch:
-      return do_mvm(static_cast<unsigned>(batch_->value()), at);
+      return do_mvm(static_cast<unsigned>(std::min<uint64_t>(cmd_.batch, 0xFFFFFFFFu)), at);
     case Op::readback:
       return do_readback(at);
     case Op::calibrate:
       return do_calibrate(at);
     case Op::dma_in:
-      return do_dma(true, dma_local_->value(), src_->value(), dma_len_->value());
+      return do_dma(true, at);
     case Op::dma_out:
-      return do_dma(false, dma_local_->value(), dst_->value(), dma_len_->value());
+      return do_dma(false, at);
   }
   return {Error::bad_op, static_cast<uint32_t>(op), SC_ZERO_TIME};
 }
 
 ImcTile::Result ImcTile::check_dims() const {
-  const uint64_t r = dim_rows_->value(), c = dim_cols_->value();
+  const uint64_t r = cmd_.rows, c = cmd_.cols;
   if (r < 1 || r > cfg_.rows || c < 1 || c > cfg_.cols)
     return {Error::bad_dim,
             static_cast<uint32_t>((std::min<uint64_t>(r, 0xFFFF) << 16) |
@@ -545,59 +571,106 @@ ImcTile::Result ImcTile::check_dims() const {
   return {};
 }
 
-bool ImcTile::dma_copy(bool to_local, uint8_t* local, uint64_t global, uint64_t len, Result& r) {
-  sc_time bus_delay = SC_ZERO_TIME;
-  const uint64_t burst = cfg_.periphery.dma_burst_bytes;
-  for (uint64_t off = 0; off < len; off += burst) {
-    const auto n = static_cast<unsigned>(std::min(burst, len - off));
-    tlm::tlm_generic_payload p;
-    p.set_command(to_local ? tlm::TLM_READ_COMMAND : tlm::TLM_WRITE_COMMAND);
-    p.set_address(global + off);
-    p.set_data_ptr(local + off);
-    p.set_data_length(n);
-    p.set_streaming_width(n);
-    p.set_byte_enable_ptr(nullptr);
-    p.set_dmi_allowed(false);
-    p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    dma->b_transport(p, bus_delay);
-    if (p.get_response_status() != tlm::TLM_OK_RESPONSE) {
-      r.err = Error::dma;
-      r.info = static_cast<uint32_t>(global + off);
-      r.latency += bus_delay + sc_time(cfg_.periphery.dma_setup_ns, SC_NS);
-      return false;
-    }
-    if (to_local)
-      dma_bytes_read_ += n;
-    else
-      dma_bytes_written_ += n;
-    buffer_energy(n);
+bool ImcTile::dma_copy(bool to_local, uint8_t* local, uint64_t global, uint64_t len,
+                       const sc_time& at, Result& r) {
+  const auto& pc = cfg_.periphery;
+  const sc_time t0 = at + r.latency;  // after the command's earlier phases
+  if (t0 > sc_core::sc_time_stamp()) wait(t0 - sc_core::sc_time_stamp());
+  xfer_ = Transfer{};
+  xfer_.active = true;
+  xfer_.to_local = to_local;
+  xfer_.local = local;
+  xfer_.global = global;
+  xfer_.len = len;
+  xfer_.bursts = (len + pc.dma_burst_bytes - 1) / pc.dma_burst_bytes;
+  xfer_.t0 = t0;
+  burst_ev_.notify(SC_ZERO_TIME);
+  while (!xfer_done()) wait(xfer_ev_);
+  xfer_.active = false;
+  if (xfer_.failed) {
+    r.err = Error::dma;
+    r.info = static_cast<uint32_t>(xfer_.err_addr);
+    r.latency = sc_core::sc_time_stamp() - at;
+    return false;
   }
-  r.latency += bus_delay + sc_time(cfg_.periphery.dma_setup_ns +
-                                       static_cast<double>(len) / cfg_.periphery.dma_bytes_per_ns,
-                                   SC_NS);
+  // The engine cannot finish before it has streamed every byte at its own rate.
+  const sc_time end =
+      t0 + sc_time(pc.dma_setup_ns + static_cast<double>(len) / pc.dma_bytes_per_ns, SC_NS);
+  if (end > sc_core::sc_time_stamp()) wait(end - sc_core::sc_time_stamp());
+  r.latency = sc_core::sc_time_stamp() - at;
   return true;
 }
 
-ImcTile::Result ImcTile::do_dma(bool in, uint64_t local, uint64_t global, uint64_t len) {
+void ImcTile::burst_worker(unsigned i) {
+  tlm::tlm_generic_payload& p = *burst_payloads_[i];
+  const auto& pc = cfg_.periphery;
+  const uint64_t burst = pc.dma_burst_bytes;
+  while (true) {
+    while (!xfer_.active || xfer_.stop || xfer_.next >= xfer_.bursts) wait(burst_ev_);
+    const uint64_t off = xfer_.next++ * burst;
+    const auto n = static_cast<unsigned>(std::min(burst, xfer_.len - off));
+    // Burst k leaves no earlier than t0 + setup + k*burst/rate: the engine's streaming rate.
+    const sc_time issue =
+        xfer_.t0 + sc_time(pc.dma_setup_ns + static_cast<double>(off) / pc.dma_bytes_per_ns, SC_NS);
+    while (!xfer_.stop && sc_core::sc_time_stamp() < issue)
+      wait(issue - sc_core::sc_time_stamp(), abort_ev_);
+    if (!xfer_.stop) {  // after a failure, bursts not yet issued are dropped
+      ++dma_bursts_;
+      dma_peak_outstanding_ = std::max<uint64_t>(dma_peak_outstanding_, ++in_flight_);
+      const uint64_t addr = xfer_.global + off;
+      p.set_command(xfer_.to_local ? tlm::TLM_READ_COMMAND : tlm::TLM_WRITE_COMMAND);
+      p.set_address(addr);
+      p.set_data_ptr(xfer_.local + off);
+      p.set_data_length(n);
+      p.set_streaming_width(n);
+      p.set_byte_enable_ptr(nullptr);
+      p.set_byte_enable_length(0);
+      p.set_dmi_allowed(false);
+      p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+      sc_time d = SC_ZERO_TIME;
+      dma->b_transport(p, d);
+      const bool ok = p.get_response_status() == tlm::TLM_OK_RESPONSE;
+      if (ok) {
+        (xfer_.to_local ? dma_bytes_read_ : dma_bytes_written_) += n;
+        buffer_energy(n);
+        // The burst's data occupies the engine's port for n/rate after the bus answered.
+        d += sc_time(static_cast<double>(n) / pc.dma_bytes_per_ns, SC_NS);
+      }
+      // LT: the annotated bus latency passes here, so latencies of concurrent bursts overlap.
+      if (d > SC_ZERO_TIME) wait(d);
+      --in_flight_;
+      if (!ok) {
+        if (!xfer_.failed || addr < xfer_.err_addr) xfer_.err_addr = addr;
+        xfer_.failed = xfer_.stop = true;
+        abort_ev_.notify();
+      }
+    }
+    ++xfer_.finished;
+    if (xfer_done()) xfer_ev_.notify();
+  }
+}
+
+ImcTile::Result ImcTile::do_dma(bool in, const sc_time& at) {
   Result r;
+  const uint64_t local = cmd_.local, len = cmd_.len;
   uint8_t* b = len ? buffer_at(local, len) : nullptr;
   if (!b) {
     r.err = Error::bad_dma_range;
     r.info = static_cast<uint32_t>(local);
     return r;
   }
-  dma_copy(in, b, global, len, r);
+  dma_copy(in, b, in ? cmd_.src : cmd_.dst, len, at, r);
   return r;
 }
 
 ImcTile::Result ImcTile::do_program(const sc_time& at) {
   Result r = check_dims();
   if (r.err != Error::none) return r;
-  const unsigned nr = static_cast<unsigned>(dim_rows_->value());
-  const unsigned nc = static_cast<unsigned>(dim_cols_->value());
+  const unsigned nr = static_cast<unsigned>(cmd_.rows);
+  const unsigned nc = static_cast<unsigned>(cmd_.cols);
   const uint64_t n = uint64_t(nr) * nc;
-  if (ctrl_->value() & kWExt) {
-    if (!dma_copy(true, wbuf_.data(), src_->value(), n, r)) return r;
+  if (cmd_.ctrl & kWExt) {
+    if (!dma_copy(true, wbuf_.data(), cmd_.src, n, at, r)) return r;
   }
   buffer_energy(n);
   const auto* w = reinterpret_cast<const int8_t*>(wbuf_.data());
@@ -637,9 +710,9 @@ ImcTile::Result ImcTile::do_program(const sc_time& at) {
 ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
   Result r = check_dims();
   if (r.err != Error::none) return r;
-  const unsigned nr = static_cast<unsigned>(dim_rows_->value());
-  const unsigned nc = static_cast<unsigned>(dim_cols_->value());
-  const uint64_t ctrl = ctrl_->value();
+  const unsigned nr = static_cast<unsigned>(cmd_.rows);
+  const unsigned nc = static_cast<unsigned>(cmd_.cols);
+  const uint64_t ctrl = cmd_.ctrl;
   const bool requant = ctrl & kRequant, use_bias = ctrl & kBias, relu = ctrl & kRelu;
   const bool is_signed = ctrl & kSignedIn;
   const uint64_t in_bytes = uint64_t(batch) * nr;
@@ -654,10 +727,10 @@ ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
     return r;
   }
   if (ctrl & kInExt) {
-    if (!dma_copy(true, in_.data(), src_->value(), in_bytes, r)) return r;
+    if (!dma_copy(true, in_.data(), cmd_.src, in_bytes, at, r)) return r;
   }
   const double t_s = now_s(at + r.latency);  // one drift/read-noise realisation per batch
-  const unsigned shift = static_cast<unsigned>(shift_->value() & 63);
+  const unsigned shift = static_cast<unsigned>(cmd_.shift & 63);
   std::vector<int32_t> x(nr), y(nc);
   OpCounts oc;
   for (unsigned b = 0; b < batch; ++b) {
@@ -710,7 +783,7 @@ ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
   buffer_energy(in_bytes + out_bytes + (use_bias ? 4ull * nc : 0) + (requant ? 4ull * nc : 0));
   r.latency += sc_time(batch * t_vec_ns, SC_NS);
   if (ctrl & kOutExt) {
-    if (!dma_copy(false, out_.data(), dst_->value(), out_bytes, r)) return r;
+    if (!dma_copy(false, out_.data(), cmd_.dst, out_bytes, at, r)) return r;
   }
   return r;
 }
@@ -719,8 +792,8 @@ ImcTile::Result ImcTile::do_readback(const sc_time& at) {
   Result r = check_dims();
   if (r.err != Error::none) return r;
   if (!programmed_) return {Error::not_programmed, 0, SC_ZERO_TIME};
-  const unsigned nr = static_cast<unsigned>(dim_rows_->value());
-  const unsigned nc = static_cast<unsigned>(dim_cols_->value());
+  const unsigned nr = static_cast<unsigned>(cmd_.rows);
+  const unsigned nc = static_cast<unsigned>(cmd_.cols);
   auto* w = reinterpret_cast<int8_t*>(wbuf_.data());
   if (analog_) {
     analog_->readback(nr, nc, now_s(at), rng_, w);

@@ -1,17 +1,23 @@
 // IMC tile: an analog crossbar or digital SRAM compute-in-memory array behind a register
 // block, local buffers and a DMA engine, in one 1 MiB window (docs/imc-model.md,
-// docs/register-maps.md). Firmware writes a command to CMD; the tile computes it at once
-// (bit-true numerics, modelled latency and energy), reports BUSY until the modelled completion
-// time and then sets IRQ_STATUS.DONE (or ERROR with an ERROR_CODE) and raises its interrupt.
+// docs/register-maps.md). Firmware writes a command to CMD; the tile computes it (bit-true
+// numerics, modelled latency and energy), reports BUSY until the modelled completion time and
+// then sets IRQ_STATUS.DONE (or ERROR with an ERROR_CODE) and raises its interrupt. Commands
+// that use the DMA (DMA_IN, DMA_OUT, PROGRAM with W_EXT, MVM/MVM_BATCH with IN_EXT/OUT_EXT) run
+// in the tile's own command thread with the registers latched at the CMD write, so the host's
+// store returns at once; the DMA engine keeps up to periphery.dma_outstanding bursts in flight.
 //
 // Window layout (offsets):  0x00000 registers (4 KiB)   0x01000 BIAS (int32 per column)
 //   0x02000 SCALE (int32 per column)   0x10000 IN (64 KiB)   0x20000 OUT (128 KiB)
 //   0x40000 WBUF (256 KiB: int8 weights, row-major, DIM_ROWS x DIM_COLS); the rest unmapped.
 //
-// Limits: LT only. A command's results (buffers, DMA writes) are produced when it is issued,
-// at the issuing access's time; BUSY/DONE follow the modelled latency, so firmware must wait
-// for DONE before reading results. No DMI into the buffers (every access is counted). Batched
-// MVMs run back to back without pipelining. DMA moves at most the buffer sizes above.
+// Limits: LT only. A command without DMA produces its results when it is issued, at the
+// issuing access's time; a DMA command produces them as its bursts complete (in simulated
+// time); BUSY/DONE follow the modelled latency, so firmware must wait for DONE before reading
+// results. No DMI into the buffers (every access is counted). Batched MVMs run back to back
+// without pipelining; an MVM's input DMA, compute and output DMA do not overlap. DMA moves at
+// most the buffer sizes above; the buffers are not locked while a command runs (host writes to
+// them during a DMA land as they come).
 #pragma once
 
 #include <cstdint>
@@ -109,16 +115,25 @@ class ImcTile : public sc_core::sc_module {
   uint8_t* buffer_at(uint64_t offset, uint64_t len, uint64_t* avail = nullptr);
 
   void command(uint32_t op, const sc_core::sc_time& at);
+  // Registers a command uses, latched when CMD is written (the hardware latches them).
+  struct Latched {
+    uint64_t ctrl = 0, rows = 0, cols = 0, batch = 0, shift = 0, src = 0, dst = 0, local = 0,
+             len = 0;
+  };
   Result run(Op op, const sc_core::sc_time& at);
   Result do_program(const sc_core::sc_time& at);
   Result do_mvm(unsigned batch, const sc_core::sc_time& at);
   Result do_readback(const sc_core::sc_time& at);
   Result do_calibrate(const sc_core::sc_time& at);
-  Result do_dma(bool in, uint64_t local, uint64_t global, uint64_t len);
-  // DMA between a local buffer and a global address through the dma socket. Adds the transfer
-  // time to r.latency; on a bus error sets r.err = dma, r.info = the failing address and
-  // returns false.
-  bool dma_copy(bool to_local, uint8_t* local, uint64_t global, uint64_t len, Result& r);
+  Result do_dma(bool in, const sc_core::sc_time& at);
+  // DMA between a local buffer and a global address through the dma socket (command thread
+  // only: it waits). Starts at at + r.latency, returns when the transfer has completed and sets
+  // r.latency to the time since at; on a bus error sets r.err = dma, r.info = the lowest failing
+  // address and returns false.
+  bool dma_copy(bool to_local, uint8_t* local, uint64_t global, uint64_t len,
+                const sc_core::sc_time& at, Result& r);
+  // True if op (with the latched CTRL) moves data through the dma socket.
+  bool uses_dma(uint32_t op) const;
   Result check_dims() const;
   void finish_at(const sc_core::sc_time& done, Error err, uint32_t info);
   // Completes the pending command if its time has come (t = access or kernel time).
@@ -163,20 +178,44 @@ class ImcTile : public sc_core::sc_module {
   uint32_t pending_info_ = 0;
   uint32_t last_latency_ns_ = 0;
   sc_core::sc_event done_ev_, irq_ev_;
-  // Commands execute in the tile's own thread (worker), so a command's DMA waits on the
-  // interconnect without blocking the host, and DMA of several tiles overlaps on the NoC.
+  // Commands that use the DMA execute in the tile's own thread (worker), so a command's DMA
+  // waits on the interconnect without blocking the host, and DMA of several tiles overlaps.
   sc_core::sc_event start_ev_;
   uint32_t pending_op_ = 0;
   sc_core::sc_time pending_at_;
-  uint64_t pending_local_ = 0, pending_global_ = 0, pending_len_ = 0;
+  Latched cmd_;  // registers of the running (or last) command
   void worker();
-  void execute(uint32_t op, const sc_core::sc_time& at, bool async);
+  void execute(uint32_t op, const sc_core::sc_time& at);
+
+  // DMA engine: one transfer at a time (the command thread's), split into bursts that
+  // dma_outstanding persistent burst threads issue concurrently (docs/imc-model.md).
+  struct Transfer {
+    bool active = false, to_local = false, stop = false;
+    uint8_t* local = nullptr;
+    uint64_t global = 0, len = 0, bursts = 0;
+    uint64_t next = 0;      // next burst to claim
+    uint64_t finished = 0;  // claimed bursts that completed or were dropped
+    uint64_t err_addr = 0;  // lowest failing address (when failed)
+    bool failed = false;
+    sc_core::sc_time t0;
+  };
+  Transfer xfer_;
+  unsigned in_flight_ = 0;
+  sc_core::sc_event burst_ev_;  // work for the burst threads
+  sc_core::sc_event abort_ev_;  // a burst failed: stop waiting to issue
+  sc_core::sc_event xfer_ev_;   // the transfer's last claimed burst finished
+  std::vector<std::unique_ptr<tlm::tlm_generic_payload>> burst_payloads_;
+  void burst_worker(unsigned i);
+  bool xfer_done() const {
+    return xfer_.finished == xfer_.next && (xfer_.stop || xfer_.next == xfer_.bursts);
+  }
 
   // Stats.
   uint64_t commands_ = 0, mvms_ = 0, macs_ = 0, adc_conversions_ = 0, dac_conversions_ = 0,
            dac_saturations_ = 0, adc_saturations_ = 0, cells_written_ = 0, program_pulses_ = 0,
            verify_iterations_ = 0, worn_out_ = 0, errors_ = 0, dma_bytes_read_ = 0,
-           dma_bytes_written_ = 0, reg_accesses_ = 0, buffer_accesses_ = 0, irqs_ = 0;
+           dma_bytes_written_ = 0, reg_accesses_ = 0, buffer_accesses_ = 0, irqs_ = 0,
+           dma_bursts_ = 0, dma_peak_outstanding_ = 0;
   uint64_t op_count_[kNumOps] = {};
   uint64_t error_count_[kNumErrors] = {};
   double busy_ns_ = 0.0;

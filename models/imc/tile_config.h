@@ -232,6 +232,10 @@ struct PeripheryConfig {
   double dma_setup_ns = 10.0;
   double dma_bytes_per_ns = 8.0;
   uint32_t dma_burst_bytes = 64;
+  // Bursts in flight at once. The ARM CoreLink DMA-330 TRM (DDI 0424) makes the read and
+  // write issuing capability a build-time choice of 1..16 outstanding transactions; 4 is a
+  // mid-range choice (enough to cover a few hundred ns of NoC/DRAM latency at 64 B bursts).
+  uint32_t dma_outstanding = 4;
   // Register access latency: a few cycles of a 1 GHz core (same assumption as the other
   // peripherals).
   double reg_latency_ns = 2.0;
@@ -249,6 +253,8 @@ struct PeripheryConfig {
     v.param("dma_setup_ns", dma_setup_ns, "DMA setup time per transfer", "ns", {0.0, 1e9});
     v.param("dma_bytes_per_ns", dma_bytes_per_ns, "DMA streaming rate", "B/ns", {1e-6, 1e9});
     v.param("dma_burst_bytes", dma_burst_bytes, "Bytes per DMA bus transaction", "B", {4, 4096});
+    v.param("dma_outstanding", dma_outstanding,
+            "DMA bursts in flight at once (one engine thread each)", "count", {1, 64});
     v.param("reg_latency_ns", reg_latency_ns, "Latency of one register or buffer access", "ns",
             {0.0, 1e6});
   }

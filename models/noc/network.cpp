@@ -3,6 +3,7 @@
 #include "models/common/sim_time.h"
 #include "models/common/trace.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -28,11 +29,27 @@ Network::Network(sc_core::sc_module_name name, const NocConfig& cfg)
                      std::to_string(e.node) + ", which does not exist (" +
                      std::to_string(engine_->topology().nodes()) + " nodes)");
   period_ = sc_time(std::round(1e6 / cfg.router.clock_mhz), SC_PS);
+  if (cfg.router.flow_control == "vct") {
+    const uint64_t biggest =
+        1 + (uint64_t(cfg.ni.max_packet_payload_bytes) * 8 + cfg.router.link_width_bits - 1) /
+                cfg.router.link_width_bits;
+    if (biggest > cfg.router.buffer_depth_flits)
+      throw NocError(std::string(this->name()) +
+                     ": virtual cut-through needs whole packets to fit "
+                     "a VC buffer, but noc.ni.max_packet_payload_bytes=" +
+                     std::to_string(cfg.ni.max_packet_payload_bytes) + " makes packets of " +
+                     std::to_string(biggest) + " flits and noc.router.buffer_depth_flits is " +
+                     std::to_string(cfg.router.buffer_depth_flits));
+  }
   target_socket.register_b_transport(this, &Network::b_transport);
+  target_socket.register_nb_transport_fw(this, &Network::nb_transport_fw);
   target_socket.register_transport_dbg(this, &Network::transport_dbg);
   target_socket.register_get_direct_mem_ptr(this, &Network::get_direct_mem_ptr);
   engine_->on_delivered = [](uint32_t, const Packet& p) {
-    reinterpret_cast<Waiter*>(p.tag)->done.notify(SC_ZERO_TIME);
+    Seg* s = reinterpret_cast<Seg*>(p.tag);
+    s->txn->arrived[s->index] = 1;
+    if (s->response) ++s->txn->responses_arrived;
+    s->txn->ev.notify(SC_ZERO_TIME);
   };
   // A method, not a thread: it wakes at every cycle with flits in flight, and a method
   // activation costs far less than a coroutine switch.
@@ -52,6 +69,16 @@ int Network::add_initiator(std::string name, unsigned node) {
     throw std::invalid_argument(std::string(this->name()) + ": initiator '" + name + "' on node " +
                                 std::to_string(node) + ", which does not exist (" +
                                 std::to_string(engine_->topology().nodes()) + " nodes)");
+  Ni& ni = nis_.emplace_back();
+  const std::string pre = "ni." + name + ".";
+  stats_.counter(pre + "transactions", ni.transactions, "count",
+                 "Transactions this initiator's NI accepted");
+  stats_.counter(pre + "peak_outstanding", ni.peak, "count",
+                 "Most transactions this initiator had in flight at once");
+  stats_.counter(pre + "slot_waits", ni.slot_waits, "count",
+                 "Transactions that waited for a free slot (noc.ni.max_outstanding reached)");
+  stats_.value(pre + "slot_wait_ns", ni.slot_wait_ns, "ns",
+               "Time transactions waited for a free slot");
   initiators_.push_back(Endpoint{std::move(name), node, 0, 0});
   return int(initiators_.size()) - 1;
 }
@@ -98,11 +125,76 @@ void Network::clock_step() {
     next_trigger(sc_time::from_value(next * per) - sc_core::sc_time_stamp(), kick_);
 }
 
-void Network::traverse(unsigned src, unsigned dst, uint32_t flits, uint32_t vnet) {
-  Waiter w;
-  engine_->send(src, dst, flits, vnet, reinterpret_cast<uint64_t>(&w), cycle_now());
+void Network::inject(Txn& x, uint32_t seg, unsigned src, unsigned dst, uint32_t flits,
+                     uint32_t vnet) {
+  Seg& s = x.segs[seg];
+  s.txn = &x;
+  s.index = seg;
+  s.response = vnet == 1;
+  engine_->send(src, dst, flits, vnet, reinterpret_cast<uint64_t>(&s), cycle_now());
   kick_.notify(SC_ZERO_TIME);
-  wait(w.done);
+  if (vnet == 0) {
+    ++request_packets_;
+    request_flits_ += flits;
+  } else {
+    ++response_packets_;
+    response_flits_ += flits;
+  }
+}
+
+void Network::wait_arrived(Txn& x, uint32_t seg) {
+  while (!x.arrived[seg]) wait(x.ev);
+}
+
+int Network::take_slot(Ni& ni) {
+  int slot = 63;
+  for (int i = 0; i < 64; ++i)
+    if (!(ni.slots_used >> i & 1)) {
+      slot = i;
+      break;
+    }
+  ni.slots_used |= uint64_t(1) << slot;
+  ++ni.outstanding;
+  ni.peak = std::max<uint64_t>(ni.peak, ni.outstanding);
+  ++ni.transactions;
+  return slot;
+}
+
+int Network::acquire_slot(int id) {
+  Ni& ni = nis_[id];
+  const uint32_t max = cfg_.ni.max_outstanding;
+  if (ni.outstanding >= max || ni.serving != ni.next_ticket) {
+    // Full (or others already queued): wait in arrival order.
+    const uint64_t ticket = ni.next_ticket++;
+    const sc_time t0 = sc_core::sc_time_stamp();
+    ++ni.slot_waits;
+    while (ni.serving != ticket || ni.outstanding >= max) wait(ni.slot_free);
+    ++ni.serving;
+    ni.slot_wait_ns += to_ns(sc_core::sc_time_stamp()) - to_ns(t0);
+    // The next in line may find a slot too.
+    if (ni.serving != ni.next_ticket && ni.outstanding + 1 < max) ni.slot_free.notify(SC_ZERO_TIME);
+  }
+  return take_slot(ni);
+}
+
+void Network::release_slot(int id, int slot) {
+  Ni& ni = nis_[id];
+  if (slot < 63) ni.slots_used &= ~(uint64_t(1) << slot);
+  --ni.outstanding;
+  if (ni.pending_req && ni.serving == ni.next_ticket) {
+    // An AT request was held back (TLM_ACCEPTED without END_REQ): accept it now.
+    tlm::tlm_generic_payload* p = ni.pending_req;
+    ni.pending_req = nullptr;
+    const sc_time now = sc_core::sc_time_stamp();
+    ni.slot_wait_ns += to_ns(now) - to_ns(std::min(ni.pending_at, now));
+    const int s = take_slot(ni);
+    dispatch(Job{id, p, std::max(ni.pending_at, now), s});
+    tlm::tlm_phase ph = tlm::END_REQ;
+    sc_time d = SC_ZERO_TIME;
+    target_socket[id]->nb_transport_bw(*p, ph, d);
+  } else if (ni.serving != ni.next_ticket) {
+    ni.slot_free.notify(SC_ZERO_TIME);
+  }
 }
 
 void Network::b_transport(int id, tlm::tlm_generic_payload& p, sc_time& delay) {
@@ -111,9 +203,100 @@ void Network::b_transport(int id, tlm::tlm_generic_payload& p, sc_time& delay) {
     wait(delay);
     delay = SC_ZERO_TIME;
   }
+  if (id >= int(initiators_.size())) {
+    ++errors_;
+    p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  const int slot = acquire_slot(id);
+  carry(id, slot, p);
+  release_slot(id, slot);
+}
+
+tlm::tlm_sync_enum Network::nb_transport_fw(int id, tlm::tlm_generic_payload& p, tlm::tlm_phase& ph,
+                                            sc_time& delay) {
+  if (id >= int(initiators_.size())) {
+    ++errors_;
+    p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return tlm::TLM_COMPLETED;
+  }
+  Ni& ni = nis_[id];
+  if (ph == tlm::BEGIN_REQ) {
+    if (ni.pending_req)
+      SC_REPORT_ERROR(name(), ("initiator '" + initiators_[id].name +
+                               "' sent BEGIN_REQ before END_REQ of its previous request "
+                               "(TLM-2.0 base protocol request exclusion rule)")
+                                  .c_str());
+    const sc_time at = sc_core::sc_time_stamp() + delay;
+    if (ni.outstanding < cfg_.ni.max_outstanding && ni.serving == ni.next_ticket) {
+      const int slot = take_slot(ni);
+      dispatch(Job{id, &p, at, slot});
+      ph = tlm::END_REQ;
+      return tlm::TLM_UPDATED;
+    }
+    ni.pending_req = &p;  // END_REQ on the backward path once a slot frees
+    ni.pending_at = at;
+    ++ni.slot_waits;
+    return tlm::TLM_ACCEPTED;
+  }
+  if (ph == tlm::END_RESP) {
+    ni.resp_busy = false;
+    send_response(id);
+    return tlm::TLM_COMPLETED;
+  }
+  SC_REPORT_ERROR(
+      name(), ("initiator '" + initiators_[id].name + "' sent phase " + std::string(ph.get_name()) +
+               " on the forward path (only BEGIN_REQ and END_RESP are legal)")
+                  .c_str());
+  return tlm::TLM_COMPLETED;
+}
+
+void Network::dispatch(const Job& j) {
+  jobs_.push_back(j);
+  job_ev_.notify(SC_ZERO_TIME);
+  if (jobs_.size() > idle_workers_) {
+    sc_core::sc_spawn_options o;
+    sc_core::sc_spawn([this] { worker(); }, ("ni_worker" + std::to_string(workers_++)).c_str(), &o);
+  }
+}
+
+void Network::worker() {
+  while (true) {
+    while (jobs_.empty()) {
+      ++idle_workers_;
+      wait(job_ev_);
+      --idle_workers_;
+    }
+    const Job j = jobs_.front();
+    jobs_.pop_front();
+    const sc_time now = sc_core::sc_time_stamp();
+    if (j.at > now) wait(j.at - now);
+    carry(j.id, j.slot, *j.p);
+    release_slot(j.id, j.slot);
+    nis_[j.id].responses.push_back(j.p);
+    send_response(j.id);
+  }
+}
+
+void Network::send_response(int id) {
+  Ni& ni = nis_[id];
+  // Response exclusion rule: the next BEGIN_RESP only after the previous one has ended.
+  while (!ni.resp_busy && !ni.responses.empty()) {
+    tlm::tlm_generic_payload* p = ni.responses.front();
+    ni.responses.pop_front();
+    ni.resp_busy = true;
+    tlm::tlm_phase ph = tlm::BEGIN_RESP;
+    sc_time d = SC_ZERO_TIME;
+    const tlm::tlm_sync_enum r = target_socket[id]->nb_transport_bw(*p, ph, d);
+    if (r == tlm::TLM_COMPLETED || (r == tlm::TLM_UPDATED && ph == tlm::END_RESP))
+      ni.resp_busy = false;
+  }
+}
+
+void Network::carry(int id, int slot, tlm::tlm_generic_payload& p) {
   const uint64_t addr = p.get_address();
-  int t = decode(addr);
-  if (t < 0 || id >= int(initiators_.size())) {
+  const int t = decode(addr);
+  if (t < 0) {
     ++errors_;
     p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
@@ -123,35 +306,91 @@ void Network::b_transport(int id, tlm::tlm_generic_payload& p, sc_time& delay) {
   const Endpoint& tgt = targets_[t];
   const uint32_t w = cfg_.router.link_width_bits;
   auto payload_flits = [&](uint64_t bytes) { return uint32_t((bytes * 8 + w - 1) / w); };
-  uint32_t req = 1 + (p.is_write() ? payload_flits(p.get_data_length()) : 0);
-  uint32_t rsp = 1 + (p.is_read() ? payload_flits(p.get_data_length()) : 0);
-  request_flits_ += req;
-  response_flits_ += rsp;
+  const uint32_t len = p.get_data_length();
+  const uint32_t maxp = cfg_.ni.max_packet_payload_bytes;
+  const uint32_t nseg = len > maxp ? (len + maxp - 1) / maxp : 1;
+  auto seg_bytes = [&](uint32_t i) { return std::min<uint32_t>(maxp, len - i * maxp); };
+  // One target access per packet when the payload is a plain contiguous block.
+  const bool per_seg = nseg > 1 && !p.get_byte_enable_ptr() && p.get_streaming_width() >= len;
+  const bool wr = p.is_write(), rd = p.is_read();
+  const uint32_t nreq = wr || per_seg ? nseg : 1;
+  const uint32_t nrsp = rd || per_seg ? nseg : 1;
+  if (nseg > 1) ++split_transactions_;
+
+  Txn x;
+  x.segs.resize(nreq + nrsp);
+  x.arrived.assign(nreq + nrsp, 0);
   const sc_time t_start = sc_core::sc_time_stamp();
-  traverse(ini.node, tgt.node, req, 0);
-  const sc_time t_req = sc_core::sc_time_stamp();
-  sc_time d = SC_ZERO_TIME;
-  p.set_address(addr - tgt.base);
-  initiator_socket[t]->b_transport(p, d);
-  p.set_address(addr);
-  if (d > SC_ZERO_TIME) wait(d);
-  const sc_time t_target = sc_core::sc_time_stamp();
-  traverse(tgt.node, ini.node, rsp, 1);
+  uint32_t req_flits = 0, rsp_flits = 0;
+  for (uint32_t i = 0; i < nreq; ++i) {
+    const uint32_t f = 1 + (wr ? payload_flits(nseg > 1 ? seg_bytes(i) : len) : 0);
+    req_flits += f;
+    inject(x, i, ini.node, tgt.node, f, 0);
+  }
+  sc_time t_first_target = SC_ZERO_TIME;
+  auto response = [&](uint32_t i, bool with_data) {
+    const uint32_t f = 1 + (with_data ? payload_flits(nseg > 1 ? seg_bytes(i) : len) : 0);
+    rsp_flits += f;
+    inject(x, nreq + i, tgt.node, ini.node, f, 1);
+  };
+  if (per_seg) {
+    tlm::tlm_response_status status = tlm::TLM_OK_RESPONSE;
+    for (uint32_t i = 0; i < nseg; ++i) {
+      wait_arrived(x, i);
+      if (i == 0) t_first_target = sc_core::sc_time_stamp();
+      if (status == tlm::TLM_OK_RESPONSE) {
+        // Segments after a failed one are not performed (their responses carry the error).
+        tlm::tlm_generic_payload s;
+        s.set_command(p.get_command());
+        s.set_address(addr - tgt.base + uint64_t(i) * maxp);
+        s.set_data_ptr(p.get_data_ptr() + uint64_t(i) * maxp);
+        s.set_data_length(seg_bytes(i));
+        s.set_streaming_width(seg_bytes(i));
+        s.set_byte_enable_ptr(nullptr);
+        s.set_dmi_allowed(false);
+        s.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        sc_time d = SC_ZERO_TIME;
+        ++target_accesses_;
+        initiator_socket[t]->b_transport(s, d);
+        if (d > SC_ZERO_TIME) wait(d);
+        status = s.get_response_status();
+      }
+      response(i, rd && status == tlm::TLM_OK_RESPONSE);
+    }
+    p.set_response_status(status);
+  } else {
+    for (uint32_t i = 0; i < nreq; ++i) wait_arrived(x, i);
+    t_first_target = sc_core::sc_time_stamp();
+    sc_time d = SC_ZERO_TIME;
+    ++target_accesses_;
+    p.set_address(addr - tgt.base);
+    initiator_socket[t]->b_transport(p, d);
+    p.set_address(addr);
+    if (d > SC_ZERO_TIME) wait(d);
+    const bool ok = p.get_response_status() == tlm::TLM_OK_RESPONSE;
+    for (uint32_t i = 0; i < nrsp; ++i) response(i, rd && ok);
+  }
+  while (x.responses_arrived < nrsp) wait(x.ev);
+  p.set_dmi_allowed(false);  // no DMI through the network
+
   if (trace::on(trace::kNoc)) {
-    // One track per (initiator, target) pair: its transactions never overlap. The span is the
-    // whole round trip; its arguments split it into request, target and response time.
+    // One track per initiator NI slot: the transactions of one slot never overlap. The span is
+    // the whole round trip; its arguments give the packets and when the target was first busy.
     auto& tr = trace::Tracer::get();
     const int track = tr.track(
-        trace::kNoc, std::string(name()) + ": " + ini.name + " -> " + tgt.name, t * 256 + id);
+        trace::kNoc, std::string(name()) + ": " + ini.name + " slot " + std::to_string(slot),
+        id * 64 + slot);
     const double t0 = to_ns(t_start), t3 = to_ns(sc_core::sc_time_stamp());
     trace::Args a;
     a.hex("addr", addr)
-        .num("len", p.get_data_length())
-        .num("request_flits", req)
-        .num("response_flits", rsp)
-        .num("request_ns", to_ns(t_req) - t0)
-        .num("target_ns", to_ns(t_target) - to_ns(t_req))
-        .num("response_ns", t3 - to_ns(t_target));
+        .str("target", tgt.name)
+        .num("len", len)
+        .num("request_packets", nreq)
+        .num("response_packets", nrsp)
+        .num("request_flits", req_flits)
+        .num("response_flits", rsp_flits)
+        .num("first_target_access_ns", to_ns(t_first_target) - t0)
+        .num("outstanding", nis_[id].outstanding);
     tr.complete(track, p.is_write() ? "write" : "read", t0, t3 - t0, a.str());
   }
 }
@@ -177,6 +416,12 @@ void Network::register_stats() {
   s.counter("errors", errors_, "count", "Transactions to unmapped addresses (address error)");
   s.counter("request_flits", request_flits_, "flits", "Flits of request packets");
   s.counter("response_flits", response_flits_, "flits", "Flits of response packets");
+  s.counter("request_packets", request_packets_, "count", "Request packets injected");
+  s.counter("response_packets", response_packets_, "count", "Response packets injected");
+  s.counter("split_transactions", split_transactions_, "count",
+            "Transactions longer than noc.ni.max_packet_payload_bytes, sent as several packets");
+  s.counter("target_accesses", target_accesses_, "count",
+            "Accesses the target NIs made (one per packet for split plain transactions)");
   auto f = [&](const char* n, std::function<double()> fn, const char* unit, const char* desc,
                stats::EnergyKind k = stats::EnergyKind::none) { s.formula(n, fn, unit, desc, k); };
   const NetStats& st = e->stats();

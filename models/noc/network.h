@@ -1,14 +1,28 @@
 // SystemC/TLM wrapper of the NoC engine for the SoC: initiator endpoints (host, tile DMAs) bind
 // to target_socket, target endpoints (DRAM controllers, tiles) to initiator_socket; each is
-// attached to a node. b_transport turns a transaction into a request packet (1 header flit +
-// write payload flits by link width), waits until its tail has crossed the network, calls the
-// target, then sends the response packet (1 header + read payload flits) on the response
-// virtual network and waits for it. Many initiators may have transactions in flight at once.
+// attached to a node. Each initiator's network interface (NI) turns a transaction into request
+// packets (1 header flit + write payload flits by link width), the target's NI calls the target
+// and returns response packets (1 header + read payload flits) on the response virtual network.
 //
-// Limits: LT only; the caller's delay annotation is synchronised (wait) before injection so
-// contention is seen at the right time; no DMI through the network (every access is timed);
-// transactions larger than one packet are sent as one (long) packet; requests and responses
-// need router.vnets >= 2.
+// Packetisation: a transaction longer than ni.max_packet_payload_bytes is split into packets of
+// at most that payload. When the payload allows it (no byte enables, streaming width >= length)
+// each packet is its own target access and its response leaves as soon as that access is
+// done, so the target works on segment i while segment i+1 is still on the wire; otherwise the
+// request is reassembled, the target called once, and the response split.
+//
+// Outstanding transactions: each initiator NI holds up to ni.max_outstanding transactions in
+// flight. LT initiators may call b_transport from several threads on one socket (each call is
+// one transaction; calls beyond the limit wait for a slot, first come first served). AT
+// initiators use nb_transport_fw with the TLM-2.0 base protocol: BEGIN_REQ is answered with
+// END_REQ at once while a slot is free (later, on the backward path, when the NI is full);
+// BEGIN_RESP comes back on the backward path when the last response packet has arrived, in
+// completion order (not issue order); the initiator answers TLM_COMPLETED or END_RESP.
+//
+// Limits: the caller's LT delay annotation is synchronised (wait) before injection so
+// contention is seen at the right time; targets are LT (b_transport; the NI calls them from a
+// pool of worker threads for AT transactions); no DMI through the network (every access is
+// timed); requests and responses need router.vnets >= 2; no exclusive accesses or ordering
+// guarantees between outstanding transactions of one initiator (as AXI with distinct IDs).
 #pragma once
 
 #include <cstdint>
@@ -51,6 +65,8 @@ class Network : public sc_core::sc_module {
   sc_core::sc_time cycle_time() const { return period_; }
   uint64_t transactions() const { return transactions_; }
   uint64_t errors() const { return errors_; }
+  // Most transactions initiator `id` had in flight at once.
+  uint32_t peak_outstanding(int id) const { return uint32_t(nis_.at(id).peak); }
 
  private:
   struct Endpoint {
@@ -58,17 +74,62 @@ class Network : public sc_core::sc_module {
     unsigned node;
     uint64_t base = 0, size = 0;
   };
-  struct Waiter {
-    sc_core::sc_event done;
+  struct Txn;
+  // One packet of a transaction; its address is the engine packet's tag.
+  struct Seg {
+    Txn* txn = nullptr;
+    uint32_t index = 0;
+    bool response = false;
+  };
+  // One transaction in flight (lives on the stack of the thread carrying it).
+  struct Txn {
+    sc_core::sc_event ev;          // a packet of this transaction arrived
+    std::vector<Seg> segs;         // request packets, then response packets
+    std::vector<uint8_t> arrived;  // per seg
+    uint32_t responses_arrived = 0;
+  };
+  // Initiator-side NI: outstanding-transaction slots and the AT handshake state.
+  struct Ni {
+    uint32_t outstanding = 0;
+    uint64_t peak = 0;
+    uint64_t slots_used = 0;  // bit per slot index (trace tracks), low 64 slots
+    uint64_t transactions = 0, slot_waits = 0;
+    double slot_wait_ns = 0;
+    uint64_t next_ticket = 0, serving = 0;  // FIFO order of LT callers waiting for a slot
+    sc_core::sc_event slot_free;
+    tlm::tlm_generic_payload* pending_req = nullptr;  // AT BEGIN_REQ waiting for a slot
+    sc_core::sc_time pending_at;
+    std::deque<tlm::tlm_generic_payload*> responses;  // AT BEGIN_RESP not yet sent
+    bool resp_busy = false;                           // BEGIN_RESP sent, END_RESP awaited
+  };
+  struct Job {
+    int id;
+    tlm::tlm_generic_payload* p;
+    sc_core::sc_time at;
+    int slot;
   };
 
   void b_transport(int id, tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+  tlm::tlm_sync_enum nb_transport_fw(int id, tlm::tlm_generic_payload& p, tlm::tlm_phase& ph,
+                                     sc_core::sc_time& delay);
   unsigned transport_dbg(int id, tlm::tlm_generic_payload& p);
   bool get_direct_mem_ptr(int id, tlm::tlm_generic_payload& p, tlm::tlm_dmi& dmi);
   void clock_step();
   int decode(uint64_t addr) const;
   uint64_t cycle_now() const;
-  void traverse(unsigned src, unsigned dst, uint32_t flits, uint32_t vnet);
+  // Takes a free slot of initiator `id` (waits in FIFO order while all are taken); returns
+  // the slot index. release_slot() hands it to a waiting AT request or LT caller.
+  int acquire_slot(int id);
+  int take_slot(Ni& ni);
+  void release_slot(int id, int slot);
+  // Carries one transaction from initiator `id` (slot already held) to its target and back.
+  void carry(int id, int slot, tlm::tlm_generic_payload& p);
+  void inject(Txn& x, uint32_t seg, unsigned src, unsigned dst, uint32_t flits, uint32_t vnet);
+  void wait_arrived(Txn& x, uint32_t seg);
+  // AT: worker threads running carry() for accepted BEGIN_REQs; grows on demand.
+  void dispatch(const Job& j);
+  void worker();
+  void send_response(int id);
   void register_stats();
   // Registers the traffic-matrix and per-VC stall entries that became non-zero since the last
   // dump (called before every dump), so stats stay small on large networks.
@@ -80,7 +141,13 @@ class Network : public sc_core::sc_module {
   sc_core::sc_event kick_;
   std::vector<Endpoint> initiators_, targets_;
   std::map<uint64_t, int> by_base_;
+  std::deque<Ni> nis_;  // per initiator (deque: Ni holds events, which cannot move)
+  std::deque<Job> jobs_;
+  sc_core::sc_event job_ev_;
+  uint32_t idle_workers_ = 0, workers_ = 0;
   uint64_t transactions_ = 0, errors_ = 0, request_flits_ = 0, response_flits_ = 0;
+  uint64_t request_packets_ = 0, response_packets_ = 0, split_transactions_ = 0,
+           target_accesses_ = 0;
   std::vector<bool> pair_registered_;   // [src * nodes + dst]
   std::vector<bool> stall_registered_;  // [(node * ports + in port) * vcs + vc]
   stats::Group stats_{name()};

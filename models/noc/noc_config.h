@@ -158,6 +158,27 @@ struct RouteSpec {
   }
 };
 
+// Network interfaces of the SoC wrapper (noc::Network): how TLM transactions become packets.
+struct NiConfig {
+  // Transactions one initiator may have in flight at once (further ones wait for a slot; AT
+  // initiators see END_REQ late). 8: ARM CoreLink NIC-400 TRM, "issuing capability"
+  // configurable 1-32 per slave interface; AXI DMA engines typically keep 4-16 outstanding.
+  uint32_t max_outstanding = 8;
+  // Largest payload one packet carries; longer transactions are split into packets of this
+  // size (and, where the payload allows it, into one target access per packet). 64 B: one cache
+  // line, the largest data transfer of an AMBA CHI transaction (ARM IHI 0050, "Data size").
+  uint32_t max_packet_payload_bytes = 64;
+
+  template <class V>
+  void visit(V& v) {
+    v.param("max_outstanding", max_outstanding,
+            "Transactions an initiator may have in flight through its NI at once", "count",
+            {1, 1024});
+    v.param("max_packet_payload_bytes", max_packet_payload_bytes,
+            "Largest payload per packet; longer transactions are split", "B", {4, 1 << 20});
+  }
+};
+
 // An endpoint (host, DRAM controller, tile) placed on a node.
 struct EndpointSpec {
   std::string name;
@@ -181,6 +202,7 @@ struct NocConfig {
   bool allow_cyclic_routes = false;
   RouterConfig router;
   EnergyConfig energy;
+  NiConfig ni;
   std::vector<NodeSpec> graph_nodes;
   std::vector<LinkSpec> graph_links;
   std::vector<RouteSpec> graph_routes;
@@ -205,6 +227,7 @@ struct NocConfig {
             "(it can deadlock; run-time detection reports it)");
     v.section("router", router, "Router micro-architecture");
     v.section("energy", energy, "Energy model");
+    v.section("ni", ni, "Network interfaces (SoC only): outstanding transactions, packetisation");
     v.list("graph_nodes", graph_nodes, "Custom topology: nodes");
     v.list("graph_links", graph_links, "Custom topology: bidirectional links");
     v.list("graph_routes", graph_routes,

@@ -312,6 +312,45 @@ TEST(Noc, StressRunsOnMeshTorusAndRing) {
   EXPECT_LT(time_ns["mesh"], time_ns["ring"]);
 }
 
+// The eight stress tiles with the given periphery settings (YAML flow mapping body).
+std::string stress_tiles(const std::string& periphery) {
+  std::string s = "tiles=[";
+  for (int i = 0; i < 8; ++i)
+    s += std::string(i ? ", " : "") + "{kind: digital, rows: 64, cols: 64, periphery: {" +
+         periphery + "}}";
+  return s + "]";
+}
+
+// Tile DMA keeps several bursts in flight through its NI (latency hidden), and bursts longer
+// than a packet's payload are split into packets and target accesses, with the data intact.
+TEST(Noc, TileDmaOutstandingBurstsAndPacketSplitting) {
+  const std::string cfg = std::string(IMCVP_SOURCE_DIR) + "/configs/soc/noc-stress-mesh.yaml";
+  auto run = [&](const std::string& periphery, const std::string& tag) {
+    return run_imcvp({"run", "-c", cfg, "--set", stress_tiles(periphery), fw("noc_stress")}, tag);
+  };
+  auto one = run("dma_outstanding: 1", "1");
+  auto four = run("dma_outstanding: 4", "4");
+  auto split = run("dma_outstanding: 4, dma_burst_bytes: 256", "split");
+  for (auto* r : {&one, &four, &split}) {
+    ASSERT_EQ(r->code, 0) << r->out << r->err;
+    EXPECT_TRUE(contains(r->out, "0 errors")) << r->out;
+  }
+  EXPECT_EQ(one.stat("soc.noc.ni.tile0.dma.peak_outstanding"), 1);
+  EXPECT_EQ(four.stat("soc.noc.ni.tile0.dma.peak_outstanding"), 4);
+  EXPECT_EQ(four.stat("soc.tile0.dma_peak_outstanding"), 4);
+  // One transfer at a time: with 4 bursts in flight the network latency is mostly hidden.
+  const double t1 = one.stats()["roi"][0]["duration_ns"].get<double>();
+  const double t4 = four.stats()["roi"][0]["duration_ns"].get<double>();
+  EXPECT_LT(t4, 0.6 * t1) << t1 << " " << t4;
+  // 64-byte bursts fit one packet; 256-byte ones are 4 packets and 4 target accesses each:
+  // 2 phases x 56 transfers x 16 bursts of 256 B.
+  EXPECT_EQ(four.stat("soc.noc.split_transactions"), 0);
+  EXPECT_EQ(split.stat("soc.noc.split_transactions"), 2 * 56 * 16);
+  EXPECT_EQ(split.stat("soc.noc.target_accesses") - split.stat("soc.noc.transactions"),
+            3 * 2 * 56 * 16);
+  EXPECT_EQ(split.stat("soc.tile0.dma_bursts"), 2 * 7 * 16);
+}
+
 TEST(Noc, BadPlacementIsAConfigError) {
   auto r = run_imcvp({"run", "--set", "noc.endpoints=[{name: dram, node: 99}]", fw("hello")});
   EXPECT_EQ(r.code, 78) << r.err;
@@ -322,6 +361,14 @@ TEST(Noc, BadPlacementIsAConfigError) {
   r = run_imcvp({"run", "--set", "noc.router.vnets=1", fw("hello")}, "3");
   EXPECT_EQ(r.code, 78) << r.err;
   EXPECT_TRUE(contains(r.err, "noc.router.vnets")) << r.err;
+  // Virtual cut-through with packets larger than a VC buffer is caught at start-up.
+  r = run_imcvp({"run", "--set", "noc.router.flow_control=vct", fw("hello")}, "4");
+  EXPECT_EQ(r.code, 78) << r.err;
+  EXPECT_TRUE(contains(r.err, "max_packet_payload_bytes=64 makes packets of 5 flits")) << r.err;
+  r = run_imcvp({"run", "--set", "noc.router.flow_control=vct", "--set",
+                 "noc.router.buffer_depth_flits=5", fw("hello")},
+                "5");
+  EXPECT_EQ(r.code, 0) << r.err;
 }
 
 }  // namespace
