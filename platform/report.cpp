@@ -128,6 +128,40 @@ std::string summary_table(const nlohmann::ordered_json& stats, const RunInfo& in
       row("  " + k, buf);
     }
   }
+  if (auto* n = find(stats, "soc.noc"); n && num(stats, "soc.noc.packets") > 0) {
+    os << "  network-on-chip:\n";
+    std::snprintf(buf, sizeof buf, "%.0f / %.0f (%.0f split)", num(*n, "transactions"),
+                  num(*n, "packets"), num(*n, "split_transactions"));
+    row("  transactions / packets", buf);
+    std::snprintf(buf, sizeof buf, "%.0f / %.0f", num(*n, "flits"), num(*n, "flit_hops"));
+    row("  flits / flit-hops", buf);
+    std::snprintf(buf, sizeof buf, "%.1f / %.0f cycles (network %.1f, queueing %.1f)",
+                  num(*n, "avg_packet_latency"), num(*n, "p99_packet_latency"),
+                  num(*n, "avg_network_latency"), num(*n, "avg_queueing_latency"));
+    row("  packet latency avg / p99", buf);
+    std::snprintf(buf, sizeof buf, "%.2f", num(*n, "avg_hops"));
+    row("  avg hops", buf);
+    std::snprintf(buf, sizeof buf, "%.4f flits/node/cycle", num(*n, "throughput"));
+    row("  throughput", buf);
+    // The busiest link: the first with the highest utilisation (routers, then ports, in order).
+    std::string best;
+    double best_u = 0;
+    for (auto& [rk, rv] : n->items()) {
+      if (rk.rfind("router", 0) != 0 || !rv.is_object()) continue;
+      for (auto& [lk, lv] : rv.items()) {
+        if (lk.rfind("link_to_", 0) != 0) continue;
+        const double u = num(lv, "utilisation");
+        if (u > best_u) {
+          best_u = u;
+          best = rk.substr(6) + " -> " + lk.substr(8, lk.rfind("_p") - 8);
+        }
+      }
+    }
+    if (!best.empty()) {
+      std::snprintf(buf, sizeof buf, "%s: %.4f flits/cycle", best.c_str(), best_u);
+      row("  busiest link", buf);
+    }
+  }
   if (stats.contains("firmware")) {
     os << "  reported by the firmware:\n";
     for (auto& [k, v] : stats["firmware"].items())

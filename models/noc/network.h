@@ -115,6 +115,8 @@ class Network : public sc_core::sc_module {
   unsigned transport_dbg(int id, tlm::tlm_generic_payload& p);
   bool get_direct_mem_ptr(int id, tlm::tlm_generic_payload& p, tlm::tlm_dmi& dmi);
   void clock_step();
+  // Advances an idle engine's clock to the current cycle (stats are per elapsed cycle).
+  void catch_up();
   int decode(uint64_t addr) const;
   uint64_t cycle_now() const;
   // Takes a free slot of initiator `id` (waits in FIFO order while all are taken); returns

@@ -297,6 +297,10 @@ TEST(Noc, StressRunsOnMeshTorusAndRing) {
         t);
     ASSERT_EQ(r.code, 0) << t << r.out << r.err;
     EXPECT_TRUE(contains(r.out, "0 errors")) << r.out;
+    // The summary shows the NoC's traffic and latency (energy is in the energy rows).
+    EXPECT_TRUE(contains(r.out, "network-on-chip:")) << r.out;
+    EXPECT_TRUE(contains(r.out, "packet latency avg / p99")) << r.out;
+    EXPECT_TRUE(contains(r.out, "busiest link")) << r.out;
     hops[t] = r.stat("soc.noc.avg_hops");
     auto roi = r.stats()["roi"];
     time_ns[t] = roi[0]["duration_ns"].get<double>();
