@@ -285,8 +285,17 @@ void AnalogArray::program(const int8_t* w, unsigned n_rows, unsigned n_cols, dou
   prog_cols_ = n_cols;
   cache_valid_ = false;
   alpha_ = 1.0;
+  // The compensation reference is the array right after programming (aihwkit: t_inference = 0),
+  // so any extra age (nonideal.extra_age_s, AGE_S) must not be in it: CALIBRATE would then take
+  // the aged array as the reference and compensate nothing.
+  const double extra = extra_age_s_;
+  extra_age_s_ = 0.0;
   refresh(n_rows, n_cols, t_s, rng);
   ref_sum_ = column_sum_abs(n_rows, n_cols);
+  if (extra != 0.0) {
+    extra_age_s_ = extra;
+    cache_valid_ = false;
+  }
 }
 
 double AnalogArray::device_g(const Device& d, double t_s, Rng& rng) const {
