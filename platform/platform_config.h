@@ -55,6 +55,12 @@ struct DramSection {
   // For model=plain: an unloaded DDR4-2400 closed-bank read, tRCD+CL+burst = 17+17+4 cycles of
   // 0.833 ns (JESD79-4 speed bin 2400R) plus controller overhead: ~40 ns.
   double plain_latency_ns = 40.0;
+  // Memory controllers, each with its own device (dram.device) and NoC endpoint (dram0..);
+  // the window is interleaved over them in granules of interleave_bytes.
+  uint32_t controllers = 1;
+  // 256 B: a modelling choice between cache-line (64 B) and page (4 KiB) interleaving, so one
+  // tile's 4 KiB DMA stream spreads over every controller; sweep it to study the trade-off.
+  uint64_t interleave_bytes = 256;
   dram::DramConfig device;
   template <class V>
   void visit(V& v) {
@@ -68,6 +74,12 @@ struct DramSection {
             "DRAM preset applied before the other dram.device keys: ddr4-2400, lpddr4-3200, "
             "hbm2 (configs/dram/); empty: the built-in DDR4-2400 defaults");
     v.param("plain_latency_ns", plain_latency_ns, "Access latency of model=plain", "ns", {0, 1e6});
+    v.param("controllers", controllers,
+            "Memory controllers (each with its own dram.device and NoC endpoint dram<i>); the "
+            "window is interleaved over them",
+            "count", {1, 64});
+    v.param("interleave_bytes", interleave_bytes,
+            "Interleave granule over the controllers (power of two)", "B", {64, 1073741824.0});
     v.section("device", device, "DRAM device and controller (model=timed; docs/dram-model.md)");
   }
 };

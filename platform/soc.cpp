@@ -30,18 +30,32 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg) : sc_module(na
   bus_ = std::make_unique<bus::Bus>("bus", cfg_.bus);
   boot_rom_ = std::make_unique<periph::Memory>("boot_rom", cfg_.boot_rom);
   tcm_ = std::make_unique<periph::Memory>("tcm", cfg_.tcm);
-  if (cfg_.dram.model == "timed") {
-    dram_ = std::make_unique<dram::DramController>("dram", cfg_.dram.device);
-    if (cfg_.dram.size_bytes > dram_->capacity())
-      throw config::ConfigError(
-          "dram.size_bytes: window of " + std::to_string(cfg_.dram.size_bytes) +
-          " B exceeds the device capacity of " + std::to_string(dram_->capacity()) + " B");
-  } else {
-    periph::MemoryConfig m;
-    m.base = cfg_.dram.base;
-    m.size_bytes = cfg_.dram.size_bytes;
-    m.latency_ns = cfg_.dram.plain_latency_ns;
-    dram_plain_ = std::make_unique<periph::Memory>("dram", m);
+  const unsigned nctl = cfg_.dram.controllers;
+  dram_il_ = Interleave{cfg_.dram.base, cfg_.dram.size_bytes, cfg_.dram.interleave_bytes, nctl};
+  if (nctl > 1) {
+    try {
+      dram_il_.validate("dram");
+    } catch (const std::invalid_argument& e) {
+      throw config::ConfigError(std::string("dram.interleave_bytes: ") + e.what());
+    }
+  }
+  for (unsigned i = 0; i < nctl; ++i) {
+    if (cfg_.dram.model == "timed") {
+      drams_.push_back(
+          std::make_unique<dram::DramController>(dram_name(i).c_str(), cfg_.dram.device));
+      if (dram_il_.per_target() > drams_.back()->capacity())
+        throw config::ConfigError(
+            "dram.size_bytes: window of " + std::to_string(cfg_.dram.size_bytes) + " B" +
+            (nctl > 1 ? " (" + std::to_string(dram_il_.per_target()) + " B per controller)"
+                      : std::string()) +
+            " exceeds the device capacity of " + std::to_string(drams_.back()->capacity()) + " B");
+    } else {
+      periph::MemoryConfig m;
+      m.base = nctl > 1 ? 0 : cfg_.dram.base;
+      m.size_bytes = dram_il_.per_target();
+      m.latency_ns = cfg_.dram.plain_latency_ns;
+      dram_plains_.push_back(std::make_unique<periph::Memory>(dram_name(i).c_str(), m));
+    }
   }
   simctrl_ = std::make_unique<periph::SimCtrl>("simctrl", cfg_.simctrl);
   clint_ = std::make_unique<periph::Clint>("clint", cfg_.clint);
@@ -85,7 +99,17 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg) : sc_module(na
       wire_noc();
     } else {
       bus_->add_target("dram", cfg_.dram.base, cfg_.dram.size_bytes);
-      bus_->initiator_socket.bind(dram_socket());
+      if (nctl == 1) {
+        bus_->initiator_socket.bind(dram_socket());
+      } else {
+        // The bus hands window offsets: interleave them over the controllers.
+        Interleave il = dram_il_;
+        il.base = 0;
+        dram_interleaver_ = std::make_unique<bus::Interleaver>("dram_interleaver", il);
+        bus_->initiator_socket.bind(dram_interleaver_->target_socket);
+        for (unsigned i = 0; i < nctl; ++i)
+          dram_interleaver_->initiator_socket.bind(dram_socket(i));
+      }
       for (std::size_t i = 0; i < tiles_.size(); ++i) {
         bus_->add_target("tile" + std::to_string(i), cfg_.imc.tile_base + i * cfg_.imc.tile_stride,
                          imc::ImcTile::kWindowSize);
@@ -141,9 +165,13 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg) : sc_module(na
   }
 }
 
-tlm::tlm_target_socket<>& Soc::dram_socket() {
-  if (dram_) return dram_->socket;
-  return dram_plain_->socket;
+tlm::tlm_target_socket<>& Soc::dram_socket(unsigned i) {
+  if (!drams_.empty()) return drams_.at(i)->socket;
+  return dram_plains_.at(i)->socket;
+}
+
+std::string Soc::dram_name(unsigned i) const {
+  return cfg_.dram.controllers == 1 ? std::string("dram") : "dram" + std::to_string(i);
 }
 
 // DRAM and tiles behind the NoC. The host bus maps one window covering them and hands the NoC
@@ -187,18 +215,25 @@ void Soc::wire_noc() {
   // noc::Network has already rejected endpoints on missing nodes.
   for (const auto& e : ncfg.endpoints) used[e.node] = true;
   const unsigned host = take("host", 0);
-  const unsigned dram = take("dram", nodes - 1);
+  // Controllers spread from the last node backwards (one controller: the last node).
+  const unsigned nctl = cfg_.dram.controllers;
+  std::vector<unsigned> dram_nodes;
+  for (unsigned i = 0; i < nctl; ++i)
+    dram_nodes.push_back(take(dram_name(i), nodes - 1 - (i * nodes / nctl) % nodes));
   std::vector<unsigned> tile_nodes;
   for (std::size_t i = 0; i < tiles_.size(); ++i)
     tile_nodes.push_back(take("tile" + std::to_string(i), static_cast<unsigned>(1 + i)));
   for (const auto& e : ncfg.endpoints) {
-    bool known = e.name == "host" || e.name == "dram";
+    bool known = e.name == "host";
+    for (unsigned i = 0; i < nctl; ++i) known = known || e.name == dram_name(i);
     for (std::size_t i = 0; i < tiles_.size(); ++i)
       known = known || e.name == "tile" + std::to_string(i);
     if (!known)
-      throw config::ConfigError("noc.endpoints: unknown endpoint '" + e.name +
-                                "' (this SoC has host, dram, tile0..tile" +
-                                std::to_string(tiles_.empty() ? 0 : tiles_.size() - 1) + ")");
+      throw config::ConfigError(
+          "noc.endpoints: unknown endpoint '" + e.name + "' (this SoC has host, " +
+          (nctl == 1 ? std::string("dram") : "dram0..dram" + std::to_string(nctl - 1)) +
+          (tiles_.empty() ? std::string() : ", tile0..tile" + std::to_string(tiles_.size() - 1)) +
+          ")");
   }
 
   // The host bus window onto the NoC: DRAM and the tile windows.
@@ -215,8 +250,15 @@ void Soc::wire_noc() {
   to_noc_->initiator_socket.bind(noc_->target_socket);
 
   // NoC targets (global addresses).
-  noc_->add_target("dram", dram, cfg_.dram.base, cfg_.dram.size_bytes);
-  noc_->initiator_socket.bind(dram_socket());
+  if (nctl == 1) {
+    noc_->add_target("dram", dram_nodes[0], cfg_.dram.base, cfg_.dram.size_bytes);
+    noc_->initiator_socket.bind(dram_socket());
+  } else {
+    for (unsigned i = 0; i < nctl; ++i) {
+      noc_->add_interleaved_target(dram_name(i), dram_nodes[i], dram_il_, i);
+      noc_->initiator_socket.bind(dram_socket(i));
+    }
+  }
   for (std::size_t i = 0; i < tiles_.size(); ++i) {
     noc_->add_target("tile" + std::to_string(i), tile_nodes[i],
                      cfg_.imc.tile_base + i * cfg_.imc.tile_stride, imc::ImcTile::kWindowSize);

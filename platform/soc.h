@@ -14,6 +14,8 @@
 #include <tlm>
 
 #include "models/bus/address_shift.h"
+#include "models/bus/interleaver.h"
+#include "models/common/interleave.h"
 #include "models/common/stats.h"
 #include "models/cpu/rv32_core.h"
 #include "models/dram/dram_controller.h"
@@ -70,15 +72,21 @@ class Soc : public sc_core::sc_module {
   PlatformConfig cfg_;
   std::unique_ptr<cpu::Rv32Core> cpu_;
   std::unique_ptr<bus::Bus> bus_;
-  std::unique_ptr<periph::Memory> boot_rom_, tcm_, dram_plain_;
-  std::unique_ptr<dram::DramController> dram_;
+  std::unique_ptr<periph::Memory> boot_rom_, tcm_;
+  // dram.controllers memory controllers (model=timed) or plain memories (model=plain), named
+  // "dram" when there is one and dram0.. otherwise; interleaved over the DRAM window.
+  std::vector<std::unique_ptr<dram::DramController>> drams_;
+  std::vector<std::unique_ptr<periph::Memory>> dram_plains_;
+  std::unique_ptr<bus::Interleaver> dram_interleaver_;  // interconnect=bus with several
+  Interleave dram_il_;
+  std::string dram_name(unsigned i) const;
   // interconnect=noc: the network, the shift from the host bus's NoC window back to global
   // addresses, and the bridge that lets NoC initiators (tile DMA) reach the TCM on the bus.
   std::unique_ptr<noc::Network> noc_;
   std::unique_ptr<bus::AddressShift> to_noc_, noc_to_tcm_;
   void wire_noc();
-  // The DRAM target socket, whichever model is configured.
-  tlm::tlm_target_socket<>& dram_socket();
+  // Controller i's target socket, whichever model is configured.
+  tlm::tlm_target_socket<>& dram_socket(unsigned i = 0);
   std::unique_ptr<periph::SimCtrl> simctrl_;
   std::unique_ptr<periph::Clint> clint_;
   std::unique_ptr<periph::Plic> plic_;

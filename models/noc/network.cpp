@@ -1,10 +1,12 @@
 #include "models/noc/network.h"
 
+#include "models/common/payload_parts.h"
 #include "models/common/sim_time.h"
 #include "models/common/trace.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 namespace imcvp::noc {
@@ -83,28 +85,98 @@ int Network::add_initiator(std::string name, unsigned node) {
   return int(initiators_.size()) - 1;
 }
 
-int Network::add_target(std::string name, unsigned node, uint64_t base, uint64_t size) {
-  std::string me = std::string(this->name()) + ": target '" + name + "'";
+void Network::check_node(const std::string& me, unsigned node) const {
   if (node >= engine_->topology().nodes())
     throw std::invalid_argument(me + " on node " + std::to_string(node) +
                                 ", which does not exist (" +
                                 std::to_string(engine_->topology().nodes()) + " nodes)");
+}
+
+void Network::check_range(const std::string& me, unsigned node, uint64_t base,
+                          uint64_t size) const {
+  check_node(me, node);
   if (size == 0 || base + size - 1 < base)
     throw std::invalid_argument(me + ": empty or overflowing address range");
-  for (const auto& t : targets_)
-    if (base < t.base + t.size && t.base < base + size)
-      throw std::invalid_argument(me + " overlaps target '" + t.name + "'");
-  targets_.push_back(Endpoint{std::move(name), node, base, size});
+  for (const auto& [b, v] : by_base_) {
+    const uint64_t sz = v >= 0 ? targets_[v].size : groups_[-v - 2].il.size;
+    if (base < b + sz && b < base + size)
+      throw std::invalid_argument(
+          me + " overlaps target '" +
+          (v >= 0 ? targets_[v].name : targets_[groups_[-v - 2].way_target[0]].name) + "'");
+  }
+}
+
+int Network::add_target(std::string name, unsigned node, uint64_t base, uint64_t size) {
+  check_range(std::string(this->name()) + ": target '" + name + "'", node, base, size);
+  targets_.push_back(Endpoint{std::move(name), node, base, size, -1});
   by_base_[base] = int(targets_.size()) - 1;
   return int(targets_.size()) - 1;
+}
+
+int Network::add_interleaved_target(std::string name, unsigned node, const Interleave& il,
+                                    uint32_t way) {
+  const std::string me = std::string(this->name()) + ": target '" + name + "'";
+  il.validate(me);
+  if (way >= il.ways)
+    throw std::invalid_argument(me + ": way " + std::to_string(way) + " of " +
+                                std::to_string(il.ways));
+  int g = -1;
+  auto it = by_base_.find(il.base);
+  if (it != by_base_.end() && it->second <= -2) {
+    g = -it->second - 2;
+    const Interleave& o = groups_[g].il;
+    if (o.size != il.size || o.granule != il.granule || o.ways != il.ways)
+      throw std::invalid_argument(me +
+                                  ": interleaving differs from the other targets of the "
+                                  "window");
+    if (groups_[g].way_target[way] >= 0)
+      throw std::invalid_argument(me + ": way " + std::to_string(way) + " is already taken by '" +
+                                  targets_[groups_[g].way_target[way]].name + "'");
+    check_node(me, node);
+  } else {
+    check_range(me, node, il.base, il.size);
+    g = int(groups_.size());
+    groups_.push_back(Group{il, std::vector<int>(il.ways, -1)});
+    by_base_[il.base] = -g - 2;
+  }
+  targets_.push_back(Endpoint{std::move(name), node, il.base, il.size, g});
+  groups_[g].way_target[way] = int(targets_.size()) - 1;
+  return int(targets_.size()) - 1;
+}
+
+void Network::end_of_elaboration() {
+  for (const Group& g : groups_)
+    for (uint32_t w = 0; w < g.il.ways; ++w)
+      if (g.way_target[w] < 0)
+        throw NocError(std::string(name()) + ": interleaved window at 0x" +
+                       [](uint64_t v) {
+                         char b[32];
+                         std::snprintf(b, sizeof b, "%llx", static_cast<unsigned long long>(v));
+                         return std::string(b);
+                       }(g.il.base) +
+                       " has no target for way " + std::to_string(w));
 }
 
 int Network::decode(uint64_t addr) const {
   auto it = by_base_.upper_bound(addr);
   if (it == by_base_.begin()) return -1;
   --it;
-  const auto& t = targets_[it->second];
-  return addr - t.base < t.size ? it->second : -1;
+  if (it->second >= 0) {
+    const auto& t = targets_[it->second];
+    return addr - t.base < t.size ? it->second : -1;
+  }
+  const Group& g = groups_[-it->second - 2];
+  return g.il.contains(addr) ? g.way_target[g.il.way(addr)] : -1;
+}
+
+uint64_t Network::local_address(int t, uint64_t addr) const {
+  const Endpoint& e = targets_[t];
+  return e.group < 0 ? addr - e.base : groups_[e.group].il.local(addr);
+}
+
+uint64_t Network::contiguous_bytes(int t, uint64_t addr) const {
+  const Endpoint& e = targets_[t];
+  return e.group < 0 ? e.base + e.size - addr : groups_[e.group].il.bytes_to_boundary(addr);
 }
 
 uint64_t Network::cycle_now() const {
@@ -215,7 +287,7 @@ void Network::b_transport(int id, tlm::tlm_generic_payload& p, sc_time& delay) {
     return;
   }
   const int slot = acquire_slot(id);
-  carry(id, slot, p);
+  route(id, slot, p);
   release_slot(id, slot);
 }
 
@@ -277,7 +349,7 @@ void Network::worker() {
     jobs_.pop_front();
     const sc_time now = sc_core::sc_time_stamp();
     if (j.at > now) wait(j.at - now);
-    carry(j.id, j.slot, *j.p);
+    route(j.id, j.slot, *j.p);
     release_slot(j.id, j.slot);
     nis_[j.id].responses.push_back(j.p);
     send_response(j.id);
@@ -299,6 +371,42 @@ void Network::send_response(int id) {
   }
 }
 
+void Network::route(int id, int slot, tlm::tlm_generic_payload& p) {
+  const uint64_t addr = p.get_address();
+  const uint32_t len = p.get_data_length();
+  const int t = decode(addr);
+  if (t < 0 || targets_[t].group < 0 || len <= contiguous_bytes(t, addr)) {
+    carry(id, slot, p);
+    return;
+  }
+  // Crosses interleave granules: one transaction per part, in address order.
+  ++split_interleaved_;
+  if (p.get_streaming_width() < len) {
+    p.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);  // a FIFO cannot span two targets
+    return;
+  }
+  if (p.get_byte_enable_ptr() && p.get_byte_enable_length() == 0) {
+    p.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+    return;
+  }
+  const PayloadParts whole(p);
+  std::vector<unsigned char> part_be;
+  tlm::tlm_response_status st = tlm::TLM_OK_RESPONSE;
+  for (uint32_t off = 0; off < len && st == tlm::TLM_OK_RESPONSE;) {
+    const int pt = decode(addr + off);
+    const uint32_t n = uint32_t(
+        std::min<uint64_t>(len - off, pt < 0 ? len - off : contiguous_bytes(pt, addr + off)));
+    whole.chunk(p, off, n, addr + off, part_be);  // carry() decodes the global address
+    p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    carry(id, slot, p);
+    st = p.get_response_status();
+    off += n;
+  }
+  whole.restore(p);
+  p.set_response_status(st);
+  p.set_dmi_allowed(false);
+}
+
 void Network::carry(int id, int slot, tlm::tlm_generic_payload& p) {
   const uint64_t addr = p.get_address();
   const int t = decode(addr);
@@ -310,6 +418,7 @@ void Network::carry(int id, int slot, tlm::tlm_generic_payload& p) {
   ++transactions_;
   const Endpoint& ini = initiators_[id];
   const Endpoint& tgt = targets_[t];
+  const uint64_t local = local_address(t, addr);  // route() keeps p inside one target
   const uint32_t w = cfg_.router.link_width_bits;
   auto payload_flits = [&](uint64_t bytes) { return uint32_t((bytes * 8 + w - 1) / w); };
   const uint32_t len = p.get_data_length();
@@ -348,7 +457,7 @@ void Network::carry(int id, int slot, tlm::tlm_generic_payload& p) {
         // Segments after a failed one are not performed (their responses carry the error).
         tlm::tlm_generic_payload s;
         s.set_command(p.get_command());
-        s.set_address(addr - tgt.base + uint64_t(i) * maxp);
+        s.set_address(local + uint64_t(i) * maxp);
         s.set_data_ptr(p.get_data_ptr() + uint64_t(i) * maxp);
         s.set_data_length(seg_bytes(i));
         s.set_streaming_width(seg_bytes(i));
@@ -369,7 +478,7 @@ void Network::carry(int id, int slot, tlm::tlm_generic_payload& p) {
     t_first_target = sc_core::sc_time_stamp();
     sc_time d = SC_ZERO_TIME;
     ++target_accesses_;
-    p.set_address(addr - tgt.base);
+    p.set_address(local);
     initiator_socket[t]->b_transport(p, d);
     p.set_address(addr);
     if (d > SC_ZERO_TIME) wait(d);
@@ -403,12 +512,25 @@ void Network::carry(int id, int slot, tlm::tlm_generic_payload& p) {
 
 unsigned Network::transport_dbg(int, tlm::tlm_generic_payload& p) {
   const uint64_t addr = p.get_address();
-  int t = decode(addr);
-  if (t < 0) return 0;
-  p.set_address(addr - targets_[t].base);
-  unsigned n = initiator_socket[t]->transport_dbg(p);
+  const uint32_t len = p.get_data_length();
+  unsigned char* data = p.get_data_ptr();
+  unsigned done = 0;
+  // Part by part when the access crosses interleave granules (or target windows).
+  while (done < len) {
+    const int t = decode(addr + done);
+    if (t < 0) break;
+    const uint32_t n = uint32_t(std::min<uint64_t>(len - done, contiguous_bytes(t, addr + done)));
+    p.set_address(local_address(t, addr + done));
+    p.set_data_ptr(data + done);
+    p.set_data_length(n);
+    const unsigned got = initiator_socket[t]->transport_dbg(p);
+    done += got;
+    if (got < n) break;
+  }
   p.set_address(addr);
-  return n;
+  p.set_data_ptr(data);
+  p.set_data_length(len);
+  return done;
 }
 
 bool Network::get_direct_mem_ptr(int, tlm::tlm_generic_payload&, tlm::tlm_dmi&) {
@@ -426,6 +548,8 @@ void Network::register_stats() {
   s.counter("response_packets", response_packets_, "count", "Response packets injected");
   s.counter("split_transactions", split_transactions_, "count",
             "Transactions longer than noc.ni.max_packet_payload_bytes, sent as several packets");
+  s.counter("split_interleaved", split_interleaved_, "count",
+            "Transactions split because they crossed an interleave granule of a target window");
   s.counter("target_accesses", target_accesses_, "count",
             "Accesses the target NIs made (one per packet for split plain transactions)");
   auto f = [&](const char* n, std::function<double()> fn, const char* unit, const char* desc,

@@ -37,6 +37,7 @@
 #include <systemc>
 #include <tlm>
 
+#include "models/common/interleave.h"
 #include "models/common/stats.h"
 #include "models/noc/engine.h"
 #include "models/noc/noc_config.h"
@@ -58,6 +59,11 @@ class Network : public sc_core::sc_module {
   // Maps [base, base+size) to the next initiator_socket binding at `node`; returns its index.
   // Throws std::invalid_argument for a missing node, an empty range or an overlap.
   int add_target(std::string name, unsigned node, uint64_t base, uint64_t size);
+  // Adds way `way` of an interleaved window (il: window, granule, ways) at `node` as the next
+  // initiator_socket binding; the target sees il.local() offsets. All ways of one window must
+  // give the same il; the window must not overlap other targets. Returns the binding index.
+  // A transaction that crosses a granule boundary is split there (one part per target).
+  int add_interleaved_target(std::string name, unsigned node, const Interleave& il, uint32_t way);
   // Node of an endpoint named in cfg.endpoints; throws std::invalid_argument when absent.
   unsigned node_of(const std::string& endpoint) const;
 
@@ -73,6 +79,11 @@ class Network : public sc_core::sc_module {
     std::string name;
     unsigned node;
     uint64_t base = 0, size = 0;
+    int group = -1;  // interleaved window (groups_ index), or -1
+  };
+  struct Group {
+    Interleave il;
+    std::vector<int> way_target;  // target index per way (-1 until added)
   };
   struct Txn;
   // One packet of a transaction; its address is the engine packet's tag.
@@ -118,6 +129,15 @@ class Network : public sc_core::sc_module {
   // Advances an idle engine's clock to the current cycle (stats are per elapsed cycle).
   void catch_up();
   int decode(uint64_t addr) const;
+  // Target-local address of `addr` in target t (offset, or the interleaved local offset).
+  uint64_t local_address(int t, uint64_t addr) const;
+  // Bytes from addr that stay in one target (to the end of its granule for interleaved ones).
+  uint64_t contiguous_bytes(int t, uint64_t addr) const;
+  // Splits a transaction that crosses interleave granules into one carry() per part.
+  void route(int id, int slot, tlm::tlm_generic_payload& p);
+  void check_range(const std::string& me, unsigned node, uint64_t base, uint64_t size) const;
+  void check_node(const std::string& me, unsigned node) const;
+  void end_of_elaboration() override;
   uint64_t cycle_now() const;
   // Takes a free slot of initiator `id` (waits in FIFO order while all are taken); returns
   // the slot index. release_slot() hands it to a waiting AT request or LT caller.
@@ -142,14 +162,15 @@ class Network : public sc_core::sc_module {
   sc_core::sc_time period_;
   sc_core::sc_event kick_;
   std::vector<Endpoint> initiators_, targets_;
-  std::map<uint64_t, int> by_base_;
+  std::map<uint64_t, int> by_base_;  // window base -> target index, or -(group + 2)
+  std::vector<Group> groups_;
   std::deque<Ni> nis_;  // per initiator (deque: Ni holds events, which cannot move)
   std::deque<Job> jobs_;
   sc_core::sc_event job_ev_;
   uint32_t idle_workers_ = 0, workers_ = 0;
   uint64_t transactions_ = 0, errors_ = 0, request_flits_ = 0, response_flits_ = 0;
   uint64_t request_packets_ = 0, response_packets_ = 0, split_transactions_ = 0,
-           target_accesses_ = 0;
+           target_accesses_ = 0, split_interleaved_ = 0;
   std::vector<bool> pair_registered_;   // [src * nodes + dst]
   std::vector<bool> stall_registered_;  // [(node * ports + in port) * vcs + vc]
   stats::Group stats_{name()};

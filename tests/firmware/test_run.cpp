@@ -263,6 +263,36 @@ TEST(Dram, FirmwareStreamsThroughTheTimedController) {
   EXPECT_EQ(p.stat("energy.dram"), 0);
 }
 
+// Several controllers: the same data through each interconnect; bad interleaving is a config
+// error before anything runs.
+TEST(Dram, SeveralControllersInterleaveTheWindow) {
+  for (const char* ic : {"noc", "bus"}) {
+    auto r = run_imcvp({"run", "--set", "dram.controllers=2", "--set",
+                        std::string("interconnect=") + ic, fw("dram_stream")},
+                       ic);
+    ASSERT_EQ(r.code, 0) << ic << r.out << r.err;
+    EXPECT_TRUE(contains(r.out, "0 errors")) << r.out;
+    // The same bursts as with one controller, shared between the two.
+    EXPECT_EQ(r.stat("soc.dram0.reads") + r.stat("soc.dram1.reads"), 4096 + 256) << ic;
+    EXPECT_EQ(r.stat("soc.dram0.writes") + r.stat("soc.dram1.writes"), 4096 + 256) << ic;
+    EXPECT_GT(r.stat("soc.dram0.reads"), 1000) << ic;
+    EXPECT_GT(r.stat("soc.dram1.reads"), 1000) << ic;
+  }
+  auto b = run_imcvp({"run", "--set", "dram.controllers=3", fw("hello")}, "three");
+  EXPECT_EQ(b.code, 78) << b.err;
+  EXPECT_TRUE(contains(b.err, "is not a multiple of granule x targets (256 x 3)")) << b.err;
+  b = run_imcvp(
+      {"run", "--set", "dram.controllers=2", "--set", "dram.interleave_bytes=384", fw("hello")},
+      "granule");
+  EXPECT_EQ(b.code, 78) << b.err;
+  EXPECT_TRUE(contains(b.err, "not a power of two")) << b.err;
+  b = run_imcvp({"run", "--set", "dram.controllers=2", "--set",
+                 "noc.endpoints=[{name: dram, node: 3}]", fw("hello")},
+                "names");
+  EXPECT_EQ(b.code, 78) << b.err;
+  EXPECT_TRUE(contains(b.err, "dram0..dram1")) << b.err;
+}
+
 TEST(Dram, PresetsAndBadPreset) {
   for (const char* preset : {"ddr4-2400", "lpddr4-3200", "hbm2"}) {
     auto r = run_imcvp(

@@ -13,6 +13,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include "models/common/interleave.h"
 #include "models/noc/network.h"
 #include "tests/util/sc_fixture.h"
 
@@ -29,6 +30,17 @@ struct Mem : sc_module {
   std::vector<std::pair<uint64_t, unsigned>> log;  // (address, length)
   Mem(sc_module_name n, sc_time lat) : sc_module(n), latency(lat) {
     socket.register_b_transport(this, &Mem::b_transport);
+    socket.register_transport_dbg(this, &Mem::transport_dbg);
+  }
+  unsigned transport_dbg(tlm::tlm_generic_payload& p) {
+    const uint64_t a = p.get_address();
+    if (a >= data.size()) return 0;
+    const unsigned n = unsigned(std::min<uint64_t>(p.get_data_length(), data.size() - a));
+    if (p.is_write())
+      std::memcpy(&data[a], p.get_data_ptr(), n);
+    else
+      std::memcpy(p.get_data_ptr(), &data[a], n);
+    return n;
   }
   void b_transport(tlm::tlm_generic_payload& p, sc_time& d) {
     uint64_t a = p.get_address();
@@ -332,4 +344,83 @@ TEST_F(NocNi, VirtualCutThroughRejectsPacketsLargerThanABuffer) {
   EXPECT_THROW(noc::Network("noc", cfg), noc::NocError);
   cfg.ni.max_packet_payload_bytes = 48;  // 1 + 3 flits
   EXPECT_NO_THROW(noc::Network("noc2", cfg));
+}
+
+TEST_F(NocNi, InterleavedWindowSpreadsGranulesOverTargetsAndSplitsCrossingAccesses) {
+  noc::NocConfig cfg;
+  cfg.size_x = cfg.size_y = 3;
+  noc::Network net("noc", cfg);
+  const Interleave il{0x100000, 4 * 0x4000, 256, 4};
+  const unsigned nodes[4] = {2, 6, 8, 4};
+  std::vector<std::unique_ptr<Mem>> mems;
+  for (uint32_t w = 0; w < 4; ++w) {
+    mems.push_back(std::make_unique<Mem>(("m" + std::to_string(w)).c_str(), sc_time(5, SC_NS)));
+    EXPECT_EQ(net.add_interleaved_target("m" + std::to_string(w), nodes[w], il, w), int(w));
+  }
+  for (auto& m : mems) net.initiator_socket.bind(m->socket);
+  LtCpu cpu("cpu");
+  net.add_initiator("cpu", 0);
+  cpu.socket.bind(net.target_socket);
+  std::vector<uint8_t> out(2048), in(2048, 0), dbg(600, 0);
+  for (unsigned i = 0; i < out.size(); ++i) out[i] = uint8_t(i * 13 + 5);
+  const uint64_t start = 0x100000 + 0x80;  // mid-granule
+  tlm::tlm_response_status st_stream = tlm::TLM_INCOMPLETE_RESPONSE;
+  cpu.spawn([&] {
+    EXPECT_EQ(cpu.access(true, start, out.data(), 2048), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(cpu.access(false, start, in.data(), 2048), tlm::TLM_OK_RESPONSE);
+    // A streaming (FIFO-style) access cannot span two targets.
+    tlm::tlm_generic_payload p;
+    uint8_t b[8] = {};
+    p.set_command(tlm::TLM_READ_COMMAND);
+    p.set_address(0x100000 + 252);
+    p.set_data_ptr(b);
+    p.set_data_length(8);
+    p.set_streaming_width(4);
+    p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_time d = SC_ZERO_TIME;
+    cpu.socket->b_transport(p, d);
+    st_stream = p.get_response_status();
+  });
+  sc_start(50, SC_US);
+  EXPECT_EQ(in, out);
+  EXPECT_EQ(st_stream, tlm::TLM_BURST_ERROR_RESPONSE);
+  // Every byte sits in the way and local offset the formula gives.
+  for (unsigned i = 0; i < out.size(); ++i) {
+    const uint64_t a = start + i;
+    ASSERT_EQ(mems[il.way(a)]->data[il.local(a)], out[i]) << i;
+  }
+  // All four targets were used; the accesses never crossed a granule inside one target.
+  for (auto& m : mems) {
+    EXPECT_FALSE(m->log.empty());
+    for (auto& [a, n] : m->log) EXPECT_LE(a % 256 + n, 256u) << a << " " << n;
+  }
+  // Debug access across granules.
+  tlm::tlm_generic_payload p;
+  p.set_command(tlm::TLM_READ_COMMAND);
+  p.set_address(start + 100);
+  p.set_data_ptr(dbg.data());
+  p.set_data_length(600);
+  p.set_streaming_width(600);
+  EXPECT_EQ(cpu.socket->transport_dbg(p), 600u);
+  EXPECT_TRUE(std::equal(dbg.begin(), dbg.end(), out.begin() + 100));
+}
+
+TEST_F(NocNi, BadInterleavedTargetsAreRejected) {
+  noc::NocConfig cfg;
+  cfg.size_x = cfg.size_y = 3;
+  noc::Network net("noc", cfg);
+  const Interleave il{0x100000, 2 * 0x4000, 256, 2};
+  net.add_interleaved_target("a", 1, il, 0);
+  EXPECT_THROW(net.add_interleaved_target("b", 2, il, 0), std::invalid_argument);   // way taken
+  EXPECT_THROW(net.add_interleaved_target("b", 2, il, 2), std::invalid_argument);   // no way 2
+  EXPECT_THROW(net.add_interleaved_target("b", 99, il, 1), std::invalid_argument);  // node
+  Interleave other = il;
+  other.granule = 512;
+  EXPECT_THROW(net.add_interleaved_target("b", 2, other, 1), std::invalid_argument);
+  other = il;
+  other.granule = 300;  // not a power of two
+  other.base = 0x200000;
+  EXPECT_THROW(net.add_interleaved_target("c", 2, other, 0), std::invalid_argument);
+  EXPECT_THROW(net.add_target("d", 3, 0x104000, 0x100), std::invalid_argument);  // overlap
+  net.add_target("e", 3, 0x108000, 0x100);  // just after the window: fine
 }
