@@ -31,9 +31,10 @@ struct TrafficRoot {
 
 struct Options {
   std::vector<std::string> configs, sets;
-  std::string topology, routing, pattern, sweep, format = "csv", output;
+  std::string topology, routing, pattern, sweep, format = "csv", output, mode;
   double rate = -1;
-  int64_t packet_flits = -1, warmup = -1, measure = -1, drain = -1, seed = -1;
+  int64_t packet_flits = -1, warmup = -1, measure = -1, drain = -1, seed = -1, outstanding = -1,
+          reply_flits = -1;
   bool dump_config = false;
 };
 
@@ -72,6 +73,7 @@ nlohmann::ordered_json to_json(const noc::TrafficResult& r) {
   j["packets"] = r.packets;
   j["packets_missing"] = r.packets_missing;
   j["max_link_utilisation"] = r.max_link_utilisation;
+  j["replies_accepted"] = r.replies_accepted;
   j["energy_router_pj"] = r.energy_router_pj;
   j["energy_link_pj"] = r.energy_link_pj;
   j["cycles"] = r.cycles;
@@ -93,7 +95,15 @@ int run(const Options& o) {
     if (!o.topology.empty()) noc::apply_topology_spec(root.noc, o.topology);
     if (!o.routing.empty()) config::apply_set(root, "noc.routing=" + o.routing);
     if (!o.pattern.empty()) config::apply_set(root, "traffic.pattern=" + o.pattern);
+    if (!o.mode.empty()) config::apply_set(root, "traffic.mode=" + o.mode);
     auto& t = root.traffic;
+    if (o.outstanding >= 0) t.max_outstanding = uint32_t(o.outstanding);
+    if (o.reply_flits >= 0) t.reply_flits = uint32_t(o.reply_flits);
+    if (t.max_outstanding == 0) return fail(exit_code::usage, "--outstanding must be at least 1");
+    if (t.reply_flits == 0) return fail(exit_code::usage, "--reply-flits must be at least 1");
+    // Replies need their own virtual network (no protocol deadlock): raise the traffic mode's
+    // default of one.
+    if (t.mode == "request_reply" && root.noc.router.vnets < 2) root.noc.router.vnets = 2;
     if (o.packet_flits >= 0) t.packet_flits = uint32_t(o.packet_flits);
     if (o.warmup >= 0) t.warmup_cycles = uint64_t(o.warmup);
     if (o.measure >= 0) t.measure_cycles = uint64_t(o.measure);
@@ -142,16 +152,23 @@ int run(const Options& o) {
       n.topology == "mesh" || n.topology == "torus"
           ? n.topology + ":" + std::to_string(n.size_x) + "x" + std::to_string(n.size_y)
           : n.topology + ":" + std::to_string(n.node_count());
+  const bool rr = root.traffic.mode == "request_reply";
   if (o.format == "csv")
     *out << "offered,injected,accepted,avg_packet_latency,avg_network_latency,"
             "avg_queueing_latency,p50_packet_latency,p99_packet_latency,max_packet_latency,"
-            "avg_hops,packets,status\n"
+            "avg_hops,packets,status"
+         << (rr ? ",replies_accepted" : "") << "\n"
          << std::flush;
   else {
     doc["topology"] = topo;
     doc["routing"] = n.routing;
     doc["pattern"] = root.traffic.pattern;
     doc["packet_flits"] = root.traffic.packet_flits;
+    doc["mode"] = root.traffic.mode;
+    if (rr) {
+      doc["max_outstanding"] = root.traffic.max_outstanding;
+      doc["reply_flits"] = root.traffic.reply_flits;
+    }
     doc["seed"] = root.traffic.seed;
     doc["points"] = nlohmann::ordered_json::array();
   }
@@ -167,13 +184,18 @@ int run(const Options& o) {
     }
     if (o.format == "csv") {
       char line[512];
-      std::snprintf(line, sizeof line, "%g,%.6f,%.6f,%.3f,%.3f,%.3f,%.1f,%.1f,%.1f,%.4f,%llu,%s\n",
+      std::snprintf(line, sizeof line, "%g,%.6f,%.6f,%.3f,%.3f,%.3f,%.1f,%.1f,%.1f,%.4f,%llu,%s",
                     res.offered, res.injected, res.accepted, res.avg_packet_latency,
                     res.avg_network_latency, res.avg_queueing_latency, res.p50_packet_latency,
                     res.p99_packet_latency, res.max_packet_latency, res.avg_hops,
                     static_cast<unsigned long long>(res.packets),
                     res.stable ? "stable" : "unstable");
-      *out << line << std::flush;
+      *out << line;
+      if (rr) {
+        std::snprintf(line, sizeof line, ",%.6f", res.replies_accepted);
+        *out << line;
+      }
+      *out << "\n" << std::flush;
     } else {
       doc["points"].push_back(to_json(res));
     }
@@ -200,6 +222,12 @@ Command add_traffic_command(CLI::App& app) {
                   "uniform, transpose, bitcomp, bitrev, shuffle, tornado, neighbor, hotspot");
   sub->add_option("--packet-flits", o->packet_flits, "Packet size in flits");
   sub->add_option("--injection-rate", o->rate, "Offered load in flits/node/cycle");
+  sub->add_option("--mode", o->mode,
+                  "open (independent packets) or request_reply (closed loop: a reply per "
+                  "request, --outstanding requests in flight per node)")
+      ->check(CLI::IsMember({"open", "request_reply"}));
+  sub->add_option("--outstanding", o->outstanding, "request_reply: requests in flight per node");
+  sub->add_option("--reply-flits", o->reply_flits, "request_reply: reply size in flits");
   sub->add_option("--sweep", o->sweep, "Sweep the load: START:STOP:STEP (flits/node/cycle)");
   sub->add_option("--warmup", o->warmup, "Warm-up cycles");
   sub->add_option("--measure", o->measure, "Measurement window in cycles");

@@ -279,7 +279,8 @@ void Engine::apply(const Event& e, uint64_t t) {
         stats_.matrix_packets[size_t(p.src) * n_ + p.dst]++;
         stats_.matrix_flits[size_t(p.src) * n_ + p.dst] += p.flits;
         if (on_delivered) on_delivered(e.flit.pkt, p);
-        p.live = false;
+        // The callback may send() (a reply), which can grow pkts_: index again.
+        pkts_[e.flit.pkt].live = false;
         free_pkts_.push_back(e.flit.pkt);
       }
       break;

@@ -89,7 +89,8 @@ class Engine {
   bool idle() const { return next_event() == kNever; }
   uint64_t flits_in_network() const { return buffered_total_ + in_flight_; }
 
-  // Called when a packet's tail is ejected; the packet is freed after the call returns.
+  // Called when a packet's tail is ejected; the packet is freed after the call returns. The
+  // callback may send() new packets (replies); `p` is invalid after such a send.
   std::function<void(uint32_t id, const Packet& p)> on_delivered;
 
   const Packet& packet(uint32_t id) const { return pkts_[id]; }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <functional>
 #include <queue>
 
@@ -96,16 +97,81 @@ TrafficResult run_traffic(const NocConfig& noc, const TrafficConfig& cfg) {
   };
 
   std::vector<uint32_t> lat;
-  uint64_t measured_out = 0, window_flits_in = 0, window_flits_out = 0;
+  uint64_t measured_out = 0, window_flits_in = 0, window_flits_out = 0, reply_flits_out = 0;
   double net_sum = 0, q_sum = 0, hop_sum = 0;
+  auto in_window = [&](uint64_t c) { return c >= w0 && c < w1; };
+
+  // request_reply: per-node slots and backlog, and one record per request in flight (the
+  // packets' tag is its index + 1).
+  const bool rr = cfg.mode == "request_reply";
+  if (rr && noc.router.vnets < 2)
+    throw NocError(
+        "traffic: mode request_reply needs noc.router.vnets >= 2 (replies travel on "
+        "vnet 1)");
+  struct Req {
+    uint64_t created = 0, req_injected = 0;
+    uint32_t req_hops = 0;
+    bool measured = false;
+  };
+  struct Waiting {
+    uint64_t created;
+    uint32_t dst;
+    bool measured;
+  };
+  std::vector<Req> reqs;
+  std::vector<uint32_t> free_reqs;
+  std::vector<uint32_t> outstanding(n, 0);
+  std::vector<std::deque<Waiting>> backlog(n);
+  auto send_request = [&](uint32_t s, const Waiting& w, uint64_t at) {
+    uint32_t idx;
+    if (free_reqs.empty()) {
+      idx = uint32_t(reqs.size());
+      reqs.emplace_back();
+    } else {
+      idx = free_reqs.back();
+      free_reqs.pop_back();
+    }
+    reqs[idx] = Req{w.created, 0, 0, w.measured};
+    ++outstanding[s];
+    eng.send(s, w.dst, L, 0, uint64_t(idx) + 1, at);
+  };
+
   eng.on_delivered = [&](uint32_t, const Packet& p) {
-    if (p.ejected >= w0 && p.ejected < w1) window_flits_out += p.flits;
-    if (p.tag) {  // measured packet
+    if (!rr) {
+      if (in_window(p.ejected)) window_flits_out += p.flits;
+      if (p.tag) {  // measured packet
+        --measured_out;
+        lat.push_back(uint32_t(p.ejected - p.created));
+        net_sum += double(p.ejected - p.injected);
+        q_sum += double(p.injected - p.created);
+        hop_sum += p.hops;
+      }
+      return;
+    }
+    const Packet q = p;  // send() below may move the engine's packets
+    if (q.vnet == 0) {   // a request reached its destination: reply at once
+      if (in_window(q.ejected)) window_flits_out += q.flits;
+      reqs[q.tag - 1].req_injected = q.injected;
+      reqs[q.tag - 1].req_hops = q.hops;
+      eng.send(q.dst, q.src, cfg.reply_flits, 1, q.tag, q.ejected + 1);
+      return;
+    }
+    // A reply reached the requester: the round trip is over and its slot is free.
+    if (in_window(q.ejected)) reply_flits_out += q.flits;
+    const Req r = reqs[q.tag - 1];
+    free_reqs.push_back(uint32_t(q.tag - 1));
+    --outstanding[q.dst];
+    if (r.measured) {
       --measured_out;
-      lat.push_back(uint32_t(p.ejected - p.created));
-      net_sum += double(p.ejected - p.injected);
-      q_sum += double(p.injected - p.created);
-      hop_sum += p.hops;
+      lat.push_back(uint32_t(q.ejected - r.created));
+      q_sum += double(r.req_injected - r.created);
+      net_sum += double(q.ejected - r.req_injected);
+      hop_sum += 0.5 * double(r.req_hops + q.hops);
+    }
+    if (!backlog[q.dst].empty()) {
+      const Waiting w = backlog[q.dst].front();
+      backlog[q.dst].pop_front();
+      send_request(q.dst, w, q.ejected + 1);
     }
   };
 
@@ -128,12 +194,17 @@ TrafficResult run_traffic(const NocConfig& noc, const TrafficConfig& cfg) {
       uint32_t s = next.top().second;
       next.pop();
       uint32_t d = pattern.dest(s, splitmix64(rng[s]));
-      bool measured = c >= w0 && c < w1;
+      bool measured = in_window(c);
       if (measured) {
         ++measured_out;
         window_flits_in += L;
       }
-      eng.send(s, d, L, 0, measured ? 1 : 0, c);
+      if (!rr)
+        eng.send(s, d, L, 0, measured ? 1 : 0, c);
+      else if (outstanding[s] < cfg.max_outstanding)
+        send_request(s, Waiting{c, d, measured}, c);
+      else
+        backlog[s].push_back(Waiting{c, d, measured});
       next.push({c + gap(s), s});
     }
   }
@@ -143,6 +214,7 @@ TrafficResult run_traffic(const NocConfig& noc, const TrafficConfig& cfg) {
   double denom = double(n) * double(cfg.measure_cycles);
   res.injected = window_flits_in / denom;
   res.accepted = window_flits_out / denom;
+  res.replies_accepted = reply_flits_out / denom;
   res.packets = lat.size();
   res.packets_missing = measured_out;
   res.stable = measured_out == 0;

@@ -2,7 +2,15 @@
 // inter-arrival gaps, so idle cycles cost nothing), the usual permutation patterns, a warm-up
 // window, a measurement window and a drain phase, with BookSim's latency definitions.
 //
-// Limits: one packet size per run; all traffic on vnet 0; unbounded source queues (as BookSim).
+// Two modes. open (BookSim's default): every packet is independent, on vnet 0. request_reply
+// (closed loop, as an NI with outstanding-transaction slots): each node keeps at most
+// max_outstanding requests in flight; a request's arrival makes its destination send a reply of
+// reply_flits on vnet 1, and the reply's arrival frees the slot. Requests generated while all
+// slots are taken wait at the source. Latency is then the round trip, from the request's
+// creation (waiting for a slot included) to the reply's tail.
+//
+// Limits: one request size per run; unbounded source queues (as BookSim); replies leave the
+// destination at once (no target service time).
 #pragma once
 
 #include <cstdint>
@@ -26,6 +34,9 @@ struct TrafficConfig {
   uint64_t seed = 0;
   uint32_t hotspot_node = 0;
   double hotspot_fraction = 0.2;
+  std::string mode = "open";
+  uint32_t max_outstanding = 4;  // request_reply: requests in flight per node
+  uint32_t reply_flits = 1;      // request_reply: reply packet size
 
   template <class V>
   void visit(V& v) {
@@ -43,6 +54,12 @@ struct TrafficConfig {
     v.param("hotspot_node", hotspot_node, "Hotspot pattern: the hot node", "", {0, 65535});
     v.param("hotspot_fraction", hotspot_fraction, "Hotspot pattern: share of packets to it", "",
             {0.0, 1.0});
+    v.choice("mode", mode, {"open", "request_reply"},
+             "open: independent packets (BookSim); request_reply: closed loop, every request "
+             "answered by a reply on vnet 1, at most max_outstanding requests per node");
+    v.param("max_outstanding", max_outstanding, "request_reply: requests in flight per node",
+            "count", {1, 1 << 20});
+    v.param("reply_flits", reply_flits, "request_reply: reply packet size", "flits", {1, 4096});
   }
 };
 
@@ -52,7 +69,8 @@ struct TrafficResult {
   double accepted = 0;  // flits ejected in the window / (nodes * window)
   double avg_packet_latency = 0, avg_network_latency = 0, avg_queueing_latency = 0;
   double p50_packet_latency = 0, p99_packet_latency = 0, max_packet_latency = 0;
-  double avg_hops = 0;              // routers traversed (BookSim's `hops`)
+  double avg_hops = 0;              // routers traversed (BookSim's `hops`), per packet
+  double replies_accepted = 0;      // request_reply: reply flits ejected / (nodes * window)
   uint64_t packets = 0;             // measured packets delivered
   uint64_t packets_missing = 0;     // measured packets still in flight at the drain limit
   uint64_t cycles = 0;              // simulated cycles

@@ -424,3 +424,90 @@ TEST(Noc, BadPlacementIsAConfigError) {
 }
 
 }  // namespace
+
+namespace {
+
+// `imcvp traffic`: the BookSim-style CSV, determinism, JSON, the closed-loop mode and bad input.
+TEST(Traffic, SweepCsvIsDeterministicAndJsonParses) {
+  const std::string cfg = std::string(IMCVP_SOURCE_DIR) + "/configs/noc/booksim-iq.yaml";
+  std::vector<std::string> args = {"traffic", "-c",          cfg,         "--topology", "mesh:4x4",
+                                   "--sweep", "0.1:0.3:0.1", "--measure", "3000"};
+  auto a = run_imcvp(args, "a");
+  auto b = run_imcvp(args, "b");
+  ASSERT_EQ(a.code, 0) << a.err;
+  EXPECT_EQ(a.out, b.out);  // same seed, same table
+  std::istringstream is(a.out);
+  std::string line;
+  std::getline(is, line);
+  EXPECT_EQ(line,
+            "offered,injected,accepted,avg_packet_latency,avg_network_latency,"
+            "avg_queueing_latency,p50_packet_latency,p99_packet_latency,max_packet_latency,"
+            "avg_hops,packets,status");
+  int rows = 0;
+  while (std::getline(is, line)) {
+    ++rows;
+    EXPECT_TRUE(contains(line, ",stable")) << line;
+  }
+  EXPECT_EQ(rows, 3);
+  args.push_back("--format");
+  args.push_back("json");
+  auto j = run_imcvp(args, "json");
+  ASSERT_EQ(j.code, 0) << j.err;
+  auto doc = nlohmann::json::parse(j.out);
+  EXPECT_EQ(doc["topology"], "mesh:4x4");
+  ASSERT_EQ(doc["points"].size(), 3u);
+  EXPECT_NEAR(doc["points"][0]["accepted"].get<double>(), 0.1, 0.01);
+}
+
+// Closed loop: a node with k requests in flight delivers at most k per round trip (Little's
+// law), so once the slots are the limit the accepted load grows with k.
+TEST(Traffic, RequestReplyThroughputFollowsOutstandingSlots) {
+  auto point = [](const std::string& k, const std::string& rate, const std::string& tag) {
+    auto r = run_imcvp({"traffic", "--topology", "mesh:4x4", "--mode", "request_reply",
+                        "--outstanding", k, "--injection-rate", rate, "--measure", "3000",
+                        "--drain", rate == "0.5" ? "0" : "20000", "--format", "json"},
+                       tag);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return nlohmann::json::parse(r.out)["points"][0];
+  };
+  // Unloaded round trip: request and reply of 1 flit, 5 cycles per router each way.
+  auto idle = point("8", "0.02", "idle");
+  const double rtt0 = idle["avg_packet_latency"].get<double>();
+  const double hops = idle["avg_hops"].get<double>();
+  EXPECT_NEAR(rtt0, 2 * (5 * hops + 2) + 1, 0.02 * rtt0);
+  EXPECT_NEAR(idle["replies_accepted"].get<double>(), idle["accepted"].get<double>(), 0.002);
+  std::map<int, double> acc;
+  for (int k : {1, 4}) {
+    auto p = point(std::to_string(k), "0.5", "k" + std::to_string(k));
+    acc[k] = p["accepted"].get<double>();
+    // At most k per unloaded round trip; contention for the network costs some of it.
+    EXPECT_LE(acc[k], k / rtt0) << k;
+    EXPECT_GE(acc[k], 0.7 * k / rtt0) << k;
+  }
+  EXPECT_GT(acc[4], 3 * acc[1]);
+  auto csv = run_imcvp(
+      {"traffic", "--mode", "request_reply", "--injection-rate", "0.05", "--measure", "2000"},
+      "csv");
+  ASSERT_EQ(csv.code, 0) << csv.err;
+  EXPECT_TRUE(contains(csv.out, "packets,status,replies_accepted\n")) << csv.out;
+}
+
+TEST(Traffic, BadInputHasDocumentedExitCodes) {
+  auto r = run_imcvp({"traffic", "--topology", "mesh:0x4"}, "1");
+  EXPECT_EQ(r.code, 64) << r.err;
+  EXPECT_TRUE(contains(r.err, "sizes must be at least 1")) << r.err;
+  r = run_imcvp({"traffic", "--topology", "ring:6", "--pattern", "bitcomp"}, "2");
+  EXPECT_EQ(r.code, 78) << r.err;
+  EXPECT_TRUE(contains(r.err, "power-of-two node count")) << r.err;
+  r = run_imcvp({"traffic", "--sweep", "1:0:1"}, "3");
+  EXPECT_EQ(r.code, 64) << r.err;
+  r = run_imcvp({"traffic", "--mode", "request_reply", "--outstanding", "0"}, "4");
+  EXPECT_EQ(r.code, 64) << r.err;
+  r = run_imcvp({"traffic", "-c", "/nonexistent.yaml"}, "5");
+  EXPECT_EQ(r.code, 66) << r.err;
+  r = run_imcvp({"traffic", "--set", "traffic.foo=1"}, "6");
+  EXPECT_EQ(r.code, 78) << r.err;
+  EXPECT_TRUE(contains(r.err, "traffic.foo: unknown key")) << r.err;
+}
+
+}  // namespace

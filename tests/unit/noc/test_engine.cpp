@@ -182,3 +182,28 @@ TEST(NocEngine, DeadlockIsDetectedAndReported) {
     EXPECT_LT(e.now(), 2000u);
   }
 }
+
+// Regression: a delivery callback that sends (a reply) may grow the engine's packet table; the
+// engine must not keep using the delivered packet's old address afterwards (caught by ASan
+// before the fix).
+TEST(NocEngine, DeliveryCallbackMaySendReplies) {
+  NocConfig c;
+  c.router.vnets = 2;
+  Engine e(c);
+  uint64_t replies = 0, requests = 0;
+  e.on_delivered = [&](uint32_t, const Packet& p) {
+    if (p.vnet == 1) {
+      ++replies;
+      return;
+    }
+    ++requests;
+    const uint32_t src = p.src, dst = p.dst;  // p is invalid after the first send
+    const uint64_t at = p.ejected + 1;
+    for (int k = 0; k < 3; ++k) e.send(dst, src, 2, 1, 0, at);  // grows the table
+  };
+  for (uint32_t i = 0; i < 16; ++i) e.send(i, 15 - i, 1, 0, 0, 1);
+  e.run_until(100000);
+  EXPECT_EQ(requests, 16u);
+  EXPECT_EQ(replies, 48u);
+  EXPECT_TRUE(e.idle());
+}
