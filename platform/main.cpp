@@ -382,9 +382,11 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   // 5. Run.
   auto t_run = std::chrono::steady_clock::now();
   try {
-    if (cfg.sim.max_time_ns)
-      sc_core::sc_start(sc_core::sc_time(static_cast<double>(cfg.sim.max_time_ns), sc_core::SC_NS));
-    else
+    if (cfg.sim.max_time_ns) {
+      const sc_core::sc_time end(static_cast<double>(cfg.sim.max_time_ns), sc_core::SC_NS);
+      soc->set_end_time(end);
+      sc_core::sc_start(end);
+    } else
       sc_core::sc_start();
   } catch (const std::exception& e) {
     RunControl::get().request_stop(StopReason::internal_error, exit_code::internal,

@@ -165,6 +165,10 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg) : sc_module(na
   }
 }
 
+void Soc::set_end_time(const sc_core::sc_time& t) {
+  if (noc_) noc_->set_end_time(t);
+}
+
 tlm::tlm_target_socket<>& Soc::dram_socket(unsigned i) {
   if (!drams_.empty()) return drams_.at(i)->socket;
   return dram_plains_.at(i)->socket;

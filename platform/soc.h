@@ -42,6 +42,8 @@ class Soc : public sc_core::sc_module {
   bool debug_write(uint64_t addr, const void* data, std::size_t len);
   // HTIF tohost convention: watch stores to the symbol.
   void watch_tohost(uint32_t addr);
+  // The run ends at `t` (--max-time): models that simulate ahead of the kernel stop there.
+  void set_end_time(const sc_core::sc_time& t);
 
   // Adds the interrupt lines (msip, mtip, meip, uart0, tile irqs) to a SystemC trace file
   // (--vcd). Call before the simulation starts.

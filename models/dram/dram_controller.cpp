@@ -21,6 +21,7 @@ DramController::DramController(sc_core::sc_module_name name, const DramConfig& c
                               ": timing.tck_ns is not a whole number of SystemC time units");
   tck_ticks_ = static_cast<uint64_t>(std::round(ticks));
   chunks_.resize((engine_.capacity_bytes() + kChunkBytes - 1) / kChunkBytes);
+  lines_.resize(size_t(engine_.channels()) * 2);
 
   socket.register_b_transport(this, &DramController::b_transport);
   socket.register_transport_dbg(this, &DramController::transport_dbg);
@@ -236,10 +237,19 @@ void DramController::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
     const uint64_t end = len ? addr + len : addr + 1;  // a zero-length access still costs one
     for (uint64_t b = first; b < end; b += bb) {
       catch_up();
-      while (!engine_.can_accept(b, write)) {
-        sc_time at = cycle_time(engine_.next_event());
-        wait(at > sc_time_stamp() ? at - sc_time_stamp() : sc_time::from_value(tck_ticks_));
-        catch_up();
+      Line& line = lines_[engine_.channel_of(b) * 2 + (write ? 1 : 0)];
+      if (line.serving != line.next || !engine_.can_accept(b, write)) {
+        // The queue is full (or others already wait for it): take a ticket and get in in
+        // arrival order when there is room.
+        const uint64_t ticket = line.next++;
+        while (line.serving != ticket || !engine_.can_accept(b, write)) {
+          sc_time at = cycle_time(engine_.next_event());
+          wait(at > sc_time_stamp() ? at - sc_time_stamp() : sc_time::from_value(tck_ticks_),
+               admit_ev_);
+          catch_up();
+        }
+        ++line.serving;
+        if (line.serving != line.next) admit_ev_.notify(SC_ZERO_TIME);  // the next may fit too
       }
       uint64_t tag = next_tag_++;
       waiters_[tag] = &w;

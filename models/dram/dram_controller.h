@@ -7,7 +7,8 @@
 //
 // Limits: LT only (no nb_transport); writes are posted (they return once the controller
 // accepted every burst); the functional data is read/written when the access is accepted, so
-// concurrent initiators see accesses in acceptance order; DMI only with controller.allow_dmi
+// concurrent initiators see accesses in acceptance order; requesters blocked on a full queue
+// are admitted first come, first served; DMI only with controller.allow_dmi
 // (then accesses are untimed and not counted); no ECC.
 #pragma once
 
@@ -68,6 +69,13 @@ class DramController : public sc_core::sc_module {
   sc_core::sc_event kick_;                         // new work for the driver
   std::unordered_map<uint64_t, Waiter*> waiters_;  // engine tag -> waiting transaction
   uint64_t next_tag_ = 1;
+  // Admission when a queue is full: requesters waiting for the same channel queue (read or
+  // write) get in in arrival order, not in whatever order the kernel wakes them.
+  struct Line {
+    uint64_t next = 0, serving = 0;  // tickets
+  };
+  std::vector<Line> lines_;  // [channel * 2 + is_write]
+  sc_core::sc_event admit_ev_;
   std::vector<std::unique_ptr<uint8_t[]>> chunks_;
   uint64_t chunks_allocated_ = 0;
 

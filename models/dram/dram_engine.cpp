@@ -643,6 +643,10 @@ const std::vector<std::string>& DramEngine::self_check_violations() const {
   return checker_ ? checker_->violations() : no_violations_;
 }
 
+uint32_t DramEngine::channel_of(uint64_t addr) const {
+  return map_.decode(addr).channel;
+}
+
 bool DramEngine::can_accept(uint64_t addr, bool is_write) const {
   if (addr >= capacity_) return false;
   return channels_[map_.decode(addr).channel]->can_accept(is_write);

@@ -46,6 +46,9 @@ class DramEngine {
   uint64_t now() const { return now_; }
   // True if a burst access to addr (< capacity) would be accepted at now().
   bool can_accept(uint64_t addr, bool is_write) const;
+  // Channel an address maps to (its queues are per channel).
+  uint32_t channel_of(uint64_t addr) const;
+  uint32_t channels() const { return uint32_t(channels_.size()); }
   // Enqueues one burst access at now(); addr is any byte address inside the burst. Returns
   // false (and does nothing) if the queue is full. Throws std::out_of_range beyond capacity.
   bool enqueue(uint64_t addr, bool is_write, uint64_t tag);

@@ -183,6 +183,17 @@ void Engine::run_until(uint64_t until) {
   }
 }
 
+uint64_t Engine::run_until_delivery(uint64_t limit) {
+  const uint64_t before = deliveries_;
+  while (deliveries_ == before) {
+    const uint64_t t = next_event();
+    if (t == kNever || t > limit) break;
+    cycle(t);
+    now_ = t;
+  }
+  return now_;
+}
+
 void Engine::cycle(uint64_t t) {
   // 1. Arrivals due this cycle.
   auto& slot = wheel_[t & wheel_mask_];
@@ -278,6 +289,7 @@ void Engine::apply(const Event& e, uint64_t t) {
         stats_.latency.sample(double(lat));
         stats_.matrix_packets[size_t(p.src) * n_ + p.dst]++;
         stats_.matrix_flits[size_t(p.src) * n_ + p.dst] += p.flits;
+        ++deliveries_;
         if (on_delivered) on_delivered(e.flit.pkt, p);
         // The callback may send() (a reply), which can grow pkts_: index again.
         pkts_[e.flit.pkt].live = false;

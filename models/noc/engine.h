@@ -84,6 +84,9 @@ class Engine {
   // Throws NocError when a deadlock is detected (no flit moved for deadlock_window_cycles
   // while flits are buffered); the message lists blocked routers and VCs.
   void run_until(uint64_t cycle);
+  // Like run_until(limit), but returns right after the first cycle that delivered a packet;
+  // cycles without events do not advance now(). Returns now().
+  uint64_t run_until_delivery(uint64_t limit);
   // Earliest cycle > now() at which something happens, or kNever when the network is idle.
   uint64_t next_event() const;
   bool idle() const { return next_event() == kNever; }
@@ -191,6 +194,7 @@ class Engine {
   uint64_t buffered_total_ = 0;
   uint64_t in_flight_ = 0;  // flits on links (events)
   uint64_t last_progress_ = 0;
+  uint64_t deliveries_ = 0;  // packets delivered since construction (not reset with stats)
   NetStats stats_;
 
   // SA scratch (per router evaluation)

@@ -67,6 +67,9 @@ class Network : public sc_core::sc_module {
   // Node of an endpoint named in cfg.endpoints; throws std::invalid_argument when absent.
   unsigned node_of(const std::string& endpoint) const;
 
+  // The end of the simulation run (sc_start's duration): run_ahead never simulates network
+  // cycles past it, so a time-limited run's stats are those of the cycles it reached.
+  void set_end_time(const sc_core::sc_time& t) { end_time_ = t; }
   Engine& engine() { return *engine_; }
   sc_core::sc_time cycle_time() const { return period_; }
   uint64_t transactions() const { return transactions_; }
@@ -161,6 +164,10 @@ class Network : public sc_core::sc_module {
   std::unique_ptr<Engine> engine_;
   sc_core::sc_time period_;
   sc_core::sc_event kick_;
+  // Transactions whose packet the engine delivered ahead of the kernel, at cycle due_cycle_.
+  std::vector<Txn*> due_;
+  sc_core::sc_time end_time_ = sc_core::sc_max_time();
+  uint64_t due_cycle_ = 0;
   std::vector<Endpoint> initiators_, targets_;
   std::map<uint64_t, int> by_base_;  // window base -> target index, or -(group + 2)
   std::vector<Group> groups_;

@@ -200,6 +200,9 @@ struct NocConfig {
   // No flit moved for this long while flits are buffered: reported as a deadlock.
   uint64_t deadlock_window_cycles = 20000;
   bool allow_cyclic_routes = false;
+  // SoC only: process network cycles ahead of the SystemC kernel while no other process can
+  // inject a packet (exact: same results, fewer kernel activations). Off for debugging.
+  bool run_ahead = true;
   RouterConfig router;
   EnergyConfig energy;
   NiConfig ni;
@@ -225,6 +228,9 @@ struct NocConfig {
     v.param("allow_cyclic_routes", allow_cyclic_routes,
             "Accept an explicit graph_routes table whose channel dependencies form a cycle "
             "(it can deadlock; run-time detection reports it)");
+    v.param("run_ahead", run_ahead,
+            "SoC only: simulate network cycles ahead of the kernel while no other process can "
+            "inject (exact; false to debug)");
     v.section("router", router, "Router micro-architecture");
     v.section("energy", energy, "Energy model");
     v.section("ni", ni, "Network interfaces (SoC only): outstanding transactions, packetisation");

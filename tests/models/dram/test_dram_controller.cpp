@@ -215,3 +215,48 @@ TEST_F(DramControllerTest, ConcurrentInitiatorsShareTheController) {
   for (auto& t : end) EXPECT_LT(t.to_seconds() * 1e9, kInitiators * alone_ns);
   EXPECT_FALSE(dram.engine().busy());
 }
+
+// Requesters blocked on a full queue get in first come, first served (a ticket per burst), not
+// in whatever order the kernel happens to wake processes due at the same time; unrelated timed
+// activity at the DRAM clock edges must not change that. (End to end: the firmware test
+// Noc.RunAheadGivesIdenticalResults.)
+TEST_F(DramControllerTest, BlockedRequestersAreAdmittedInArrivalOrder) {
+  DramConfig cfg = small();
+  cfg.controller.transaction_queue_depth = 1;  // one read in the queue at a time
+  cfg.controller.write_high_watermark = 1;
+  cfg.controller.write_low_watermark = 0;
+  DramController dram("dram", cfg);
+  FanIn fan("fan");
+  fan.out.bind(dram.socket);
+  const sc_time tck = sc_time::from_value(uint64_t(std::llround(cfg.timing.tck_ns * 1000)));
+  constexpr int kN = 8;
+  std::vector<std::unique_ptr<Script>> cpus;
+  std::vector<int> order;
+  for (int i = 0; i < kN; ++i) {
+    cpus.push_back(
+        std::make_unique<Script>(("cpu" + std::to_string(i)).c_str(), [&, i](Script& me) {
+          uint8_t buf[64];
+          // Arrive one after the other (i ns apart), all while the first read still occupies the
+          // queue; different rows of one bank, so the scheduler cannot reorder them by row hits.
+          wait(sc_time(i, sc_core::SC_NS));
+          me.access(false, uint64_t(i) * (1 << 20), buf, 64);
+          order.push_back(i);
+        }));
+    cpus.back()->socket.bind(fan.in);
+  }
+  // Unrelated timed activity at the DRAM clock edges (the way a NoC or a CPU adds events):
+  // it changes the order in which SystemC wakes processes due at the same time.
+  std::vector<std::unique_ptr<sc_core::sc_event>> noise;
+  for (int k = 0; k < 16; ++k) noise.push_back(std::make_unique<sc_core::sc_event>());
+  Script ticker("ticker", [&](Script&) {
+    for (int n = 0; n < 4000; ++n) {
+      for (int k = 0; k < 16; ++k)
+        noise[k]->notify(sc_time::from_value(tck.value() * uint64_t(1 + (n * 7 + k) % 5)));
+      wait(tck);
+    }
+  });
+  ticker.socket.bind(fan.in);
+  sc_core::sc_start(sc_time(1, sc_core::SC_MS));
+  ASSERT_EQ(order.size(), size_t(kN));
+  for (int i = 0; i < kN; ++i) EXPECT_EQ(order[i], i) << "completion order";
+}
