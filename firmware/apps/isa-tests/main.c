@@ -19,13 +19,39 @@ struct isa_test {
   test_fn fn;
 };
 
-#define TESTS(X)                                                                                  \
-  X(x0)                                                                                           \
-  X(alu_imm)                                                                                      \
-  X(alu_reg) X(branch) X(jump) X(load_store) X(fence_i) X(mul) X(div) X(lrsc) X(amo) X(rvc)       \
-      X(rvc_align) X(ecall) X(ebreak) X(illegal) X(misaligned) X(access_fault) X(csr) X(counters) \
-          X(mstatus_stack) X(umode_ecall) X(umode_csr) X(pmp_napot) X(pmp_tor) X(vectored_timer)  \
-              X(msip) X(wfi) X(pmp_lock) /* last: a locked PMP entry stays until reset */
+// One test per line; the order is the run order.
+// clang-format off
+#define TESTS(X) \
+  X(x0) \
+  X(alu_imm) \
+  X(alu_reg) \
+  X(branch) \
+  X(jump) \
+  X(load_store) \
+  X(fence_i) \
+  X(mul) \
+  X(div) \
+  X(lrsc) \
+  X(amo) \
+  X(rvc) \
+  X(rvc_align) \
+  X(ecall) \
+  X(ebreak) \
+  X(illegal) \
+  X(misaligned) \
+  X(access_fault) \
+  X(csr) \
+  X(counters) \
+  X(mstatus_stack) \
+  X(umode_ecall) \
+  X(umode_csr) \
+  X(pmp_napot) \
+  X(pmp_tor) \
+  X(vectored_timer) \
+  X(msip) \
+  X(wfi) \
+  X(pmp_lock) /* last: a locked PMP entry stays until reset */
+// clang-format on
 
 #define DECLARE(n) int test_##n(void);
 TESTS(DECLARE)

@@ -31,9 +31,15 @@ TrafficResult run(const NocConfig& c, double rate, uint32_t flits, uint64_t meas
 }
 
 // Mean routers traversed under uniform traffic (self included, as BookSim's uniform).
-double mesh_hops(double k) { return 1 + 2 * (k * k - 1) / (3 * k); }  // 2 dims x (k^2-1)/(3k)
-double torus_hops(double k) { return 1 + 2 * (k / 4); }              // k even: mean ring distance
-double ring_hops(double n) { return 1 + n / 4; }
+double mesh_hops(double k) {
+  return 1 + 2 * (k * k - 1) / (3 * k);
+}  // 2 dims x (k^2-1)/(3k)
+double torus_hops(double k) {
+  return 1 + 2 * (k / 4);
+}  // k even: mean ring distance
+double ring_hops(double n) {
+  return 1 + n / 4;
+}
 
 struct Case {
   const char* topo;
