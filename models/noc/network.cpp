@@ -73,10 +73,7 @@ unsigned Network::node_of(const std::string& endpoint) const {
 }
 
 int Network::add_initiator(std::string name, unsigned node) {
-  if (node >= engine_->topology().nodes())
-    throw std::invalid_argument(std::string(this->name()) + ": initiator '" + name + "' on node " +
-                                std::to_string(node) + ", which does not exist (" +
-                                std::to_string(engine_->topology().nodes()) + " nodes)");
+  check_node(std::string(this->name()) + ": initiator '" + name + "'", node);
   Ni& ni = nis_.emplace_back();
   const std::string pre = "ni." + name + ".";
   stats_.counter(pre + "transactions", ni.transactions, "count",
@@ -477,29 +474,25 @@ void Network::carry(int id, int slot, tlm::tlm_generic_payload& p) {
     inject(x, nreq + i, tgt.node, ini.node, f, 1);
   };
   if (per_seg) {
+    const PayloadParts whole(p);  // per_seg: no byte enables, so no buffer is needed
+    std::vector<unsigned char> no_be;
     tlm::tlm_response_status status = tlm::TLM_OK_RESPONSE;
     for (uint32_t i = 0; i < nseg; ++i) {
       wait_arrived(x, i);
       if (i == 0) t_first_target = sc_core::sc_time_stamp();
       if (status == tlm::TLM_OK_RESPONSE) {
         // Segments after a failed one are not performed (their responses carry the error).
-        tlm::tlm_generic_payload s;
-        s.set_command(p.get_command());
-        s.set_address(local + uint64_t(i) * maxp);
-        s.set_data_ptr(p.get_data_ptr() + uint64_t(i) * maxp);
-        s.set_data_length(seg_bytes(i));
-        s.set_streaming_width(seg_bytes(i));
-        s.set_byte_enable_ptr(nullptr);
-        s.set_dmi_allowed(false);
-        s.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        whole.chunk(p, i * maxp, seg_bytes(i), local + uint64_t(i) * maxp, no_be);
+        p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
         sc_time d = SC_ZERO_TIME;
         ++target_accesses_;
-        initiator_socket[t]->b_transport(s, d);
+        initiator_socket[t]->b_transport(p, d);
         if (d > SC_ZERO_TIME) wait(d);
-        status = s.get_response_status();
+        status = p.get_response_status();
       }
       response(i, rd && status == tlm::TLM_OK_RESPONSE);
     }
+    whole.restore(p);
     p.set_response_status(status);
   } else {
     for (uint32_t i = 0; i < nreq; ++i) wait_arrived(x, i);
