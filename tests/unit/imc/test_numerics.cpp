@@ -23,6 +23,18 @@ TileConfig ideal_analog(unsigned rows = 16, unsigned cols = 16) {
   return c;
 }
 
+// Ideal analog tile with uniform drift (nu = 0.05 on every device, g_min = 0): outputs scale
+// by ((t + 20) / 20)^-0.05.
+TileConfig drifting(unsigned rows, unsigned cols) {
+  TileConfig c = ideal_analog(rows, cols);
+  c.nonideal.drift = true;
+  c.nonideal.drift_model = "gaussian";
+  c.nonideal.drift_nu_mean = 0.05;
+  c.nonideal.drift_nu_std = 0.0;
+  c.device.g_min_us = 0.0;
+  return c;
+}
+
 std::vector<int8_t> random_weights(Rng& rng, unsigned n, int lo, int hi) {
   std::vector<int8_t> w(n);
   for (auto& v : w) v = static_cast<int8_t>(lo + static_cast<int>(rng.next() % (hi - lo + 1)));
@@ -352,12 +364,7 @@ TEST(Analog, IrDropAttenuatesFarCells) {
 }
 
 TEST(Analog, GlobalDriftCompensationRestoresScale) {
-  TileConfig c = ideal_analog(64, 16);
-  c.nonideal.drift = true;
-  c.nonideal.drift_model = "gaussian";
-  c.nonideal.drift_nu_mean = 0.05;
-  c.nonideal.drift_nu_std = 0.0;
-  c.device.g_min_us = 0.0;
+  TileConfig c = drifting(64, 16);
   Rng rng(8);
   AnalogArray a(c, rng);
   auto w = random_weights(rng, 64 * 16, -127, 127);
@@ -383,12 +390,7 @@ TEST(Analog, GlobalDriftCompensationRestoresScale) {
 // written first) the compensation reference must still be the fresh array, so CALIBRATE
 // compensates the extra age's drift.
 TEST(Analog, ExtraAgeIsNotPartOfTheCompensationReference) {
-  TileConfig c = ideal_analog(64, 16);
-  c.nonideal.drift = true;
-  c.nonideal.drift_model = "gaussian";
-  c.nonideal.drift_nu_mean = 0.05;
-  c.nonideal.drift_nu_std = 0.0;
-  c.device.g_min_us = 0.0;
+  TileConfig c = drifting(64, 16);
   const double year = 3.15e7;
   TileConfig aged_cfg = c;
   aged_cfg.nonideal.extra_age_s = year;
