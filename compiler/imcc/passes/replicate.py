@@ -1,0 +1,71 @@
+"""replicate (throughput mode, --replicate auto): copy the weights of bottleneck layers onto
+spare tiles. Replica r of a layer computes output rows [oy0, oy1) of every input, so a layer
+with r replicas takes ~1/r of its time per input and the pipeline's slowest stage shrinks.
+Cost model: block_ns (below) per block per input; a layer's stage time is the largest of its
+blocks' times. Greedy: while spare tiles remain, give one more replica (all of the layer's
+blocks again) to the layer with the largest stage time, if it has more output rows than
+replicas and its blocks fit the spare tiles."""
+from ..ir import Block
+from . import cost
+
+
+def block_ns(model, b, t):
+    L = model.layer_by_name[b.layer]
+    x, o = model.tensors[L.inputs[0]], model.tensors[L.output]
+    rows = b.oy1 - b.oy0
+    nvec = rows * o.w
+    es = o.esize
+    if b.nrb == 1:
+        per_row = cost.dma_ns(t, o.w * b.rows) + o.w * cost.mvm_ns(t, b.cols) + \
+            cost.dma_ns(t, o.w * b.cols * es)
+        return rows * per_row
+    per_vec = cost.dma_ns(t, b.rows) + cost.mvm_ns(t, b.cols) + \
+        (cost.dma_ns(t, 4 * b.cols) if b.rb else 0)
+    return nvec * per_vec + rows * cost.dma_ns(t, o.w * b.cols * 4)
+
+
+def stage_ns(model, blocks, soc):
+    st = {}
+    for b in blocks:
+        st[b.layer] = max(st.get(b.layer, 0.0), block_ns(model, b, soc.tiles[0]))
+    return st
+
+
+def run(model, blocks, soc, tiles_avail, mode, policy):
+    info = {"pass": "replicate", "mode": mode, "policy": policy, "replicas": {}}
+    if mode != "throughput" or policy == "none" or len(blocks) >= tiles_avail:
+        info["spare_tiles"] = max(0, tiles_avail - len(blocks))
+        info["stage_ns_before"] = info["stage_ns_after"] = \
+            {k: round(v, 1) for k, v in stage_ns(model, blocks, soc).items()}
+        return blocks, info
+    reps = {L.name: 1 for L in model.layers if L.kind == "conv"}
+    per_rep = {}
+    for b in blocks:
+        per_rep[b.layer] = per_rep.get(b.layer, 0) + 1
+    spare = tiles_avail - len(blocks)
+    base = stage_ns(model, blocks, soc)
+    info["stage_ns_before"] = {k: round(v, 1) for k, v in base.items()}
+    while True:
+        cand = [(base[n] / reps[n], n) for n in reps
+                if per_rep[n] <= spare and model.tensors[model.layer_by_name[n].output].h > reps[n]]
+        if not cand:
+            break
+        t, n = max(cand)
+        slowest = max(base[m] / reps[m] for m in reps)
+        if t < slowest:
+            break
+        reps[n] += 1
+        spare -= per_rep[n]
+    out = []
+    for b in blocks:
+        L = model.layer_by_name[b.layer]
+        r = reps[b.layer]
+        oh = model.tensors[L.output].h
+        for k in range(r):
+            oy0, oy1 = k * oh // r, (k + 1) * oh // r
+            out.append(Block(b.layer, b.rb, b.cb, k, b.c0, b.c1, b.n0, b.n1, oy0, oy1, b.rows,
+                             b.nrb, w=b.w))
+    info["replicas"] = {n: r for n, r in reps.items() if r > 1}
+    info["spare_tiles"] = spare
+    info["stage_ns_after"] = {k: round(v, 1) for k, v in stage_ns(model, out, soc).items()}
+    return out, info

@@ -1,0 +1,410 @@
+"""schedule: per-tile command-queue programs (docs/command-queues.md descriptors).
+
+Every layer becomes tasks: a conv/dense block is one task on its tile; a vector layer (Add,
+pools, Concat) is one task on the tile of its last producer in the same phase (the tile's
+vector unit; weightless). A task for one input:
+  WAIT on one semaphore per producer tile in the same phase (count = that tile's producer
+  tasks), the task's LOAD / MVM / VEC / STORE descriptors (inputs and outputs in DRAM), then
+  FENCE and one SEND (LEN 0, +1) per consumer task on another tile.
+Per tile and phase there are three programs: setup (PROGRAM the block's weights, LOAD its
+bias/scale), body (one input; the runtime appends it once per input with the input's
+relocation), sync (BARRIER over the phase's tiles on SEM 15, once per window of B inputs).
+Throughput mode: B = min(N, 16) inputs in flight (activation frames in DRAM per slot), the
+tiles of a phase run different inputs at once (a pipeline). Latency mode: B = 1 (one input at
+a time; a layer waits for the previous layer's tasks).
+Semaphores 0..14 are allocated per (consumer task, producer tile); more than 15 on a tile is
+refused. Cost model: per-descriptor time estimates (cost.py) summed per tile per input
+(throughput bound = the busiest tile) and along the task graph (latency)."""
+from .. import CompileError
+from ..ir import Task, TileProgram
+from . import cost
+
+OP = {"NOP": 0, "MVM": 1, "LOAD": 2, "STORE": 3, "SEND": 4, "WAIT": 5, "VEC": 6, "PROGRAM": 7,
+      "SIGNAL": 8, "FENCE": 9, "BARRIER": 10}
+VEC = {"ADD": 0, "RELU": 1, "MAXPOOL": 2, "AVGPOOL": 3, "REQUANT": 4, "COPY": 5}
+POST_SIGNED, POST_BIAS, POST_RELU, POST_REQUANT = 1, 2, 4, 8
+IN_OFF, IN_SIZE = 0x10000, 0x10000
+OUT_OFF, OUT_SIZE = 0x20000, 0x20000
+BIAS_OFF, SCALE_OFF = 0x1000, 0x2000
+BARRIER_SEM = 15
+RELOC = {"inputs": 1, "frames": 2, "outputs": 3}
+
+
+class Sym:
+    """An address to resolve once the package is laid out: region base + off."""
+    __slots__ = ("region", "off")
+
+    def __init__(self, region, off):
+        self.region, self.off = region, off
+
+    def __add__(self, k):
+        return Sym(self.region, self.off + k)
+
+    def __repr__(self):
+        return f"{self.region}+{self.off:#x}"
+
+
+def desc(op, *words, sub=0):
+    w = [op | (sub << 16)] + list(words)
+    w += [0] * (16 - len(w))
+    return w
+
+
+def pattern(op, base, pitch, width, height, col0, row0, x, y, z=1, pad=0, dzc=0, dzr=0,
+            local=0, zstride=0):
+    assert 0 < width < 65536 and 0 < height < 65536 and x < 65536 and y < 65536, \
+        (width, height, x, y)
+    return desc(OP[op], base, pitch, width | (height << 16), col0, row0, x | (y << 16),
+                z | ((pad & 0xFF) << 16), dzc, dzr, local, zstride)
+
+
+class Scheduler:
+    def __init__(self, model, phases, soc, mode, window):
+        self.m, self.phases, self.soc, self.mode, self.B = model, phases, soc, mode, window
+        self.frame = {}        # tensor -> offset in a frame
+        self.frame_size = 0
+        self.tasks = []
+        self.sems = {}         # (tile, key) -> index
+        self.params = bytearray()
+        self.param_off = {}
+        self.weights = bytearray()
+        self.weight_off = {}
+
+    # ---- memory
+    def base_of(self, name):
+        t = self.m.tensors[name]
+        if t.alias_of:
+            return self.base_of(t.alias_of)
+        if name == self.m.input:
+            return Sym("inputs", 0)
+        if name == self.m.output:
+            return Sym("outputs", 0)
+        if name not in self.frame:
+            self.frame[name] = self.frame_size
+            self.frame_size += -(-t.nbytes // 64) * 64
+        return Sym("frames", self.frame[name])
+
+    def psum(self, L, rb):
+        name = f"{L.name}#ps{rb}"
+        if name not in self.frame:
+            o = self.m.tensors[L.output]
+            self.frame[name] = self.frame_size
+            self.frame_size += -(-(o.h * o.w * o.c * 4) // 64) * 64
+        return Sym("frames", self.frame[name])
+
+    def add_param(self, key, arr):
+        import numpy as np
+        self.param_off[key] = len(self.params)
+        self.params += np.asarray(arr, "<i4").tobytes()
+        while len(self.params) % 64:
+            self.params.append(0)
+        return Sym("params", self.param_off[key])
+
+    # ---- tasks
+    def build_tasks(self):
+        m = self.m
+        writers = {}
+        blocks_of = {}
+        for ph in self.phases:
+            for b in ph.blocks:
+                blocks_of.setdefault(b.layer, []).append(b)
+
+        def root(n):
+            t = m.tensors[n]
+            return root(t.alias_of) if t.alias_of else n
+
+        for L in m.layers:
+            if L.kind == "conv":
+                bl = sorted(blocks_of[L.name], key=lambda b: (b.rb, b.cb, b.rep))
+                for b in bl:
+                    reads = [root(L.inputs[0])]
+                    if b.rb:
+                        reads.append(f"{L.name}#ps{b.rb - 1}")
+                    wr = L.output if b.rb == b.nrb - 1 else f"{L.name}#ps{b.rb}"
+                    t = Task(f"{L.name}/r{b.rb}c{b.cb}p{b.rep}", L.name, b, reads, wr, b.tile,
+                             b.phase)
+                    for r in reads:
+                        for p in writers.get(r, []):
+                            if not r.endswith(f"#ps{b.rb - 1}") or (
+                                    p.block.cb == b.cb and p.block.rep == b.rep):
+                                t.deps.append(p.name)
+                    writers.setdefault(wr, []).append(t)
+                    self.tasks.append(t)
+            else:
+                reads = [root(i) for i in L.inputs]
+                prods = [p for r in reads for p in writers.get(r, [])]
+                phase = max([p.phase for p in prods] or [0])
+                same = [p for p in prods if p.phase == phase]
+                if same:
+                    tile = same[-1].tile
+                else:
+                    ph = self.phases[phase]
+                    tile = ph.blocks[0].tile if ph.blocks else 0
+                t = Task(L.name, L.name, None, reads, L.output, tile, phase,
+                         [p.name for p in prods])
+                writers.setdefault(L.output, []).append(t)
+                self.tasks.append(t)
+        byname = {t.name: t for t in self.tasks}
+        self.byname = byname
+        for t in self.tasks:
+            t.consumers = []
+        for t in self.tasks:
+            for d in t.deps:
+                byname[d].consumers.append(t.name)
+        # semaphores
+        for t in self.tasks:
+            for ptile in sorted({byname[d].tile for d in t.deps
+                                 if byname[d].phase == t.phase and byname[d].tile != t.tile}):
+                key = (t.tile, (t.name, ptile))
+                n = sum(1 for k in self.sems if k[0] == t.tile)
+                if n >= BARRIER_SEM:
+                    raise CompileError(f"tile {t.tile}: more than {BARRIER_SEM} semaphores "
+                                       f"needed (task {t.name}); give the compiler more tiles "
+                                       "or a smaller model")
+                self.sems[key] = n
+
+    # ---- code generation
+    def gen_task(self, t):
+        m = self.m
+        L = m.layer_by_name[t.layer]
+        code = []
+        by = self.byname
+        # waits
+        groups = {}
+        for d in t.deps:
+            p = by[d]
+            if p.phase == t.phase and p.tile != t.tile:
+                groups[p.tile] = groups.get(p.tile, 0) + 1
+        for ptile, cnt in sorted(groups.items()):
+            code.append(desc(OP["WAIT"], self.sems[(t.tile, (t.name, ptile))], cnt))
+        if L.kind == "conv":
+            code += self.gen_block(L, t.block)
+        elif L.kind == "add":
+            code += self.gen_add(L)
+        elif L.kind in ("maxpool", "avgpool"):
+            code += self.gen_pool(L)
+        elif L.kind == "concat":
+            code += self.gen_concat(L)
+        sig = []
+        for cname in t.consumers:
+            c = by[cname]
+            if c.phase == t.phase and c.tile != t.tile:
+                sig.append(desc(OP["SEND"], 0, 0, c.tile, 0, self.sems[(c.tile, (c.name,
+                                                                                   t.tile))], 1))
+        if sig:
+            code.append(desc(OP["FENCE"]))
+            code += sig
+        return code
+
+    def gen_block(self, L, b):
+        m = self.m
+        x, o = m.tensors[L.inputs[0]], m.tensors[L.output]
+        xb = self.base_of(L.inputs[0])
+        last = b.rb == b.nrb - 1
+        es = o.esize if last else 4
+        ob = self.base_of(L.output) if last else self.psum(L, b.rb)
+        N = o.c
+        post = POST_SIGNED | POST_BIAS
+        if last and L.relu:
+            post |= POST_RELU
+        if last and L.requant:
+            post |= POST_REQUANT
+        shift = L.shift if last and L.requant else 0
+        pt, pl = L.pads[0], L.pads[1]
+        C, s = x.c, L.stride
+        code = []
+        if b.cols * es > OUT_SIZE:
+            raise CompileError(f"layer '{L.name}': one output vector exceeds the OUT buffer")
+        if b.nrb == 1:
+            K = b.rows
+            zmax = min(o.w, IN_SIZE // K, OUT_SIZE // (b.cols * es))
+            for oy in range(b.oy0, b.oy1):
+                for ox0 in range(0, o.w, zmax):
+                    nz = min(zmax, o.w - ox0)
+                    code.append(pattern("LOAD", xb, x.w * C, x.w * C, x.h, (ox0 * s - pl) * C,
+                                        oy * s - pt, L.kw * C, L.kh, nz, 0, s * C, 0, IN_OFF))
+                    code.append(desc(OP["MVM"], K, b.cols, nz, IN_OFF, OUT_OFF, post, shift))
+                    code.append(pattern("STORE", ob, N * es, N * es, o.h * o.w, b.n0 * es,
+                                        oy * o.w + ox0, b.cols * es, nz, 1, 0, 0, 0, OUT_OFF))
+            return code
+        prev = self.psum(L, b.rb - 1) if b.rb else None
+        cc = b.c1 - b.c0
+        zmax = min(o.w, OUT_SIZE // (b.cols * es))
+        for oy in range(b.oy0, b.oy1):
+            for ox0 in range(0, o.w, zmax):
+                nz = min(zmax, o.w - ox0)
+                for k in range(nz):
+                    ox = ox0 + k
+                    code.append(pattern("LOAD", xb, x.w * C, x.w * C, x.h,
+                                        (ox * s - pl) * C + b.c0, oy * s - pt, cc, L.kh, L.kw,
+                                        0, C, 0, IN_OFF))
+                    if prev is not None:
+                        code.append(pattern("LOAD", prev, 4 * N, 4 * N, o.h * o.w, 4 * b.n0,
+                                            oy * o.w + ox, 4 * b.cols, 1, 1, 0, 0, 0, BIAS_OFF))
+                    code.append(desc(OP["MVM"], b.rows, b.cols, 1, IN_OFF,
+                                     OUT_OFF + k * b.cols * es, post, shift))
+                code.append(pattern("STORE", ob, N * es, N * es, o.h * o.w, b.n0 * es,
+                                    oy * o.w + ox0, b.cols * es, nz, 1, 0, 0, 0, OUT_OFF))
+        return code
+
+    def _rows_chunks(self, npos, c, budget):
+        g = max(1, min(npos, budget // c))
+        return [(p, min(npos, p + g)) for p in range(0, npos, g)]
+
+    def gen_add(self, L):
+        m = self.m
+        a, o = m.tensors[L.inputs[0]], m.tensors[L.output]
+        ab, bb, ob = (self.base_of(n) for n in (L.inputs[0], L.inputs[1], L.output))
+        C, npos = o.c, o.h * o.w
+        code = []
+        for p0, p1 in self._rows_chunks(npos, C, IN_SIZE // 2):
+            n = p1 - p0
+            code.append(pattern("LOAD", ab, C, C, npos, 0, p0, C, n, 1, 0, 0, 0, IN_OFF))
+            code.append(pattern("LOAD", bb, C, C, npos, 0, p0, C, n, 1, 0, 0, 0,
+                                IN_OFF + IN_SIZE // 2))
+            code.append(desc(OP["VEC"], IN_OFF, IN_OFF + IN_SIZE // 2, OUT_OFF, n * C,
+                             int(L.mul[0]) & 0xFFFFFFFF, int(L.mul[1]) & 0xFFFFFFFF, L.shift,
+                             sub=VEC["ADD"]))
+            if L.relu:
+                code.append(desc(OP["VEC"], OUT_OFF, 0, OUT_OFF, n * C, sub=VEC["RELU"]))
+            code.append(pattern("STORE", ob, C, C, npos, 0, p0, C, n, 1, 0, 0, 0, OUT_OFF))
+        return code
+
+    def gen_pool(self, L):
+        m = self.m
+        x, o = m.tensors[L.inputs[0]], m.tensors[L.output]
+        xb, ob = self.base_of(L.inputs[0]), self.base_of(L.output)
+        C, s, K = x.c, L.stride, L.kh * L.kw
+        pad = 0x80 if L.kind == "maxpool" else 0
+        sub = VEC["MAXPOOL"] if L.kind == "maxpool" else VEC["AVGPOOL"]
+        win = K * C
+        if win > IN_SIZE:
+            raise CompileError(f"layer '{L.name}': a {L.kh}x{L.kw}x{C} pooling window exceeds "
+                               "the IN buffer")
+        zmax = min(o.w, IN_SIZE // win)
+        code = []
+        for oy in range(o.h):
+            for ox0 in range(0, o.w, zmax):
+                nz = min(zmax, o.w - ox0)
+                code.append(pattern("LOAD", xb, x.w * C, x.w * C, x.h,
+                                    (ox0 * s - L.pads[1]) * C, oy * s - L.pads[0], L.kw * C,
+                                    L.kh, nz, pad, s * C, 0, IN_OFF))
+                for z in range(nz):
+                    code.append(desc(OP["VEC"], IN_OFF + z * win, 0, OUT_OFF + z * C, C, K, C,
+                                     sub=sub))
+                code.append(pattern("STORE", ob, o.w * C, o.w * C, o.h, ox0 * C, oy, nz * C, 1,
+                                    1, 0, 0, 0, OUT_OFF))
+        return code
+
+    def gen_concat(self, L):
+        m = self.m
+        o = m.tensors[L.output]
+        ob = self.base_of(L.output)
+        npos, off, code = o.h * o.w, 0, []
+        for name, mul in zip(L.inputs, L.mul):
+            x = m.tensors[name]
+            xb = self.base_of(name)
+            for p0, p1 in self._rows_chunks(npos, x.c, IN_SIZE):
+                n = p1 - p0
+                code.append(pattern("LOAD", xb, x.c, x.c, npos, 0, p0, x.c, n, 1, 0, 0, 0,
+                                    IN_OFF))
+                code.append(desc(OP["VEC"], IN_OFF, IN_OFF, OUT_OFF, n * x.c,
+                                 int(mul) & 0xFFFFFFFF, 0, L.shift, sub=VEC["ADD"]))
+                code.append(pattern("STORE", ob, o.c, o.c, npos, off, p0, x.c, n, 1, 0, 0, 0,
+                                    OUT_OFF))
+            off += x.c
+        return code
+
+    def gen_setup(self, b):
+        m = self.m
+        L = m.layer_by_name[b.layer]
+        key = (b.layer, b.rb, b.cb)
+        if key not in self.weight_off:
+            self.weight_off[key] = len(self.weights)
+            self.weights += b.w.astype("i1").tobytes()
+            while len(self.weights) % 64:
+                self.weights.append(0)
+        code = [desc(OP["PROGRAM"], Sym("weights", self.weight_off[key]), b.rows, b.cols)]
+        if b.rb == 0:
+            bk = ("bias",) + key
+            base = self.add_param(bk, L.bq[b.n0:b.n1]) if bk not in self.param_off else \
+                Sym("params", self.param_off[bk])
+            code.append(pattern("LOAD", base, 4 * b.cols, 4 * b.cols, 1, 0, 0, 4 * b.cols, 1, 1,
+                                0, 0, 0, BIAS_OFF))
+        if b.rb == b.nrb - 1 and L.requant:
+            sk = ("scale",) + key
+            base = self.add_param(sk, L.mul[b.n0:b.n1]) if sk not in self.param_off else \
+                Sym("params", self.param_off[sk])
+            code.append(pattern("LOAD", base, 4 * b.cols, 4 * b.cols, 1, 0, 0, 4 * b.cols, 1, 1,
+                                0, 0, 0, SCALE_OFF))
+        return code
+
+    def run(self):
+        self.build_tasks()
+        progs = []
+        for ph in self.phases:
+            tiles = sorted({t.tile for t in self.tasks if t.phase == ph.index})
+            ph.tiles = tiles
+            if any(t >= 64 for t in tiles):
+                raise CompileError("BARRIER reaches tiles 0..63 only")
+            mask = sum(1 << t for t in tiles)
+            for tile in tiles:
+                setup = TileProgram(tile, ph.index, 0)
+                for b in ph.blocks:
+                    if b.tile == tile:
+                        setup.words += self.gen_setup(b)
+                body = TileProgram(tile, ph.index, 1)
+                for t in self.tasks:
+                    if t.phase == ph.index and t.tile == tile:
+                        code = self.gen_task(t)
+                        body.notes.append(f"{len(body.words)}: {t.name} ({len(code)})")
+                        body.words += code
+                sync = TileProgram(tile, ph.index, 2,
+                                   [desc(OP["BARRIER"], mask & 0xFFFFFFFF, mask >> 32,
+                                         BARRIER_SEM)])
+                progs += [p for p in (setup, body, sync) if p.words]
+        return progs
+
+    def estimate(self, progs):
+        """Per-tile busy time per input (body programs) -> throughput/latency estimates."""
+        t0 = self.soc.tiles[0]
+        busy = {}
+        for p in progs:
+            if p.kind != 1:
+                continue
+            ns = 0.0
+            for w in p.words:
+                op = w[0] & 0xFF
+                if op == OP["MVM"]:
+                    ns += w[3] * cost.mvm_ns(t0, w[2])
+                elif op in (OP["LOAD"], OP["STORE"]):
+                    x, y, z = w[6] & 0xFFFF, w[6] >> 16, w[7] & 0xFFFF
+                    ns += cost.dma_ns(t0, x * y * z, self.soc.hops(
+                        self.soc.tile_nodes[p.tile], self.soc.dram_node))
+                elif op == OP["VEC"]:
+                    ns += 1 + w[4] / 8.0
+                elif op == OP["SEND"]:
+                    ns += cost.dma_ns(t0, 4)
+            busy[(p.phase, p.tile)] = busy.get((p.phase, p.tile), 0.0) + ns
+        per_phase = {}
+        for (ph, tile), ns in busy.items():
+            per_phase.setdefault(ph, []).append(ns)
+        # pipelined: each phase runs at its busiest tile's rate; latency: sum (upper bound)
+        thr_ns = sum(max(v) for v in per_phase.values())
+        lat_ns = sum(sum(v) for v in per_phase.values())
+        return {"tile_busy_ns_per_input": {f"p{k[0]}.t{k[1]}": round(v, 1)
+                                           for k, v in sorted(busy.items())},
+                "est_ns_per_input_pipelined": round(thr_ns, 1),
+                "est_latency_ns_upper": round(lat_ns, 1)}
+
+
+def run(model, phases, soc, mode, window):
+    s = Scheduler(model, phases, soc, mode, window)
+    progs = s.run()
+    info = {"pass": "schedule", "mode": mode, "window": window, "tasks": len(s.tasks),
+            "programs": len(progs), "descriptors": sum(len(p.words) for p in progs),
+            "frame_bytes": s.frame_size,
+            "semaphores": {f"t{t}": sum(1 for k in s.sems if k[0] == t)
+                           for t in sorted({k[0] for k in s.sems})}}
+    info.update(s.estimate(progs))
+    return s, progs, info

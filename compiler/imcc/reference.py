@@ -1,0 +1,129 @@
+"""Numpy models of the lowered network.
+
+float_forward: the lowered Model in float (calibration, and the check that lowering kept the
+ONNX semantics). int8_forward: bit-exact what the tiles compute (docs/imc-model.md step 12,
+docs/command-queues.md VEC formulas), including the partition's partial-sum chain: row block 0
+adds the bias (sat32), every next row block takes the previous int32 result as its bias
+(sat32), the last applies ReLU and requantisation."""
+import numpy as np
+
+I32_MIN, I32_MAX = -(2 ** 31), 2 ** 31 - 1
+
+
+def sat8(v):
+    return np.clip(v, -128, 127)
+
+
+def sat32(v):
+    return np.clip(v, I32_MIN, I32_MAX)
+
+
+def rshift_round(p, shift):
+    p = np.asarray(p, np.int64)
+    return (p + (1 << (shift - 1))) >> shift if shift > 0 else p
+
+
+def patches(x, kh, kw, s, pads, pad_value):
+    """x [H, W, C] -> [OH*OW, kh*kw*C] in (ky, kx, c) order."""
+    t, l, b, r = pads
+    xp = np.pad(x, ((t, b), (l, r), (0, 0)), constant_values=pad_value)
+    h, w, c = xp.shape
+    oh, ow = (h - kh) // s + 1, (w - kw) // s + 1
+    out = np.empty((oh, ow, kh, kw, c), x.dtype)
+    for ky in range(kh):
+        for kx in range(kw):
+            out[:, :, ky, kx, :] = xp[ky:ky + s * (oh - 1) + 1:s, kx:kx + s * (ow - 1) + 1:s, :]
+    return out.reshape(oh * ow, kh * kw * c), oh, ow
+
+
+def _get(vals, model, name):
+    t = model.tensors[name]
+    if t.alias_of:
+        base = vals[t.alias_of]
+        return base.reshape(t.h, t.w, t.c)
+    return vals[name]
+
+
+def float_forward(model, x_hwc):
+    """x_hwc: [H, W, C] float. Returns {tensor: float64 [H, W, C]}."""
+    vals = {model.input: np.asarray(x_hwc, np.float64).reshape(
+        model.tensors[model.input].h, model.tensors[model.input].w, -1)}
+    for L in model.layers:
+        xs = [_get(vals, model, i) for i in L.inputs]
+        o = model.tensors[L.output]
+        if L.kind == "conv":
+            p, oh, ow = patches(xs[0], L.kh, L.kw, L.stride, L.pads, 0.0)
+            y = (p @ L.weight + L.bias).reshape(oh, ow, -1)
+            if L.relu:
+                y = np.maximum(y, 0)
+            if L.relu6:
+                y = np.minimum(y, model.clip_max[L.output])
+        elif L.kind == "add":
+            y = xs[0] + xs[1]
+            if L.relu:
+                y = np.maximum(y, 0)
+            if L.relu6:
+                y = np.minimum(y, model.clip_max[L.output])
+        elif L.kind in ("maxpool", "avgpool"):
+            pv = -np.inf if L.kind == "maxpool" else 0.0
+            p, oh, ow = patches(xs[0], L.kh, L.kw, L.stride, L.pads, pv)
+            p = p.reshape(oh * ow, L.kh * L.kw, -1)
+            y = (p.max(axis=1) if L.kind == "maxpool" else p.mean(axis=1)).reshape(oh, ow, -1)
+        elif L.kind == "concat":
+            y = np.concatenate(xs, axis=2)
+        else:
+            raise ValueError(L.kind)
+        vals[L.output] = y.reshape(o.h, o.w, o.c)
+    return vals
+
+
+def conv_int(L, x, row_groups=None):
+    """Tile arithmetic of a conv/dense layer on int8 x [H, W, C]: int8 (or int32) output."""
+    p, oh, ow = patches(x.astype(np.int64), L.kh, L.kw, L.stride, L.pads, 0)
+    w = L.wq.astype(np.int64)
+    groups = row_groups or [np.arange(w.shape[0])]
+    a = None
+    for g in groups:
+        acc = p[:, g] @ w[g]
+        a = sat32(acc + (L.bq.astype(np.int64) if a is None else a))
+    if L.relu:
+        a = np.maximum(a, 0)
+    if L.requant:
+        a = sat8(rshift_round(a * L.mul.astype(np.int64), L.shift))
+    return a.reshape(oh, ow, -1)
+
+
+def vec_add(a, b, ma, mb, shift):
+    return sat8(rshift_round(a.astype(np.int64) * ma + b.astype(np.int64) * mb, shift))
+
+
+def int8_forward(model, xq, row_groups=None):
+    """xq: int8 [H, W, C] (or flat). row_groups: {layer: [row index arrays in chain order]}.
+    Returns {tensor: int64 array [H, W, C]}."""
+    row_groups = row_groups or {}
+    t0 = model.tensors[model.input]
+    vals = {model.input: np.asarray(xq, np.int64).reshape(t0.h, t0.w, t0.c)}
+    for L in model.layers:
+        xs = [_get(vals, model, i) for i in L.inputs]
+        o = model.tensors[L.output]
+        if L.kind == "conv":
+            y = conv_int(L, xs[0], row_groups.get(L.name))
+        elif L.kind == "add":
+            y = vec_add(xs[0], xs[1], int(L.mul[0]), int(L.mul[1]), L.shift)
+            if L.relu:
+                y = np.maximum(y, 0)
+        elif L.kind == "maxpool":
+            p, oh, ow = patches(xs[0], L.kh, L.kw, L.stride, L.pads, -128)
+            y = p.reshape(oh * ow, L.kh * L.kw, -1).max(axis=1).reshape(oh, ow, -1)
+        elif L.kind == "avgpool":
+            p, oh, ow = patches(xs[0], L.kh, L.kw, L.stride, L.pads, 0)
+            k = L.kh * L.kw
+            s = p.reshape(oh * ow, k, -1).sum(axis=1)
+            y = ((2 * s + k) // (2 * k)).reshape(oh, ow, -1)
+        elif L.kind == "concat":
+            y = np.concatenate([vec_add(x, x, int(m), 0, L.shift) for x, m in zip(xs, L.mul)],
+                               axis=2)
+        else:
+            raise ValueError(L.kind)
+        vals[L.output] = y.reshape(o.h, o.w, o.c)
+    return vals
