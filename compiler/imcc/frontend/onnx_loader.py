@@ -47,6 +47,13 @@ def from_proto(m, name="model"):
     if not (MIN_OPSET <= opset <= MAX_OPSET):
         raise CompileError(f"model: opset {opset} is not supported (supported: "
                            f"{MIN_OPSET}..{MAX_OPSET})")
+    inits = {i.name for i in m.graph.initializer}
+    for vi in m.graph.input:
+        et = vi.type.tensor_type.elem_type
+        if vi.name not in inits and et not in FLOAT_TYPES:
+            raise CompileError(f"graph input '{vi.name}': dtype "
+                               f"{onnx.TensorProto.DataType.Name(et)} is not supported "
+                               "(float32 only)")
     try:
         m = shape_inference.infer_shapes(m, strict_mode=False)
     except Exception as e:  # noqa: BLE001
