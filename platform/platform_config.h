@@ -37,11 +37,19 @@ struct SimConfig {
 struct TileMapConfig {
   uint64_t tile_base = 0x2000'0000;
   uint64_t tile_stride = 0x10'0000;  // one 1 MiB window per tile
+  // Queue deadlock detection (docs/command-queues.md): every tile with queued work blocked in
+  // WAIT/BARRIER and no semaphore moving for this long fails those waits. 1 ms is ~10^4 times
+  // a tile MVM, far beyond any legitimate pipeline bubble; a modelling choice.
+  double queue_deadlock_ns = 1e6;
   template <class V>
   void visit(V& v) {
     v.param("tile_base", tile_base, "Address of tile 0's window", "address");
     v.param("tile_stride", tile_stride, "Distance between tile windows (>= 1 MiB)", "B",
             {1048576.0, 1099511627776.0});
+    v.param("queue_deadlock_ns", queue_deadlock_ns,
+            "Tile queues all blocked with no semaphore progress for this long = deadlock "
+            "(0: off)",
+            "ns", {0.0, 1e15});
   }
 };
 

@@ -78,6 +78,13 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg) : sc_module(na
       throw config::ConfigError("tiles[" + std::to_string(i) + "]: " + e.what());
     }
   }
+  if (!tiles_.empty()) {
+    queue_monitor_ = std::make_unique<imc::QueueMonitor>(
+        "queue_monitor", sc_core::sc_time(cfg_.imc.queue_deadlock_ns, sc_core::SC_NS));
+    for (auto& t : tiles_)
+      t->connect_queues(cfg_.imc.tile_base, cfg_.imc.tile_stride,
+                        static_cast<unsigned>(tiles_.size()), queue_monitor_.get());
+  }
 
   // Address map: the order of add_target() is the order of initiator_socket bindings.
   // Bus initiators: 0 cpu, 1 debug, then (interconnect=bus) tile i's DMA at 2+i or

@@ -94,6 +94,7 @@ class Soc : public sc_core::sc_module {
   std::unique_ptr<periph::Plic> plic_;
   std::unique_ptr<periph::Uart16550> uart0_;
   std::vector<std::unique_ptr<imc::ImcTile>> tiles_;
+  std::unique_ptr<imc::QueueMonitor> queue_monitor_;
   std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> tile_irq_;
   tlm_utils::simple_initiator_socket<Soc> debug_{"debug"};
 

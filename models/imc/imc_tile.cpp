@@ -18,7 +18,7 @@ using sc_core::sc_time;
 using sc_core::SC_ZERO_TIME;
 
 namespace {
-constexpr unsigned kIrqDone = 1, kIrqError = 2;
+constexpr unsigned kIrqDone = 1, kIrqError = 2, kIrqAll = 0x3F;
 // CTRL bits.
 constexpr uint64_t kSignedIn = 1 << 0, kBias = 1 << 1, kRelu = 1 << 2, kRequant = 1 << 3,
                    kInExt = 1 << 4, kOutExt = 1 << 5, kWExt = 1 << 6;
@@ -62,6 +62,16 @@ const char* ImcTile::error_name(Error e) {
       return "bad_dma_range";
     case Error::not_programmed:
       return "not_programmed";
+    case Error::bad_queue:
+      return "bad_queue";
+    case Error::bad_tile:
+      return "bad_tile";
+    case Error::bad_pattern:
+      return "bad_pattern";
+    case Error::bad_sem:
+      return "bad_sem";
+    case Error::deadlock:
+      return "deadlock";
   }
   return "unknown";
 }
@@ -170,7 +180,8 @@ ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned i
                         "Error of the last command (0 none; cleared when a command starts)")
                    .field("CODE", 0, 8, Access::ro,
                           "1 busy, 2 bad_op, 3 bad_dim, 4 bad_batch, 5 dma, 6 weight_range, "
-                          "7 cell_worn, 8 bad_dma_range, 9 not_programmed")
+                          "7 cell_worn, 8 bad_dma_range, 9 not_programmed (queue errors: "
+                          "docs/command-queues.md)")
                    .on_read(synced);
   err_info_ = &regs_
                    .add("ERROR_INFO", kErrorInfo, 4, 0, Access::ro,
@@ -179,17 +190,27 @@ ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned i
   auto irq_changed = [this](Reg&, uint64_t, const AccessCtx& c) {
     if (!c.debug) irq_ev_.notify(c.delay);
   };
-  irq_en_ = &regs_.add("IRQ_ENABLE", kIrqEnable, 4, 0, Access::rw, "Interrupt enables")
-                 .field("DONE", 0, 1, Access::rw, "command finished")
-                 .field("ERROR", 1, 1, Access::rw, "command failed")
-                 .on_write(irq_changed);
-  irq_st_ = &regs_
-                 .add("IRQ_STATUS", kIrqStatus, 4, 0, Access::rw,
-                      "Interrupt status (write 1 to clear); irq = IRQ_STATUS & IRQ_ENABLE")
-                 .field("DONE", 0, 1, Access::w1c, "command finished (with or without error)")
-                 .field("ERROR", 1, 1, Access::w1c, "command failed or was rejected")
-                 .on_read(synced)
-                 .on_write(irq_changed);
+  irq_en_ =
+      &regs_.add("IRQ_ENABLE", kIrqEnable, 4, 0, Access::rw, "Interrupt enables")
+           .field("DONE", 0, 1, Access::rw, "command finished")
+           .field("ERROR", 1, 1, Access::rw, "command failed")
+           .field("Q_DONE", 2, 1, Access::rw, "queue: a descriptor with the IRQ flag finished")
+           .field("Q_ERROR", 3, 1, Access::rw, "queue: a descriptor failed")
+           .field("Q_EMPTY", 4, 1, Access::rw, "queue: the ring drained (Q_CTRL.IRQ_EMPTY)")
+           .field("Q_SIGNAL", 5, 1, Access::rw, "queue: a SIGNAL descriptor ran")
+           .on_write(irq_changed);
+  irq_st_ =
+      &regs_
+           .add("IRQ_STATUS", kIrqStatus, 4, 0, Access::rw,
+                "Interrupt status (write 1 to clear); irq = IRQ_STATUS & IRQ_ENABLE")
+           .field("DONE", 0, 1, Access::w1c, "command finished (with or without error)")
+           .field("ERROR", 1, 1, Access::w1c, "command failed or was rejected")
+           .field("Q_DONE", 2, 1, Access::w1c, "queue: a descriptor with the IRQ flag finished")
+           .field("Q_ERROR", 3, 1, Access::w1c, "queue: a descriptor failed")
+           .field("Q_EMPTY", 4, 1, Access::w1c, "queue: the ring drained")
+           .field("Q_SIGNAL", 5, 1, Access::w1c, "queue: a SIGNAL descriptor ran")
+           .on_read(synced)
+           .on_write(irq_changed);
   dim_rows_ = &regs_.add("DIM_ROWS", kDimRows, 4, cfg_.rows, Access::rw,
                          "Active rows (inputs) of PROGRAM/MVM/READBACK, 1..ROWS");
   dim_cols_ = &regs_.add("DIM_COLS", kDimCols, 4, cfg_.cols, Access::rw,
@@ -230,7 +251,10 @@ ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned i
         return std::min<uint64_t>(commands_, 0xFFFFFFFFu);
       });
 
+  add_queue_registers();
+
   SC_THREAD(worker);
+  SC_THREAD(cp_thread);
   // The DMA engine's burst threads: persistent, one per outstanding burst.
   for (unsigned i = 0; i < cfg_.periphery.dma_outstanding; ++i) {
     burst_payloads_.push_back(std::make_unique<tlm::tlm_generic_payload>());
@@ -292,7 +316,7 @@ ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned i
   s.value("energy.programming", e_programming_, "pJ", "Weight programming and verify",
           stats::EnergyKind::programming);
   auto total = [this] {
-    return e_array_ + e_dac_ + e_adc_ + e_digital_ + e_buffers_ + e_programming_;
+    return e_array_ + e_dac_ + e_adc_ + e_digital_ + e_buffers_ + e_programming_ + e_vector_;
   };
   s.formula("energy.total", total, "pJ", "Sum of the tile's energy parts");
   s.formula(
@@ -313,6 +337,7 @@ ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned i
       "pj_per_mac", [this, total] { return macs_ ? total() / static_cast<double>(macs_) : 0.0; },
       "pJ", "Tile energy per MAC");
   s.on_reset([this] { stats_epoch_ns_ = sc_core::sc_time_stamp().to_seconds() * 1e9; });
+  add_queue_stats();
 }
 
 // ---- bus side ----
@@ -395,7 +420,7 @@ unsigned ImcTile::transport_dbg(tlm::tlm_generic_payload& p) {
 void ImcTile::command(uint32_t op, const sc_time& at) {
   sync(at);
   ++commands_;
-  if (busy_at(at) || in_command_) {
+  if (busy_at(at) || in_command_ || cp_active_) {
     // The running command continues; the rejected one only reports.
     err_code_->set(static_cast<uint64_t>(Error::busy));
     err_info_->set(op);
@@ -422,6 +447,8 @@ void ImcTile::command(uint32_t op, const sc_time& at) {
   cmd_.dst = dst_->value();
   cmd_.local = dma_local_->value();
   cmd_.len = dma_len_->value();
+  cmd_.in_off = kInOffset;
+  cmd_.out_off = kOutOffset;
   if (uses_dma(op)) {
     // Runs in the tile's worker thread: the DMA may wait on the interconnect (NoC) without
     // blocking the host's CMD store, and DMA of several tiles overlaps.
@@ -526,11 +553,12 @@ void ImcTile::sync(const sc_time& t) {
 
 void ImcTile::complete() {
   sync(sc_core::sc_time_stamp());
+  cp_ev_.notify(SC_ZERO_TIME);  // a queue waiting for the register command may start
 }
 
 void ImcTile::update_irq() {
   sync(sc_core::sc_time_stamp());
-  const bool level = (irq_st_->value() & irq_en_->value() & (kIrqDone | kIrqError)) != 0;
+  const bool level = (irq_st_->value() & irq_en_->value() & kIrqAll) != 0;
   irq.write(level);
   if (trace::on(trace::kIrq) && level != trace_irq_) {
     trace_irq_ = level;
@@ -558,16 +586,15 @@ ImcTile::Result ImcTile::run(Op op, const sc_time& at) {
     case Op::dma_out:
       return do_dma(false, at);
   }
-  return {Error::bad_op, static_cast<uint32_t>(op), SC_ZERO_TIME};
+  return Result::error(Error::bad_op, static_cast<uint32_t>(op));
 }
 
 ImcTile::Result ImcTile::check_dims() const {
   const uint64_t r = cmd_.rows, c = cmd_.cols;
   if (r < 1 || r > cfg_.rows || c < 1 || c > cfg_.cols)
-    return {Error::bad_dim,
-            static_cast<uint32_t>((std::min<uint64_t>(r, 0xFFFF) << 16) |
-                                  std::min<uint64_t>(c, 0xFFFF)),
-            SC_ZERO_TIME};
+    return Result::error(Error::bad_dim,
+                         static_cast<uint32_t>((std::min<uint64_t>(r, 0xFFFF) << 16) |
+                                               std::min<uint64_t>(c, 0xFFFF)));
   return {};
 }
 
@@ -720,6 +747,18 @@ ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
   if (batch < 1 || in_bytes > kInSize || out_bytes > kOutSize) {
     r.err = Error::bad_batch;
     r.info = batch;
+    r.field = 3;
+    r.why = "BATCH vectors exceed the IN or OUT buffer";
+    return r;
+  }
+  uint8_t* const in = buffer_at(cmd_.in_off, in_bytes);
+  uint8_t* const out = buffer_at(cmd_.out_off, out_bytes);
+  if (!in || !out) {
+    r.err = Error::bad_dma_range;
+    r.info = static_cast<uint32_t>(in ? cmd_.out_off : cmd_.in_off);
+    r.field = in ? 5 : 4;
+    r.why = in ? "OUT_OFF..+outputs is not inside one buffer"
+               : "IN_OFF..+inputs is not inside one buffer";
     return r;
   }
   if (!programmed_) {
@@ -727,7 +766,7 @@ ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
     return r;
   }
   if (ctrl & kInExt) {
-    if (!dma_copy(true, in_.data(), cmd_.src, in_bytes, at, r)) return r;
+    if (!dma_copy(true, in, cmd_.src, in_bytes, at, r)) return r;
   }
   const double t_s = now_s(at + r.latency);  // one drift/read-noise realisation per batch
   const unsigned shift = static_cast<unsigned>(cmd_.shift & 63);
@@ -735,7 +774,7 @@ ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
   OpCounts oc;
   for (unsigned b = 0; b < batch; ++b) {
     for (unsigned i = 0; i < nr; ++i) {
-      uint8_t raw = in_[b * nr + i];
+      uint8_t raw = in[uint64_t(b) * nr + i];
       int32_t v = is_signed ? static_cast<int8_t>(raw) : raw;
       bool sat = false;
       x[i] = dac_clamp(v, cfg_.input_bits, is_signed, cfg_.analog(), &sat);
@@ -750,9 +789,9 @@ ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
       int32_t scale = requant ? load_i32(&scale_[4 * j]) : 1;
       int32_t v = postprocess(y[j], bias, relu, requant, scale, shift);
       if (requant)
-        out_[b * nc + j] = static_cast<uint8_t>(static_cast<int8_t>(v));
+        out[uint64_t(b) * nc + j] = static_cast<uint8_t>(static_cast<int8_t>(v));
       else
-        store_i32(&out_[(uint64_t(b) * nc + j) * 4], v);
+        store_i32(&out[(uint64_t(b) * nc + j) * 4], v);
     }
   }
   adc_saturations_ += oc.adc_saturations;
@@ -783,7 +822,7 @@ ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
   buffer_energy(in_bytes + out_bytes + (use_bias ? 4ull * nc : 0) + (requant ? 4ull * nc : 0));
   r.latency += sc_time(batch * t_vec_ns, SC_NS);
   if (ctrl & kOutExt) {
-    if (!dma_copy(false, out_.data(), cmd_.dst, out_bytes, at, r)) return r;
+    if (!dma_copy(false, out, cmd_.dst, out_bytes, at, r)) return r;
   }
   return r;
 }
@@ -791,7 +830,7 @@ ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
 ImcTile::Result ImcTile::do_readback(const sc_time& at) {
   Result r = check_dims();
   if (r.err != Error::none) return r;
-  if (!programmed_) return {Error::not_programmed, 0, SC_ZERO_TIME};
+  if (!programmed_) return Result::error(Error::not_programmed, 0);
   const unsigned nr = static_cast<unsigned>(cmd_.rows);
   const unsigned nc = static_cast<unsigned>(cmd_.cols);
   auto* w = reinterpret_cast<int8_t*>(wbuf_.data());
@@ -811,7 +850,7 @@ ImcTile::Result ImcTile::do_readback(const sc_time& at) {
 
 ImcTile::Result ImcTile::do_calibrate(const sc_time& at) {
   Result r;
-  if (!programmed_) return {Error::not_programmed, 0, SC_ZERO_TIME};
+  if (!programmed_) return Result::error(Error::not_programmed, 0);
   if (!analog_) return r;  // nothing drifts
   analog_->calibrate(now_s(at), rng_);
   // One MVM with a full-scale input vector: input phase + ADC + digital ratio.

@@ -33,6 +33,8 @@
 #include "models/common/regs.h"
 #include "models/common/stats.h"
 #include "models/imc/numerics.h"
+#include "models/imc/queue_monitor.h"
+#include "models/imc/queue_ops.h"
 #include "models/imc/tile_config.h"
 
 namespace imcvp::imc {
@@ -55,6 +57,10 @@ class ImcTile : public sc_core::sc_module {
                             kShift = 0x34, kSrcAddr = 0x38, kDstAddr = 0x3C, kDmaLocal = 0x40,
                             kDmaLen = 0x44, kAgeS = 0x48, kCalScale = 0x4C, kLastLatencyNs = 0x50,
                             kStuckCells = 0x54, kCommands = 0x58;
+  // Command processor (docs/command-queues.md).
+  static constexpr uint64_t kQBase = 0x80, kQSize = 0x84, kQHead = 0x88, kQTail = 0x8C,
+                            kQCtrl = 0x90, kQStatus = 0x94, kQErrIndex = 0x98, kQSignal = 0x9C,
+                            kSem0 = 0x100;
 
   enum class Op : uint32_t {
     nop = 0,
@@ -79,8 +85,13 @@ class ImcTile : public sc_core::sc_module {
     cell_worn = 7,       // devices wore out while programming; ERROR_INFO = how many
     bad_dma_range = 8,   // DMA_LOCAL/DMA_LEN outside one buffer, or not 4-byte multiples
     not_programmed = 9,  // MVM/READBACK/CALIBRATE before any PROGRAM
+    bad_queue = 10,      // queue registers inconsistent (base alignment, size, tail)
+    bad_tile = 11,       // SEND/BARRIER names a tile that does not exist
+    bad_pattern = 12,    // LOAD/STORE pattern fields inconsistent
+    bad_sem = 13,        // semaphore index out of range
+    deadlock = 14,       // a wait no tile can ever satisfy (QueueMonitor)
   };
-  static constexpr unsigned kNumErrors = 10;
+  static constexpr unsigned kNumErrors = 15;
   static const char* error_name(Error e);
 
   tlm_utils::simple_target_socket<ImcTile> socket;  // the tile window (offsets)
@@ -103,11 +114,27 @@ class ImcTile : public sc_core::sc_module {
   // Throws std::invalid_argument if cfg is not usable; returns normally otherwise.
   static void check_config(const TileConfig& cfg);
 
+  // Where the other tiles are (SEND/BARRIER targets: tile t's window at base + t*stride) and
+  // the shared deadlock monitor (may be null: no detection). Call before the simulation.
+  void connect_queues(uint64_t tile_base, uint64_t tile_stride, unsigned num_tiles,
+                      QueueMonitor* monitor);
+  uint32_t semaphore(unsigned k) const { return sems_.at(k); }
+
  private:
   struct Result {
     Error err = Error::none;
     uint32_t info = 0;
     sc_core::sc_time latency = sc_core::SC_ZERO_TIME;
+    unsigned field = 0;  // queue descriptors: the word that is wrong
+    std::string why;     // queue descriptors: reason for the log
+    static Result error(Error e, uint32_t info, unsigned field = 0, std::string why = {}) {
+      Result r;
+      r.err = e;
+      r.info = info;
+      r.field = field;
+      r.why = std::move(why);
+      return r;
+    }
   };
 
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
@@ -119,6 +146,7 @@ class ImcTile : public sc_core::sc_module {
   struct Latched {
     uint64_t ctrl = 0, rows = 0, cols = 0, batch = 0, shift = 0, src = 0, dst = 0, local = 0,
              len = 0;
+    uint64_t in_off = kInOffset, out_off = kOutOffset;  // MVM vectors (window offsets)
   };
   Result run(Op op, const sc_core::sc_time& at);
   Result do_program(const sc_core::sc_time& at);
@@ -144,7 +172,7 @@ class ImcTile : public sc_core::sc_module {
   void update_irq();
   // Event trace (models/common/trace.h, --trace=imc / irq): cold paths only.
   double energy_sum() const {
-    return e_array_ + e_dac_ + e_adc_ + e_digital_ + e_buffers_ + e_programming_;
+    return e_array_ + e_dac_ + e_adc_ + e_digital_ + e_buffers_ + e_programming_ + e_vector_;
   }
   void trace_command(uint32_t op, const sc_core::sc_time& at, const Result& r, double energy_pj);
   int trace_track();
@@ -209,6 +237,46 @@ class ImcTile : public sc_core::sc_module {
   bool xfer_done() const {
     return xfer_.finished == xfer_.next && (xfer_.stop || xfer_.next == xfer_.bursts);
   }
+
+  // ---- command processor (command_processor.cpp) ----
+  regs::Reg *q_base_ = nullptr, *q_size_ = nullptr, *q_tail_ = nullptr, *q_ctrl_ = nullptr;
+  uint32_t q_head_ = 0, q_err_index_ = 0, q_signal_ = 0, q_last_err_ = 0;
+  bool cp_active_ = false, cp_halted_ = false, cp_waiting_ = false, cp_deadlocked_ = false;
+  std::vector<uint32_t> sems_ = std::vector<uint32_t>(queue::kNumSems, 0);
+  sc_core::sc_event cp_ev_;   // doorbell, enable, a register command finished
+  sc_core::sc_event sem_ev_;  // a semaphore moved (or the monitor failed the wait)
+  uint64_t peer_base_ = 0, peer_stride_ = 0;
+  unsigned peers_ = 0;
+  QueueMonitor* monitor_ = nullptr;
+  int monitor_id_ = -1;
+  std::string wait_desc_;  // the pending wait, for the deadlock report
+  unsigned wait_sem_ = 0;
+  uint32_t wait_need_ = 0;
+  int queue_track_ = -1;
+  void add_queue_registers();
+  void add_queue_stats();
+  void cp_thread();
+  bool cp_has_work() const;
+  void cp_run_one();
+  Result cp_execute(const queue::Descriptor& d, uint32_t index);
+  Result cp_mvm(const queue::Descriptor& d);
+  Result cp_transfer(const queue::Descriptor& d, bool load);
+  Result cp_send(const queue::Descriptor& d);
+  Result cp_wait(uint32_t sem, uint32_t count, uint32_t index, unsigned field);
+  Result cp_vec(const queue::Descriptor& d);
+  Result cp_program(const queue::Descriptor& d);
+  Result cp_barrier(const queue::Descriptor& d, uint32_t index);
+  // Adds inc to tile t's SEM[k] through the DMA (a 4-byte write; t may be this tile).
+  bool cp_post(unsigned t, unsigned k, uint32_t inc, Result& r);
+  void sem_add(unsigned k, uint32_t v, const sc_core::sc_time& delay);
+  uint64_t tile_addr(unsigned t) const { return peer_base_ + uint64_t(t) * peer_stride_; }
+  static bool window_range_ok(uint64_t off, uint64_t len);
+  uint64_t q_descriptors_ = 0, q_errors_ = 0, q_sends_bytes_ = 0, q_sem_posts_ = 0,
+           q_vec_elements_ = 0, q_pad_bytes_ = 0;
+  uint64_t q_op_count_[queue::kNumQOps] = {};
+  uint64_t q_vec_count_[queue::kNumVecOps] = {};
+  double q_wait_ns_ = 0.0, q_active_ns_ = 0.0, q_fetch_ns_ = 0.0;
+  double e_vector_ = 0.0;
 
   // Stats.
   uint64_t commands_ = 0, mvms_ = 0, macs_ = 0, adc_conversions_ = 0, dac_conversions_ = 0,

@@ -260,6 +260,39 @@ struct PeripheryConfig {
   }
 };
 
+// The tile's command processor (docs/command-queues.md): descriptor decode and the vector unit.
+struct QueueConfig {
+  // Controller clock: 1 GHz, the core clock of PUMA's tile/core controllers (Ankit et al.,
+  // "PUMA: A Programmable Ultra-efficient Memristor-based Accelerator for Machine Learning
+  // Inference", ASPLOS 2019).
+  double clock_ns = 1.0;
+  // Decode + operand read: two pipeline stages of PUMA's fetch/decode/execute core pipeline
+  // (the fetch itself is a real DMA read of the 64-byte descriptor here).
+  uint32_t decode_cycles = 2;
+  // Vector unit lanes (elements per cycle). PUMA's vector functional unit is a parameterised
+  // SIMD unit; 4 lanes is a modelling choice for a small tile periphery.
+  uint32_t vec_lanes = 4;
+  // Energy per element: 8-bit add/compare 0.03 pJ (Horowitz, "Computing's energy problem",
+  // ISSCC 2014, 45 nm); ops with a multiply (ADD with rescale, REQUANT) use the same ~0.5 pJ
+  // per element as the MVM post-processing (periphery.postproc_energy_pj; Horowitz: 32-bit
+  // multiply 3.1 pJ at 45 nm, scaled to an 8x32-bit multiply at 22 nm: estimate).
+  double vec_simple_energy_pj = 0.03;
+  double vec_mul_energy_pj = 0.5;
+
+  template <class V>
+  void visit(V& v) {
+    v.param("clock_ns", clock_ns, "Command processor / vector unit clock period", "ns",
+            {1e-3, 1e6});
+    v.param("decode_cycles", decode_cycles, "Cycles to decode a fetched descriptor", "count",
+            {0, 1000});
+    v.param("vec_lanes", vec_lanes, "Vector unit elements per cycle", "count", {1, 1024});
+    v.param("vec_simple_energy_pj", vec_simple_energy_pj,
+            "Vector unit energy per element read (ReLU, max, copy, accumulate)", "pJ", {0.0, 1e6});
+    v.param("vec_mul_energy_pj", vec_mul_energy_pj,
+            "Vector unit energy per element with a multiply (ADD, REQUANT)", "pJ", {0.0, 1e6});
+  }
+};
+
 struct TileConfig {
   std::string kind = "analog";  // analog | digital
   // HERMES: 256 x 256 unit cells per core (Le Gallo et al., Nature Electronics 6, 2023).
@@ -273,6 +306,7 @@ struct TileConfig {
   AdcConfig adc;
   DigitalConfig digital;
   PeripheryConfig periphery;
+  QueueConfig queue;
 
   bool analog() const { return kind == "analog"; }
 
@@ -289,6 +323,7 @@ struct TileConfig {
     v.section("adc", adc, "Column ADCs (analog tiles)");
     v.section("digital", digital, "Digital SRAM-IMC timing and energy (digital tiles)");
     v.section("periphery", periphery, "Array read, post-processing, buffers, DMA");
+    v.section("queue", queue, "Command processor and vector unit (docs/command-queues.md)");
   }
 };
 

@@ -88,6 +88,18 @@
 #define IMC_IRQ_ENABLE_ERROR_SHIFT 1u
 #define IMC_IRQ_ENABLE_ERROR_WIDTH 1u
 #define IMC_IRQ_ENABLE_ERROR_MASK 0x2u
+#define IMC_IRQ_ENABLE_Q_DONE_SHIFT 2u
+#define IMC_IRQ_ENABLE_Q_DONE_WIDTH 1u
+#define IMC_IRQ_ENABLE_Q_DONE_MASK 0x4u
+#define IMC_IRQ_ENABLE_Q_ERROR_SHIFT 3u
+#define IMC_IRQ_ENABLE_Q_ERROR_WIDTH 1u
+#define IMC_IRQ_ENABLE_Q_ERROR_MASK 0x8u
+#define IMC_IRQ_ENABLE_Q_EMPTY_SHIFT 4u
+#define IMC_IRQ_ENABLE_Q_EMPTY_WIDTH 1u
+#define IMC_IRQ_ENABLE_Q_EMPTY_MASK 0x10u
+#define IMC_IRQ_ENABLE_Q_SIGNAL_SHIFT 5u
+#define IMC_IRQ_ENABLE_Q_SIGNAL_WIDTH 1u
+#define IMC_IRQ_ENABLE_Q_SIGNAL_MASK 0x20u
 
 /* IRQ_STATUS (RW, 4 bytes, reset 0x0): Interrupt status (write 1 to clear); irq = IRQ_STATUS & IRQ_ENABLE */
 #define IMC_IRQ_STATUS_OFFSET 0x24u
@@ -97,6 +109,18 @@
 #define IMC_IRQ_STATUS_ERROR_SHIFT 1u
 #define IMC_IRQ_STATUS_ERROR_WIDTH 1u
 #define IMC_IRQ_STATUS_ERROR_MASK 0x2u
+#define IMC_IRQ_STATUS_Q_DONE_SHIFT 2u
+#define IMC_IRQ_STATUS_Q_DONE_WIDTH 1u
+#define IMC_IRQ_STATUS_Q_DONE_MASK 0x4u
+#define IMC_IRQ_STATUS_Q_ERROR_SHIFT 3u
+#define IMC_IRQ_STATUS_Q_ERROR_WIDTH 1u
+#define IMC_IRQ_STATUS_Q_ERROR_MASK 0x8u
+#define IMC_IRQ_STATUS_Q_EMPTY_SHIFT 4u
+#define IMC_IRQ_STATUS_Q_EMPTY_WIDTH 1u
+#define IMC_IRQ_STATUS_Q_EMPTY_MASK 0x10u
+#define IMC_IRQ_STATUS_Q_SIGNAL_SHIFT 5u
+#define IMC_IRQ_STATUS_Q_SIGNAL_WIDTH 1u
+#define IMC_IRQ_STATUS_Q_SIGNAL_MASK 0x20u
 
 /* DIM_ROWS (RW, 4 bytes, reset 0x100): Active rows (inputs) of PROGRAM/MVM/READBACK, 1..ROWS */
 #define IMC_DIM_ROWS_OFFSET 0x28u
@@ -139,5 +163,98 @@
 
 /* COMMANDS (RO, 4 bytes, reset 0x0): Commands written to CMD (saturates) */
 #define IMC_COMMANDS_OFFSET 0x58u
+
+/* Q_BASE (RW, 4 bytes, reset 0x0): Queue: global address of descriptor slot 0 (64-byte aligned) */
+#define IMC_Q_BASE_OFFSET 0x80u
+
+/* Q_SIZE (RW, 4 bytes, reset 0x0): Queue: descriptor slots, 1..65536 */
+#define IMC_Q_SIZE_OFFSET 0x84u
+
+/* Q_HEAD (RO, 4 bytes, reset 0x0): Queue: descriptors consumed (free-running) */
+#define IMC_Q_HEAD_OFFSET 0x88u
+
+/* Q_TAIL (RW, 4 bytes, reset 0x0): Queue: descriptors produced (free-running); writing it rings the doorbell */
+#define IMC_Q_TAIL_OFFSET 0x8cu
+
+/* Q_CTRL (RW, 4 bytes, reset 0x4): Queue control */
+#define IMC_Q_CTRL_OFFSET 0x90u
+#define IMC_Q_CTRL_ENABLE_SHIFT 0u
+#define IMC_Q_CTRL_ENABLE_WIDTH 1u
+#define IMC_Q_CTRL_ENABLE_MASK 0x1u
+#define IMC_Q_CTRL_IRQ_EMPTY_SHIFT 1u
+#define IMC_Q_CTRL_IRQ_EMPTY_WIDTH 1u
+#define IMC_Q_CTRL_IRQ_EMPTY_MASK 0x2u
+#define IMC_Q_CTRL_STOP_ON_ERROR_SHIFT 2u
+#define IMC_Q_CTRL_STOP_ON_ERROR_WIDTH 1u
+#define IMC_Q_CTRL_STOP_ON_ERROR_MASK 0x4u
+
+/* Q_STATUS (RO, 4 bytes, reset 0x0): Queue state */
+#define IMC_Q_STATUS_OFFSET 0x94u
+#define IMC_Q_STATUS_RUNNING_SHIFT 0u
+#define IMC_Q_STATUS_RUNNING_WIDTH 1u
+#define IMC_Q_STATUS_RUNNING_MASK 0x1u
+#define IMC_Q_STATUS_WAITING_SHIFT 1u
+#define IMC_Q_STATUS_WAITING_WIDTH 1u
+#define IMC_Q_STATUS_WAITING_MASK 0x2u
+#define IMC_Q_STATUS_HALTED_SHIFT 2u
+#define IMC_Q_STATUS_HALTED_WIDTH 1u
+#define IMC_Q_STATUS_HALTED_MASK 0x4u
+#define IMC_Q_STATUS_LAST_ERROR_SHIFT 8u
+#define IMC_Q_STATUS_LAST_ERROR_WIDTH 8u
+#define IMC_Q_STATUS_LAST_ERROR_MASK 0xff00u
+
+/* Q_ERR_INDEX (RO, 4 bytes, reset 0x0): Queue index (free-running) of the last failing descriptor */
+#define IMC_Q_ERR_INDEX_OFFSET 0x98u
+
+/* Q_SIGNAL (RO, 4 bytes, reset 0x0): VALUE of the last SIGNAL descriptor */
+#define IMC_Q_SIGNAL_OFFSET 0x9cu
+
+/* SEM0 (RW, 4 bytes, reset 0x0): Event counter 0: reads the value; a write adds to it */
+#define IMC_SEM0_OFFSET 0x100u
+
+/* SEM1 (RW, 4 bytes, reset 0x0): Event counter 1: reads the value; a write adds to it */
+#define IMC_SEM1_OFFSET 0x104u
+
+/* SEM2 (RW, 4 bytes, reset 0x0): Event counter 2: reads the value; a write adds to it */
+#define IMC_SEM2_OFFSET 0x108u
+
+/* SEM3 (RW, 4 bytes, reset 0x0): Event counter 3: reads the value; a write adds to it */
+#define IMC_SEM3_OFFSET 0x10cu
+
+/* SEM4 (RW, 4 bytes, reset 0x0): Event counter 4: reads the value; a write adds to it */
+#define IMC_SEM4_OFFSET 0x110u
+
+/* SEM5 (RW, 4 bytes, reset 0x0): Event counter 5: reads the value; a write adds to it */
+#define IMC_SEM5_OFFSET 0x114u
+
+/* SEM6 (RW, 4 bytes, reset 0x0): Event counter 6: reads the value; a write adds to it */
+#define IMC_SEM6_OFFSET 0x118u
+
+/* SEM7 (RW, 4 bytes, reset 0x0): Event counter 7: reads the value; a write adds to it */
+#define IMC_SEM7_OFFSET 0x11cu
+
+/* SEM8 (RW, 4 bytes, reset 0x0): Event counter 8: reads the value; a write adds to it */
+#define IMC_SEM8_OFFSET 0x120u
+
+/* SEM9 (RW, 4 bytes, reset 0x0): Event counter 9: reads the value; a write adds to it */
+#define IMC_SEM9_OFFSET 0x124u
+
+/* SEM10 (RW, 4 bytes, reset 0x0): Event counter 10: reads the value; a write adds to it */
+#define IMC_SEM10_OFFSET 0x128u
+
+/* SEM11 (RW, 4 bytes, reset 0x0): Event counter 11: reads the value; a write adds to it */
+#define IMC_SEM11_OFFSET 0x12cu
+
+/* SEM12 (RW, 4 bytes, reset 0x0): Event counter 12: reads the value; a write adds to it */
+#define IMC_SEM12_OFFSET 0x130u
+
+/* SEM13 (RW, 4 bytes, reset 0x0): Event counter 13: reads the value; a write adds to it */
+#define IMC_SEM13_OFFSET 0x134u
+
+/* SEM14 (RW, 4 bytes, reset 0x0): Event counter 14: reads the value; a write adds to it */
+#define IMC_SEM14_OFFSET 0x138u
+
+/* SEM15 (RW, 4 bytes, reset 0x0): Event counter 15: reads the value; a write adds to it */
+#define IMC_SEM15_OFFSET 0x13cu
 
 #endif /* IMC_REGS_H */
