@@ -144,9 +144,27 @@ static inline imcq_pattern imcq_pattern_1d(uint32_t addr, uint32_t len, uint32_t
 }
 
 /* ---- descriptor builders: each fills all 16 words of *d (STATUS = 0) ---- */
+/* Word 0 = w0, words 1..15 = 0. Explicit stores: GCC would turn a loop into a call to
+ * picolibc's byte-wise memset (~4 instructions per byte); the builders' own stores then
+ * replace some of these when inlined. */
 static inline void imcq_clear(imcq_desc* d, uint32_t w0) {
-  d->w[0] = w0;
-  for (unsigned i = 1; i < IMCQ_DESC_WORDS; ++i) d->w[i] = 0;
+  uint32_t* w = d->w;
+  w[0] = w0;
+  w[1] = 0;
+  w[2] = 0;
+  w[3] = 0;
+  w[4] = 0;
+  w[5] = 0;
+  w[6] = 0;
+  w[7] = 0;
+  w[8] = 0;
+  w[9] = 0;
+  w[10] = 0;
+  w[11] = 0;
+  w[12] = 0;
+  w[13] = 0;
+  w[14] = 0;
+  w[15] = 0;
 }
 static inline void imcq_flag_irq(imcq_desc* d) {
   d->w[0] |= IMCQ_FLAG_IRQ;
