@@ -11,8 +11,11 @@
  * After each case the ring is reset (imcq_reset) and reused, so queue indices keep counting.
  * Reports firmware.faults_ok (cases that behaved as expected, of 4) and faults_irqs.
  *
- * Exit status: 0 all cases as expected; 1 + the number of the first failing case otherwise;
- * 10 fewer than 3 tiles.
+ * First, as a positive check of the HAL's full-ring handling, 20 descriptors go through an
+ * 8-slot ring (report ring_wrap_ok).
+ *
+ * Exit status: 0 all cases as expected; 1 ring wrap failed; 1 + the number of the first
+ * failing case otherwise; 10 fewer than 3 tiles.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -96,8 +99,23 @@ int main(void) {
       {"load outside any target", 2, IMCQ_ERR_DMA, 1, IMCQ_OP_LOAD},
       {"wait never satisfied", 0, IMCQ_ERR_DEADLOCK, 1, IMCQ_OP_WAIT},
   };
+  /* Not a fault: 20 descriptors through the 8-slot ring of tile 1 (imcq_submit waits for
+   * free slots and wraps), a SEM post from the host satisfying a WAIT, then a SIGNAL. */
+  imcq_desc prog[20];
+  for (unsigned i = 0; i < 18; ++i) imcq_nop(&prog[i]);
+  imcq_wait(&prog[18], 7, 3);
+  imcq_signal(&prog[19], 0xC0FFEEu);
+  imcq_sem_post(1, 7, 3);
+  int werr = imcq_submit(&rings[1], prog, 20);
+  int ierr = imcq_wait_idle(&rings[1]);
+  uint32_t sig = imc_read(&tiles[1], IMC_Q_SIGNAL_OFFSET);
+  int wrap_ok =
+      !werr && !ierr && sig == 0xC0FFEEu && rings[1].tail == 20 && imcq_sem_read(1, 7) == 0;
+  printf("queue_faults: ring wrap: 20 descriptors through 8 slots, Q_SIGNAL 0x%lx: %s\n",
+         (unsigned long)sig, wrap_ok ? "ok" : "FAILED");
+  imcvp_report("ring_wrap_ok", wrap_ok);
   unsigned n_ok = 0;
-  int first_bad = 0;
+  int first_bad = wrap_ok ? 0 : 1;
   for (unsigned k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
     int ok = run_case(k, &cases[k]);
     printf("queue_faults: case %u (%s): %s\n", k + 1, cases[k].name, ok ? "ok" : "FAILED");
