@@ -86,12 +86,18 @@ def report_rows(dirs):
         for k, v in man.get("accuracy", {}).items():
             r[f"acc_{k}"] = round(100 * v, 2)
         r["compile_s"] = man["compile_time_s"]
-        sj = os.path.join(d, "run.json")
+        res = None
         if os.path.exists(os.path.join(d, "report.json")):
             with open(os.path.join(d, "report.json")) as fh:
-                r.update(json.load(fh))
-        elif os.path.exists(sj):
-            r["run"] = d + " (ran)"
+                res = json.load(fh)
+        elif os.path.exists(os.path.join(d, "stats.json")):
+            res = vp_results(d)
+        if res:
+            res.pop("imcvp_cmd", None)
+            split = res.pop("energy_split_pct", {})
+            r.update(res)
+            r["energy_top"] = ", ".join(f"{k} {v} %" for k, v in sorted(
+                split.items(), key=lambda kv: -kv[1])[:3])
         rows.append(r)
     return rows
 
@@ -101,10 +107,84 @@ def cmd_report(a):
     keys = []
     for r in rows:
         keys += [k for k in r if k not in keys]
+    if len(rows) == 1:
+        w = max(len(k) for k in keys)
+        for k in keys:
+            print(f"{k:<{w}}  {rows[0][k]}")
+        return 0
     print(" | ".join(keys))
     for r in rows:
         print(" | ".join(str(r.get(k, "")) for k in keys))
     return 0
+
+
+# imcrt's exit codes (firmware/apps/imcrt/main.c, docs/compiler.md "Runtime (imcrt)")
+IMCRT_EXIT = {2: "no package at the load address", 3: "unsupported package version/address",
+              4: "corrupt package", 5: "package compiled for another SoC",
+              6: "a descriptor failed on a tile", 7: "out of TCM"}
+ENERGY_PARTS = ["core", "host_bus", "noc_router", "noc_link", "dram", "imc_array", "dac", "adc",
+                "digital_periphery", "buffers", "programming"]
+
+
+def vp_results(outdir):
+    """The measured results of an `imcvp run ... imcrt.elf` in OUTDIR (stats.json, run.json):
+    what imcrt reported, and per inference over its ROI 1 (the whole package run, programming
+    included): energy by component, MACs, TOPS/W, tile utilisation, NoC share."""
+    with open(os.path.join(outdir, "stats.json")) as f:
+        st = json.load(f)
+    fw = {k: v["value"] for k, v in st.get("firmware", {}).items()}
+    n = int(fw.get("inputs", 0))
+    r = {"vp_inputs": n, "int8ref_match": int(fw.get("int8ref_match", 0))}
+    if "accuracy_x100" in fw:
+        r["acc_vp"] = fw["accuracy_x100"] / 100
+    for k in ("ns_per_input", "latency_ns", "window", "phases"):
+        if k in fw:
+            r[k] = int(fw[k])
+    if "throughput_x100" in fw:
+        r["inputs_per_s"] = round(fw["throughput_x100"] / 100, 1)
+    roi = next((x for x in st.get("roi", []) if x["id"] == 1), None)
+    if roi and n:
+        d = {k: v["value"] for k, v in roi["delta"].items()}
+        dur = roi["duration_ns"]
+        tot = d.get("energy.total", 0.0)
+        r["uj_per_input"] = round(tot / n / 1e6, 3)
+        r["energy_split_pct"] = {p: round(100 * d.get("energy." + p, 0.0) / tot, 2)
+                                 for p in ENERGY_PARTS if tot and d.get("energy." + p, 0.0)}
+        macs = sum(v for k, v in d.items() if k.startswith("soc.tile") and k.endswith(".macs"))
+        r["macs_per_input"] = int(macs // n)
+        tile_e = sum(d.get("energy." + p, 0.0) for p in
+                     ("imc_array", "dac", "adc", "digital_periphery", "buffers", "programming"))
+        r["tops_per_w"] = round(2 * macs / tot, 5) if tot else 0.0   # ops/pJ = TOPS/W
+        r["tops_per_w_tiles"] = round(2 * macs / tile_e, 3) if tile_e else 0.0
+        busy = [v for k, v in d.items() if k.startswith("soc.tile") and k.endswith(".busy_time")]
+        used = [b for b in busy if b > 0]
+        r["tile_util_pct"] = round(100 * sum(used) / (len(used) * dur), 2) if used else 0.0
+        r["tiles_used"] = len(used)
+        noc = d.get("energy.noc_router", 0.0) + d.get("energy.noc_link", 0.0)
+        r["noc_energy_pct"] = round(100 * noc / tot, 2) if tot else 0.0
+        r["noc_flits_per_input"] = int(d.get("soc.noc.flits", 0) // n)
+    rj = os.path.join(outdir, "run.json")
+    if os.path.exists(rj):
+        with open(rj) as f:
+            r["sim_wall_s"] = round(json.load(f).get("host_wall_seconds", 0.0), 2)
+    return r
+
+
+def _age_overlay(config, age_s, outdir):
+    """OUTDIR/age.yaml: the SoC's tile list with nonideal.extra_age_s = AGE on every tile
+    (a later -c replaces the list; --set cannot address list elements)."""
+    import yaml
+    with open(config) as f:
+        tiles = (yaml.safe_load(f) or {}).get("tiles")
+    if not tiles:
+        raise CompileError(f"{config}: --age needs an explicit tiles list")
+    for t in tiles:
+        t.setdefault("nonideal", {})["extra_age_s"] = float(age_s)
+    path = os.path.join(outdir, "age.yaml")
+    with open(path, "w") as f:
+        f.write(f"# imcc run --age {age_s}: every tile of {config} aged by {age_s} s\n")
+        yaml.safe_dump({"tiles": tiles}, f, sort_keys=False)
+    return path
 
 
 def cmd_run(a, argv):
@@ -117,24 +197,44 @@ def cmd_run(a, argv):
             raise CompileError(f"{p}: not found (build imcvp and the imcrt firmware; "
                                "IMCVP_BUILD names the build directory)")
     os.makedirs(a.outdir, exist_ok=True)
+    for stale in ("outputs.bin", "outputs.npy", "report.json"):
+        if os.path.exists(os.path.join(a.outdir, stale)):
+            os.remove(os.path.join(a.outdir, stale))
     pkg = os.path.join(a.outdir, os.path.splitext(os.path.basename(a.model))[0] + ".pkg")
     m = compile_model(a.model, a.config, pkg, a.mode, a.inputs, a.calib, a.replicate,
                       a.placement, a.tiles_max, argv)
-    cmd = [imcvp, "run", "-c", a.config, "-d", a.outdir, "--load",
-           f"{pkg}@{m['load_addr']}", elf]
-    print("imcc run:", " ".join(cmd))
-    rc = subprocess.call(cmd)
+    cmd = [imcvp, "run", "-q", "-c", a.config, "-d", a.outdir, "--semihosting-fs",
+           os.path.abspath(a.outdir), "--load", f"{pkg}@{m['load_addr']}"]
+    if a.age is not None:
+        cmd[5:5] = ["-c", _age_overlay(a.config, a.age, a.outdir)]
+    for s in a.set or []:
+        cmd += ["--set", s]
+    cmd.append(elf)
+    print("imcc run:", " ".join(cmd), flush=True)
+    with open(os.path.join(a.outdir, "imcrt.log"), "w") as log:
+        rc = subprocess.call(cmd, stdout=log, stderr=subprocess.STDOUT)
+    with open(os.path.join(a.outdir, "imcrt.log")) as log:
+        text = log.read()
+    sys.stdout.write("".join(l + "\n" for l in text.splitlines() if l.startswith("imcrt:")))
     if rc != 0:
-        raise CompileError(f"imcvp run exited with {rc}")
+        why = IMCRT_EXIT.get(rc, "see " + os.path.join(a.outdir, "imcrt.log"))
+        raise CompileError(f"imcvp run exited with {rc} ({why})")
     h = m["header"]
-    # outputs: dumped by the runtime into OUTDIR/outputs.bin (raw) when present
     raw = os.path.join(a.outdir, "outputs.bin")
-    if os.path.exists(raw):
-        dt = "<i4" if h["out_elem_size"] == 4 else np.int8
-        b = open(raw, "rb").read()
-        o = np.stack([np.frombuffer(b, dt, h["out_elems"], i * h["out_stride"])
-                      for i in range(h["n_inputs"])])
-        np.save(os.path.join(a.outdir, "outputs.npy"), o)
+    if not os.path.exists(raw):
+        raise CompileError(f"{raw}: imcrt wrote no outputs (imcvp without --semihosting-fs?)")
+    dt = "<i4" if h["out_elem_size"] == 4 else np.int8
+    with open(raw, "rb") as f:
+        b = f.read()
+    if len(b) < h["n_inputs"] * h["out_stride"]:
+        raise CompileError(f"{raw}: {len(b)} bytes, expected {h['n_inputs'] * h['out_stride']}")
+    o = np.stack([np.frombuffer(b, dt, h["out_elems"], i * h["out_stride"])
+                  for i in range(h["n_inputs"])]) if h["n_inputs"] else np.zeros((0,), dt)
+    np.save(os.path.join(a.outdir, "outputs.npy"), o)
+    res = vp_results(a.outdir)
+    res["imcvp_cmd"] = " ".join(cmd)
+    with open(os.path.join(a.outdir, "report.json"), "w") as f:
+        json.dump(res, f, indent=1)
     return cmd_report(argparse.Namespace(outdirs=[a.outdir]))
 
 
@@ -154,6 +254,10 @@ def main(argv=None):
     p = sub.add_parser("run", help="compile + imcvp run imcrt.elf + report")
     _compile_args(p)
     p.add_argument("-d", "--outdir", default="out/imcc")
+    p.add_argument("--age", type=float, metavar="SECONDS",
+                   help="age every tile by SECONDS since programming (analog drift)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="passed to imcvp run --set (e.g. an analog tile's age)")
     a = ap.parse_args(argv)
     try:
         if a.cmd == "compile":

@@ -1,0 +1,647 @@
+/* imcrt: the generic runtime of imcc packages (docs/compiler.md, "Package format", "Runtime
+ * contract" and "Runtime (imcrt)"; compiler/imcc/backend/emulate.py is the executable
+ * specification).
+ *
+ *   imcvp run -c SOC.yaml --load PKG@0x40100000 [--semihosting-fs DIR] imcrt.elf
+ *
+ * The package sits at IMCRT_PKG_ADDR (dram.base + 1 MiB, as imcc lays it out). imcrt checks it
+ * (magic, version, load address, size, FNV-1a checksum, section directory, program table,
+ * descriptor ops) and the SoC it runs on against the package's fingerprint (tile count, kind
+ * and geometry per tile from the INFO/GEOMETRY registers, tile window base/stride, the DRAM
+ * window probed for access faults) before touching a tile. Then, per window of B inputs and per
+ * phase, it copies the setup/body/sync programs into per-tile descriptor rings (TCM), applying
+ * the relocations for each input, rings the doorbells and sleeps in WFI until every queue has
+ * drained (Q_EMPTY interrupts; Q_DONE on every IRQ_EVERY-th slot to refill long streams;
+ * Q_ERROR stops the run with the failing tile, queue index, op, error and word). Outputs are
+ * compared with the package's int8-reference outputs (int8ref_match), their argmax with the
+ * labels (accuracy), and the results go to the UART and to imcvp_report().
+ *
+ * With `--semihosting-fs DIR` the outputs region (n_inputs x out_stride bytes) is written to
+ * DIR/outputs.bin (semihosting SYS_WRITE; reads guest memory without simulated traffic).
+ *
+ * Exit status: 0 ran (whatever the match count: analog tiles are not exact); 2 no package at
+ * IMCRT_PKG_ADDR (bad magic); 3 unsupported version / header size / load address; 4 corrupt
+ * package (size, checksum, sections, programs, descriptors); 5 the package was compiled for
+ * another SoC; 6 a descriptor failed on a tile (or a queue deadlocked); 7 out of TCM for the
+ * rings.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imcvp/csr.h"
+#include "imcvp/imc.h"
+#include "imcvp/irq.h"
+#include "imcvp/mmio.h"
+#include "imcvp/plic.h"
+#include "imcvp/simctrl.h"
+
+#ifndef IMCRT_PKG_ADDR
+#define IMCRT_PKG_ADDR (IMCVP_DRAM_BASE + 0x100000u)
+#endif
+#ifndef IMCRT_RING_SLOTS /* per tile, in TCM; a power of two */
+#define IMCRT_RING_SLOTS 256u
+#endif
+#define IRQ_EVERY 64u /* Q_DONE flag on every 64th slot: refill before a long stream stalls */
+
+#define EXIT_NO_PACKAGE 2
+#define EXIT_UNSUPPORTED 3
+#define EXIT_CORRUPT 4
+#define EXIT_OTHER_SOC 5
+#define EXIT_TILE_ERROR 6
+#define EXIT_NO_MEMORY 7
+
+#define PKG_MAGIC 0x43434D49u
+#define PKG_VERSION 1u
+#define PKG_HEADER_SIZE 128u
+
+enum { SEC_TILES = 1, SEC_PROGRAMS, SEC_DESCRIPTORS, SEC_RELOCS, SEC_WEIGHTS, SEC_PARAMS,
+       SEC_INPUTS, SEC_LABELS, SEC_EXPECTED, SEC_HOSTOPS, SEC_OUTSCALES, SEC_COUNT };
+enum { KIND_SETUP = 0, KIND_BODY = 1, KIND_SYNC = 2 };
+enum { HOSTOP_ARGMAX = 1, HOSTOP_SOFTMAX = 2 };
+#define FLAG_THROUGHPUT 1u
+#define FLAG_LABELS 2u
+
+typedef struct {
+  uint32_t magic;
+  uint16_t version, header_size;
+  uint32_t total_size, checksum, load_addr, flags, n_tiles, tile_base, tile_stride, dram_base,
+      dram_size, tiles_hash, n_sections, dir_off, n_inputs, in_size, in_stride, out_elems,
+      out_elem_size, out_stride, inputs_addr, outputs_addr, frames_addr, frame_size, window,
+      n_phases, rings_addr, ring_bytes, workspace_end, n_programs;
+  char name[8];
+} pkg_header;
+_Static_assert(sizeof(pkg_header) == PKG_HEADER_SIZE, "header layout");
+
+typedef struct {
+  uint32_t tile, phase, kind, n_desc, desc_addr, reloc_addr, first, zero;
+} pkg_program;
+
+typedef struct {
+  uint32_t off, size, count;
+} section;
+
+typedef struct {
+  uint16_t prog, input;
+  uint32_t desc;
+} slot_info;
+
+typedef struct {
+  uint32_t base;         /* register block */
+  uint32_t tail, head;   /* our Q_TAIL and the last Q_HEAD read */
+  uint32_t job, njobs, d;
+  uint32_t* ring;        /* IMCRT_RING_SLOTS x 16 words, 64-byte aligned, in TCM */
+  slot_info* info;       /* what each slot holds, for error reports */
+} tile_queue;
+
+static pkg_header H;
+static section S[SEC_COUNT];
+static pkg_program* progs;
+static int* prog_at; /* (phase * n_tiles + tile) * 3 + kind -> program index or -1 */
+static tile_queue* Q;
+static const uint32_t* desc_cache;  /* DESCRIPTORS copied to TCM (NULL: read from DRAM) */
+static const uint32_t* reloc_cache; /* RELOCS copied to TCM (NULL: read from DRAM) */
+static uint32_t desc_base_addr, reloc_base_addr;
+
+/* The current stage: setup (one job per tile) or body+sync (window inputs, then sync). */
+static uint32_t st_phase, st_kind, st_n0, st_nwin;
+static uint64_t descriptors_submitted;
+
+static volatile uint32_t irq_events, irq_errors;
+
+static const char* const op_names[] = {"NOP",     "MVM",    "LOAD",  "STORE",  "SEND",   "WAIT",
+                                       "VEC",     "PROGRAM", "SIGNAL", "FENCE", "BARRIER"};
+static const char* const vec_names[] = {"VEC ADD",     "VEC RELU",    "VEC MAXPOOL",
+                                        "VEC AVGPOOL", "VEC REQUANT", "VEC COPY"};
+static const char* const err_names[] = {
+    "ok",         "busy",           "bad_op",         "bad_dim",   "bad_batch",
+    "dma",        "weight_range",   "cell_worn",      "bad_dma_range", "not_programmed",
+    "bad_queue",  "bad_tile",       "bad_pattern",    "bad_sem",   "deadlock"};
+static const char* const kind_names[] = {"setup", "body", "sync"};
+
+static const char* op_name(uint32_t w0) {
+  uint32_t op = w0 & 0xFFu;
+  if (op == 6u && (w0 >> 16) < 6u) return vec_names[w0 >> 16];
+  return op < 11u ? op_names[op] : "unknown op";
+}
+static const char* err_name(uint32_t code) {
+  return code < sizeof err_names / sizeof err_names[0] ? err_names[code] : "unknown";
+}
+
+/* ---- probing memory without dying on an access fault ---- */
+static volatile int probe_faulted;
+static void on_probe_fault(imcvp_trap_frame* f) {
+  probe_faulted = 1;
+  f->mepc += imcvp_insn_length(f->mepc);
+}
+static int probe_read(uint32_t addr, uint32_t* value) {
+  imcvp_trap_handler_t old = imcvp_exception_register(CAUSE_LOAD_ACCESS, on_probe_fault);
+  probe_faulted = 0;
+  uint32_t v = imcvp_read32(addr);
+  imcvp_exception_register(CAUSE_LOAD_ACCESS, old);
+  if (value) *value = v;
+  return !probe_faulted;
+}
+
+/* ---- semihosting (host files with --semihosting-fs) ---- */
+static int32_t semihost(uint32_t op, const void* arg) {
+  register uint32_t a0 __asm__("a0") = op;
+  register const void* a1 __asm__("a1") = arg;
+  __asm__ volatile(
+      ".option push\n.option norvc\n.balign 16\n"
+      "slli x0, x0, 0x1f\nebreak\nsrai x0, x0, 7\n.option pop\n"
+      : "+r"(a0)
+      : "r"(a1)
+      : "memory");
+  return (int32_t)a0;
+}
+/* Writes [addr, addr + n) to the host file `name` (relative to --semihosting-fs DIR). */
+static int host_write_file(const char* name, uint32_t addr, uint32_t n) {
+  uint32_t open_args[3] = {(uint32_t)(uintptr_t)name, 5u /* "wb" */, (uint32_t)strlen(name)};
+  int32_t fd = semihost(0x01u, open_args);
+  if (fd < 0) return -1;
+  uint32_t write_args[3] = {(uint32_t)fd, addr, n};
+  int32_t left = semihost(0x05u, write_args);
+  uint32_t close_args[1] = {(uint32_t)fd};
+  semihost(0x02u, close_args);
+  return left == 0 ? 0 : -1;
+}
+
+static uint32_t fnv1a(uint32_t addr, uint32_t n, uint32_t h) {
+  const uint8_t* p = (const uint8_t*)(uintptr_t)addr;
+  for (uint32_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x01000193u;
+  return h;
+}
+
+#define FAIL(code, ...)             \
+  do {                              \
+    printf("imcrt: error: ");       \
+    printf(__VA_ARGS__);            \
+    printf("\n");                   \
+    imcvp_report("error", (code));  \
+    return (code);                  \
+  } while (0)
+
+/* ---- 1. the package ---- */
+static int check_package(void) {
+  uint32_t magic = 0;
+  if (!probe_read(IMCRT_PKG_ADDR, &magic))
+    FAIL(EXIT_NO_PACKAGE, "no memory at the package address 0x%08lx (no DRAM?)",
+         (unsigned long)IMCRT_PKG_ADDR);
+  if (magic != PKG_MAGIC)
+    FAIL(EXIT_NO_PACKAGE,
+         "no package at 0x%08lx (magic 0x%08lx, expected 0x%08lx 'IMCC'): load one with "
+         "imcvp run --load PKG@0x%08lx imcrt.elf",
+         (unsigned long)IMCRT_PKG_ADDR, (unsigned long)magic, (unsigned long)PKG_MAGIC,
+         (unsigned long)IMCRT_PKG_ADDR);
+  memcpy(&H, (const void*)(uintptr_t)IMCRT_PKG_ADDR, sizeof H);
+  if (H.version != PKG_VERSION || H.header_size != PKG_HEADER_SIZE)
+    FAIL(EXIT_UNSUPPORTED, "package version %u / header size %u (imcrt reads %u / %u)",
+         H.version, H.header_size, PKG_VERSION, PKG_HEADER_SIZE);
+  if (H.load_addr != IMCRT_PKG_ADDR)
+    FAIL(EXIT_UNSUPPORTED, "package linked for load address 0x%08lx, found at 0x%08lx",
+         (unsigned long)H.load_addr, (unsigned long)IMCRT_PKG_ADDR);
+  /* The DRAM this SoC really has (also checked against the fingerprint below). */
+  uint32_t dram_end = IMCVP_DRAM_BASE + H.dram_size;
+  if (H.total_size < PKG_HEADER_SIZE || H.dram_size == 0 ||
+      H.total_size > H.dram_size - (IMCRT_PKG_ADDR - IMCVP_DRAM_BASE) ||
+      !probe_read(((IMCRT_PKG_ADDR + H.total_size) & ~3u) - 4u, NULL))
+    FAIL(EXIT_CORRUPT, "package size %lu B does not fit the DRAM window (corrupt header?)",
+         (unsigned long)H.total_size);
+  (void)dram_end;
+  uint32_t sum = fnv1a(IMCRT_PKG_ADDR + 16u, H.total_size - 16u, 0x811C9DC5u);
+  if (sum != H.checksum)
+    FAIL(EXIT_CORRUPT,
+         "package checksum mismatch (FNV-1a 0x%08lx, header says 0x%08lx): corrupt or "
+         "truncated package",
+         (unsigned long)sum, (unsigned long)H.checksum);
+  if (H.dir_off < PKG_HEADER_SIZE || H.n_sections > 64 ||
+      H.dir_off + 16u * H.n_sections > H.total_size)
+    FAIL(EXIT_CORRUPT, "section directory out of bounds");
+  for (uint32_t i = 0; i < H.n_sections; ++i) {
+    const uint32_t* e = (const uint32_t*)(uintptr_t)(IMCRT_PKG_ADDR + H.dir_off + 16u * i);
+    uint32_t id = e[0], off = e[1], size = e[2], count = e[3];
+    if (id == 0 || id >= SEC_COUNT || off % 64u || off > H.total_size ||
+        size > H.total_size - off)
+      FAIL(EXIT_CORRUPT, "section %lu (id %lu) out of bounds or unknown", (unsigned long)i,
+           (unsigned long)id);
+    S[id].off = off;
+    S[id].size = size;
+    S[id].count = count;
+  }
+  for (uint32_t id = 1; id < SEC_COUNT; ++id)
+    if (S[id].off == 0) FAIL(EXIT_CORRUPT, "section id %lu missing", (unsigned long)id);
+  if (S[SEC_PROGRAMS].count != H.n_programs || S[SEC_PROGRAMS].size != 32u * H.n_programs ||
+      S[SEC_DESCRIPTORS].size != 64u * S[SEC_DESCRIPTORS].count ||
+      S[SEC_RELOCS].size != 4u * S[SEC_DESCRIPTORS].count || H.n_tiles == 0 ||
+      H.n_tiles > IMC_MAX_TILES || H.n_phases == 0 || H.window == 0 || H.n_inputs > 65535u ||
+      S[SEC_TILES].count != H.n_tiles || S[SEC_TILES].size != 8u * H.n_tiles ||
+      S[SEC_EXPECTED].size < H.n_inputs * H.out_stride ||
+      (H.out_elem_size != 1u && H.out_elem_size != 4u) ||
+      H.out_stride < H.out_elems * H.out_elem_size)
+    FAIL(EXIT_CORRUPT, "inconsistent header/section sizes");
+  return 0;
+}
+
+/* ---- 2. the SoC fingerprint ---- */
+static int check_soc(void) {
+  unsigned n = imc_count();
+  if (H.tile_base != IMCVP_TILE_BASE || H.tile_stride != IMCVP_TILE_STRIDE)
+    FAIL(EXIT_OTHER_SOC,
+         "package compiled for another SoC: tile windows at 0x%08lx + i*0x%lx, this SoC "
+         "0x%08lx + i*0x%lx",
+         (unsigned long)H.tile_base, (unsigned long)H.tile_stride,
+         (unsigned long)IMCVP_TILE_BASE, (unsigned long)IMCVP_TILE_STRIDE);
+  if (H.n_tiles != n)
+    FAIL(EXIT_OTHER_SOC, "package compiled for another SoC: %lu tiles, this SoC has %u",
+         (unsigned long)H.n_tiles, n);
+  if (H.dram_base != IMCVP_DRAM_BASE)
+    FAIL(EXIT_OTHER_SOC, "package compiled for another SoC: DRAM at 0x%08lx, this SoC 0x%08lx",
+         (unsigned long)H.dram_base, (unsigned long)IMCVP_DRAM_BASE);
+  uint32_t end = H.dram_base + H.dram_size;
+  int last_ok = probe_read(end - 4u, NULL);
+  int past_ok = end != 0u && end > H.dram_base && probe_read(end, NULL);
+  if (!last_ok || past_ok)
+    FAIL(EXIT_OTHER_SOC,
+         "package compiled for another SoC: DRAM window 0x%08lx + 0x%lx, but this SoC's DRAM "
+         "%s",
+         (unsigned long)H.dram_base, (unsigned long)H.dram_size,
+         !last_ok ? "is smaller" : "is larger");
+  if (H.workspace_end > end || H.workspace_end < IMCRT_PKG_ADDR + H.total_size)
+    FAIL(EXIT_CORRUPT, "workspace end 0x%08lx outside the DRAM window",
+         (unsigned long)H.workspace_end);
+  const uint8_t* tt = (const uint8_t*)(uintptr_t)(IMCRT_PKG_ADDR + S[SEC_TILES].off);
+  if (fnv1a((uint32_t)(uintptr_t)tt, S[SEC_TILES].size, 0x811C9DC5u) != H.tiles_hash)
+    FAIL(EXIT_CORRUPT, "tile table inconsistent with the header's hash");
+  for (unsigned t = 0; t < n; ++t) {
+    imc_tile tile;
+    imc_open(&tile, t);
+    const uint8_t* e = tt + 8u * t;
+    unsigned kind = e[0], rows = e[2] | (e[3] << 8), cols = e[4] | (e[5] << 8);
+    if (kind != tile.digital || rows != tile.rows || cols != tile.cols)
+      FAIL(EXIT_OTHER_SOC,
+           "package compiled for another SoC: tile %u is %s %ux%u in the package, %s %lux%lu "
+           "here",
+           t, kind ? "digital" : "analog", rows, cols, tile.digital ? "digital" : "analog",
+           (unsigned long)tile.rows, (unsigned long)tile.cols);
+  }
+  return 0;
+}
+
+/* ---- 3. programs ---- */
+static int load_programs(void) {
+  uint32_t nd = S[SEC_DESCRIPTORS].count;
+  desc_base_addr = IMCRT_PKG_ADDR + S[SEC_DESCRIPTORS].off;
+  reloc_base_addr = IMCRT_PKG_ADDR + S[SEC_RELOCS].off;
+  progs = malloc(sizeof(pkg_program) * (H.n_programs ? H.n_programs : 1));
+  prog_at = malloc(sizeof(int) * 3u * H.n_tiles * H.n_phases);
+  if (!progs || !prog_at) FAIL(EXIT_NO_MEMORY, "out of TCM for the program table");
+  memcpy(progs, (const void*)(uintptr_t)(IMCRT_PKG_ADDR + S[SEC_PROGRAMS].off),
+         sizeof(pkg_program) * H.n_programs);
+  for (uint32_t i = 0; i < 3u * H.n_tiles * H.n_phases; ++i) prog_at[i] = -1;
+  for (uint32_t i = 0; i < H.n_programs; ++i) {
+    const pkg_program* p = &progs[i];
+    if (p->tile >= H.n_tiles || p->phase >= H.n_phases || p->kind > 2u)
+      FAIL(EXIT_CORRUPT, "program %lu: tile %lu / phase %lu / kind %lu out of range",
+           (unsigned long)i, (unsigned long)p->tile, (unsigned long)p->phase,
+           (unsigned long)p->kind);
+    if (p->first > nd || p->n_desc > nd - p->first ||
+        p->desc_addr != desc_base_addr + 64u * p->first ||
+        p->reloc_addr != reloc_base_addr + 4u * p->first)
+      FAIL(EXIT_CORRUPT, "program %lu: descriptors outside their section", (unsigned long)i);
+    int* slot = &prog_at[(p->phase * H.n_tiles + p->tile) * 3u + p->kind];
+    if (*slot >= 0)
+      FAIL(EXIT_CORRUPT, "program %lu: a second %s program for tile %lu phase %lu",
+           (unsigned long)i, kind_names[p->kind], (unsigned long)p->tile,
+           (unsigned long)p->phase);
+    *slot = (int)i;
+    for (uint32_t j = 0; j < p->n_desc; ++j) {
+      uint32_t w0 = *(const uint32_t*)(uintptr_t)(p->desc_addr + 64u * j);
+      uint32_t op = w0 & 0xFFu;
+      if (op > 10u || (op != 6u && (w0 >> 16)) || ((w0 >> 9) & 0x7Fu))
+        FAIL(EXIT_CORRUPT, "tile %lu phase %lu %s program descriptor %lu: bad op word 0x%08lx",
+             (unsigned long)p->tile, (unsigned long)p->phase, kind_names[p->kind],
+             (unsigned long)j, (unsigned long)w0);
+    }
+  }
+  /* Rings (TCM): the host writes them locally, each tile fetches a descriptor with one
+   * 64-byte DMA. */
+  Q = calloc(H.n_tiles, sizeof(tile_queue));
+  uint8_t* mem = malloc(H.n_tiles * (IMCRT_RING_SLOTS * 64u) + 63u);
+  slot_info* info = malloc(H.n_tiles * IMCRT_RING_SLOTS * sizeof(slot_info));
+  if (!Q || !mem || !info) FAIL(EXIT_NO_MEMORY, "out of TCM for %lu rings",
+                                (unsigned long)H.n_tiles);
+  uint32_t* rings = (uint32_t*)(((uintptr_t)mem + 63u) & ~(uintptr_t)63u);
+  for (uint32_t t = 0; t < H.n_tiles; ++t) {
+    Q[t].ring = rings + t * IMCRT_RING_SLOTS * 16u;
+    Q[t].info = info + t * IMCRT_RING_SLOTS;
+  }
+  /* Descriptors and relocations cached in TCM when they fit (else read from DRAM). */
+  uint32_t* dc = malloc(S[SEC_DESCRIPTORS].size + 1u);
+  uint32_t* rc = dc ? malloc(S[SEC_RELOCS].size + 1u) : NULL;
+  if (dc && rc) {
+    memcpy(dc, (const void*)(uintptr_t)desc_base_addr, S[SEC_DESCRIPTORS].size);
+    memcpy(rc, (const void*)(uintptr_t)reloc_base_addr, S[SEC_RELOCS].size);
+    desc_cache = dc;
+    reloc_cache = rc;
+  } else {
+    free(dc);
+  }
+  return 0;
+}
+
+/* ---- 4. queues ---- */
+static void on_tile_irq(uint32_t source) {
+  uint32_t base = IMCVP_TILE_ADDR(source - IMCVP_TILE_IRQ(0));
+  uint32_t st = imcvp_read32(base + IMC_IRQ_STATUS_OFFSET);
+  imcvp_write32(base + IMC_IRQ_STATUS_OFFSET, st); /* w1c */
+  if (st & IMC_IRQ_STATUS_Q_ERROR_MASK) ++irq_errors;
+  ++irq_events;
+}
+
+static void queues_init(void) {
+  for (uint32_t t = 0; t < H.n_tiles; ++t) {
+    tile_queue* q = &Q[t];
+    q->base = IMCVP_TILE_ADDR(t);
+    imcvp_write32(q->base + IMC_Q_CTRL_OFFSET, 0u);
+    imcvp_write32(q->base + IMC_Q_BASE_OFFSET, (uint32_t)(uintptr_t)q->ring);
+    imcvp_write32(q->base + IMC_Q_SIZE_OFFSET, IMCRT_RING_SLOTS);
+    q->head = imcvp_read32(q->base + IMC_Q_HEAD_OFFSET);
+    q->tail = q->head;
+    imcvp_write32(q->base + IMC_Q_TAIL_OFFSET, q->tail);
+    imcvp_write32(q->base + IMC_IRQ_STATUS_OFFSET, 0xFFFFFFFFu);
+    imcvp_write32(q->base + IMC_IRQ_ENABLE_OFFSET, IMC_IRQ_ENABLE_Q_DONE_MASK |
+                                                       IMC_IRQ_ENABLE_Q_ERROR_MASK |
+                                                       IMC_IRQ_ENABLE_Q_EMPTY_MASK);
+    imcvp_plic_register(IMCVP_TILE_IRQ(t), 1, on_tile_irq);
+    imcvp_write32(q->base + IMC_Q_CTRL_OFFSET, IMC_Q_CTRL_ENABLE_MASK |
+                                                   IMC_Q_CTRL_IRQ_EMPTY_MASK |
+                                                   IMC_Q_CTRL_STOP_ON_ERROR_MASK);
+  }
+  imcvp_irq_enable_global();
+}
+
+/* Job j of tile t in the current stage -> program index (or -1) and input. */
+static int job_prog(uint32_t t, uint32_t j, uint32_t* input) {
+  const int* pa = &prog_at[(st_phase * H.n_tiles + t) * 3u];
+  *input = 0;
+  if (st_kind == KIND_SETUP) return pa[KIND_SETUP];
+  if (j < st_nwin && pa[KIND_BODY] >= 0) {
+    *input = st_n0 + j;
+    return pa[KIND_BODY];
+  }
+  return pa[KIND_SYNC];
+}
+
+static const uint32_t* desc_words(const pkg_program* p, uint32_t d) {
+  if (desc_cache) return desc_cache + 16u * (p->first + d);
+  return (const uint32_t*)(uintptr_t)(p->desc_addr + 64u * d);
+}
+static uint32_t reloc_word(const pkg_program* p, uint32_t d) {
+  if (reloc_cache) return reloc_cache[p->first + d];
+  return *(const uint32_t*)(uintptr_t)(p->reloc_addr + 4u * d);
+}
+
+/* Copies as many descriptors of tile t's stream as its ring has room for; rings the doorbell. */
+static void fill(uint32_t t) {
+  tile_queue* q = &Q[t];
+  int wrote = 0;
+  while (q->job < q->njobs && q->tail - q->head < IMCRT_RING_SLOTS) {
+    uint32_t n;
+    int pi = job_prog(t, q->job, &n);
+    const pkg_program* p = pi >= 0 ? &progs[pi] : NULL;
+    if (!p || q->d >= p->n_desc) {
+      ++q->job;
+      q->d = 0;
+      continue;
+    }
+    const uint32_t rel[4] = {0u, n * H.in_stride, (n % H.window) * H.frame_size,
+                             n * H.out_stride};
+    const uint32_t* src = desc_words(p, q->d);
+    uint32_t r = reloc_word(p, q->d);
+    uint32_t slot = q->tail % IMCRT_RING_SLOTS;
+    uint32_t* dst = q->ring + 16u * slot;
+    for (unsigned k = 0; k < 15u; ++k) dst[k] = src[k] + rel[(r >> (2u * k)) & 3u];
+    dst[15] = 0u;
+    if ((q->tail % IRQ_EVERY) == IRQ_EVERY - 1u) dst[0] |= 1u << 8;
+    q->info[slot].prog = (uint16_t)pi;
+    q->info[slot].input = (uint16_t)n;
+    q->info[slot].desc = q->d;
+    ++q->tail;
+    ++descriptors_submitted;
+    wrote = 1;
+    if (++q->d >= p->n_desc) {
+      ++q->job;
+      q->d = 0;
+    }
+  }
+  if (wrote) imcvp_write32(q->base + IMC_Q_TAIL_OFFSET, q->tail);
+}
+
+/* A halted queue: print where and why; returns 1 if tile t failed. */
+static int report_tile_error(uint32_t t) {
+  tile_queue* q = &Q[t];
+  uint32_t qs = imcvp_read32(q->base + IMC_Q_STATUS_OFFSET);
+  if (!(qs & IMC_Q_STATUS_HALTED_MASK)) return 0;
+  uint32_t idx = imcvp_read32(q->base + IMC_Q_ERR_INDEX_OFFSET);
+  uint32_t slot = idx % IMCRT_RING_SLOTS;
+  const uint32_t* d = q->ring + 16u * slot;
+  uint32_t status = d[15];
+  uint32_t code = (status >> 8) & 0xFFu, word = status >> 16;
+  if (code == 0u) code = (qs >> 8) & 0xFFu; /* a ring error writes no status */
+  const slot_info* si = &q->info[slot];
+  const pkg_program* p = &progs[si->prog];
+  printf("imcrt: error: tile %lu queue[%lu]: %s: %s (code %lu), word %lu = 0x%08lx "
+         "(status 0x%08lx, error info 0x%08lx); phase %lu %s program descriptor %lu, "
+         "input %u\n",
+         (unsigned long)t, (unsigned long)idx, op_name(d[0]), err_name(code),
+         (unsigned long)code, (unsigned long)word, (unsigned long)d[word & 15u],
+         (unsigned long)status,
+         (unsigned long)imcvp_read32(q->base + IMC_ERROR_INFO_OFFSET),
+         (unsigned long)p->phase, kind_names[p->kind], (unsigned long)si->desc, si->input);
+  return 1;
+}
+
+/* Runs one stage: streams every tile's jobs into its ring and waits until all have drained. */
+static int run_stage(uint32_t phase, uint32_t kind, uint32_t n0, uint32_t nwin) {
+  st_phase = phase;
+  st_kind = kind;
+  st_n0 = n0;
+  st_nwin = nwin;
+  for (uint32_t t = 0; t < H.n_tiles; ++t) {
+    Q[t].job = 0;
+    Q[t].d = 0;
+    Q[t].njobs = kind == KIND_SETUP ? 1u : nwin + 1u;
+  }
+  for (;;) {
+    uint32_t seen = irq_events;
+    int busy = 0;
+    for (uint32_t t = 0; t < H.n_tiles; ++t) {
+      tile_queue* q = &Q[t];
+      if (q->job < q->njobs || q->head != q->tail)
+        q->head = imcvp_read32(q->base + IMC_Q_HEAD_OFFSET);
+      fill(t);
+      if (q->job < q->njobs || q->head != q->tail) busy = 1;
+    }
+    if (irq_errors) {
+      int failed = 0;
+      for (uint32_t t = 0; t < H.n_tiles; ++t) failed += report_tile_error(t);
+      if (failed) {
+        for (uint32_t t = 0; t < H.n_tiles; ++t)
+          imcvp_write32(Q[t].base + IMC_Q_CTRL_OFFSET, 0u);
+        imcvp_report("error", EXIT_TILE_ERROR);
+        return EXIT_TILE_ERROR;
+      }
+      irq_errors = 0;
+    }
+    if (!busy) return 0;
+    imcvp_irq_disable_global();
+    if (irq_events == seen) imcvp_wfi();
+    imcvp_irq_enable_global();
+  }
+}
+
+/* ---- 5. results ---- */
+static int32_t out_value(uint32_t addr, uint32_t i) {
+  if (H.out_elem_size == 4u) return ((const int32_t*)(uintptr_t)addr)[i];
+  return ((const int8_t*)(uintptr_t)addr)[i];
+}
+
+/* The host's argmax is over the real logits: the output layer has one scale per column. */
+static const float* out_scales;
+static float real_value(uint32_t addr, uint32_t i) {
+  return out_scales ? (float)out_value(addr, i) * out_scales[i] : (float)out_value(addr, i);
+}
+static uint32_t argmax(uint32_t addr) {
+  uint32_t best = 0;
+  float bv = real_value(addr, 0);
+  for (uint32_t i = 1; i < H.out_elems; ++i) {
+    float v = real_value(addr, i);
+    if (v > bv) {
+      best = i;
+      bv = v;
+    }
+  }
+  return best;
+}
+
+int main(void) {
+  int rc = check_package();
+  if (rc) return rc;
+  rc = check_soc();
+  if (rc) return rc;
+  rc = load_programs();
+  if (rc) return rc;
+  char name[9];
+  memcpy(name, H.name, 8);
+  name[8] = 0;
+  const uint32_t N = H.n_inputs, B = H.window;
+  printf("imcrt: package '%s' %lu B at 0x%08lx ok: %lu tiles, %lu phase(s), %s mode, window %lu, "
+         "%lu inputs, %lu programs, %lu descriptors (%s)\n",
+         name, (unsigned long)H.total_size, (unsigned long)IMCRT_PKG_ADDR,
+         (unsigned long)H.n_tiles, (unsigned long)H.n_phases,
+         (H.flags & FLAG_THROUGHPUT) ? "throughput" : "latency", (unsigned long)B,
+         (unsigned long)N, (unsigned long)H.n_programs,
+         (unsigned long)S[SEC_DESCRIPTORS].count, desc_cache ? "cached in TCM" : "read from DRAM");
+  queues_init();
+
+  /* The runtime contract: per window, per phase: setup (every window with several phases,
+   * else the first), then the body once per input and the sync program. */
+  uint64_t t_start = imcvp_sim_time_ns(), t_setup = 0, t_first_setup = 0;
+  imcvp_roi_begin(1u);
+  uint32_t windows = 0;
+  for (uint32_t n0 = 0; n0 < N; n0 += B, ++windows) {
+    uint32_t nwin = N - n0 < B ? N - n0 : B;
+    for (uint32_t ph = 0; ph < H.n_phases; ++ph) {
+      if (H.n_phases > 1u || n0 == 0u) {
+        uint64_t t0 = imcvp_sim_time_ns();
+        rc = run_stage(ph, KIND_SETUP, 0, 0);
+        if (rc) return rc;
+        uint64_t dt = imcvp_sim_time_ns() - t0;
+        t_setup += dt;
+        if (n0 == 0u) t_first_setup += dt;
+      }
+      rc = run_stage(ph, KIND_BODY, n0, nwin);
+      if (rc) return rc;
+    }
+  }
+  imcvp_roi_end(1u);
+  uint64_t t_total = imcvp_sim_time_ns() - t_start;
+
+  /* Host ops (argmax; softmax's top-1 probability) and the comparison with the reference. */
+  uint64_t h0 = imcvp_sim_time_ns();
+  uint32_t match = 0, correct = 0, has_softmax = 0;
+  const uint32_t* hops = (const uint32_t*)(uintptr_t)(IMCRT_PKG_ADDR + S[SEC_HOSTOPS].off);
+  for (uint32_t i = 0; i < S[SEC_HOSTOPS].count; ++i)
+    if (hops[4u * i] == HOSTOP_SOFTMAX) has_softmax = 1;
+  const uint8_t* labels = (const uint8_t*)(uintptr_t)(IMCRT_PKG_ADDR + S[SEC_LABELS].off);
+  if (S[SEC_OUTSCALES].count >= H.out_elems)
+    out_scales = (const float*)(uintptr_t)(IMCRT_PKG_ADDR + S[SEC_OUTSCALES].off);
+  int have_labels = (H.flags & FLAG_LABELS) && S[SEC_LABELS].count >= N;
+  double p_top_sum = 0.0;
+  for (uint32_t n = 0; n < N; ++n) {
+    uint32_t out = H.outputs_addr + n * H.out_stride;
+    uint32_t exp = IMCRT_PKG_ADDR + S[SEC_EXPECTED].off + n * H.out_stride;
+    if (memcmp((const void*)(uintptr_t)out, (const void*)(uintptr_t)exp,
+               H.out_elems * H.out_elem_size) == 0)
+      ++match;
+    uint32_t k = argmax(out);
+    if (have_labels && k == labels[n]) ++correct;
+    if (has_softmax) {
+      float top = real_value(out, k), sum = 0.0f;
+      for (uint32_t i = 0; i < H.out_elems; ++i) sum += expf(real_value(out, i) - top);
+      p_top_sum += 1.0 / sum;
+    }
+  }
+  uint64_t t_host = imcvp_sim_time_ns() - h0;
+
+  /* Timing: the steady state leaves out the one-time programming of a single-phase model;
+   * with several phases reprogramming is part of every window. */
+  uint64_t t_steady = t_total - (H.n_phases == 1u ? t_first_setup : 0u);
+  uint64_t ns_per_input = N ? t_steady / N : 0;
+  uint64_t latency_ns = windows ? t_steady / windows : 0;
+  uint64_t thr_x100 = t_steady ? (uint64_t)N * 100000000000ull / t_steady : 0;
+
+  printf("imcrt: int8ref_match %lu/%lu inputs equal the int8 reference%s\n",
+         (unsigned long)match, (unsigned long)N, match == N ? " (exact)" : "");
+  if (have_labels)
+    printf("imcrt: accuracy %lu/%lu = %lu.%02lu %%\n", (unsigned long)correct, (unsigned long)N,
+           (unsigned long)((correct * 10000u + N / 2u) / N / 100u),
+           (unsigned long)((correct * 10000u + N / 2u) / N % 100u));
+  printf("imcrt: run %llu ns (programming %llu ns, %lu windows): %llu ns per input, latency "
+         "%llu ns per window of %lu, %llu.%02llu inputs/s; %llu descriptors\n",
+         (unsigned long long)t_total, (unsigned long long)t_setup, (unsigned long)windows,
+         (unsigned long long)ns_per_input, (unsigned long long)latency_ns, (unsigned long)B,
+         (unsigned long long)(thr_x100 / 100u), (unsigned long long)(thr_x100 % 100u),
+         (unsigned long long)descriptors_submitted);
+  imcvp_report("inputs", (int32_t)N);
+  imcvp_report("int8ref_match", (int32_t)match);
+  if (have_labels) {
+    imcvp_report("correct", (int32_t)correct);
+    imcvp_report("accuracy_x100", (int32_t)(N ? (correct * 10000u + N / 2u) / N : 0));
+  }
+  imcvp_report("window", (int32_t)B);
+  imcvp_report("phases", (int32_t)H.n_phases);
+  imcvp_report("run_us", (int32_t)(t_total / 1000u));
+  imcvp_report("program_us", (int32_t)(t_setup / 1000u));
+  imcvp_report("ns_per_input", (int32_t)ns_per_input);
+  imcvp_report("latency_ns", (int32_t)latency_ns);
+  imcvp_report("throughput_x100", (int32_t)thr_x100);
+  imcvp_report("host_ns", (int32_t)t_host);
+  imcvp_report("descriptors", (int32_t)descriptors_submitted);
+  if (has_softmax && N)
+    imcvp_report("p_top_x1000", (int32_t)(p_top_sum * 1000.0 / N + 0.5));
+
+  /* The outputs region, for the host (imcc run reads OUTDIR/outputs.bin). */
+  uint32_t out_bytes = N * H.out_stride;
+  if (host_write_file("outputs.bin", H.outputs_addr, out_bytes) == 0)
+    printf("imcrt: outputs (%lu x %lu B at 0x%08lx) written to outputs.bin\n", (unsigned long)N,
+           (unsigned long)H.out_stride, (unsigned long)H.outputs_addr);
+  else
+    printf("imcrt: outputs at 0x%08lx (%lu x %lu B); not written to the host (run imcvp with "
+           "--semihosting-fs DIR for DIR/outputs.bin)\n",
+           (unsigned long)H.outputs_addr, (unsigned long)N, (unsigned long)H.out_stride);
+  return 0;
+}
