@@ -404,11 +404,15 @@ static uint32_t reloc_word(const pkg_program* p, uint32_t d) {
   return *(const uint32_t*)(uintptr_t)(p->reloc_addr + 4u * d);
 }
 
-/* Copies as many descriptors of tile t's stream as its ring has room for; rings the doorbell. */
+/* Copies as many descriptors of tile t's stream as its ring has room for; rings the doorbell.
+ * The host is on the critical path of long streams: per descriptor it copies 15 words and
+ * patches only the relocated ones (about 40 instructions). */
 static void fill(uint32_t t) {
   tile_queue* q = &Q[t];
-  int wrote = 0;
-  while (q->job < q->njobs && q->tail - q->head < IMCRT_RING_SLOTS) {
+  uint32_t free_slots = IMCRT_RING_SLOTS - (q->tail - q->head);
+  if (q->job >= q->njobs || free_slots == 0) return;
+  uint32_t tail = q->tail;
+  while (q->job < q->njobs && free_slots) {
     uint32_t n;
     int pi = job_prog(t, q->job, &n);
     const pkg_program* p = pi >= 0 ? &progs[pi] : NULL;
@@ -419,25 +423,35 @@ static void fill(uint32_t t) {
     }
     const uint32_t rel[4] = {0u, n * H.in_stride, (n % H.window) * H.frame_size,
                              n * H.out_stride};
-    const uint32_t* src = desc_words(p, q->d);
-    uint32_t r = reloc_word(p, q->d);
-    uint32_t slot = q->tail % IMCRT_RING_SLOTS;
-    uint32_t* dst = q->ring + 16u * slot;
-    for (unsigned k = 0; k < 15u; ++k) dst[k] = src[k] + rel[(r >> (2u * k)) & 3u];
-    dst[15] = 0u;
-    if ((q->tail % IRQ_EVERY) == IRQ_EVERY - 1u) dst[0] |= 1u << 8;
-    q->info[slot].prog = (uint16_t)pi;
-    q->info[slot].input = (uint16_t)n;
-    q->info[slot].desc = q->d;
-    ++q->tail;
-    ++descriptors_submitted;
-    wrote = 1;
-    if (++q->d >= p->n_desc) {
+    uint32_t d = q->d, d_end = p->n_desc;
+    if (d_end - d > free_slots) d_end = d + free_slots;
+    const uint32_t* src = desc_words(p, d);
+    for (; d < d_end; ++d, src += 16, ++tail) {
+      uint32_t slot = tail % IMCRT_RING_SLOTS;
+      uint32_t* dst = q->ring + 16u * slot;
+      uint32_t r = reloc_word(p, d);
+      for (unsigned k = 0; k < 15u; ++k) dst[k] = src[k];
+      while (r) {
+        unsigned k = (unsigned)__builtin_ctz(r) >> 1;
+        dst[k] += rel[(r >> (2u * k)) & 3u];
+        r &= ~(3u << (2u * k));
+      }
+      dst[15] = 0u;
+      if ((tail % IRQ_EVERY) == IRQ_EVERY - 1u) dst[0] |= 1u << 8;
+      q->info[slot].prog = (uint16_t)pi;
+      q->info[slot].input = (uint16_t)n;
+      q->info[slot].desc = d;
+    }
+    free_slots -= d - q->d;
+    q->d = d;
+    if (q->d >= p->n_desc) {
       ++q->job;
       q->d = 0;
     }
   }
-  if (wrote) imcvp_write32(q->base + IMC_Q_TAIL_OFFSET, q->tail);
+  descriptors_submitted += tail - q->tail;
+  q->tail = tail;
+  imcvp_write32(q->base + IMC_Q_TAIL_OFFSET, tail);
 }
 
 /* A halted queue: print where and why; returns 1 if tile t failed. */
