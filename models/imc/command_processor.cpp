@@ -143,7 +143,7 @@ void ImcTile::add_queue_stats() {
 
 bool ImcTile::cp_has_work() const {
   return (q_ctrl_->value() & kQEnable) && !cp_halted_ &&
-         q_head_ != static_cast<uint32_t>(q_tail_->value());
+         q_fetch_ != static_cast<uint32_t>(q_tail_->value());
 }
 
 void ImcTile::sem_add(unsigned k, uint32_t v, const sc_time& delay) {
@@ -171,7 +171,7 @@ void ImcTile::cp_thread() {
 }
 
 void ImcTile::cp_run_one() {
-  const uint32_t idx = q_head_;
+  const uint32_t idx = q_fetch_;
   const uint64_t base = q_base_->value(), size = q_size_->value();
   const auto tail = static_cast<uint32_t>(q_tail_->value());
   const sc_time t0 = sc_core::sc_time_stamp();
@@ -194,10 +194,10 @@ void ImcTile::cp_run_one() {
   if (base % kDescBytes)
     return fail_queue(Error::bad_queue, static_cast<uint32_t>(base),
                       "Q_BASE = " + log::hex(base) + " is not 64-byte aligned");
-  if (tail - idx > size)
+  if (tail - q_head_ > size)
     return fail_queue(Error::bad_queue, tail,
                       "Q_TAIL = " + std::to_string(tail) +
-                          " is more than Q_SIZE ahead of Q_HEAD = " + std::to_string(idx));
+                          " is more than Q_SIZE ahead of Q_HEAD = " + std::to_string(q_head_));
   const uint64_t addr = base + uint64_t(kDescBytes) * (idx % size);
   uint8_t raw[kDescBytes];
   Result fr;
@@ -208,10 +208,15 @@ void ImcTile::cp_run_one() {
   wait(sc_time(cfg_.queue.decode_cycles * cfg_.queue.clock_ns, SC_NS));
   const sc_time ts = sc_core::sc_time_stamp();
   q_fetch_ns_ += to_ns(ts - t0);
-  const Descriptor d = Descriptor::from_bytes(raw);
+  Descriptor d = Descriptor::from_bytes(raw);
   const double e0 = trace::on(trace::kImc) ? energy_sum() : 0.0;
   const double wait0 = q_wait_ns_;
-  Result r = cp_execute(d, idx);
+  Result r;
+  if (!d.apply_increments(loop_active_ ? loop_iter_ : 0))
+    r = Result::error(Error::bad_op, d.w[kIncWords], kIncWords,
+                      "loop increment word indices must be 0 or 1..11");
+  else
+    r = cp_execute(d, idx);
   const sc_time end = ts + r.latency;
   if (end > sc_core::sc_time_stamp()) wait(end - sc_core::sc_time_stamp());
   // Status write-back (4 bytes, word 15).
@@ -228,9 +233,23 @@ void ImcTile::cp_run_one() {
   }
   const sc_time now = sc_core::sc_time_stamp();
   busy_ns_ += std::max(0.0, to_ns(now - t0) - (q_wait_ns_ - wait0));
-  ++q_head_;
-  ++q_descriptors_;
   const uint32_t op = d.op();
+  // Advance: inside a LOOP body the last descriptor jumps back until the last iteration; the
+  // body's slots are consumed (Q_HEAD) only when the loop ends.
+  if (op == static_cast<uint32_t>(QOp::loop) && r.err == Error::none) {
+    q_fetch_ = q_head_ = idx + 1;
+  } else if (loop_active_ && idx + 1 == loop_end_) {
+    if (++loop_iter_ < loop_count_) {
+      q_fetch_ = loop_start_;
+    } else {
+      loop_active_ = false;
+      q_fetch_ = q_head_ = loop_end_;
+    }
+  } else {
+    q_fetch_ = idx + 1;
+    if (!loop_active_) q_head_ = q_fetch_;
+  }
+  ++q_descriptors_;
   if (op < kNumQOps) ++q_op_count_[op];
   const char* opname = op == static_cast<uint32_t>(QOp::vec) ? vec_name(d.subop()) : qop_name(op);
   if (r.err != Error::none) {
@@ -283,6 +302,8 @@ ImcTile::Result ImcTile::cp_execute(const Descriptor& d, uint32_t index) {
       return {};
     case static_cast<uint32_t>(QOp::barrier):
       return cp_barrier(d, index);
+    case static_cast<uint32_t>(QOp::loop):
+      return cp_loop(d, index);
   }
   Result r;
   r.err = Error::bad_op;
@@ -466,6 +487,24 @@ ImcTile::Result ImcTile::cp_barrier(const Descriptor& d, uint32_t index) {
   // The posts have completed (dma_copy waited for them); now wait for everyone's. The wait's
   // result has no latency of its own: its time has passed while blocked.
   return cp_wait(sem, static_cast<uint32_t>(std::bitset<64>(mask).count()), index, 3);
+}
+
+ImcTile::Result ImcTile::cp_loop(const Descriptor& d, uint32_t index) {
+  const uint32_t count = d.w[1], body = d.w[2];
+  const auto tail = static_cast<uint32_t>(q_tail_->value());
+  if (loop_active_) return Result::error(Error::bad_op, 0, 0, "LOOP inside a LOOP body");
+  if (count == 0) return Result::error(Error::bad_batch, 0, 1, "COUNT must be >= 1");
+  if (body == 0 || body >= q_size_->value())
+    return Result::error(Error::bad_queue, body, 2, "BODY must be 1..Q_SIZE-1");
+  if (tail - (index + 1) < body)
+    return Result::error(Error::bad_queue, body, 2,
+                         "the BODY descriptors are not in the ring yet (Q_TAIL)");
+  loop_active_ = true;
+  loop_start_ = index + 1;
+  loop_end_ = index + 1 + body;
+  loop_count_ = count;
+  loop_iter_ = 0;
+  return {};
 }
 
 ImcTile::Result ImcTile::cp_vec(const Descriptor& d) {

@@ -94,6 +94,7 @@ void ImcTile::check_config(const TileConfig& c) {
     if (c.device.devices_per_weight < 1) bad("device.devices_per_weight must be >= 1");
   }
   if (c.adc.count < 1) bad("adc.count must be >= 1");
+  if (auto e = energy_config_error(c); !e.empty()) bad(e);
   if (c.periphery.dma_burst_bytes < 1) bad("periphery.dma_burst_bytes must be >= 1");
   if (!(c.periphery.dma_bytes_per_ns > 0)) bad("periphery.dma_bytes_per_ns must be > 0");
   if (c.periphery.dma_outstanding < 1 || c.periphery.dma_outstanding > 64)
@@ -772,6 +773,7 @@ ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
   const unsigned shift = static_cast<unsigned>(cmd_.shift & 63);
   std::vector<int32_t> x(nr), y(nc);
   OpCounts oc;
+  double t_ns = 0;
   for (unsigned b = 0; b < batch; ++b) {
     for (unsigned i = 0; i < nr; ++i) {
       uint8_t raw = in[uint64_t(b) * nr + i];
@@ -780,10 +782,22 @@ ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
       x[i] = dac_clamp(v, cfg_.input_bits, is_signed, cfg_.analog(), &sat);
       dac_saturations_ += sat;
     }
-    if (analog_)
+    MvmCost k;
+    if (analog_) {
       analog_->mvm(x.data(), nr, nc, is_signed, t_s, rng_, y.data(), oc);
-    else
+      k = analog_mvm_cost(cfg_, x.data(), analog_->row_conductance_us(), nr, nc);
+      dac_conversions_ += nr;
+    } else {
       digital_->mvm(x.data(), nr, nc, y.data());
+      k = digital_mvm_cost(cfg_, nr, nc);
+    }
+    // Time and energy of this vector (docs/imc-model.md, Energy): data-dependent for analog.
+    t_ns += k.t_ns;
+    e_array_ += k.e_array;
+    e_dac_ += k.e_dac;
+    e_adc_ += k.e_adc;
+    e_digital_ += k.e_digital;
+    adc_conversions_ += k.adc_conversions;
     for (unsigned j = 0; j < nc; ++j) {
       int32_t bias = use_bias ? load_i32(&bias_[4 * j]) : 0;
       int32_t scale = requant ? load_i32(&scale_[4 * j]) : 1;
@@ -797,30 +811,8 @@ ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
   adc_saturations_ += oc.adc_saturations;
   mvms_ += batch;
   macs_ += uint64_t(batch) * nr * nc;
-  // Time and energy per vector (docs/imc-model.md).
-  double t_vec_ns, e_array, e_dac = 0, e_adc = 0;
-  if (analog_) {
-    const double steps = cfg_.dac.mode == "pwm" ? std::ldexp(1.0, int(cfg_.input_bits)) - 1.0
-                                                : static_cast<double>(cfg_.input_bits);
-    const double adc_rounds = std::ceil(static_cast<double>(nc) / cfg_.adc.count);
-    t_vec_ns =
-        steps * cfg_.dac.step_ns + adc_rounds * cfg_.adc.conversion_ns + cfg_.periphery.postproc_ns;
-    e_array = double(nr) * nc * cfg_.periphery.cell_energy_pj;
-    e_dac = nr * cfg_.dac.energy_pj;
-    e_adc = nc * cfg_.adc.energy_pj;
-    dac_conversions_ += uint64_t(batch) * nr;
-    adc_conversions_ += uint64_t(batch) * nc;
-  } else {
-    t_vec_ns = double(cfg_.input_bits) * cfg_.digital.cycles_per_bit * cfg_.digital.cycle_ns +
-               cfg_.periphery.postproc_ns;
-    e_array = double(nr) * nc * cfg_.digital.mac_energy_pj;
-  }
-  e_array_ += batch * e_array;
-  e_dac_ += batch * e_dac;
-  e_adc_ += batch * e_adc;
-  e_digital_ += batch * nc * cfg_.periphery.postproc_energy_pj;
   buffer_energy(in_bytes + out_bytes + (use_bias ? 4ull * nc : 0) + (requant ? 4ull * nc : 0));
-  r.latency += sc_time(batch * t_vec_ns, SC_NS);
+  r.latency += sc_time(t_ns, SC_NS);
   if (ctrl & kOutExt) {
     if (!dma_copy(false, out, cmd_.dst, out_bytes, at, r)) return r;
   }
@@ -854,17 +846,14 @@ ImcTile::Result ImcTile::do_calibrate(const sc_time& at) {
   if (!analog_) return r;  // nothing drifts
   analog_->calibrate(now_s(at), rng_);
   // One MVM with a full-scale input vector: input phase + ADC + digital ratio.
-  const double steps = cfg_.dac.mode == "pwm" ? std::ldexp(1.0, int(cfg_.input_bits)) - 1.0
-                                              : static_cast<double>(cfg_.input_bits);
   const unsigned nr = cfg_.rows, nc = cfg_.cols;
-  r.latency += sc_time(steps * cfg_.dac.step_ns +
-                           std::ceil(double(nc) / cfg_.adc.count) * cfg_.adc.conversion_ns +
-                           cfg_.periphery.postproc_ns,
-                       SC_NS);
-  e_array_ += double(nr) * nc * cfg_.periphery.cell_energy_pj;
-  e_dac_ += nr * cfg_.dac.energy_pj;
-  e_adc_ += nc * cfg_.adc.energy_pj;
-  e_digital_ += nc * cfg_.periphery.postproc_energy_pj;
+  const std::vector<int32_t> full(nr, input_max(cfg_.input_bits, false));
+  const MvmCost k = analog_mvm_cost(cfg_, full.data(), analog_->row_conductance_us(), nr, nc);
+  r.latency += sc_time(k.t_ns, SC_NS);
+  e_array_ += k.e_array;
+  e_dac_ += k.e_dac;
+  e_adc_ += k.e_adc;
+  e_digital_ += k.e_digital;
   return r;
 }
 

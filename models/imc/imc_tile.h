@@ -241,6 +241,11 @@ class ImcTile : public sc_core::sc_module {
   // ---- command processor (command_processor.cpp) ----
   regs::Reg *q_base_ = nullptr, *q_size_ = nullptr, *q_tail_ = nullptr, *q_ctrl_ = nullptr;
   uint32_t q_head_ = 0, q_err_index_ = 0, q_signal_ = 0, q_last_err_ = 0;
+  // Next descriptor to run; equals q_head_ except inside a LOOP body, whose slots stay
+  // unconsumed until the loop ends.
+  uint32_t q_fetch_ = 0;
+  bool loop_active_ = false;
+  uint32_t loop_start_ = 0, loop_end_ = 0, loop_count_ = 0, loop_iter_ = 0;
   bool cp_active_ = false, cp_halted_ = false, cp_waiting_ = false, cp_deadlocked_ = false;
   std::vector<uint32_t> sems_ = std::vector<uint32_t>(queue::kNumSems, 0);
   sc_core::sc_event cp_ev_;   // doorbell, enable, a register command finished
@@ -266,6 +271,7 @@ class ImcTile : public sc_core::sc_module {
   Result cp_vec(const queue::Descriptor& d);
   Result cp_program(const queue::Descriptor& d);
   Result cp_barrier(const queue::Descriptor& d, uint32_t index);
+  Result cp_loop(const queue::Descriptor& d, uint32_t index);
   // Adds inc to tile t's SEM[k] through the DMA (a 4-byte write; t may be this tile).
   bool cp_post(unsigned t, unsigned k, uint32_t inc, Result& r);
   void sem_add(unsigned k, uint32_t v, const sc_core::sc_time& delay);

@@ -193,6 +193,88 @@ void DigitalArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, int32
   }
 }
 
+// ---- energy and time (docs/imc-model.md, "Energy") ----
+
+namespace {
+unsigned eff_adc_bits(const AdcConfig& a) {
+  return a.bits == 0 ? a.ref_bits : a.bits;
+}
+bool bit_serial(const DacConfig& d) {
+  return d.mode == "bit-serial";
+}
+}  // namespace
+
+double adc_energy_pj(const AdcConfig& a) {
+  if (a.energy_model == "constant") return a.energy_pj;
+  // Walden: E = FoM_W * 2^b with FoM_W = energy_pj / 2^ref_bits.
+  return a.energy_pj * std::ldexp(1.0, int(eff_adc_bits(a)) - int(a.ref_bits));
+}
+
+double adc_conversion_ns(const AdcConfig& a) {
+  if (a.architecture == "flash") return a.conversion_ns;
+  // SAR: b bit cycles + 1 sampling phase.
+  return a.conversion_ns * (eff_adc_bits(a) + 1.0) / (a.ref_bits + 1.0);
+}
+
+unsigned dac_pulses(int32_t x, const DacConfig& d) {
+  const uint32_t m = static_cast<uint32_t>(x < 0 ? -int64_t(x) : x);
+  if (bit_serial(d)) return static_cast<unsigned>(__builtin_popcount(m));
+  return m != 0 ? 1u : 0u;
+}
+
+double input_on_ns(int32_t x, const DacConfig& d) {
+  const uint32_t m = static_cast<uint32_t>(x < 0 ? -int64_t(x) : x);
+  if (bit_serial(d)) return __builtin_popcount(m) * d.step_ns;
+  return m * d.step_ns;
+}
+
+MvmCost analog_mvm_cost(const TileConfig& c, const int32_t* x, const double* g_row_us,
+                        unsigned nr, unsigned nc) {
+  MvmCost k;
+  const bool bs = bit_serial(c.dac);
+  const double b = c.input_bits;
+  const double rounds = std::ceil(static_cast<double>(nc) / c.adc.count);
+  const double t_conv = adc_conversion_ns(c.adc);
+  // PWM: one input phase of 2^b - 1 steps, then one conversion round; bit-serial: per input
+  // bit one step and one conversion round (the column is converted once per bit plane).
+  k.t_ns = bs ? b * (c.dac.step_ns + rounds * t_conv)
+              : (std::ldexp(1.0, int(c.input_bits)) - 1.0) * c.dac.step_ns + rounds * t_conv;
+  k.t_ns += c.periphery.postproc_ns;
+  k.adc_conversions = uint64_t(nc) * (bs ? c.input_bits : 1u);
+  k.e_adc = static_cast<double>(k.adc_conversions) * adc_energy_pj(c.adc);
+  const bool dac_data = c.dac.energy_model == "data";
+  const bool ivt = c.periphery.array_energy_model == "ivt" && g_row_us;
+  double pulses = 0, e_arr = 0;
+  for (unsigned i = 0; i < nr; ++i) {
+    if (dac_data) pulses += dac_pulses(x[i], c.dac);
+    if (ivt) e_arr += ivt_energy_pj(g_row_us[i], c.periphery.read_voltage_v, input_on_ns(x[i], c.dac));
+  }
+  k.e_dac = (dac_data ? pulses : static_cast<double>(nr)) * c.dac.energy_pj;
+  k.e_array = ivt ? e_arr : double(nr) * nc * c.periphery.cell_energy_pj;
+  k.e_digital = nc * c.periphery.postproc_energy_pj;
+  return k;
+}
+
+MvmCost digital_mvm_cost(const TileConfig& c, unsigned nr, unsigned nc) {
+  MvmCost k;
+  k.t_ns = double(c.input_bits) * c.digital.cycles_per_bit * c.digital.cycle_ns +
+           c.periphery.postproc_ns;
+  k.e_array = double(nr) * nc * c.digital.mac_energy_pj *
+              (double(c.input_bits) * c.weight_bits / 64.0);
+  k.e_digital = nc * c.periphery.postproc_energy_pj;
+  return k;
+}
+
+std::string energy_config_error(const TileConfig& c) {
+  if (c.kind != "analog") return "";
+  if (c.adc.energy_model == "walden" && c.adc.bits > 12)
+    return "adc.bits = " + std::to_string(c.adc.bits) +
+           " is beyond the Walden ADC energy model (at most 12 bits; thermal noise dominates "
+           "above, docs/imc-model.md); use adc.energy_model: constant";
+  if (c.adc.ref_bits < 1 || c.adc.ref_bits > 12) return "adc.ref_bits must be in [1, 12]";
+  return "";
+}
+
 // ---- analog ----
 
 AnalogArray::AnalogArray(const TileConfig& cfg, Rng& rng)
@@ -256,24 +338,34 @@ void AnalogArray::program(const int8_t* w, unsigned n_rows, unsigned n_cols, dou
               ++d.writes;
               ++oc.pulses;
               ++it;
+              if (!ni.write_verify) break;
+              // The verify loop only sets the cost (pulses, verify reads, time): each pulse
+              // lands at target + sigma*N(0,1) and is re-pulsed while outside the tolerance.
+              ++oc.verifies;
               double g = target;
               if (ni.programming_noise) g += prog_noise_std_us(target, cfg_) * rng.normal();
-              d.g_prog = std::max(g, 0.0);
-              d.t_prog = t_s;
-              d.q_s = q_s(d.g_prog, cfg_);
-              d.nu = 0.0;
-              if (ni.drift) {
-                double nu =
-                    drift_nu_mean(d.g_prog, cfg_) + drift_nu_std(d.g_prog, cfg_) * rng.normal();
-                d.nu = std::clamp(nu, 0.0, 1.0);
-              }
-              if (!ni.write_verify) break;
-              ++oc.verifies;
-              if (std::abs(d.g_prog - target) <= ni.verify_tolerance * g_max ||
+              if (std::abs(g - target) <= ni.verify_tolerance * g_max ||
                   it >= ni.verify_max_iterations)
                 break;
             }
             group_iters = std::max(group_iters, it);
+            if (d.stuck != kOk) continue;  // worn out during this command
+            // The programmed state: aihwkit's sigma(g_T) is the error left after iterative
+            // write-verify (Nandakumar et al., IEDM 2019, measured after programming with
+            // verify; aihwkit PCMLikeNoiseModel applies it once). It is applied exactly once,
+            // with or without the verify loop, so the loop cannot shrink it a second time
+            // (issue 14: the former per-pulse noise + verify halved the error at g_max).
+            double g = target;
+            if (ni.programming_noise) g += prog_noise_std_us(target, cfg_) * rng.normal();
+            d.g_prog = std::max(g, 0.0);
+            d.t_prog = t_s;
+            d.q_s = q_s(d.g_prog, cfg_);
+            d.nu = 0.0;
+            if (ni.drift) {
+              double nu =
+                  drift_nu_mean(d.g_prog, cfg_) + drift_nu_std(d.g_prog, cfg_) * rng.normal();
+              d.nu = std::clamp(nu, 0.0, 1.0);
+            }
           }
         }
       }
@@ -283,6 +375,18 @@ void AnalogArray::program(const int8_t* w, unsigned n_rows, unsigned n_cols, dou
   programmed_ = true;
   prog_rows_ = n_rows;
   prog_cols_ = n_cols;
+  // A driven row conducts through every cell on it (the columns sit at virtual ground), so
+  // the sums cover every row and column of the array, not only the programmed block.
+  g_row_.assign(cfg_.rows, 0.0);
+  for (unsigned i = 0; i < cfg_.rows; ++i)
+    for (unsigned j = 0; j < cfg_.cols; ++j)
+      for (int side = 0; side < 2; ++side)
+        for (unsigned k = 0; k < dpw_; ++k) {
+          const Device& d = dev_[index(i, j, side != 0, k)];
+          g_row_[i] += d.stuck == kStuckOn    ? g_max
+                       : d.stuck == kStuckOff ? g_min
+                                              : d.g_prog;
+        }
   cache_valid_ = false;
   alpha_ = 1.0;
   // The compensation reference is the array right after programming (aihwkit: t_inference = 0),

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "models/imc/tile_config.h"
@@ -63,6 +64,40 @@ double adc_lsb(unsigned bits, double bound);
 // with round-half-up: clamp((acc * scale + 2^(shift-1)) >> shift, -128, 127).
 int32_t postprocess(int32_t acc, int32_t bias, bool relu, bool requant, int32_t scale,
                     unsigned shift);
+
+// ---- energy and time of one MVM vector (docs/imc-model.md, "Energy") ----
+// ADC energy per conversion (pJ) at adc.bits: Walden constant FoM, energy_pj * 2^(bits -
+// ref_bits), or energy_pj (constant model). bits = 0 (ideal ADC) is charged as ref_bits.
+double adc_energy_pj(const AdcConfig& a);
+// ADC conversion time (ns) at adc.bits: SAR conversion_ns * (bits + 1)/(ref_bits + 1), flash
+// conversion_ns. bits = 0 is timed as ref_bits.
+double adc_conversion_ns(const AdcConfig& a);
+// Pulses one input drives on its row: PWM 1 if x != 0; bit-serial popcount(|x|).
+unsigned dac_pulses(int32_t x, const DacConfig& d);
+// Time (ns) the row carries a read voltage for input x: PWM |x| * step_ns, bit-serial
+// popcount(|x|) * step_ns.
+double input_on_ns(int32_t x, const DacConfig& d);
+// I*V*t energy (pJ) of a conductance g_us (uS) at v volts for t_ns: v^2 * g * t.
+inline double ivt_energy_pj(double g_us, double v, double t_ns) {
+  return v * v * g_us * t_ns * 1e-3;
+}
+struct MvmCost {
+  double t_ns = 0;        // vector time (input phase + ADC rounds + post-processing)
+  double e_array = 0;     // pJ: analog cell reads or digital MACs
+  double e_dac = 0;       // pJ
+  double e_adc = 0;       // pJ
+  double e_digital = 0;   // pJ: post-processing
+  uint64_t adc_conversions = 0;
+};
+// One vector of an analog tile: x[0..nr) are the DAC-clamped inputs; g_row_us[i] is the sum of
+// the conductances of row i's devices (both polarities, all devices per weight, every column a
+// driven row conducts through); null uses the constant array model.
+MvmCost analog_mvm_cost(const TileConfig& c, const int32_t* x, const double* g_row_us,
+                        unsigned nr, unsigned nc);
+// One vector of a digital tile (bit-serial digital CIM).
+MvmCost digital_mvm_cost(const TileConfig& c, unsigned nr, unsigned nc);
+// Configuration errors of the energy model ("" when fine), e.g. ADC bits beyond its range.
+std::string energy_config_error(const TileConfig& c);
 
 // Per-operation counts the tile turns into stats, time and energy.
 struct OpCounts {
@@ -122,6 +157,10 @@ class AnalogArray {
   double g_prog_us(unsigned i, unsigned j, bool negative, unsigned k = 0) const;
   uint64_t writes(unsigned i, unsigned j, bool negative, unsigned k = 0) const;
   bool programmed() const { return programmed_; }
+  // Sum of the conductances (uS) of row i's devices over all columns, as programmed
+  // (both polarities, all devices per weight; stuck devices at their stuck value): the array
+  // energy model's G. Drift and read noise are not included.
+  const double* row_conductance_us() const { return g_row_.data(); }
 
  private:
   enum Stuck : uint8_t { kOk = 0, kStuckOn = 1, kStuckOff = 2 };
@@ -147,6 +186,7 @@ class AnalogArray {
   std::vector<Device> dev_;
   std::vector<double> weff_;  // active block, row-major, integer weight units
   std::vector<double> adc_gain_, adc_offset_lsb_;
+  std::vector<double> g_row_;  // row conductance sums (row_conductance_us)
   bool cache_valid_ = false;
   double cache_t_ = -1.0;
   unsigned cache_rows_ = 0, cache_cols_ = 0;

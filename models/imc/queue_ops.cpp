@@ -35,6 +35,14 @@ Descriptor Descriptor::from_bytes(const uint8_t* p) {
   return d;
 }
 
+bool Descriptor::apply_increments(uint32_t iter) {
+  const unsigned a = inc_word_a(), b = inc_word_b();
+  if (a > 11 || b > 11 || (w[kIncWords] >> 8) != 0) return false;
+  if (a) w[a] += iter * w[kIncA];
+  if (b) w[b] += iter * w[kIncB];
+  return true;
+}
+
 Pattern Pattern::decode(const Descriptor& d) {
   Pattern p;
   p.base = d.w[1];

@@ -29,13 +29,17 @@ constexpr uint32_t kNoSem = 0xFF;
   X(program, 7)          \
   X(signal, 8)           \
   X(fence, 9)            \
-  X(barrier, 10)
+  X(barrier, 10)         \
+  X(loop, 11)
 enum class QOp : uint32_t {
 #define IMC_QOP_ENUM(n, v) n = v,
   IMC_QUEUE_OPS(IMC_QOP_ENUM)
 #undef IMC_QOP_ENUM
 };
-constexpr unsigned kNumQOps = 11;
+constexpr unsigned kNumQOps = 12;
+// Loop increments, valid in every descriptor (docs/command-queues.md, LOOP): iteration i of a
+// LOOP body adds i*INC_A to word WORD_A and i*INC_B to word WORD_B (0: none; 1..11 allowed).
+constexpr unsigned kIncB = 12, kIncWords = 13, kIncA = 14;
 const char* qop_name(uint32_t op);  // "?" when unknown
 
 // Vector unit operations (word 0 bits 31:16 of a VEC descriptor).
@@ -59,6 +63,10 @@ struct Descriptor {
   uint32_t op() const { return w[0] & 0xFF; }
   bool irq() const { return (w[0] >> 8) & 1; }
   uint32_t subop() const { return w[0] >> 16; }
+  unsigned inc_word_a() const { return w[kIncWords] & 0xF; }
+  unsigned inc_word_b() const { return (w[kIncWords] >> 4) & 0xF; }
+  // Applies the loop increments of iteration iter; false if a word index is not 0 or 1..11.
+  bool apply_increments(uint32_t iter);
   int32_t s(unsigned i) const { return static_cast<int32_t>(w[i]); }
   static Descriptor from_bytes(const uint8_t* p);
 };

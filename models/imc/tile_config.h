@@ -146,16 +146,25 @@ struct DacConfig {
   // PWM: 8-bit inputs in ~100 ns of HERMES's ~130 ns MVM -> ~0.4 ns per LSB (255 steps).
   // bit-serial: one step per input bit.
   double step_ns = 0.4;
-  // Driving one row line once per MVM: C*V^2 of ~50 fF (256 cells x 0.2 fF) at 0.3 V is ~5 fJ;
-  // x10 for the driver and PWM logic (estimate).
+  // Driving one row line once (one pulse): C*V^2 of ~50 fF (256 cells x 0.2 fF) at 0.3 V is
+  // ~5 fJ; x10 for the driver and PWM logic (estimate). Dynamic CMOS energy C*V^2 per charged
+  // line (Rabaey, Chandrakasan, Nikolic, "Digital Integrated Circuits", 2nd ed., ch. 5).
   double energy_pj = 0.05;
+  // data: a row is charged once per pulse it carries: PWM one pulse per non-zero input, bit-
+  // serial one pulse per 1 bit of |x| (docs/imc-model.md, Energy); zero inputs cost nothing.
+  // constant: energy_pj per row per MVM regardless of the input (the pre-issue-14 model).
+  std::string energy_model = "data";
 
   template <class V>
   void visit(V& v) {
     v.choice("mode", mode, {"pwm", "bit-serial"},
              "Input encoding: pulse width (2^b-1 steps) or bit-serial (b steps)");
     v.param("step_ns", step_ns, "Duration of one PWM LSB or one bit-serial step", "ns", {0.0, 1e9});
-    v.param("energy_pj", energy_pj, "DAC/driver energy per active row per MVM", "pJ", {0.0, 1e9});
+    v.param("energy_pj", energy_pj,
+            "DAC/driver energy per row pulse (data model) or per row per MVM (constant)", "pJ",
+            {0.0, 1e9});
+    v.choice("energy_model", energy_model, {"data", "constant"},
+             "DAC energy: per pulse actually driven (data) or per row per MVM (constant)");
   }
 };
 
@@ -168,10 +177,26 @@ struct AdcConfig {
   // 256-row MVMs of uniform random int8 data (sigma = sqrt(256/9) = 5.3; modelling choice).
   double bound = 16.0;
   uint32_t count = 256;         // HERMES: one ADC per column
-  double conversion_ns = 30.0;  // HERMES: ~130 ns MVM total minus ~100 ns input phase
-  // 8-bit ADC 1.5-2.5 pJ per conversion (Murmann, "ADC Performance Survey 1997-2023": Walden
-  // FoM ~5-10 fJ/conversion-step x 256 steps).
+  // Time of one conversion at ref_bits: HERMES ~130 ns MVM total minus ~100 ns input phase.
+  double conversion_ns = 30.0;
+  // Energy of one conversion at ref_bits: 8-bit ADC 1.5-2.5 pJ per conversion (Murmann, "ADC
+  // Performance Survey 1997-2023": Walden FoM ~5-10 fJ/conversion-step x 256 steps). 2 pJ at
+  // 8 bits is a Walden FoM of 7.8 fJ/conversion-step.
   double energy_pj = 2.0;
+  // Resolution at which energy_pj and conversion_ns are given.
+  uint32_t ref_bits = 8;
+  // walden: constant Walden figure of merit, E(b) = FoM_W * 2^b = energy_pj * 2^(b - ref_bits)
+  // (R. H. Walden, "Analog-to-digital converter survey and analysis", IEEE JSAC 17(4), 1999;
+  // the FoM that Murmann's survey tracks). It describes the technology-limited regime of
+  // low/medium-resolution converters; above ~12 bits thermal noise makes energy grow 4x per bit
+  // (Murmann, "Energy limits in A/D converters", IEEE FTFC 2013), so bits > 12 are rejected.
+  // constant: energy_pj per conversion at any resolution (the pre-issue-14 model).
+  std::string energy_model = "walden";
+  // sar: one comparator cycle per bit plus one sampling phase, T(b) = conversion_ns *
+  // (b + 1)/(ref_bits + 1) (successive approximation, McCreary & Gray, "All-MOS charge
+  // redistribution analog-to-digital conversion techniques", IEEE JSSC 10(6), 1975). flash:
+  // one comparison by 2^b - 1 comparators, T = conversion_ns at any resolution.
+  std::string architecture = "sar";
   double gain_sigma = 0.0;        // per-column relative gain error (std), drawn once
   double offset_sigma_lsb = 0.0;  // per-column offset error (std, in LSB), drawn once
 
@@ -181,8 +206,15 @@ struct AdcConfig {
             {0, 24});
     v.param("bound", bound, "Saturation bound in fully-on-row units", "", {1e-6, 1e9});
     v.param("count", count, "ADCs per tile (shared across columns)", "count", {1, 65536});
-    v.param("conversion_ns", conversion_ns, "Time of one conversion", "ns", {0.0, 1e9});
-    v.param("energy_pj", energy_pj, "Energy per conversion", "pJ", {0.0, 1e9});
+    v.param("conversion_ns", conversion_ns, "Time of one conversion at ref_bits", "ns",
+            {0.0, 1e9});
+    v.param("energy_pj", energy_pj, "Energy per conversion at ref_bits", "pJ", {0.0, 1e9});
+    v.param("ref_bits", ref_bits, "Resolution at which energy_pj and conversion_ns are given",
+            "bit", {1, 12});
+    v.choice("energy_model", energy_model, {"walden", "constant"},
+             "Energy vs resolution: constant Walden FoM (x2 per bit) or constant");
+    v.choice("architecture", architecture, {"sar", "flash"},
+             "Conversion time vs resolution: SAR (b+1 cycles) or flash (constant)");
     v.param("gain_sigma", gain_sigma, "Per-column relative gain error std", "", {0.0, 1.0});
     v.param("offset_sigma_lsb", offset_sigma_lsb, "Per-column offset error std", "LSB", {0.0, 1e6});
   }
@@ -196,7 +228,8 @@ struct DigitalConfig {
   double cycle_ns = 1.0;
   uint32_t cycles_per_bit = 1;
   // 30-100 fJ per 8-bit MAC for digital SRAM-CIM macros (issue 3; Chih et al. ISSCC 2021
-  // reach ~22 fJ/MAC at 4 bit): 50 fJ.
+  // reach ~22 fJ/MAC at 4 bit): 50 fJ. Scaled by (input_bits x weight_bits)/64: a bit-serial
+  // digital CIM macro does one weight_bits-wide AND/add per input bit (Chih et al. 2021).
   double mac_energy_pj = 0.05;
   // SRAM row write: one cycle per row; ~1.25 pJ/byte (Horowitz, ISSCC 2014, 45 nm: 10 pJ per
   // 64-bit read of an 8 KiB SRAM).
@@ -208,7 +241,8 @@ struct DigitalConfig {
     v.param("cycle_ns", cycle_ns, "Macro clock period", "ns", {0.0, 1e9});
     v.param("cycles_per_bit", cycles_per_bit, "Cycles per input bit (bit-serial)", "count",
             {1, 1024});
-    v.param("mac_energy_pj", mac_energy_pj, "Energy per 8-bit MAC", "pJ", {0.0, 1e9});
+    v.param("mac_energy_pj", mac_energy_pj,
+            "Energy per 8x8-bit MAC (scaled by input_bits*weight_bits/64)", "pJ", {0.0, 1e9});
     v.param("write_row_ns", write_row_ns, "Time to write one weight row", "ns", {0.0, 1e9});
     v.param("write_energy_pj_per_byte", write_energy_pj_per_byte, "Weight write energy", "pJ",
             {0.0, 1e9});
@@ -217,9 +251,16 @@ struct DigitalConfig {
 
 // Periphery shared by both kinds: array read energy, post-processing, buffers, DMA.
 struct PeripheryConfig {
-  // Analog cell read: I*V*t = 0.2 V x ~5 uA x ~50 ns average pulse ~ 50 fJ at g_max, ~10 fJ
-  // at a typical quarter of g_max (estimate from the device numbers above).
+  // Analog cell read, constant model: I*V*t = 0.2 V x ~5 uA x ~50 ns average pulse ~ 50 fJ at
+  // g_max, ~10 fJ at a typical quarter of g_max (estimate from the device numbers above).
   double cell_energy_pj = 0.01;
+  // ivt: the array energy is V_read^2 * G * t_on summed over the devices of every active row,
+  // from the programmed conductances and each input's pulse time (docs/imc-model.md, Energy);
+  // constant: cell_energy_pj per cell per MVM (the pre-issue-14 model).
+  std::string array_energy_model = "ivt";
+  // Read voltage across a cell: PCM is read at 0.1-0.3 V, well below the threshold-switching
+  // voltage, so reads do not disturb the state (Burr et al., IEEE JETCAS 6(2), 2016). 0.2 V.
+  double read_voltage_v = 0.2;
   // Post-processing (bias, ReLU, requantisation): a few cycles of a 1 GHz digital pipeline
   // per vector and ~0.1 pJ per column (8x32-bit multiply-add in 22-45 nm; Horowitz ISSCC 2014:
   // 32-bit add 0.1 pJ, 32-bit multiply 3.1 pJ at 45 nm; scaled): estimates.
@@ -242,8 +283,12 @@ struct PeripheryConfig {
 
   template <class V>
   void visit(V& v) {
-    v.param("cell_energy_pj", cell_energy_pj, "Analog array energy per cell per MVM", "pJ",
-            {0.0, 1e9});
+    v.param("cell_energy_pj", cell_energy_pj,
+            "Analog array energy per cell per MVM (array_energy_model constant)", "pJ", {0.0, 1e9});
+    v.choice("array_energy_model", array_energy_model, {"ivt", "constant"},
+             "Analog array energy: V^2*G*t from conductances and inputs, or per cell");
+    v.param("read_voltage_v", read_voltage_v, "Read voltage across a cell (ivt model)", "V",
+            {0.0, 10.0});
     v.param("postproc_ns", postproc_ns, "Digital post-processing time per vector", "ns",
             {0.0, 1e9});
     v.param("postproc_energy_pj", postproc_energy_pj, "Post-processing energy per column", "pJ",

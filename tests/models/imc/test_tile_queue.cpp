@@ -572,6 +572,9 @@ TEST_F(TileQueue, MalformedDescriptorsGetStatusErrorIrqAndALogLine) {
       {"wait sem 20", D(Q::wait).set(1, 20).set(2, 1), T::Error::bad_sem, 1},
       {"barrier without self", D(Q::barrier).set(1, 0b10).set(3, 0), T::Error::bad_tile, 1},
       {"barrier tile 40", D(Q::barrier).set(1, 1).set(2, 1u << 8).set(3, 0), T::Error::bad_tile, 2},
+      {"loop count 0", D(Q::loop).set(1, 0).set(2, 1), T::Error::bad_batch, 1},
+      {"loop body not in the ring", D(Q::loop).set(1, 2).set(2, 5), T::Error::bad_queue, 2},
+      {"increment of word 12", D(Q::nop).set(13, 12), T::Error::bad_op, 13},
       {"vec n 0", D(Q::vec, 1).set(1, T::kInOffset).set(3, T::kOutOffset), T::Error::bad_batch, 4},
   };
   for (const auto& c : cases) {
@@ -674,6 +677,39 @@ TEST_F(TileQueue, HostPostWithinTheGraceIsNotADeadlock) {
   b.run(5000);
   EXPECT_EQ(b.status(r, 0), 1u);
   EXPECT_EQ(b.monitor->deadlocks(), 0u);
+}
+
+TEST_F(TileQueue, LoopRepeatsItsBodyWithAddressIncrementsAndHoldsTheHead) {
+  Bench b(1);
+  // 4 vectors of 16 int8 at +0x8000; each: LOAD, ReLU, STORE to +0x9000 (LOAD and STORE
+  // bases advance by 16 per iteration).
+  for (unsigned i = 0; i < 64; ++i) b.mem->data[0x8000 + i] = uint8_t(int(i) - 32);
+  D ld(queue::QOp::load), st(queue::QOp::store);
+  for (D* d : {&ld, &st})
+    d->set(2, 16).set(3, 16 | 1 << 16).set(6, 16 | 1 << 16).set(7, 1).set(13, 1).set(14, 16);
+  ld.set(1, kMem + 0x8000).set(10, T::kInOffset);
+  st.set(1, kMem + 0x9000).set(10, T::kOutOffset);
+  const auto relu = D(queue::QOp::vec, 1).set(1, T::kInOffset).set(3, T::kOutOffset).set(4, 16);
+  const uint64_t ring = b.submit(
+      0, {D(queue::QOp::loop).set(1, 4).set(2, 3), ld, relu, st, D(queue::QOp::signal).set(1, 9)});
+  b.run(150);
+  EXPECT_EQ(b.host->rd(Bench::tile(0) + T::kQHead), 1u);  // the body stays unconsumed
+  b.drain();
+  for (unsigned i = 0; i < 64; ++i)
+    EXPECT_EQ(b.mem->data[0x9000 + i], uint8_t(std::max(int(i) - 32, 0))) << i;
+  EXPECT_EQ(b.host->rd(Bench::tile(0) + T::kQHead), 5u);
+  EXPECT_EQ(b.host->rd(Bench::tile(0) + T::kQSignal), 9u);
+  EXPECT_EQ(b.stat(0, "queue.descriptors"), 1 + 3 * 4 + 1);
+  EXPECT_EQ(b.stat(0, "queue.ops.loop"), 1);
+  EXPECT_EQ(b.stat(0, "queue.ops.load"), 4);
+  for (unsigned i = 0; i < 5; ++i) EXPECT_EQ(b.status(ring, i), 1u) << i;
+  // A LOOP inside a body is refused.
+  const uint64_t r2 = b.submit(0,
+                               {D(queue::QOp::loop).set(1, 2).set(2, 2),
+                                D(queue::QOp::loop).set(1, 2).set(2, 1), D(queue::QOp::nop)},
+                               1, /*slots=*/5);  // head 5: slot = index mod 5
+  b.drain();
+  EXPECT_EQ((b.status(r2, 1) >> 8) & 0xFF, static_cast<uint32_t>(T::Error::bad_op));
 }
 
 TEST_F(TileQueue, RingWrapsAroundAndTheHeadIsFreeRunning) {
