@@ -67,8 +67,9 @@ struct RunOptions {
   std::string trace_window;  // --trace-window T0:T1
   std::string trace_interval = "1us";
   uint64_t trace_max_events = 4'000'000;
-  std::string itrace;  // --itrace FILE
-  std::string vcd;     // --vcd FILE
+  std::string itrace;          // --itrace FILE
+  std::string vcd;             // --vcd FILE
+  std::string semihosting_fs;  // --semihosting-fs DIR
 };
 
 // "10ms", "2.5us", "100ns", "1s", "500ps" or a plain number of ns.
@@ -183,6 +184,42 @@ int list_stats(const PlatformConfig& cfg, const std::string& format) {
   return exit_code::ok;
 }
 
+// The VCD file --vcd FILE writes (SystemC appends .vcd to the base name).
+std::string vcd_path(const std::string& vcd) {
+  std::string base = vcd;
+  if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0)
+    base.resize(base.size() - 4);
+  return base + ".vcd";
+}
+
+// Files the run writes besides its outdir outputs must not be one of those outputs nor each
+// other (--itrace OUTDIR/stats.json would be clobbered silently). Returns "" or the error.
+std::string check_output_paths(const RunOptions& o, const PlatformConfig& cfg) {
+  namespace fs = std::filesystem;
+  auto norm = [](const std::string& p) {
+    std::error_code ec;
+    fs::path r = fs::weakly_canonical(fs::absolute(p), ec);
+    return ec ? fs::absolute(p).lexically_normal() : r;
+  };
+  std::vector<std::pair<std::string, fs::path>> taken;  // who, where
+  for (const auto& n : run_output_names())
+    taken.emplace_back("the run's own " + n, norm((fs::path(o.outdir) / n).string()));
+  std::vector<std::pair<std::string, std::string>> files;
+  if (!o.itrace.empty()) files.emplace_back("--itrace", o.itrace);
+  if (!o.vcd.empty()) files.emplace_back("--vcd", vcd_path(o.vcd));
+  if (!o.signature.empty()) files.emplace_back("--signature", o.signature);
+  if (cfg.uart0.tx != "stdout" && cfg.uart0.tx != "stderr" && cfg.uart0.tx != "none")
+    files.emplace_back("uart0.tx", cfg.uart0.tx);
+  for (const auto& [who, path] : files) {
+    const fs::path p = norm(path);
+    for (const auto& [owner, q] : taken)
+      if (p == q)
+        return who + " " + path + ": is " + owner + " (" + q.string() + "); choose another file";
+    taken.emplace_back(who, p);
+  }
+  return "";
+}
+
 int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   auto t_start = std::chrono::steady_clock::now();
   if (o.quiet) log::set_level(log::Level::quiet);
@@ -216,6 +253,14 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
     }
   } catch (const config::ConfigError& e) {
     return fail(exit_code::config, e.what());
+  }
+  if (!o.semihosting_fs.empty()) {
+    std::error_code dec;
+    auto dir = std::filesystem::canonical(o.semihosting_fs, dec);
+    if (dec || !std::filesystem::is_directory(dir, dec))
+      return fail(exit_code::no_input,
+                  "--semihosting-fs " + o.semihosting_fs + ": no such directory");
+    cfg.cpu.semihosting_fs = dir.string();  // absolute: config.yaml works from anywhere
   }
   if (o.seed_given) cfg.sim.seed = o.seed;
   if (o.max_insts_given) cfg.sim.max_insts = o.max_insts;
@@ -304,12 +349,13 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
     return fail(e.code, e.what());
   }
 
-  // 3. Output directory (created before the run so a long run cannot fail at the end).
-  std::error_code ec;
-  std::filesystem::create_directories(o.outdir, ec);
-  if (ec || !std::filesystem::is_directory(o.outdir))
-    return fail(exit_code::cant_create, o.outdir + ": cannot create output directory" +
-                                            (ec ? " (" + ec.message() + ")" : ""));
+  // 3. Output directory: files the user names must not be the run's own outputs; then the
+  // outdir is created, shown writable and cleared of the previous run's outputs, all before
+  // the run (a long run cannot fail at the end; old outputs cannot pass for new ones).
+  if (std::string err = check_output_paths(o, cfg); !err.empty())
+    return fail(err.rfind("uart0.", 0) == 0 ? exit_code::config : exit_code::usage, err);
+  if (std::string err = prepare_outdir(o.outdir); !err.empty())
+    return fail(exit_code::cant_create, err);
 
   // 4. Elaborate and load.
   RunControl::get().reset();
@@ -354,9 +400,8 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   }
   sc_core::sc_trace_file* vcd = nullptr;
   if (!o.vcd.empty()) {
-    std::string base = o.vcd;
-    if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0)
-      base.resize(base.size() - 4);  // SystemC appends .vcd itself
+    std::string base = vcd_path(o.vcd);
+    base.resize(base.size() - 4);  // SystemC appends .vcd itself
     {
       std::ofstream probe(base + ".vcd", std::ios::trunc);
       if (!probe) return fail(exit_code::cant_create, base + ".vcd: cannot write the VCD file");
@@ -379,8 +424,9 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
                  o.gdb_wait ? " (halted at reset until a client continues)" : "");
   }
 
-  // 5. Run.
+  // 5. Run. SIGINT/SIGTERM stop it at the core's next quantum boundary (outputs written).
   auto t_run = std::chrono::steady_clock::now();
+  RunControl::install_signal_handlers();
   try {
     if (cfg.sim.max_time_ns) {
       const sc_core::sc_time end(static_cast<double>(cfg.sim.max_time_ns), sc_core::SC_NS);
@@ -393,6 +439,9 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
                                    std::string("internal error: ") + e.what());
   }
   auto t_end = std::chrono::steady_clock::now();
+  // A signal that arrived while the core was not polling (in WFI, or the kernel busy elsewhere)
+  // and the run then ended without a stop request (starvation, --max-time).
+  RunControl::get().poll_signal();
   if (vcd) sc_core::sc_close_vcd_trace_file(vcd);
   if (itrace) soc->cpu().set_insn_observer(nullptr);
   // The core may have run ahead of kernel time when the firmware stopped the run: report its
@@ -424,7 +473,8 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   info.argv = argv;
   info.firmware = o.firmware;
   info.seed = cfg.sim.seed;
-  info.exit_code = stop.exit_code;
+  info.exit_code = stop.firmware_exit ? stop.firmware_code : stop.exit_code;
+  info.exit_status = stop.exit_code;
   info.stop_reason = stop_reason_name(stop.reason);
   info.stop_message = stop.message;
   info.sim_time_ns = sim_ns;
@@ -436,18 +486,21 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
     stats_json = stats::Registry::get().to_json();
     recorder.add_to(stats_json);
     for (const auto& w : recorder.warnings()) log::warn("", w);
-    write_file(o.outdir, "stats.json", stats::dump_json(stats_json));
-    write_file(o.outdir, "stats.txt", stats::Registry::get().to_text());
-    write_file(o.outdir, "config.yaml", config::to_yaml(cfg));
-    write_file(o.outdir, "run.json", stats::dump_json(run_json(info)));
+    // All or nothing: each file goes to a temporary file, then all are renamed into place.
+    OutputFiles out(o.outdir);
+    out.add("stats.json", stats::dump_json(stats_json));
+    out.add("stats.txt", stats::Registry::get().to_text());
+    out.add("config.yaml", config::to_yaml(cfg));
     if (tset.mask) {
       auto& tr = trace::Tracer::get();
-      tr.write((std::filesystem::path(o.outdir) / "trace.json").string());
+      out.add("trace.json", tr.to_json());
       if (tr.dropped())
         log::warn("", "trace.json: ", tr.dropped(),
                   " events dropped (memory limit); narrow --trace or --trace-window");
       tr.reset();
     }
+    out.add("run.json", stats::dump_json(run_json(info)));
+    out.commit();
     if (itrace) itrace->close();
     if (!o.signature.empty()) {
       auto b = img.symbol("begin_signature"), e = img.symbol("end_signature");
@@ -462,8 +515,9 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
         std::snprintf(buf, sizeof buf, "%08x\n", w);
         text += buf;
       }
-      std::ofstream sig(o.signature, std::ios::trunc);
-      if (!(sig << text)) return fail(exit_code::cant_create, o.signature + ": cannot write");
+      const std::filesystem::path sig(o.signature);
+      write_file(sig.has_parent_path() ? sig.parent_path().string() : ".", sig.filename().string(),
+                 text);
     }
   } catch (const std::exception& e) {
     return fail(exit_code::cant_create, e.what());
@@ -472,7 +526,7 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   std::fflush(stdout);
   if (stop.reason == StopReason::fatal_trap || stop.reason == StopReason::limit_time ||
       stop.reason == StopReason::debugger || stop.reason == StopReason::limit_insts ||
-      stop.reason == StopReason::internal_error)
+      stop.reason == StopReason::signal || stop.reason == StopReason::internal_error)
     std::fprintf(stderr, "imcvp: %s\n", stop.message.c_str());
   else if (!stop.message.empty())
     log::info("", stop.message);
@@ -492,10 +546,11 @@ int sc_main(int argc, char* argv[]) {
   app.set_version_flag("--version", std::string("imcvp ") + kVersion + " (" + kGitRevision + ")");
   app.require_subcommand(1);
   app.footer(
-      "Exit status: the firmware's own exit code when it exits; 64 usage error, 65 unloadable "
-      "firmware, 66 missing input file, 70 internal error, 73 cannot write outputs, 78 config "
-      "error, 80 --max-time/--max-insts reached, 81 fatal firmware fault, 82 killed from GDB. "
-      "See docs/cli.md.");
+      "Exit status: the firmware's own exit code when it exits (low 8 bits; 1 if those are 0 "
+      "and the code is not); 64 usage error, 65 unloadable firmware, 66 missing input file, 70 "
+      "internal error, 73 cannot write outputs, 78 config error, 80 --max-time/--max-insts "
+      "reached, 81 fatal firmware fault, 82 killed from GDB, 130/143 stopped by SIGINT/SIGTERM "
+      "(outputs written). See docs/cli.md.");
 
   RunOptions o;
   auto* run = app.add_subcommand("run", "Run a firmware ELF on the platform");
@@ -555,6 +610,10 @@ int sc_main(int argc, char* argv[]) {
                   "Write an instruction trace to FILE (pc, instruction, disassembly, register "
                   "writes, memory accesses); slows the core down inside the window");
   run->add_option("--vcd", o.vcd, "Write the interrupt lines to a VCD waveform FILE");
+  run->add_option("--semihosting-fs", o.semihosting_fs,
+                  "Let semihosting open/create/remove/rename host files, confined to DIR "
+                  "(relative paths resolve inside it; default: no host file access, console "
+                  "and exit only). Same as cpu.semihosting_fs");
   run->add_flag("-q,--quiet", o.quiet, "No summary, only errors");
   run->add_flag("-v,--verbose", o.verbose, "More messages (repeat for debug)");
 

@@ -1,7 +1,11 @@
 #include "platform/report.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -11,12 +15,83 @@
 
 namespace imcvp::platform {
 
+namespace {
+namespace fs = std::filesystem;
+
+// Writes text to a new temporary file beside dir/name; returns its path.
+std::string write_temp(const std::string& dir, const std::string& name, const std::string& text) {
+  const fs::path final_path = fs::path(dir) / name;
+  const std::string tmp =
+      (fs::path(dir) / ("." + name + ".tmp-" + std::to_string(::getpid()))).string();
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error(final_path.string() + ": cannot create file");
+    out << text;
+    if (!out.flush()) {
+      out.close();
+      std::remove(tmp.c_str());
+      throw std::runtime_error(final_path.string() + ": write failed");
+    }
+  }
+  return tmp;
+}
+}  // namespace
+
 void write_file(const std::string& dir, const std::string& name, const std::string& text) {
-  std::filesystem::path p = std::filesystem::path(dir) / name;
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  if (!out) throw std::runtime_error(p.string() + ": cannot create file");
-  out << text;
-  if (!out.flush()) throw std::runtime_error(p.string() + ": write failed");
+  OutputFiles f(dir);
+  f.add(name, text);
+  f.commit();
+}
+
+OutputFiles::~OutputFiles() {
+  for (auto& p : pending_) std::remove(p.first.c_str());
+}
+
+void OutputFiles::add(const std::string& name, const std::string& text) {
+  pending_.emplace_back(write_temp(dir_, name, text), name);
+}
+
+void OutputFiles::commit() {
+  while (!pending_.empty()) {
+    auto& [tmp, name] = pending_.front();
+    const fs::path final_path = fs::path(dir_) / name;
+    if (std::rename(tmp.c_str(), final_path.c_str()) != 0)
+      throw std::runtime_error(final_path.string() + ": cannot rename " + tmp + " onto it (" +
+                               std::strerror(errno) + ")");
+    pending_.erase(pending_.begin());
+  }
+}
+
+const std::vector<std::string>& run_output_names() {
+  static const std::vector<std::string> names = {"stats.json", "stats.txt",  "config.yaml",
+                                                 "run.json",   "trace.json", "report.html"};
+  return names;
+}
+
+std::string prepare_outdir(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir))
+    return dir + ": cannot create output directory" + (ec ? " (" + ec.message() + ")" : "");
+  const std::string probe =
+      (fs::path(dir) / (".imcvp-write-test-" + std::to_string(::getpid()))).string();
+  {
+    std::ofstream out(probe, std::ios::binary | std::ios::trunc);
+    if (!out || !(out << "imcvp\n") || !out.flush()) {
+      out.close();
+      std::remove(probe.c_str());
+      return dir + ": output directory is not writable";
+    }
+  }
+  std::remove(probe.c_str());
+  for (const auto& n : run_output_names()) {
+    const fs::path p = fs::path(dir) / n;
+    if (fs::is_directory(fs::symlink_status(p, ec)))
+      return p.string() + ": is a directory (an output file goes there)";
+    if (!fs::remove(p, ec) && ec)
+      return p.string() + ": cannot remove the previous run's output (" + ec.message() + ")";
+  }
+  return "";
 }
 
 nlohmann::ordered_json run_json(const RunInfo& info) {
@@ -27,6 +102,7 @@ nlohmann::ordered_json run_json(const RunInfo& info) {
   j["firmware"] = info.firmware;
   j["seed"] = info.seed;
   j["exit_code"] = info.exit_code;
+  j["exit_status"] = info.exit_status;
   j["stop_reason"] = info.stop_reason;
   j["stop_message"] = info.stop_message;
   j["sim_time_ns"] = info.sim_time_ns;
@@ -94,7 +170,11 @@ std::string summary_table(const nlohmann::ordered_json& stats, const RunInfo& in
     os << buf;
   };
   os << "---------------- imcvp summary ----------------\n";
-  row("exit", std::to_string(info.exit_code) + " (" + info.stop_reason + ")");
+  row("exit", std::to_string(info.exit_code) + " (" + info.stop_reason +
+                  (info.exit_status != info.exit_code
+                       ? "; process exit status " + std::to_string(info.exit_status)
+                       : "") +
+                  ")");
   row("simulated time", time_str(info.sim_time_ns));
   row("instructions", std::to_string(info.instructions));
   double cycles = num(stats, "soc.cpu.cycles");

@@ -1,5 +1,11 @@
 #include "models/common/run_control.h"
 
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstring>
+
 #include <systemc>
 
 namespace imcvp {
@@ -24,6 +30,8 @@ const char* stop_reason_name(StopReason r) {
       return "debugger";
     case StopReason::internal_error:
       return "internal-error";
+    case StopReason::signal:
+      return "signal";
   }
   return "?";
 }
@@ -39,6 +47,51 @@ void RunControl::request_stop(StopReason reason, int exit_code, std::string mess
   info_.exit_code = exit_code;
   info_.message = std::move(message);
   if (sc_core::sc_is_running()) sc_core::sc_stop();
+}
+
+void RunControl::request_firmware_exit(StopReason reason, int64_t code, std::string message,
+                                       bool failure) {
+  if (stop_requested()) return;  // the first request wins
+  info_.firmware_exit = true;
+  info_.firmware_code = code;
+  const int status = firmware_exit_status(code);
+  request_stop(reason, failure && status == 0 ? 1 : status, std::move(message));
+}
+
+namespace {
+std::atomic<int> g_signal{0};  // the first signal received (0: none)
+static_assert(std::atomic<int>::is_always_lock_free, "used from a signal handler");
+
+extern "C" void on_stop_signal(int sig) {
+  int none = 0;
+  if (!g_signal.compare_exchange_strong(none, sig)) _exit(exit_code::signal_base + sig);
+}
+}  // namespace
+
+void RunControl::install_signal_handlers() {
+  g_signal = 0;
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool RunControl::signal_pending() {
+  return g_signal.load(std::memory_order_relaxed) != 0;
+}
+
+void RunControl::poll_signal() {
+  const int sig = g_signal.load(std::memory_order_relaxed);
+  if (sig == 0 || stop_requested()) return;
+  request_stop(StopReason::signal, exit_code::signal_base + sig,
+               std::string("stopped by ") +
+                   (sig == SIGINT    ? "SIGINT"
+                    : sig == SIGTERM ? "SIGTERM"
+                                     : "signal " + std::to_string(sig)) +
+                   " (a second one ends imcvp at once, without outputs)");
 }
 
 void RunControl::reset() {

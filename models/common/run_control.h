@@ -11,8 +11,8 @@
 
 namespace imcvp {
 
-// Process exit codes of the imcvp binary (docs/cli.md). Firmware exit codes (0..255) are
-// passed through unchanged; the codes below are what imcvp itself returns.
+// Process exit codes of the imcvp binary (docs/cli.md). A firmware exit code becomes the exit
+// status through firmware_exit_status(); the codes below are what imcvp itself returns.
 namespace exit_code {
 constexpr int ok = 0;
 constexpr int usage = 64;         // EX_USAGE: bad command line
@@ -24,7 +24,14 @@ constexpr int config = 78;        // EX_CONFIG: malformed YAML, unknown key, bad
 constexpr int limit = 80;         // --max-time / --max-insts reached before the firmware exited
 constexpr int fatal_trap = 81;    // firmware fault with no way to continue (e.g. no trap handler)
 constexpr int debugger = 82;      // the run was killed from GDB
+constexpr int signal_base = 128;  // stopped by signal S (SIGINT, SIGTERM): 128 + S, outputs kept
 }  // namespace exit_code
+
+// The process exit status for a firmware exit code of any width: 0 stays 0; otherwise the low
+// 8 bits, or 1 when those are 0 (a failing firmware never exits 0: 256 -> 1, 512 -> 1).
+constexpr int firmware_exit_status(int64_t code) {
+  return code == 0 ? 0 : (code & 0xff) != 0 ? static_cast<int>(code & 0xff) : 1;
+}
 
 enum class StopReason {
   none,
@@ -36,12 +43,15 @@ enum class StopReason {
   fatal_trap,     // e.g. trap with no usable handler
   debugger,       // GDB kill/detach
   internal_error,
+  signal,  // SIGINT/SIGTERM (see RunControl::poll_signal)
 };
 const char* stop_reason_name(StopReason r);
 
 struct StopInfo {
   StopReason reason = StopReason::none;
-  int exit_code = 0;
+  int exit_code = 0;           // the process exit status
+  bool firmware_exit = false;  // the firmware ended the run with firmware_code
+  int64_t firmware_code = 0;   // the code as the firmware gave it, full width (run.json)
   std::string message;  // human-readable, e.g. "illegal instruction 0x00000000 at pc=0x80000010"
 };
 
@@ -50,10 +60,24 @@ class RunControl {
   static RunControl& get();
   // Records the first stop request and calls sc_stop() (if the kernel is running).
   void request_stop(StopReason reason, int exit_code, std::string message);
+  // A firmware exit (test finisher, sim-control EXIT, semihosting, tohost) with the firmware's
+  // code at full width: request_stop() with firmware_exit_status(code), code kept in info().
+  // failure: the firmware said it failed (test finisher FAIL), so the status is at least 1
+  // even for code 0.
+  void request_firmware_exit(StopReason reason, int64_t code, std::string message,
+                             bool failure = false);
   bool stop_requested() const { return info_.reason != StopReason::none; }
   const StopInfo& info() const { return info_; }
   // Fresh state for a new simulation (tests create several).
   void reset();
+
+  // Signals (SIGINT, SIGTERM): install_signal_handlers() makes the first one only record the
+  // signal (async-signal-safe) and a second one end the process at once (_exit(128 + S)).
+  // The core calls poll_signal() at its safe points (every quantum sync): a recorded signal
+  // becomes request_stop(signal, 128 + S), so the run ends with complete outputs.
+  static void install_signal_handlers();
+  static bool signal_pending();
+  void poll_signal();
 
   // Hooks for sim-control's stats extensions (set by the platform). time_ns is the simulated
   // time of the access that triggered it (SystemC time plus the initiator's local offset).

@@ -21,6 +21,10 @@ struct CpuConfig {
   // After a store that went through b_transport (MMIO), sync the quantum keeper (one delta)
   // so an interrupt line raised by the store is seen by the next instruction.
   bool sync_after_mmio_write = true;
+  // Semihosting host file access (SYS_OPEN/REMOVE/RENAME on files other than the console):
+  // off when empty; otherwise confined to this existing directory (docs/firmware-guide.md).
+  // Console and exit calls always work.
+  std::string semihosting_fs;
 
   // Timing seam: cycles per instruction class. Defaults follow the SiFive E31 Core Complex
   // Manual (RV32IMAC, 5-stage in-order; §"Execution Pipeline"): 1 instruction per cycle,
@@ -61,6 +65,11 @@ struct CpuConfig {
     v.param("sync_after_mmio_write", sync_after_mmio_write,
             "Sync time after each store through b_transport so interrupts it raises are seen "
             "by the next instruction");
+    v.param("semihosting_fs", semihosting_fs,
+            "Directory that semihosting file calls are confined to (relative guest paths resolve "
+            "inside it; paths outside, .. and symlink escapes are refused); empty: no host file "
+            "access, only console and exit (same as --semihosting-fs)",
+            "path");
     v.param("cpi_base", cpi_base, "Cycles of ALU/upper-immediate/not-taken-branch/fence ops",
             "cycles", {1, 1000});
     v.param("load_cycles", load_cycles, "Cycles of LW (plus target latency)", "cycles", {1, 1000});

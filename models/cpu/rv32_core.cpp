@@ -42,6 +42,9 @@ Rv32Core::Rv32Core(sc_core::sc_module_name nm, const CpuConfig& cfg)
   qk_.reset();
   bus.register_invalidate_direct_mem_ptr(this, &Rv32Core::invalidate_direct_mem_ptr);
   semihost_ = std::make_unique<Semihost>(static_cast<SemihostMemory&>(*this));
+  if (std::string err = semihost_->set_fs_root(cfg_.semihosting_fs); !err.empty())
+    throw config::ConfigError("cpu.semihosting_fs: " + err +
+                              " (must be an existing directory; empty: no host file access)");
   semihost_->sim_seconds = [this] {
     return (sc_core::sc_time_stamp() + local_time(hart_.cycles)).to_seconds();
   };
@@ -390,6 +393,7 @@ void Rv32Core::run() {
     if (stopped_ || rc.stop_requested()) break;
     if (force_sync_ || hart_.cycles >= next_sync_cycles_) {
       sync_time();
+      if (UNLIKELY(RunControl::signal_pending())) rc.poll_signal();  // safe point: SIGINT
       if (rc.stop_requested()) break;
     }
     if (UNLIKELY(dbg_ != nullptr) && debug_point()) continue;
@@ -1217,12 +1221,12 @@ bool Rv32Core::semihost_call(const Op* op) {
   if (pre != sh::kPre || post != sh::kPost) return false;
   ++semihost_calls_;
   flush_traffic();
-  const uint32_t r = semihost_->call(hart_.x[10], hart_.x[11]);
+  const uint32_t r = semihost_->call(hart_.x[10], hart_.x[11], op->pc);
   hart_.x[10] = r;
   if (semihost_->exit_requested()) {
     stopped_ = true;
-    RunControl::get().request_stop(StopReason::semihost_exit, semihost_->exit_code(),
-                                   semihost_->exit_message());
+    RunControl::get().request_firmware_exit(StopReason::semihost_exit, semihost_->exit_code(),
+                                            semihost_->exit_message());
   }
   return true;
 }

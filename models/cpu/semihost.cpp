@@ -1,11 +1,19 @@
 #include "models/cpu/semihost.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <iostream>
 
+#include "models/common/log.h"
+
 namespace imcvp::cpu {
+
+namespace fs = std::filesystem;
 
 namespace {
 // ":semihosting-features": magic "SHFB" then a feature byte (bit 0: SYS_EXIT_EXTENDED,
@@ -13,9 +21,119 @@ namespace {
 const uint8_t kFeatures[5] = {'S', 'H', 'F', 'B', 0x03};
 constexpr uint32_t kMaxString = 1u << 20;  // bound on guest strings (no runaway reads)
 constexpr uint32_t kChunk = 4096;
+constexpr unsigned kMaxRefusalLogs = 20;  // a firmware looping on refused calls: no log flood
+
+// A guest string for a log line: printable ASCII, control bytes escaped, long names cut.
+std::string printable(const std::string& s) {
+  std::string r;
+  for (unsigned char c : s.substr(0, 256)) {
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+      r += static_cast<char>(c);
+    } else {
+      char b[8];
+      std::snprintf(b, sizeof b, "\\x%02x", c);
+      r += b;
+    }
+  }
+  return s.size() > 256 ? r + "..." : r;
+}
 }  // namespace
 
+ConfinedPath confine_path(const fs::path& root, const std::string& guest, bool follow_final) {
+  ConfinedPath c;
+  if (guest.empty()) {
+    c.why = "empty path";
+    return c;
+  }
+  if (guest.find('\0') != std::string::npos) {
+    c.why = "NUL byte in the path";
+    return c;
+  }
+  const fs::path g(guest);
+  const fs::path full = g.is_absolute() ? g : root / g;
+  std::error_code ec;
+  fs::path real;
+  if (follow_final) {
+    real = fs::weakly_canonical(full, ec);
+  } else {
+    // The last component itself (a symlink is removed/renamed, not its target).
+    const fs::path name = full.filename();
+    if (name.empty() || name == "." || name == "..") {
+      c.why = "no file name";
+      return c;
+    }
+    real = fs::weakly_canonical(full.parent_path(), ec) / name;
+  }
+  if (ec) {
+    c.why = "cannot resolve it (" + ec.message() + ")";
+    return c;
+  }
+  // Inside root: root's components are a prefix of real's and at least one more follows.
+  auto p = real.begin();
+  for (auto r = root.begin(); r != root.end(); ++r, ++p) {
+    if (p == real.end() || *p != *r) {
+      c.why = "it resolves to " + real.string() + ", outside " + root.string();
+      return c;
+    }
+  }
+  std::vector<fs::path> rest;
+  for (; p != real.end(); ++p)
+    if (!p->empty()) rest.push_back(*p);
+  if (rest.empty()) {
+    c.why = "it names the semihosting directory itself";
+    return c;
+  }
+  // weakly_canonical resolved every symlink whose target exists; a symlink still on the path
+  // dangles, and following it (e.g. to create a file) could lead anywhere.
+  fs::path walk = root;
+  const size_t checked = follow_final ? rest.size() : rest.size() - 1;
+  for (size_t i = 0; i < checked; ++i) {
+    walk /= rest[i];
+    if (fs::is_symlink(fs::symlink_status(walk, ec))) {
+      c.why = "dangling symbolic link " + walk.string();
+      return c;
+    }
+  }
+  c.ok = true;
+  c.host = std::move(real);
+  return c;
+}
+
 Semihost::Semihost(SemihostMemory& mem) : mem_(mem) {}
+
+std::string Semihost::set_fs_root(const std::string& dir) {
+  if (dir.empty()) {
+    root_.clear();
+    return "";
+  }
+  std::error_code ec;
+  fs::path r = fs::canonical(dir, ec);
+  if (ec) return dir + ": " + ec.message();
+  if (!fs::is_directory(r, ec)) return dir + ": not a directory";
+  root_ = std::move(r);
+  return "";
+}
+
+bool Semihost::host_path(const char* op, const std::string& guest, bool follow_final,
+                         fs::path& out) {
+  std::string why;
+  if (root_.empty()) {
+    why = "host file access is off (enable it with --semihosting-fs DIR)";
+  } else {
+    ConfinedPath c = confine_path(root_, guest, follow_final);
+    if (c.ok) {
+      out = std::move(c.host);
+      return true;
+    }
+    why = c.why + " (--semihosting-fs confines files to that directory)";
+  }
+  errno_ = EACCES;
+  ++refusals_;
+  if (refusals_ <= kMaxRefusalLogs)
+    log::warn("semihost", "refused ", op, " \"", printable(guest), "\" at pc=", log::hex(pc_), ": ",
+              why, refusals_ == kMaxRefusalLogs ? " (further refusals are not logged)" : "");
+  return false;
+}
 
 Semihost::~Semihost() {
   for (auto& h : handles_)
@@ -72,9 +190,31 @@ uint32_t Semihost::do_open(uint32_t p) {
   } else {
     static const char* const modes[12] = {"r",  "rb",  "r+", "r+b", "w",  "wb",
                                           "w+", "w+b", "a",  "ab",  "a+", "a+b"};
-    if (name.empty() || name.find('\0') != std::string::npos) return fail(ENOENT);
-    h.f = std::fopen(name.c_str(), modes[mode]);
-    if (!h.f) return fail(errno);
+    static const int flags[6] = {O_RDONLY,
+                                 O_RDWR,
+                                 O_WRONLY | O_CREAT | O_TRUNC,
+                                 O_RDWR | O_CREAT | O_TRUNC,
+                                 O_WRONLY | O_CREAT | O_APPEND,
+                                 O_RDWR | O_CREAT | O_APPEND};
+    fs::path host;
+    if (!host_path("SYS_OPEN", name, true, host)) return 0xFFFFFFFFu;
+    // O_NOFOLLOW: the checked path was fully resolved; a link appearing since is not followed.
+    // O_NONBLOCK: opening a FIFO must not hang the simulation (no effect on regular files).
+    int fd = ::open(host.c_str(), flags[mode / 2] | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0666);
+    if (fd < 0) return fail(errno);
+    struct stat st {};
+    const bool stat_ok = ::fstat(fd, &st) == 0;
+    if (!stat_ok || !S_ISREG(st.st_mode)) {
+      const int err = !stat_ok ? errno : S_ISDIR(st.st_mode) ? EISDIR : EACCES;
+      ::close(fd);
+      return fail(err);  // directories, devices, FIFOs: not files a guest may use
+    }
+    h.f = ::fdopen(fd, modes[mode]);
+    if (!h.f) {
+      const int err = errno;
+      ::close(fd);
+      return fail(err);
+    }
     h.type = Handle::Type::file;
   }
   for (size_t i = 0; i < handles_.size(); ++i) {
@@ -105,7 +245,10 @@ uint32_t Semihost::do_write(uint32_t p) {
       return left;
     }
     if (h->type == Handle::Type::file) {
+      // Flushed at once: like QEMU's (unbuffered) semihosting, data written is visible to a
+      // second handle on the same file and to the host while the run goes on.
       size_t k = std::fwrite(buf.data(), 1, n, h->f);
+      if (k == n && std::fflush(h->f) != 0) k = 0;
       if (k != n) {
         errno_ = errno;
         return left - static_cast<uint32_t>(k);
@@ -153,7 +296,24 @@ uint32_t Semihost::do_read(uint32_t p) {
   return len - done;
 }
 
-uint32_t Semihost::call(uint32_t op, uint32_t p) {
+uint32_t Semihost::do_remove_rename(uint32_t op, uint32_t p) {
+  uint32_t w[4];
+  if (!read_words(p, w, op == sh::REMOVE ? 2 : 4)) return fail(EFAULT);
+  std::string a, b;
+  if (!read_string(w[0], w[1], a)) return fail(EFAULT);
+  if (op == sh::RENAME && !read_string(w[2], w[3], b)) return fail(EFAULT);
+  fs::path ha, hb;
+  if (op == sh::REMOVE) {
+    if (!host_path("SYS_REMOVE", a, false, ha)) return 0xFFFFFFFFu;
+    return std::remove(ha.c_str()) == 0 ? 0 : fail(errno);
+  }
+  if (!host_path("SYS_RENAME", a, false, ha) || !host_path("SYS_RENAME", b, false, hb))
+    return 0xFFFFFFFFu;
+  return std::rename(ha.c_str(), hb.c_str()) == 0 ? 0 : fail(errno);
+}
+
+uint32_t Semihost::call(uint32_t op, uint32_t p, uint32_t pc) {
+  pc_ = pc;
   switch (op) {
     case sh::OPEN:
       return do_open(p);
@@ -233,15 +393,8 @@ uint32_t Semihost::call(uint32_t op, uint32_t p) {
       return static_cast<uint32_t>(end);
     }
     case sh::REMOVE:
-    case sh::RENAME: {
-      uint32_t w[4];
-      if (!read_words(p, w, op == sh::REMOVE ? 2 : 4)) return fail(EFAULT);
-      std::string a, b;
-      if (!read_string(w[0], w[1], a)) return fail(EFAULT);
-      if (op == sh::RENAME && !read_string(w[2], w[3], b)) return fail(EFAULT);
-      int r = op == sh::REMOVE ? std::remove(a.c_str()) : std::rename(a.c_str(), b.c_str());
-      return r == 0 ? 0 : fail(errno);
-    }
+    case sh::RENAME:
+      return do_remove_rename(op, p);
     case sh::CLOCK: {
       double s = sim_seconds ? sim_seconds() : 0.0;
       return static_cast<uint32_t>(s * 100.0);
@@ -283,7 +436,7 @@ uint32_t Semihost::call(uint32_t op, uint32_t p) {
       uint32_t w[2];
       if (!read_words(p, w, 2)) return fail(EFAULT);
       exit_requested_ = true;
-      exit_code_ = w[0] == sh::ADP_Stopped_ApplicationExit ? static_cast<int>(w[1] & 0xff) : 1;
+      exit_code_ = w[0] == sh::ADP_Stopped_ApplicationExit ? static_cast<int32_t>(w[1]) : 1;
       exit_message_ = "semihosting SYS_EXIT_EXTENDED reason " + std::to_string(w[0]) + " code " +
                       std::to_string(static_cast<int32_t>(w[1]));
       return 0;

@@ -34,12 +34,15 @@ SimCtrl::SimCtrl(sc_core::sc_module_name name, const SimCtrlConfig& cfg)
       .on_write([this](Reg& r, uint64_t, const AccessCtx& c) {
         if (!c.debug) finisher(static_cast<uint32_t>(r.value()));
       });
-  regs_.add("EXIT", kExit, 4, 0, Access::wo, "Exit with code = value (low 8 bits returned)")
+  regs_
+      .add("EXIT", kExit, 4, 0, Access::wo,
+           "Exit with code = value (exit status: its low 8 bits, 1 if those are 0 and the value "
+           "is not)")
       .on_write([](Reg& r, uint64_t, const AccessCtx& c) {
         if (c.debug) return;
         uint32_t v = static_cast<uint32_t>(r.value());
-        RunControl::get().request_stop(StopReason::finisher, static_cast<int>(v & 0xff),
-                                       "firmware exit(" + std::to_string(v) + ")");
+        RunControl::get().request_firmware_exit(StopReason::finisher, v,
+                                                "firmware exit(" + std::to_string(v) + ")");
       });
   auto roi = [this](bool begin) {
     return [this, begin](Reg& r, uint64_t, const AccessCtx& c) {
@@ -134,11 +137,13 @@ void SimCtrl::finisher(uint32_t v) {
   RunControl& rc = RunControl::get();
   switch (status) {
     case 0x5555:
-      rc.request_stop(StopReason::finisher, 0, "test finisher: pass");
+      rc.request_firmware_exit(StopReason::finisher, 0, "test finisher: pass");
       break;
     case 0x3333:
-      rc.request_stop(StopReason::finisher, static_cast<int>(code & 0xff),
-                      "test finisher: fail, code " + std::to_string(code));
+      // A fail is a failure whatever the code (QEMU exits with `code`, 0 included; here a
+      // failing test never looks like a pass): codes 0 and 256 give exit status 1.
+      rc.request_firmware_exit(StopReason::finisher, code,
+                               "test finisher: fail, code " + std::to_string(code), true);
       break;
     case 0x7777:
       rc.request_stop(StopReason::finisher, 0, "test finisher: reset requested (not modelled)");

@@ -61,7 +61,41 @@ TEST_F(SimCtrlTest, UnknownFinisherValueIsIgnored) {
 TEST_F(SimCtrlTest, ExitRegister) {
   finish_with(SimCtrl::kExit, 0x103);
   EXPECT_EQ(RunControl::get().info().exit_code, 3);
+  EXPECT_EQ(RunControl::get().info().firmware_code, 0x103);
   EXPECT_NE(RunControl::get().info().message.find("259"), std::string::npos);
+}
+
+// Issue 15: a failing firmware never exits 0 (low byte 0 -> exit status 1, full code kept).
+TEST_F(SimCtrlTest, FinisherFailWithCode256IsNotAPass) {
+  finish_with(SimCtrl::kFinisher, (256u << 16) | 0x3333);
+  EXPECT_EQ(RunControl::get().info().exit_code, 1);
+  EXPECT_TRUE(RunControl::get().info().firmware_exit);
+  EXPECT_EQ(RunControl::get().info().firmware_code, 256);
+}
+
+TEST_F(SimCtrlTest, FinisherFailWithCode0IsNotAPass) {
+  finish_with(SimCtrl::kFinisher, 0x3333);
+  EXPECT_EQ(RunControl::get().info().exit_code, 1);
+  EXPECT_EQ(RunControl::get().info().firmware_code, 0);
+}
+
+TEST_F(SimCtrlTest, Exit512IsNotAPass) {
+  finish_with(SimCtrl::kExit, 512);
+  EXPECT_EQ(RunControl::get().info().exit_code, 1);
+  EXPECT_EQ(RunControl::get().info().firmware_code, 512);
+}
+
+TEST(FirmwareExitStatus, NonzeroCodesNeverGiveZero) {
+  using imcvp::firmware_exit_status;
+  EXPECT_EQ(firmware_exit_status(0), 0);
+  EXPECT_EQ(firmware_exit_status(3), 3);
+  EXPECT_EQ(firmware_exit_status(255), 255);
+  EXPECT_EQ(firmware_exit_status(256), 1);
+  EXPECT_EQ(firmware_exit_status(259), 3);
+  EXPECT_EQ(firmware_exit_status(512), 1);
+  EXPECT_EQ(firmware_exit_status(0x1'0000'0000ll), 1);
+  EXPECT_EQ(firmware_exit_status(-1), 255);
+  EXPECT_EQ(firmware_exit_status(-256), 1);
 }
 
 TEST_F(SimCtrlTest, HooksTimeConsoleAndSeed) {
