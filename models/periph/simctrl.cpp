@@ -92,8 +92,8 @@ SimCtrl::SimCtrl(sc_core::sc_module_name name, const SimCtrlConfig& cfg)
       });
   regs_.add("SEED", kSeed, 4, cfg_.seed & 0xffff'ffffu, Access::ro,
             "Simulation seed (low 32 bits of --seed)");
-  // Firmware-reported results (accuracy, checksums, ...): a name of up to 16 ASCII characters
-  // in REPORT_NAME0..3, then the value; stats.json records it as firmware.<name>.
+  // Firmware-reported results (accuracy, checksums, ...): a name of up to 32 ASCII characters
+  // in REPORT_NAME0..7, then the value; stats.json records it as firmware.<name>.
   regs_
       .add("REPORT_VALUE", kReportValue, 4, 0, Access::wo,
            "Record this signed 32-bit value under REPORT_NAME (stats.json: firmware.NAME)")
@@ -101,7 +101,7 @@ SimCtrl::SimCtrl(sc_core::sc_module_name name, const SimCtrlConfig& cfg)
         if (c.debug) return;
         std::string key;
         bool end = false;
-        for (unsigned i = 0; i < 16 && !end; ++i) {
+        for (unsigned i = 0; i < 32 && !end; ++i) {
           char ch = static_cast<char>((report_name_[i / 4]->value() >> (8 * (i % 4))) & 0xff);
           end = ch == '\0';
           // Keep names usable as stats paths: letters, digits, '_' (others become '_').
@@ -113,11 +113,11 @@ SimCtrl::SimCtrl(sc_core::sc_module_name name, const SimCtrlConfig& cfg)
           RunControl::get().on_report(key, static_cast<int32_t>(r.value() & 0xffff'ffffu),
                                       to_ns(sc_core::sc_time_stamp() + c.delay));
       });
-  for (unsigned i = 0; i < 4; ++i)
+  for (unsigned i = 0; i < 8; ++i)
     report_name_[i] =
         &regs_.add("REPORT_NAME" + std::to_string(i), kReportName + 4 * i, 4, 0, Access::rw,
                    "Name of the next REPORT_VALUE: 4 ASCII bytes per word, little "
-                   "endian, NUL-padded (16 characters in all)");
+                   "endian, NUL-padded (32 characters in all)");
 
   stats_.counter("accesses", accesses_, "count", "Register accesses");
   stats_.counter("putc_chars", putc_chars_, "count", "Characters written to PUTC");

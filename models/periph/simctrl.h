@@ -39,7 +39,7 @@ class SimCtrl : public sc_core::sc_module {
   static constexpr uint64_t kFinisher = 0x00, kExit = 0x04, kRoiBegin = 0x08, kRoiEnd = 0x0C,
                             kStatsReset = 0x10, kStatsDump = 0x14, kTimeNsLo = 0x18,
                             kTimeNsHi = 0x1C, kPutc = 0x20, kSeed = 0x24, kReportValue = 0x28,
-                            kReportName = 0x30;  // 4 words: 0x30..0x3C
+                            kReportName = 0x30;  // 8 words: 0x30..0x4C
 
   tlm_utils::simple_target_socket<SimCtrl> socket;
 
@@ -59,7 +59,7 @@ class SimCtrl : public sc_core::sc_module {
   sc_core::sc_time latency_;
   regs::RegBank regs_;
   uint64_t time_latch_ = 0;
-  regs::Reg* report_name_[4] = {};
+  regs::Reg* report_name_[8] = {};
   uint64_t reports_ = 0;
   std::string putc_log_;
   uint64_t accesses_ = 0, putc_chars_ = 0, roi_markers_ = 0;

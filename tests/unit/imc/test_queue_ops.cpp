@@ -38,7 +38,8 @@ TEST(QueueOps, DescriptorWordsAreLittleEndian) {
   EXPECT_EQ(d.w[1], 0x12345678u);
   EXPECT_EQ(status_word(12, 10), 1u | 12u << 8 | 10u << 16);
   EXPECT_STREQ(qop_name(10), "barrier");
-  EXPECT_STREQ(qop_name(11), "?");
+  EXPECT_STREQ(qop_name(11), "loop");
+  EXPECT_STREQ(qop_name(12), "?");
   EXPECT_STREQ(vec_name(3), "avgpool");
 }
 

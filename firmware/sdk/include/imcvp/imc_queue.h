@@ -57,7 +57,15 @@ enum imcq_op {
   IMCQ_OP_SIGNAL = 8,
   IMCQ_OP_FENCE = 9,
   IMCQ_OP_BARRIER = 10,
+  IMCQ_OP_LOOP = 11,
 };
+/* Operand words that LOOP increments may advance (docs/command-queues.md, LOOP). */
+#define IMCQ_W_MVM_IN_OFF 4u
+#define IMCQ_W_MVM_OUT_OFF 5u
+#define IMCQ_W_PATTERN_BASE 1u /* LOAD/STORE BASE */
+#define IMCQ_W_PATTERN_LOCAL 10u
+#define IMCQ_W_SEND_SRC 1u
+#define IMCQ_W_SEND_DST_OFF 4u
 
 /* Vector unit operations (SUBOP, word 0 bits 31:16 of a VEC descriptor). */
 enum imcq_vec_op {
@@ -280,6 +288,29 @@ static inline void imcq_signal(imcq_desc* d, uint32_t value) {
 }
 static inline void imcq_fence(imcq_desc* d) {
   imcq_clear(d, IMCQ_OP_FENCE);
+}
+/* LOOP: the next `body` descriptors run `count` times (body < ring size, already in the ring
+ * when the LOOP runs). In iteration i each body descriptor's loop increments apply (imcq_inc). */
+static inline void imcq_loop(imcq_desc* d, uint32_t count, uint32_t body) {
+  imcq_clear(d, IMCQ_OP_LOOP);
+  d->w[1] = count;
+  d->w[2] = body;
+}
+/* Loop increment of a (built) descriptor: inside a LOOP body, iteration i adds i*inc to operand
+ * word `word` (1..11, e.g. IMCQ_W_PATTERN_BASE). Up to two per descriptor: the first call sets
+ * WORD_A/INC_A, the second WORD_B/INC_B. Returns -1 if both are taken or word is out of range. */
+static inline int imcq_inc(imcq_desc* d, uint32_t word, uint32_t inc) {
+  if (word < 1 || word > 11) return -1;
+  if ((d->w[13] & 0xFu) == 0) {
+    d->w[13] |= word;
+    d->w[14] = inc;
+  } else if (((d->w[13] >> 4) & 0xFu) == 0) {
+    d->w[13] |= word << 4;
+    d->w[12] = inc;
+  } else {
+    return -1;
+  }
+  return 0;
 }
 /* BARRIER of the tiles in mask (bit t = tile t, including this one) on semaphore sem. */
 static inline void imcq_barrier(imcq_desc* d, uint64_t mask, uint32_t sem) {

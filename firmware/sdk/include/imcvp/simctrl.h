@@ -12,7 +12,7 @@
  *   0x20 PUTC        write: character to the simulator's console       (imcvp only)
  *   0x24 SEED        read: the run's --seed value                      (imcvp only)
  *   0x28 REPORT_VALUE write: record a value under REPORT_NAME           (imcvp only)
- *   0x30 REPORT_NAME0..3 (to 0x3C): name of the next value, 16 ASCII bytes (imcvp only)
+ *   0x30 REPORT_NAME0..7 (to 0x4C): name of the next value, 32 ASCII bytes (imcvp only)
  *
  * On QEMU only the finisher exists: the other registers must not be used by firmware that
  * should also run there. imcvp_exit() uses only the finisher, so one binary exits cleanly on
@@ -72,14 +72,14 @@ static inline void imcvp_sim_putc(char c) {
 static inline uint32_t imcvp_sim_seed(void) {
   return imcvp_read32(SIMCTRL_SEED);
 }
-/* Records a named result (up to 16 characters: letters, digits, '_') in the run's stats.json as
+/* Records a named result (up to 32 characters: letters, digits, '_') in the run's stats.json as
  * firmware.<name> and in the summary, e.g. imcvp_report("correct", 97). The last report of a
  * name wins. imcvp only (QEMU ignores it). */
 static inline void imcvp_report(const char* name, int32_t value) {
-  uint32_t w[4] = {0, 0, 0, 0};
-  for (unsigned i = 0; i < 16 && name[i]; ++i)
+  uint32_t w[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  for (unsigned i = 0; i < 32 && name[i]; ++i)
     w[i / 4] |= (uint32_t)(uint8_t)name[i] << (8 * (i % 4));
-  for (unsigned i = 0; i < 4; ++i) imcvp_write32(SIMCTRL_REPORT_NAME + 4 * i, w[i]);
+  for (unsigned i = 0; i < 8; ++i) imcvp_write32(SIMCTRL_REPORT_NAME + 4 * i, w[i]);
   imcvp_write32(SIMCTRL_REPORT_VALUE, (uint32_t)value);
 }
 /* Simulated time in ns. Reading TIME_NS_LO latches the high half, so LO then HI is atomic. */
