@@ -131,10 +131,12 @@ int run(const Options& o) {
     rates.push_back(root.traffic.injection_rate);
   }
   // Validate the network and pattern once, before any output.
+  std::string routing_label;
   try {
     noc::Engine probe(root.noc);
     noc::Pattern pat(probe.topology(), root.traffic);
     (void)pat;
+    routing_label = probe.topology().routing();
   } catch (const noc::NocError& e) {
     return fail(exit_code::config, e.what());
   }
@@ -161,7 +163,7 @@ int run(const Options& o) {
          << std::flush;
   else {
     doc["topology"] = topo;
-    doc["routing"] = n.routing;
+    doc["routing"] = routing_label;  // the algorithm in use, not the config key
     doc["pattern"] = root.traffic.pattern;
     doc["packet_flits"] = root.traffic.packet_flits;
     doc["mode"] = root.traffic.mode;

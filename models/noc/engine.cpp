@@ -21,7 +21,22 @@ Engine::Engine(const NocConfig& cfg) : cfg_(cfg), topo_(cfg) {
   vcs_ = r.vcs;
   depth_ = r.buffer_depth_flits;
   classes_ = topo_.classes();
-  per_ = vcs_ / (r.vnets * classes_);
+  {
+    const uint32_t per_vnet = vcs_ / r.vnets;
+    if (topo_.escape()) {
+      uint32_t esc = r.escape_vcs ? r.escape_vcs : std::max<uint32_t>(1, per_vnet / 4);
+      if (esc >= per_vnet)
+        throw NocError("noc.router.escape_vcs: " + std::to_string(esc) +
+                       " escape VCs leave no adaptive VC of the " + std::to_string(per_vnet) +
+                       " per vnet");
+      cls_n_[0] = per_vnet - esc;
+      cls_n_[1] = esc;
+    } else {
+      cls_n_[0] = cls_n_[1] = vcs_ / (r.vnets * classes_);
+    }
+    cls_off_[1] = cls_n_[0];
+    span_ = classes_ == 2 ? cls_n_[0] + cls_n_[1] : cls_n_[0];
+  }
   if (vcs_ > 64) throw NocError("noc.router.vcs: at most 64 VCs per port");
   if (depth_ > 0xffff) throw NocError("noc.router.buffer_depth_flits: at most 65535");
   rc_ = r.routing_delay_cycles;
@@ -36,6 +51,7 @@ Engine::Engine(const NocConfig& cfg) : cfg_(cfg), topo_(cfg) {
   vct_ = r.flow_control == "vct";
   release_on_tail_ = r.vc_release == "tail";
   age_ = r.arbitration == "age";
+  escape_ = topo_.escape();
   width_bits_ = r.link_width_bits;
   const auto& e = cfg.energy;
   router_pj_per_flit_ =
@@ -319,7 +335,7 @@ void Engine::step_ni(uint32_t node, uint64_t t) {
     if (ni.vc[vn] < 0) {
       // Any VC of the vnet: the injection channel belongs to no ring, so no dateline class.
       uint32_t b = vc_base(vn, 0);
-      for (uint32_t v = b; v < b + per_ * classes_; ++v)
+      for (uint32_t v = b; v < b + span_; ++v)
         if (ni.out[v].owner < 0) {
           ni.out[v].owner = 0;
           ni.vc[vn] = int32_t(v);
@@ -358,37 +374,41 @@ bool Engine::try_vc_alloc(uint32_t r, uint32_t in_port, uint32_t vc, uint64_t t)
   const Packet& p = pkts_[iv.pkt];
   int best = -1;
   uint32_t best_vc = 0, best_free = 0;
-  for (uint32_t c = 0; c < iv.cand.n; ++c) {
-    const auto& ch = iv.cand.c[c];
-    if (ch.port == Topology::kLocal) {  // ejection: no VC to allocate
-      best = int(c);
-      best_vc = 0;
-      break;
-    }
-    Router& rt = routers_[r];
-    uint32_t b = vc_base(p.vnet, ch.cls);
-    uint32_t start = rt.va_ptr[ch.port];
-    uint32_t nfree = 0, first = 0;
-    for (uint32_t k = 0; k < per_; ++k) {
-      uint32_t v = b + (start + k) % per_;
-      const OutVc& ov = out_[in_idx(r, ch.port, v)];
-      if (ov.owner < 0 && (!vct_ || ov.credits >= p.flits)) {
-        if (nfree++ == 0) first = v;
+  // Fallback candidates (escape VCs) are only considered when no other candidate has a free VC.
+  for (int pass = 0; pass < 2 && best < 0; ++pass)
+    for (uint32_t c = 0; c < iv.cand.n; ++c) {
+      const auto& ch = iv.cand.c[c];
+      if (ch.fallback != pass) continue;
+      if (ch.port == Topology::kLocal) {  // ejection: no VC to allocate
+        best = int(c);
+        best_vc = 0;
+        break;
+      }
+      Router& rt = routers_[r];
+      uint32_t b = vc_base(p.vnet, ch.cls), cnt = cls_n_[ch.cls];
+      uint32_t start = rt.va_ptr[ch.port];
+      uint32_t nfree = 0, first = 0;
+      for (uint32_t k = 0; k < cnt; ++k) {
+        uint32_t v = b + (start + k) % cnt;
+        const OutVc& ov = out_[in_idx(r, ch.port, v)];
+        if (ov.owner < 0 && (!vct_ || ov.credits >= p.flits)) {
+          if (nfree++ == 0) first = v;
+        }
+      }
+      if (nfree > best_free) {
+        best_free = nfree;
+        best = int(c);
+        best_vc = first;
       }
     }
-    if (nfree > best_free) {
-      best_free = nfree;
-      best = int(c);
-      best_vc = first;
-    }
-  }
   if (best < 0) return false;
   const auto& ch = iv.cand.c[best];
   iv.out_port = ch.port;
   iv.out_vc = uint16_t(best_vc);
   if (ch.port != Topology::kLocal) {
     out_[in_idx(r, ch.port, best_vc)].owner = int32_t(in_port * vcs_ + vc);
-    routers_[r].va_ptr[ch.port] = uint16_t((best_vc - vc_base(p.vnet, ch.cls) + 1) % per_);
+    routers_[r].va_ptr[ch.port] =
+        uint16_t((best_vc - vc_base(p.vnet, ch.cls) + 1) % cls_n_[ch.cls]);
   }
   pkts_[iv.pkt].rstate = ch.state;
   iv.state = kActive;
@@ -423,19 +443,39 @@ void Engine::step_router(uint32_t r, uint64_t t) {
         const auto& ch = iv.cand.c[0];
         uint32_t pool = (ch.port * cfg_.router.vnets + pkts_[iv.pkt].vnet) * classes_ + ch.cls;
         uint32_t me = p * vcs_ + v;
-        uint64_t prio = age_ ? pkts_[iv.pkt].created : (me + pv - rt.va_in_ptr[pool]) % pv;
-        va_reqs_.push_back({pool, (prio << 20) | me});
+        uint64_t rr = (me + pv - rt.va_in_ptr[pool]) % pv;
+        if (escape_) {
+          // Escape routing: the adaptive and escape pools of a port are shared by requests
+          // from several first-candidate pools, so arbitrate over all requests of the router
+          // by waiting time (age: creation; round_robin: since VA began), rotating on ties.
+          // Ordering by pool first let one pool's requests win every freed escape VC and
+          // starved another's packets (14 of them for 20,000 cycles on the express mesh).
+          uint64_t since = age_ ? pkts_[iv.pkt].created : iv.ready;
+          va_reqs_.push_back({(since << 20) | rr, (uint64_t(pool) << 20) | me});
+        } else {
+          uint64_t prio = age_ ? pkts_[iv.pkt].created : rr;
+          va_reqs_.push_back({pool, (prio << 20) | me});
+        }
       }
     }
   }
   if (!va_reqs_.empty()) {
     std::sort(va_reqs_.begin(), va_reqs_.end());
     uint32_t last_pool = ~0u;
+    pools_won_.clear();
     for (const auto& q : va_reqs_) {
-      uint32_t pool = uint32_t(q.first), me = uint32_t(q.second & 0xfffff);
+      uint32_t pool = escape_ ? uint32_t(q.second >> 20) : uint32_t(q.first);
+      uint32_t me = uint32_t(q.second & 0xfffff);
       uint32_t p = me / vcs_, v = me % vcs_;
       if (try_vc_alloc(r, p, v, t)) {
-        if (pool != last_pool) rt.va_in_ptr[pool] = uint16_t((me + 1) % pv);
+        if (escape_) {
+          if (std::find(pools_won_.begin(), pools_won_.end(), pool) == pools_won_.end()) {
+            pools_won_.push_back(pool);
+            rt.va_in_ptr[pool] = uint16_t((me + 1) % pv);
+          }
+        } else if (pool != last_pool) {
+          rt.va_in_ptr[pool] = uint16_t((me + 1) % pv);
+        }
         last_pool = pool;
       } else {
         ++stats_.vc_stall_cycles[in_idx(r, p, v)];

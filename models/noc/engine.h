@@ -161,7 +161,7 @@ class Engine {
   void switch_allocate(uint32_t r, uint64_t t);
   void send_flit(uint32_t r, uint32_t in_port, uint32_t vc, uint64_t t);
   bool try_vc_alloc(uint32_t r, uint32_t in_port, uint32_t vc, uint64_t t);
-  uint32_t vc_base(uint32_t vnet, uint32_t cls) const { return (vnet * classes_ + cls) * per_; }
+  uint32_t vc_base(uint32_t vnet, uint32_t cls) const { return vnet * span_ + cls_off_[cls]; }
   [[noreturn]] void report_deadlock(uint64_t t) const;
   size_t in_idx(uint32_t r, uint32_t p, uint32_t v) const {
     return (size_t(r) * ports_ + p) * vcs_ + v;
@@ -169,9 +169,11 @@ class Engine {
 
   NocConfig cfg_;
   Topology topo_;
-  uint32_t n_, ports_, vcs_, depth_, classes_, per_;
+  uint32_t n_, ports_, vcs_, depth_, classes_;
+  uint32_t span_;                            // VCs per vnet in use
+  uint32_t cls_off_[2] = {0, 0}, cls_n_[2] = {0, 0};  // per class: first VC in the vnet, count
   uint32_t rc_, va_, sa_, st_, link_, credit_, ni_delay_;
-  bool vct_, release_on_tail_, age_ = false;
+  bool vct_, release_on_tail_, age_ = false, escape_ = false;
   double router_pj_per_flit_, link_pj_per_bit_mm_;
   uint32_t width_bits_;
 
@@ -203,6 +205,7 @@ class Engine {
   std::vector<std::vector<uint16_t>> grants_;  // per input: outputs that granted it
   std::vector<uint16_t> touched_in_;
   std::vector<std::pair<uint64_t, uint64_t>> va_reqs_;  // (pool, priority << 20 | input VC)
+  std::vector<uint32_t> pools_won_;  // escape VA: pools whose pointer moved this cycle
   std::vector<int32_t> won_;  // per input: VC that sent a flit this cycle (-1)
 };
 

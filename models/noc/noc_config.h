@@ -40,6 +40,9 @@ struct RouterConfig {
   uint32_t ni_delay_cycles = 1;
   // Request/response virtual networks (separate VC classes: no protocol deadlock).
   uint32_t vnets = 2;
+  // Routing `min`: escape VCs (up*/down*) per vnet; 0 = a quarter of the vnet's VCs, at least 1
+  // (Duato's scheme needs one; more keep escaped packets moving under load).
+  uint32_t escape_vcs = 0;
   std::string flow_control = "wormhole";
   // empty: an output VC is reallocated once the downstream VC has drained (one packet per VC,
   // no head-of-line blocking inside a VC); this reproduces the BookSim2 reference curves
@@ -81,6 +84,9 @@ struct RouterConfig {
             "cycles", {0, 64});
     v.param("vnets", vnets, "Virtual networks (1: all traffic shares VCs; 2: request/response)",
             "count", {1, 4});
+    v.param("escape_vcs", escape_vcs,
+            "Routing min: escape (up*/down*) VCs per vnet; 0 = a quarter of them, at least 1",
+            "count", {0, 64});
     v.choice("flow_control", flow_control, {"wormhole", "vct"},
              "wormhole, or virtual cut-through (a head needs a whole packet of free buffer)");
     v.choice("vc_release", vc_release, {"tail", "empty"},
@@ -219,10 +225,11 @@ struct NocConfig {
     v.param("size_y", size_y, "Mesh/torus rows", "count", {1, 256});
     v.param("nodes", nodes, "Node count of ring/crossbar/tree", "count", {1, 4096});
     v.param("tree_arity", tree_arity, "Children per tree node", "count", {1, 64});
-    v.choice("routing", routing, {"xy", "yx", "west_first", "odd_even", "table"},
-             "Mesh: xy, yx, west_first or odd_even (adaptive); torus/ring use dimension order "
-             "with dateline "
-             "VCs; crossbar/tree/custom always use shortest-path tables (table)");
+    v.choice("routing", routing, {"xy", "yx", "west_first", "odd_even", "table", "min", "updown"},
+             "Mesh: xy, yx, west_first or odd_even (adaptive); torus/ring: dimension order (xy, "
+             "yx) with dateline VCs; crossbar/tree: up*/down*; custom: min (default: minimal by "
+             "hop latency, adaptive, with an up*/down* escape VC class) or table (graph_routes). "
+             "min and updown (up*/down* only) work on every topology");
     v.param("deadlock_window_cycles", deadlock_window_cycles,
             "Report a deadlock when no flit moves for this many cycles", "cycles", {10, 1e12});
     v.param("allow_cyclic_routes", allow_cyclic_routes,

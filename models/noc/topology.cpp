@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 namespace imcvp::noc {
 
@@ -65,6 +66,7 @@ void apply_topology_spec(NocConfig& cfg, const std::string& spec) {
 
 Topology::Topology(const NocConfig& cfg) : kind_(cfg.topology), routing_(cfg.routing) {
   const auto& r = cfg.router;
+  link_latency_ = std::max<uint32_t>(1, r.link_latency_cycles);
   if (r.vcs == 0) throw NocError("noc.router.vcs: must be at least 1 virtual channel");
   if (r.buffer_depth_flits == 0)
     throw NocError("noc.router.buffer_depth_flits: must be at least 1 flit");
@@ -109,22 +111,179 @@ Topology::Topology(const NocConfig& cfg) : kind_(cfg.topology), routing_(cfg.rou
   } else {
     throw NocError("noc.topology: unknown topology '" + kind_ + "'");
   }
-  if ((routing_ == "west_first" || routing_ == "odd_even") && kind_ != "mesh")
-    throw NocError("noc.routing: " + routing_ + " is only defined for a mesh (topology is " +
-                   kind_ + ")");
-  if ((routing_ == "xy" || routing_ == "yx") &&
-      !(kind_ == "mesh" || kind_ == "torus" || kind_ == "ring"))
-    routing_ = "table";  // the only choice there; documented in the config description
-  adaptive_ = routing_ == "west_first" || routing_ == "odd_even";
+  resolve_routing(cfg);
   uint32_t need = classes_ * r.vnets;
   if (r.vcs < need)
     throw NocError("noc.router.vcs: " + str(r.vcs) + " VCs cannot hold " + str(r.vnets) +
-                   " virtual network(s) x " + str(classes_) + " dateline class(es) of " + kind_ +
-                   "; need at least " + str(need));
+                   " virtual network(s) x " + str(classes_) +
+                   (escape_ ? " VC classes (adaptive + escape) of routing " + label_
+                            : " dateline class(es) of " + kind_) +
+                   "; need at least " + str(need) +
+                   (escape_ ? " (or noc.routing: updown, one class)" : ""));
   if (r.flow_control == "vct" && r.buffer_depth_flits < 2)
     throw NocError(
         "noc.router.buffer_depth_flits: virtual cut-through with 1-flit buffers "
         "only carries 1-flit packets; use at least 2 or wormhole");
+}
+
+void Topology::resolve_routing(const NocConfig& cfg) {
+  const bool graph = kind_ == "crossbar" || kind_ == "tree" || kind_ == "custom";
+  const bool routes = kind_ == "custom" && !cfg.graph_routes.empty();
+  if ((routing_ == "west_first" || routing_ == "odd_even") && kind_ != "mesh")
+    throw NocError("noc.routing: " + routing_ + " is only defined for a mesh (topology is " +
+                   kind_ + ")");
+  if (routes && (routing_ == "min" || routing_ == "updown"))
+    throw NocError("noc.routing: " + routing_ +
+                   " computes its own tables; remove noc.graph_routes or use routing: table");
+  if (!graph && routing_ == "table") routing_ = "xy";  // dimension order is the table here
+  if (graph && !routes && routing_ != "updown" && routing_ != "min")
+    routing_ = kind_ == "custom" ? "min" : "updown";  // xy/yx/table: the topology's default
+  if (routes) routing_ = "table";
+  if (routing_ == "min" || routing_ == "updown") {
+    if (n_ > kMaxTableNodes)
+      throw NocError("noc.routing: " + routing_ + " needs routing tables: at most " +
+                     str(kMaxTableNodes) + " nodes (have " + str(n_) + ")");
+    table_ = true;
+    classes_ = 1;
+    if (next_.empty()) build_updown();
+    if (routing_ == "min") {
+      escape_ = true;
+      classes_ = 2;
+      const auto& r = cfg.router;
+      build_min(r.routing_delay_cycles + r.vc_alloc_delay_cycles + r.sw_alloc_delay_cycles +
+                r.st_delay_cycles);
+    }
+  }
+  adaptive_ = routing_ == "west_first" || routing_ == "odd_even" || routing_ == "min";
+  if (routing_ == "min")
+    label_ = "min+updown_escape";
+  else if (routing_ == "table")
+    label_ = "table";
+  else if (routing_ == "updown")
+    label_ = "updown";
+  else if (kind_ == "torus")
+    label_ = routing_ + "+dateline";
+  else if (kind_ == "ring")
+    label_ = "ring+dateline";
+  else
+    label_ = routing_;
+}
+
+void Topology::build_min(uint32_t router_delay) {
+  // Dijkstra from every destination (links are symmetric): dist_[v * n + dst] in cycles, one
+  // hop costing the router pipeline plus the link's latency, then up to two minimal ports.
+  dist_.assign(size_t(n_) * n_, kInf);
+  min_.assign(size_t(n_) * n_ * 2, 0);
+  using Item = std::pair<uint32_t, uint32_t>;
+  for (uint32_t dst = 0; dst < n_; ++dst) {
+    uint32_t* d = &dist_[size_t(dst)];  // column dst: d[v * n_]
+    std::vector<Item> heap{{0, dst}};
+    d[size_t(dst) * n_] = 0;
+    while (!heap.empty()) {
+      std::pop_heap(heap.begin(), heap.end(), std::greater<Item>());
+      auto [dv, v] = heap.back();
+      heap.pop_back();
+      if (dv != d[size_t(v) * n_]) continue;
+      for (uint32_t p = 1; p < ports_; ++p) {
+        const Port& pt = port(v, p);
+        if (pt.peer == kNone) continue;
+        uint32_t nd = dv + router_delay + pt.latency;
+        if (nd < d[size_t(pt.peer) * n_]) {
+          d[size_t(pt.peer) * n_] = nd;
+          heap.push_back({nd, pt.peer});
+          std::push_heap(heap.begin(), heap.end(), std::greater<Item>());
+        }
+      }
+    }
+  }
+  for (uint32_t v = 0; v < n_; ++v)
+    for (uint32_t dst = 0; dst < n_; ++dst) {
+      if (v == dst) continue;
+      uint32_t k = 0;
+      for (uint32_t p = 1; p < ports_ && k < 2; ++p) {
+        const Port& pt = port(v, p);
+        if (pt.peer == kNone) continue;
+        if (dist_[size_t(pt.peer) * n_ + dst] + router_delay + pt.latency ==
+            dist_[size_t(v) * n_ + dst])
+          min_[(size_t(v) * n_ + dst) * 2 + k++] = uint16_t(p);
+      }
+      if (k == 0) throw NocError("noc: internal: no minimal port from " + str(v) + " to " + str(dst));
+    }
+}
+
+std::string Topology::check_deadlock_freedom() const {
+  // Channels are (node, out port, class); edges are the dependencies of every candidate in every
+  // reachable routing state, explored per (src, dst) (dateline and odd-even routes depend on src).
+  const size_t nch = size_t(n_) * ports_ * classes_;
+  auto ch = [&](uint32_t v, uint32_t p, uint32_t c) { return (size_t(v) * ports_ + p) * classes_ + c; };
+  std::vector<std::set<size_t>> dep(nch);
+  for (uint32_t s = 0; s < n_; ++s)
+    for (uint32_t d = 0; d < n_; ++d) {
+      if (s == d) continue;
+      struct St {
+        uint32_t v;
+        size_t in;
+        uint8_t state;
+        uint32_t hops;
+      };
+      std::set<std::tuple<uint32_t, size_t, uint8_t>> seen;
+      std::vector<St> todo{{s, SIZE_MAX, 0, 0}};
+      while (!todo.empty()) {
+        St x = todo.back();
+        todo.pop_back();
+        if (x.v == d) continue;
+        if (!seen.insert({x.v, x.in, x.state}).second) continue;
+        if (x.hops > 2 * n_)
+          return "route " + str(s) + "->" + str(d) + " does not reach its destination";
+        Candidates c;
+        route(x.v, s, d, x.state, c);
+        if (c.n == 0) return "dead end at " + str(x.v) + " for " + str(s) + "->" + str(d);
+        bool in_escape = escape_ && (x.state & 2);
+        bool offers_escape = false;
+        for (uint32_t k = 0; k < c.n; ++k) {
+          const Choice& o = c.c[k];
+          if (o.port == kLocal || port(x.v, o.port).peer == kNone)
+            return "route " + str(s) + "->" + str(d) + " at " + str(x.v) + " takes an unconnected port";
+          if (escape_) {
+            if (in_escape && o.cls != 1)
+              return "packet " + str(s) + "->" + str(d) + " leaves the escape class at " + str(x.v);
+            if (o.cls == 1) offers_escape = true;
+          }
+          size_t out = ch(x.v, o.port, o.cls);
+          // Escape routing: only the escape class's own dependencies matter (Duato).
+          if (x.in != SIZE_MAX && (!escape_ || (x.in % classes_ == 1 && o.cls == 1)))
+            dep[x.in].insert(out);
+          todo.push_back({port(x.v, o.port).peer, out, o.state, x.hops + 1});
+        }
+        if (escape_ && !offers_escape)
+          return "no escape VC offered at " + str(x.v) + " for " + str(s) + "->" + str(d);
+      }
+    }
+  std::vector<int> colour(nch, 0);
+  for (size_t root = 0; root < nch; ++root) {
+    if (colour[root]) continue;
+    std::vector<std::pair<size_t, std::set<size_t>::const_iterator>> st{{root, dep[root].begin()}};
+    colour[root] = 1;
+    while (!st.empty()) {
+      auto& [c0, it] = st.back();
+      if (it == dep[c0].end()) {
+        colour[c0] = 2;
+        st.pop_back();
+        continue;
+      }
+      size_t nx = *it++;
+      if (colour[nx] == 1) {
+        size_t v = nx / classes_ / ports_, p = nx / classes_ % ports_;
+        return "channel dependency cycle through link " + str(uint32_t(v)) + "->" +
+               str(port(uint32_t(v), uint32_t(p)).peer) + " class " + str(uint32_t(nx % classes_));
+      }
+      if (colour[nx] == 0) {
+        colour[nx] = 1;
+        st.push_back({nx, dep[nx].begin()});
+      }
+    }
+  }
+  return "";
 }
 
 void Topology::connect(uint32_t a, uint32_t pa, uint32_t b, uint32_t pb, double len, int dim,
@@ -136,6 +295,7 @@ void Topology::connect(uint32_t a, uint32_t pa, uint32_t b, uint32_t pb, double 
   x.dim = dim;
   x.dir = dir;
   x.wrap = wrap;
+  x.latency = link_latency_;
 }
 
 void Topology::build_mesh(const NocConfig& cfg, bool torus) {
@@ -460,6 +620,20 @@ void Topology::route(uint32_t node, uint32_t src, uint32_t dst, uint8_t state,
   out.n = 1;
   out.c[0] = Choice{};
   if (node == dst) return;  // local port, class 0
+  if (escape_) {
+    if (state & 2) {  // in the escape class: up*/down* to the end
+      size_t idx = (size_t(state & 1) * n_ + node) * n_ + dst;
+      out.c[0] = Choice{next_[idx], 1, uint8_t(2 | next_phase_[idx]), 0};
+      return;
+    }
+    out.n = 0;
+    const uint16_t* m = &min_[(size_t(node) * n_ + dst) * 2];
+    for (int k = 0; k < 2; ++k)
+      if (m[k]) out.c[out.n++] = Choice{m[k], 0, 0, 0};
+    size_t idx = size_t(node) * n_ + dst;  // escape route starts in phase 0 (up allowed)
+    out.c[out.n++] = Choice{next_[idx], 1, uint8_t(2 | next_phase_[idx]), 1};
+    return;
+  }
   if (table_) {
     size_t idx = (size_t(state & 1) * n_ + node) * n_ + dst;
     out.c[0].port = next_[idx];

@@ -8,9 +8,17 @@
 //  - torus / ring: minimal dimension-order routing with two dateline VC classes per dimension;
 //    class 0 before the wrap link, class 1 on and after it, so neither class's dependencies close
 //    a ring.
-//  - crossbar / tree / custom: up*/down* shortest paths over a BFS spanning order from node 0 (no
-//    down->up turn, so dependencies are acyclic). An explicit table (custom) is checked for dead
-//    ends, cycles and channel-dependency cycles at load time.
+//  - crossbar / tree: up*/down* shortest paths over a BFS spanning order from node 0 (no
+//    down->up turn, so dependencies are acyclic).
+//  - custom (default `min`, any topology on request): minimal routing by hop latency (router
+//    pipeline + link latency), adaptive among up to two minimal ports, on the "adaptive" VC class,
+//    with an escape VC class routed up*/down* (Duato, IEEE TPDS 4(12), 1993; the irregular-network
+//    form is Silla & Duato, IEEE TPDS 11(7), 2000). A packet takes an escape VC only when no
+//    adaptive VC of a minimal port is free, and stays in the escape class from then on. The escape
+//    class's channel dependency graph is acyclic (up*/down*) and never depends on adaptive
+//    channels, so escape packets always drain, adaptive packets can always eventually escape: no
+//    deadlock. `updown` keeps plain up*/down*. An explicit table (custom graph_routes) is checked
+//    for dead ends, cycles and channel-dependency cycles at load time.
 //
 // Limits: one local (NI) port per router (port 0); routing tables are dense N x N (N <= 1024).
 #pragma once
@@ -41,15 +49,17 @@ class Topology {
     int dim = -1;       // mesh/torus/ring: dimension (0 = x), -1 otherwise
     int dir = 0;        // +1 / -1 along dim
     bool wrap = false;  // torus/ring wrap-around link (dateline)
+    uint32_t latency = 1;  // link latency in cycles (router.link_latency_cycles unless per-link)
   };
   struct Choice {
     uint16_t port = 0;
     uint8_t cls = 0;    // dateline VC class
-    uint8_t state = 0;  // routing state after taking this port (up*/down* phase)
+    uint8_t state = 0;  // routing state after taking this port (bit 0 up*/down* phase, bit 1 escape)
+    uint8_t fallback = 0;  // 1: only when no non-fallback candidate has a free VC (escape VC)
   };
   struct Candidates {
     uint8_t n = 0;
-    Choice c[2];
+    Choice c[3];
   };
 
   // Builds and validates; throws NocError with a clear message on bad input.
@@ -58,7 +68,20 @@ class Topology {
   uint32_t nodes() const { return n_; }
   uint32_t ports() const { return ports_; }  // per router, including the local port
   const Port& port(uint32_t node, uint32_t p) const { return port_[node * ports_ + p]; }
-  uint32_t classes() const { return classes_; }  // dateline VC classes (1 or 2)
+  uint32_t classes() const { return classes_; }  // VC classes: dateline or adaptive/escape (1 or 2)
+  bool escape() const { return escape_; }        // class 1 is an escape class (routing `min`)
+  // The routing algorithm actually used (e.g. "xy+dateline" on a torus, "min+updown_escape" on a
+  // custom graph), for reports.
+  const std::string& routing() const { return label_; }
+  // Checks the channel dependency graph of every route this topology can produce (all
+  // candidates, all routing states): acyclic for deterministic/turn-model/dateline routing; for
+  // escape routing, the escape class alone must be acyclic, escape packets must never be offered
+  // an adaptive VC and every adaptive state must offer an escape. Returns "" or what is wrong.
+  std::string check_deadlock_freedom() const;
+  // Zero-load hop cost used by `min` (router pipeline + link latency, cycles) from node to dst.
+  uint32_t distance(uint32_t node, uint32_t dst) const {
+    return dist_.empty() ? 0 : dist_[size_t(node) * n_ + dst];
+  }
   bool adaptive() const { return adaptive_; }
   const std::string& kind() const { return kind_; }
   // Grid coordinates used by traffic patterns (1-D topologies: x = id, y = 0).
@@ -80,6 +103,8 @@ class Topology {
   void build_custom(const NocConfig& cfg);
   void check_connected() const;
   void build_updown();
+  void build_min(uint32_t router_delay);
+  void resolve_routing(const NocConfig& cfg);
   void build_explicit(const NocConfig& cfg);
   void check_dependencies() const;
   uint32_t port_to(uint32_t node, uint32_t peer) const;
@@ -87,15 +112,21 @@ class Topology {
                bool wrap);
 
   std::string kind_;
-  std::string routing_;
+  std::string routing_;  // normalised algorithm (xy, yx, west_first, odd_even, min, updown, table)
+  std::string label_;    // what reports show
+  uint32_t link_latency_ = 1;
   uint32_t n_ = 0, ports_ = 1, classes_ = 1;
   uint32_t kx_ = 1, ky_ = 1;
   bool adaptive_ = false;
   bool table_ = false;
+  bool escape_ = false;
   std::vector<Port> port_;
   // table_[(phase * n + node) * n + dst] = output port (up*/down*: phase 1 = only down links).
   std::vector<uint16_t> next_;
   std::vector<uint8_t> next_phase_;
+  // min: up to two minimal ports per (node, dst) (0 = none) and the distances.
+  std::vector<uint16_t> min_;
+  std::vector<uint32_t> dist_;
 };
 
 }  // namespace imcvp::noc

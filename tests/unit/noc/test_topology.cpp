@@ -93,6 +93,7 @@ TEST(NocTopology, RingCrossbarTreeReachEverything) {
 
 TEST(NocTopology, CustomGraphUsesUpDownShortestPaths) {
   NocConfig c = custom(kSquare);
+  c.routing = "updown";  // custom graphs default to min (tests/unit/noc/test_routing.cpp)
   Topology t(c);
   // Levels from root 0: 1 and 3 at level 1, 2 at level 2. 1 -> 3 must not turn down->up.
   auto p = t.path(1, 3);
