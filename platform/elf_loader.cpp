@@ -143,6 +143,28 @@ ElfImage parse_elf(const std::vector<uint8_t>& b, const std::string& path) {
       bad(path, "truncated: section headers extend past the end of the file");
     for (unsigned i = 0; i < eh.e_shnum; ++i) {
       auto sh = read_at<Elf32_Shdr>(b, eh.e_shoff + uint64_t(i) * sizeof(Elf32_Shdr));
+      if (sh.sh_type == SHT_NOTE) {
+        if (!in_file(b, sh.sh_offset, sh.sh_size))
+          bad(path, "truncated: note section extends past the end of the file");
+        // Elf32_Nhdr records: namesz, descsz, type, name and desc each padded to 4 bytes.
+        uint64_t off = 0;
+        while (off + 12 <= sh.sh_size) {
+          auto w = [&](uint64_t o) { return read_at<uint32_t>(b, sh.sh_offset + o); };
+          uint64_t namesz = w(off), descsz = w(off + 4);
+          uint64_t name_off = off + 12, desc_off = name_off + ((namesz + 3) & ~3ULL);
+          uint64_t next = desc_off + ((descsz + 3) & ~3ULL);
+          if (next > sh.sh_size) bad(path, "malformed note in section " + std::to_string(i));
+          ElfNote n;
+          const char* nm = reinterpret_cast<const char*>(b.data() + sh.sh_offset + name_off);
+          n.name.assign(nm, strnlen(nm, namesz));
+          n.type = w(off + 8);
+          n.desc.assign(b.begin() + sh.sh_offset + desc_off,
+                        b.begin() + sh.sh_offset + desc_off + descsz);
+          img.notes.push_back(std::move(n));
+          off = next;
+        }
+        continue;
+      }
       if (sh.sh_type != SHT_SYMTAB) continue;
       if (sh.sh_link >= eh.e_shnum) bad(path, "symbol table links to a missing string table");
       auto str = read_at<Elf32_Shdr>(b, eh.e_shoff + uint64_t(sh.sh_link) * sizeof(Elf32_Shdr));

@@ -25,12 +25,20 @@ struct ElfSegment {
   std::vector<uint8_t> data;  // file contents (filesz bytes); the rest up to memsz is zero
 };
 
+// An ELF note (SHT_NOTE section), e.g. the SDK's platform note .note.imcvp.
+struct ElfNote {
+  std::string name;
+  uint32_t type = 0;
+  std::vector<uint8_t> desc;
+};
+
 struct ElfImage {
   std::string path;
   uint32_t entry = 0;
   uint32_t e_flags = 0;
   std::vector<ElfSegment> segments;         // PT_LOAD segments with memsz > 0
   std::map<std::string, uint32_t> symbols;  // global and local symbols with a name
+  std::vector<ElfNote> notes;               // notes of every SHT_NOTE section
   std::optional<uint32_t> symbol(const std::string& name) const {
     auto it = symbols.find(name);
     if (it == symbols.end()) return std::nullopt;

@@ -18,6 +18,7 @@
 #include "models/common/stats.h"
 #include "models/common/trace.h"
 #include "platform/command.h"
+#include "platform/devicetree.h"
 #include "platform/elf_loader.h"
 #include "platform/gdb_server.h"
 #include "platform/itrace.h"
@@ -55,6 +56,7 @@ struct RunOptions {
   bool seed_given = false;
   std::string signature;
   bool dump_config = false;
+  std::string dump_dtb;  // --dump-dtb FILE
   bool list_stats = false;
   std::string stats_format = "table";
   bool list_params = false;
@@ -275,6 +277,11 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
     std::cout << config::to_yaml(cfg);
     return exit_code::ok;
   }
+  if (!o.dump_dtb.empty()) {
+    if (std::string err = write_dtb(cfg, o.dump_dtb); !err.empty())
+      return fail(exit_code::cant_create, err);
+    return exit_code::ok;
+  }
   if (o.list_params) {
     auto rows = config::list_params(cfg);
     if (o.params_format == "tsv") {
@@ -364,6 +371,8 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   try {
     soc = std::make_unique<Soc>("soc", cfg);
     soc->load_elf(img);
+    for (const auto& m : check_platform_note(img, cfg))
+      log::warn("firmware", o.firmware, " was built for another platform: ", m);
     for (const auto& l : o.loads) {
       auto at = l.rfind('@');
       uint64_t addr = 0;
@@ -571,6 +580,8 @@ int sc_main(int argc, char* argv[]) {
   run->add_option("--signature", o.signature,
                   "At exit, dump words between begin_signature and end_signature to FILE");
   run->add_flag("--dump-config", o.dump_config, "Print the resolved configuration and exit");
+  run->add_option("--dump-dtb", o.dump_dtb,
+                  "Write the device tree the firmware gets (a1 at reset) to FILE and exit");
   auto* stats_opt = run->add_option("--list-stats", o.stats_format,
                                     "List every statistic (path, kind, unit, description) of the "
                                     "configured platform, and exit; FORMAT: table or markdown")

@@ -112,8 +112,10 @@ struct PlatformConfig {
 
   PlatformConfig() {
     // Memory map of DESIGN.md §3 (docs/memory-map.md).
+    // 60 KiB like QEMU virt's mrom (0x1000..0x10000): the reset stub and the device tree
+    // (docs/memory-map.md; ~300 B per tile).
     boot_rom.base = 0x1000;
-    boot_rom.size_bytes = 4096;
+    boot_rom.size_bytes = 0xf000;
     boot_rom.read_only = true;
     tcm.base = 0x8000'0000;
     tcm.size_bytes = 1 << 20;

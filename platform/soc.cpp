@@ -10,6 +10,7 @@
 #include "models/common/config.h"
 #include "models/common/log.h"
 #include "models/common/run_control.h"
+#include "platform/devicetree.h"
 
 namespace imcvp::platform {
 
@@ -359,11 +360,13 @@ void Soc::start_of_simulation() {
 }
 
 void Soc::write_boot_rom(uint32_t entry) {
-  // The reset stub of docs/memory-map.md (same shape as QEMU virt's): a0 = hartid, a1 = 0.
+  // The reset stub of docs/memory-map.md (same shape as QEMU virt's): a0 = hartid, a1 = the
+  // device tree (platform/devicetree.h), which follows the stub in the boot ROM.
+  static_assert(kDtbRomOffset == 0x40, "the addi below encodes the DTB offset");
   const uint32_t stub[] = {
       0x00000297,  // auipc t0, 0
       0xf1402573,  // csrr  a0, mhartid
-      0x00000593,  // li    a1, 0
+      0x04028593,  // addi  a1, t0, 0x40   (the DTB)
       0x0182a283,  // lw    t0, 24(t0)
       0x00028067,  // jr    t0
       0x00000013,  // nop
@@ -371,9 +374,18 @@ void Soc::write_boot_rom(uint32_t entry) {
   };
   if (!memory_region(cfg_.boot_rom.base, sizeof stub))
     throw ElfError("boot ROM too small for the reset stub", exit_code::internal);
-  Pending p{cfg_.boot_rom.base, {}, "boot ROM reset stub"};
-  p.bytes.resize(sizeof stub);
+  std::vector<uint8_t> dtb = build_dtb(cfg_);
+  if (kDtbRomOffset + dtb.size() > cfg_.boot_rom.size_bytes)
+    throw config::ConfigError("boot_rom.size_bytes: the device tree (" +
+                              std::to_string(dtb.size()) + " B at offset " +
+                              std::to_string(kDtbRomOffset) + ") does not fit the " +
+                              std::to_string(cfg_.boot_rom.size_bytes) +
+                              " B boot ROM; make it at least " +
+                              std::to_string(kDtbRomOffset + dtb.size()));
+  Pending p{cfg_.boot_rom.base, {}, "boot ROM reset stub and device tree"};
+  p.bytes.resize(kDtbRomOffset + dtb.size());
   std::memcpy(p.bytes.data(), stub, sizeof stub);
+  std::memcpy(p.bytes.data() + kDtbRomOffset, dtb.data(), dtb.size());
   pending_.push_back(std::move(p));
   cpu_->set_reset_pc(static_cast<uint32_t>(cfg_.cpu.reset_pc));
 }

@@ -6,8 +6,8 @@
  * object maps to the test finisher (or libsemihost maps to SYS_EXIT).
  *
  * Steps: park harts other than 0, set gp/sp/tp, install mtvec, mask interrupts, copy .data
- * if its load address differs, zero .tbss/.bss, run constructors, call main(0, NULL), then
- * exit(main's return value).
+ * if its load address differs, zero .tbss/.bss, keep a1 (the device tree's address) in
+ * imcvp_boot_dtb, run constructors, call main(0, NULL), then exit(main's return value).
  */
     .section .text.init.enter, "ax", @progbits
     .global _start
@@ -21,6 +21,7 @@ _start:
     .option pop
     csrr    t0, mhartid
     bnez    t0, .Lpark
+    mv      s1, a1              /* the device tree (imcvp, QEMU virt) or 0 */
     la      sp, __stack
     la      tp, __tls_base
     la      t0, imcvp_trap_entry
@@ -48,6 +49,8 @@ _start:
     addi    a0, a0, 4
     j       3b
 4:
+    la      t0, imcvp_boot_dtb
+    sw      s1, 0(t0)
     call    __libc_init_array
     li      a0, 0
     li      a1, 0

@@ -83,6 +83,31 @@ TEST(Inference, DigitalTilesAreBitExactWithInt8Reference) {
   EXPECT_TRUE(contains(r.out, "reported by the firmware")) << r.out;
 }
 
+// Issue 16: the memory map moved by config (DRAM base, tile base, tile stride) with the same
+// ELF: the SDK reads the device tree, so the outputs stay bit-exact. The package goes to the
+// moved DRAM base.
+TEST(Inference, FollowsAMovedMemoryMap) {
+  auto p = make_package("digital100", "--n-test 100 --kind digital");
+  REQUIRE_PACKAGE(p);
+  std::string h = p.manifest["expected_logits_fnv1a32"];
+  struct Case {
+    const char *set, *load_at;
+  };
+  for (const Case c : {Case{"dram.base=0x60000000", "@0x60000000"},
+                       Case{"imc.tile_stride=0x200000", "@0x40000000"},
+                       Case{"imc.tile_base=0x30000000", "@0x40000000"}}) {
+    SCOPED_TRACE(c.set);
+    auto r = run_imcvp({"run", "--set", kTwoDigital, "--set", c.set, "--load",
+                        p.path + c.load_at, fw("infer")},
+                       c.set);
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_TRUE(contains(r.out, "outputs equal to the int8 reference: 100/100 images (bit-exact)"))
+        << r.out;
+    EXPECT_TRUE(contains(r.out, "outputs fnv1a32 " + h)) << r.out;
+    EXPECT_FALSE(contains(r.err, "warning")) << r.err;
+  }
+}
+
 // The DRAM window interleaved over four controllers (NoC: four endpoints; bus: an
 // interleaver): the same outputs bit for bit, and every controller serves part of the package.
 TEST(Inference, SeveralDramControllersGiveTheSameOutputs) {

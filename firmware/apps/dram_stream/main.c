@@ -1,24 +1,24 @@
 /* dram_stream: writes a pattern over a DRAM buffer, reads it back sequentially and with a large
  * stride, checks every word, and prints the cycles per access of each phase (row hits vs row
  * conflicts show up in the timed DRAM model). Each phase is a region of interest (ids 1..3).
- * Exit 0 when the data is intact. imcvp only (QEMU's virt has no RAM at 0x4000_0000). */
+ * Exit 0 when the data is intact. imcvp only (QEMU's virt has no RAM at the DRAM base). */
 #include <stdint.h>
 #include <stdio.h>
 
 #include "imcvp/csr.h"
+#include "imcvp/platform.h"
 #include "imcvp/simctrl.h"
 
-#define DRAM_BASE 0x40000000u
 #define WORDS 4096u         /* 16 KiB: two DDR4 rows' worth of columns per bank group */
 #define STRIDE_WORDS 16384u /* 64 KiB stride: a new row on every access */
-
-static volatile uint32_t* const dram = (volatile uint32_t*)DRAM_BASE;
 
 static uint32_t pattern(uint32_t i) {
   return i * 2654435761u ^ 0x5a5a5a5au;
 }
 
 int main(void) {
+  /* The DRAM window from the device tree (imcvp/platform.h). */
+  volatile uint32_t* const dram = (volatile uint32_t*)(uintptr_t)IMCVP_DRAM_BASE;
   uint32_t errors = 0;
   uint64_t t0 = csr_read(mcycle);
   imcvp_roi_begin(1);

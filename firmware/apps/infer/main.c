@@ -39,7 +39,8 @@
 #define MAX_BATCH_OUT 1024u
 #define MAX_OUTPUTS 65536u
 
-static const uint8_t* const pkg = (const uint8_t*)PKG_ADDR;
+/* The package at the DRAM base (from the device tree: imcvp/platform.h). */
+#define pkg ((const uint8_t*)(uintptr_t)PKG_ADDR)
 static pkg_header hdr;
 static pkg_layer layers[PKG_MAX_LAYERS];
 static pkg_part parts[PKG_MAX_PARTS];

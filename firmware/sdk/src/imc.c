@@ -17,8 +17,11 @@ static void probe_fault(imcvp_trap_frame* f) {
 
 unsigned imc_count(void) {
   imcvp_trap_handler_t old = imcvp_exception_register(CAUSE_LOAD_ACCESS_FAULT, probe_fault);
+  /* With a device tree, only the tiles it lists (each still checked by its ID register). */
+  const imcvp_platform_info* p = imcvp_platform();
+  unsigned max = p->dtb && p->tile_count < IMC_MAX_TILES ? p->tile_count : IMC_MAX_TILES;
   unsigned n = 0;
-  for (; n < IMC_MAX_TILES; ++n) {
+  for (; n < max; ++n) {
     probe_faulted = 0;
     uint32_t id = imcvp_read32(IMCVP_TILE_ADDR(n) + IMC_ID_OFFSET);
     if (probe_faulted || id != IMC_ID_VALUE) break;

@@ -3,7 +3,8 @@
  * weights back and read status/errors. Register offsets and fields come from imc_regs.h,
  * which is generated from the model's register description (docs/register-maps.md).
  *
- * Tile i's window is at IMCVP_TILE_ADDR(i); its PLIC source is IMCVP_TILE_IRQ(i).
+ * Tile i's window is at IMCVP_TILE_ADDR(i) (from the device tree; imcvp/platform.h); its PLIC
+ * source is IMCVP_TILE_IRQ(i).
  * Weights are row-major W[i][j] (input i, output j); outputs are int32 accumulators unless
  * IMC_CTRL_REQUANT is set (then int8).
  *
@@ -85,7 +86,9 @@ static inline void imc_write(const imc_tile* t, uint32_t off, uint32_t v) {
   imcvp_write32(t->base + off, v);
 }
 
-/* Number of tiles present (probes windows 0, 1, ... until one does not answer). */
+/* Number of tiles present: the device tree's tiles (imcvp/platform.h) or, without one, windows
+ * 0, 1, ... at the default base and stride until one does not answer; either way each tile's
+ * ID register is checked and counting stops at the first that does not match. */
 unsigned imc_count(void);
 /* Fills *t for tile `index`; returns IMC_OK or IMC_ERR_NO_TILE (after imc_count() said so or
  * the ID register does not match). Does not touch the tile's state. */

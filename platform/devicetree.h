@@ -1,0 +1,45 @@
+// Flattened device tree of the resolved configuration (docs/memory-map.md, "Device tree"),
+// built with libfdt: the CPU (ISA string, timebase), TCM and DRAM, boot ROM, UART, CLINT,
+// PLIC, sim-control, every IMC tile (window, PLIC source, kind, geometry, ADC bits,
+// technology) and the NoC. The boot stub passes its address in a1 (QEMU virt / OpenSBI
+// convention); the SDK reads tile windows and the DRAM base from it.
+//
+// Also: the firmware's platform note (section .note.imcvp, written by the SDK) and its
+// comparison with the configuration.
+//
+// Limits: one hart; 32-bit addresses only (the core is RV32; reg uses 2 address and 2 size
+// cells like QEMU virt, the high cells are 0).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "platform/elf_loader.h"
+#include "platform/platform_config.h"
+
+namespace imcvp::platform {
+
+// Offset of the DTB in the boot ROM (after the reset stub); 8-byte aligned.
+constexpr uint64_t kDtbRomOffset = 0x40;
+
+// Builds the DTB. Throws std::runtime_error if libfdt fails.
+std::vector<uint8_t> build_dtb(const PlatformConfig& cfg);
+
+// The firmware's compile-time platform expectations (the SDK's .note.imcvp, name "imcvp",
+// type kPlatformNoteType). Layout: little-endian 32-bit words, see firmware/sdk/src/platform.c.
+constexpr uint32_t kPlatformNoteType = 0x49504c31;  // "1LPI"
+constexpr uint32_t kPlatformNoteVersion = 1;
+constexpr uint32_t kNoteFlagReadsDt = 1;  // tile windows and DRAM base come from the DT
+
+// Compares the firmware's platform note (if any) with the configuration. Returns one message
+// per problem: each differing address by name (firmware value vs config key and value), or a
+// note from a different SDK version. Empty when they agree or the firmware has no note.
+std::vector<std::string> check_platform_note(const ElfImage& img, const PlatformConfig& cfg);
+
+}  // namespace imcvp::platform
+
+namespace imcvp::platform {
+// Writes build_dtb(cfg) to path (imcvp run --dump-dtb); returns "" or an error message.
+std::string write_dtb(const PlatformConfig& cfg, const std::string& path);
+}  // namespace imcvp::platform

@@ -1,0 +1,168 @@
+// Bring-up that survives a config change (issue 16): the device tree imcvp passes in a1, the
+// SDK's discovery from it (the shipped apps keep working after moving DRAM, the tile base or
+// the tile stride), and the firmware/config mismatch check of the SDK's platform note.
+#include <cstdio>
+#include <cstring>
+
+#include "tests/firmware/harness.h"
+
+using namespace imcvp::test;
+
+namespace {
+
+bool have(const char* tool) {
+  return std::system((std::string("command -v ") + tool + " > /dev/null 2>&1").c_str()) == 0;
+}
+
+// Decodes a DTB with Debian's dtc; returns the DTS (empty on failure) and dtc's stderr.
+std::string dtc_decode(const std::filesystem::path& dtb, std::string* err = nullptr) {
+  auto dts = dtb.string() + ".dts", log = dtb.string() + ".log";
+  std::string cmd = "dtc -I dtb -O dts -o " + shell_quote(dts) + " " + shell_quote(dtb.string()) +
+                    " 2> " + shell_quote(log);
+  int st = std::system(cmd.c_str());
+  if (err) *err = read_text(log);
+  return st == 0 ? read_text(dts) : std::string();
+}
+
+std::size_t count(const std::string& s, const std::string& what) {
+  std::size_t n = 0;
+  for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
+  return n;
+}
+
+TEST(DeviceTree, DumpDtbDecodesWithDtc) {
+  if (!have("dtc")) GTEST_SKIP() << "dtc missing (scripts/install-deps: device-tree-compiler)";
+  auto r = run_imcvp({"run", "--dump-dtb", "soc.dtb"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string err;
+  std::string dts = dtc_decode(r.dir / "soc.dtb", &err);
+  ASSERT_FALSE(dts.empty()) << err;
+  EXPECT_EQ(err, "") << "dtc warnings";
+  // Standard compatible strings where they exist.
+  for (const char* c : {"\"ns16550a\"", "riscv,clint0", "sifive,plic-1.0.0", "sifive,test0",
+                        "riscv,cpu-intc", "\"imcvp,dram\"", "\"imcvp,tcm\""})
+    EXPECT_NE(dts.find(c), std::string::npos) << c << "\n" << dts;
+  EXPECT_NE(dts.find("riscv,isa = \"rv32imac_zicsr_zifencei\""), std::string::npos) << dts;
+  EXPECT_NE(dts.find("serial@10000000"), std::string::npos);
+  EXPECT_NE(dts.find("clint@2000000"), std::string::npos);
+  EXPECT_NE(dts.find("plic@c000000"), std::string::npos);
+  EXPECT_NE(dts.find("test@100000"), std::string::npos);
+  EXPECT_NE(dts.find("memory@40000000"), std::string::npos);
+  // The default two tiles: windows, PLIC sources 16 and 17, kind and geometry.
+  EXPECT_EQ(count(dts, "\"imcvp,imc-tile\""), 2u) << dts;
+  EXPECT_NE(dts.find("imc@20000000"), std::string::npos);
+  EXPECT_NE(dts.find("imc@20100000"), std::string::npos);
+  EXPECT_NE(dts.find("interrupts = <0x10>"), std::string::npos);
+  EXPECT_NE(dts.find("interrupts = <0x11>"), std::string::npos);
+  EXPECT_NE(dts.find("imcvp,kind = \"analog\""), std::string::npos);
+  EXPECT_NE(dts.find("imcvp,kind = \"digital\""), std::string::npos);
+  EXPECT_NE(dts.find("imcvp,rows = <0x100>"), std::string::npos);
+  EXPECT_NE(dts.find("imcvp,technology = \"pcm\""), std::string::npos);
+}
+
+TEST(DeviceTree, FollowsTheConfig) {
+  if (!have("dtc")) GTEST_SKIP() << "dtc missing";
+  auto r = run_imcvp({"run", "--set", "dram.base=0x60000000", "--set", "imc.tile_base=0x30000000",
+                      "--set", "imc.tile_stride=0x200000", "--set",
+                      "tiles=[{kind: digital}, {kind: digital}, {kind: analog}]", "--dump-dtb",
+                      "soc.dtb"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string dts = dtc_decode(r.dir / "soc.dtb");
+  ASSERT_FALSE(dts.empty());
+  EXPECT_NE(dts.find("memory@60000000"), std::string::npos) << dts;
+  EXPECT_NE(dts.find("imc@30000000"), std::string::npos) << dts;
+  EXPECT_NE(dts.find("imc@30200000"), std::string::npos) << dts;
+  EXPECT_NE(dts.find("imc@30400000"), std::string::npos) << dts;
+  EXPECT_NE(dts.find("interrupts = <0x12>"), std::string::npos) << dts;
+}
+
+TEST(DeviceTree, DumpDtbToAnUnwritablePathFails) {
+  auto r = run_imcvp({"run", "--dump-dtb", "/nonexistent-dir/soc.dtb"});
+  EXPECT_EQ(r.code, 73) << r.err;
+  EXPECT_NE(r.err.find("--dump-dtb /nonexistent-dir/soc.dtb: cannot write"), std::string::npos)
+      << r.err;
+}
+
+TEST(DeviceTree, TooLargeForTheBootRomIsAConfigError) {
+  auto r = run_imcvp({"run", "-c", std::string(IMCVP_SOURCE_DIR) + "/configs/soc/imc16-digital.yaml",
+                      "--set", "boot_rom.size_bytes=4096", fw("hello")});
+  EXPECT_EQ(r.code, 78) << r.err;
+  EXPECT_NE(r.err.find("boot_rom.size_bytes: the device tree ("), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("does not fit the 4096 B boot ROM"), std::string::npos) << r.err;
+}
+
+// The issue's three cases on unmodified firmware: before the device tree, the stride change
+// made imc_selftest find one tile and pass, the base change zero tiles, the DRAM move trap.
+struct Moved {
+  const char* set;
+  const char* name;
+};
+const Moved kMoved[] = {{"dram.base=0x60000000", "dram"},
+                        {"imc.tile_stride=0x200000", "stride"},
+                        {"imc.tile_base=0x30000000", "base"}};
+
+TEST(DeviceTree, ImcSelftestFollowsAMovedMemoryMap) {
+  for (const auto& m : kMoved) {
+    SCOPED_TRACE(m.set);
+    auto r = run_imcvp({"run", "--set", m.set, fw("imc_selftest")}, m.name);
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("imc_selftest: 2 tile(s)"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("imc_selftest: PASS"), std::string::npos) << r.out;
+    EXPECT_EQ(r.err.find("warning"), std::string::npos) << "the SDK follows the DT: " << r.err;
+  }
+}
+
+TEST(DeviceTree, ImcSelftestFindsAddedTiles) {
+  auto r = run_imcvp({"run", "--set", "imc.tile_stride=0x300000", "--set",
+                      "tiles=[{kind: digital}, {kind: digital}, {kind: digital}, {kind: digital}]",
+                      fw("imc_selftest")});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("imc_selftest: 4 tile(s)"), std::string::npos) << r.out;
+}
+
+TEST(DeviceTree, DramStreamFollowsAMovedDram) {
+  auto r = run_imcvp({"run", "--set", "dram.base=0x60000000", fw("dram_stream")});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+}
+
+TEST(PlatformNote, MovedDevicesAreNamedInAWarning) {
+  auto r = run_imcvp({"run", "--set", "uart0.base=0x10001000", "--set", "clint.base=0x2010000",
+                      "--max-time", "100us", fw("hello")});
+  EXPECT_NE(r.err.find("hello.elf was built for another platform: UART0: compiled for "
+                       "0x10000000, but uart0.base = 0x10001000"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("CLINT: compiled for 0x02000000, but clint.base = 0x02010000"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST(PlatformNote, MatchingConfigGivesNoWarning) {
+  auto r = run_imcvp({"run", fw("hello")});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.err.find("another platform"), std::string::npos) << r.err;
+}
+
+// A note from another SDK version: the word after the note's name is the version.
+TEST(PlatformNote, NoteFromAnotherSdkVersionIsReported) {
+  std::string elf = read_text(fw("hello"));
+  const char name[] = "imcvp\0\0\0";
+  auto pos = elf.find(std::string(name, 8));
+  ASSERT_NE(pos, std::string::npos) << "hello.elf has no .note.imcvp";
+  uint32_t v = 0;
+  std::memcpy(&v, elf.data() + pos + 8, 4);
+  ASSERT_EQ(v, 1u);
+  v = 7;
+  std::memcpy(elf.data() + pos + 8, &v, 4);
+  auto dir = std::filesystem::temp_directory_path() / ("imcvp-note-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  auto patched = (dir / "hello-v7.elf").string();
+  std::ofstream(patched, std::ios::binary) << elf;
+  auto r = run_imcvp({"run", patched});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("platform note (.note.imcvp) is version 7"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rebuild it against this SDK"), std::string::npos) << r.err;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
