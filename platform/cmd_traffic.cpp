@@ -36,6 +36,8 @@ struct Options {
   int64_t packet_flits = -1, warmup = -1, measure = -1, drain = -1, seed = -1, outstanding = -1,
           reply_flits = -1;
   bool dump_config = false;
+  std::string list_params;  // tsv
+  CLI::Option* list_opt = nullptr;
 };
 
 int fail(int code, const std::string& msg) {
@@ -78,6 +80,31 @@ nlohmann::ordered_json to_json(const noc::TrafficResult& r) {
   j["energy_link_pj"] = r.energy_link_pj;
   j["cycles"] = r.cycles;
   j["status"] = r.stable ? "stable" : "unstable";
+  j["saturated"] = r.saturated;
+  // Per router-to-router link: [from, to, flits/cycle] (the JSON's "links_format").
+  auto links = nlohmann::ordered_json::array();
+  for (const auto& l : r.links) {
+    double u = std::round(l.utilisation * 1e6) / 1e6;
+    links.push_back({l.from, l.to, u});
+  }
+  j["links"] = std::move(links);
+  return j;
+}
+
+// NaN (not reached) is null in JSON.
+nlohmann::ordered_json num_or_null(double v) {
+  return std::isnan(v) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v);
+}
+
+nlohmann::ordered_json to_json(const noc::SweepSummary& s) {
+  nlohmann::ordered_json j;
+  j["zero_load_latency"] = s.zero_load_latency;
+  j["knee_2x_offered"] = num_or_null(s.knee_2x_offered);
+  j["knee_3x_offered"] = num_or_null(s.knee_3x_offered);
+  j["saturation_offered"] = num_or_null(s.saturation_offered);
+  j["saturation_throughput"] = s.saturation_throughput;
+  j["network_latency_before_saturation"] = s.network_latency_at_knee;
+  j["queueing_latency_before_saturation"] = s.queueing_latency_at_knee;
   return j;
 }
 
@@ -119,6 +146,12 @@ int run(const Options& o) {
   }
   if (o.dump_config) {
     std::cout << config::to_yaml(root);
+    return exit_code::ok;
+  }
+  if (o.list_opt && o.list_opt->count() > 0) {  // the keys -c files and --set take (scripts/sweep checks them)
+    for (auto& r : config::list_params(root))
+      std::printf("%s\t%s\t%s\t%s\n", r.key.c_str(), r.value.c_str(), r.unit.c_str(),
+                  r.desc.c_str());
     return exit_code::ok;
   }
   std::vector<double> rates;
@@ -172,8 +205,10 @@ int run(const Options& o) {
       doc["reply_flits"] = root.traffic.reply_flits;
     }
     doc["seed"] = root.traffic.seed;
+    doc["links_format"] = {"from", "to", "flits_per_cycle"};
     doc["points"] = nlohmann::ordered_json::array();
   }
+  std::vector<noc::TrafficResult> results;
   for (double r : rates) {
     noc::TrafficConfig t = root.traffic;
     t.injection_rate = r;
@@ -201,8 +236,22 @@ int run(const Options& o) {
     } else {
       doc["points"].push_back(to_json(res));
     }
+    results.push_back(std::move(res));
   }
-  if (o.format == "json") *out << doc.dump(2) << "\n";
+  const noc::SweepSummary sum = noc::summarize_sweep(results);
+  if (o.format == "json") {
+    doc["summary"] = to_json(sum);
+    *out << doc.dump(2) << "\n";
+  } else if (results.size() > 1) {
+    // The CSV stays one row per load; the findings go to stderr.
+    auto f = [](double v) { return std::isnan(v) ? std::string("not reached") : std::to_string(v); };
+    std::fprintf(stderr,
+                 "imcvp: traffic: zero-load latency %.2f cycles; 2x knee at %s, 3x knee at %s; "
+                 "saturates at %s offered, %.4f flits/node/cycle accepted at most\n",
+                 sum.zero_load_latency, f(sum.knee_2x_offered).c_str(),
+                 f(sum.knee_3x_offered).c_str(), f(sum.saturation_offered).c_str(),
+                 sum.saturation_throughput);
+  }
   return exit_code::ok;
 }
 
@@ -238,6 +287,11 @@ Command add_traffic_command(CLI::App& app) {
   sub->add_option("--format", o->format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
   sub->add_option("-o,--output", o->output, "Write the table to FILE instead of stdout");
   sub->add_flag("--dump-config", o->dump_config, "Print the resolved configuration and exit");
+  o->list_opt = sub->add_option("--list-params", o->list_params,
+                                "List every configuration key (noc.*, traffic.*) as TSV and exit")
+                    ->expected(0, 1)
+                    ->default_str("tsv")
+                    ->check(CLI::IsMember({"tsv"}));
   return Command{sub, [o] { return run(*o); }};
 }
 

@@ -241,9 +241,50 @@ TrafficResult run_traffic(const NocConfig& noc, const TrafficConfig& cfg) {
   uint64_t span = std::max<uint64_t>(1, eng.now() - st.since_cycle);
   for (uint64_t f : st.link_flits)
     res.max_link_utilisation = std::max(res.max_link_utilisation, double(f) / double(span));
+  for (uint32_t v = 0; v < n; ++v)
+    for (uint32_t p = 1; p < topo.ports(); ++p) {
+      uint32_t peer = topo.port(v, p).peer;
+      if (peer == Topology::kNone) continue;
+      res.links.push_back(
+          {v, peer, p, double(st.link_flits[size_t(v) * topo.ports() + p]) / double(span)});
+    }
+  res.saturated = !res.stable || res.accepted < (1.0 - kSaturationTolerance) * res.offered;
   res.energy_router_pj = st.energy_buffer_pj + st.energy_alloc_pj + st.energy_crossbar_pj;
   res.energy_link_pj = st.energy_link_pj;
   return res;
+}
+
+SweepSummary summarize_sweep(const std::vector<TrafficResult>& pts) {
+  SweepSummary s;
+  const double nan = std::nan("");
+  s.knee_2x_offered = s.knee_3x_offered = s.saturation_offered = nan;
+  if (pts.empty()) return s;
+  s.zero_load_latency = pts.front().avg_packet_latency;
+  auto knee = [&](double factor) {
+    double target = factor * s.zero_load_latency;
+    for (size_t i = 1; i < pts.size(); ++i) {
+      const auto &a = pts[i - 1], &b = pts[i];
+      if (b.avg_packet_latency >= target && a.avg_packet_latency < target) {
+        double f = (target - a.avg_packet_latency) / (b.avg_packet_latency - a.avg_packet_latency);
+        return a.offered + f * (b.offered - a.offered);
+      }
+    }
+    return nan;
+  };
+  s.knee_2x_offered = knee(2.0);
+  s.knee_3x_offered = knee(3.0);
+  const TrafficResult* last_ok = &pts.front();
+  for (const auto& p : pts) {
+    s.saturation_throughput = std::max(s.saturation_throughput, p.accepted);
+    if (p.saturated) {
+      if (std::isnan(s.saturation_offered)) s.saturation_offered = p.offered;
+    } else if (std::isnan(s.saturation_offered)) {
+      last_ok = &p;
+    }
+  }
+  s.network_latency_at_knee = last_ok->avg_network_latency;
+  s.queueing_latency_at_knee = last_ok->avg_queueing_latency;
+  return s;
 }
 
 }  // namespace imcvp::noc

@@ -79,7 +79,32 @@ struct TrafficResult {
   double max_link_utilisation = 0;  // busiest link, flits/cycle in the window
   double energy_router_pj = 0, energy_link_pj = 0;  // in the window
   bool stable = true;
+  // Router-to-router links: flits/cycle in the measured span (window and drain).
+  struct LinkUse {
+    uint32_t from = 0, to = 0, port = 0;
+    double utilisation = 0;
+  };
+  std::vector<LinkUse> links;
+  // accepted < (1 - tolerance) x offered (or measured packets missing): past saturation.
+  bool saturated = false;
 };
+
+// What a load sweep says (points in increasing offered load). Zero-load latency is the average
+// packet latency at the lowest offered load; the 2x/3x knees are the offered loads where the
+// average latency reaches 2x/3x of it (linear interpolation between points; NaN when not
+// reached); the network saturates at the first point whose accepted throughput falls more than
+// 5% below the offered load or whose measured packets did not all arrive, and the saturation
+// throughput is the highest accepted throughput of the sweep (BookSim's plateau).
+struct SweepSummary {
+  double zero_load_latency = 0;
+  double knee_2x_offered = 0, knee_3x_offered = 0;  // NaN: not reached
+  double saturation_offered = 0;                   // NaN: not saturated in the sweep
+  double saturation_throughput = 0;
+  // At the last point below saturation: average latency split.
+  double network_latency_at_knee = 0, queueing_latency_at_knee = 0;
+};
+constexpr double kSaturationTolerance = 0.05;
+SweepSummary summarize_sweep(const std::vector<TrafficResult>& points);
 
 // Destination for `src` under the pattern (uses `rnd` for random patterns). Throws NocError when
 // the pattern does not fit the topology (e.g. bitcomp on a non-power-of-two node count).
