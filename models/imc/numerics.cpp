@@ -275,6 +275,47 @@ std::string energy_config_error(const TileConfig& c) {
   return "";
 }
 
+double adc_area_um2(const TileConfig& c) {
+  const double t_ns = std::max(adc_conversion_ns(c.adc), 1e-3);
+  const double f_hz = 1e9 / t_ns;
+  const double e_pj = std::max(adc_energy_pj(c.adc), 1e-6);
+  const double bits = eff_adc_bits(c.adc);
+  return std::exp(4.850567 + 0.0666585 * std::log(f_hz) + 0.797324 * std::log(c.area.node_nm) -
+                  0.134373 * bits + 0.423657 * std::log(e_pj));
+}
+
+TileArea tile_area(const TileConfig& c, uint64_t buffer_bytes) {
+  const auto& a = c.area;
+  auto sq = [](double r) { return r * r; };
+  const double f_um = a.node_nm * 1e-3;
+  const double sram_bit_um2 =
+      a.sram_cell_um2 * sq(a.node_nm / a.sram_cell_node_nm) / a.sram_efficiency;
+  const double periph_scale = sq(a.node_nm / a.periphery_node_nm);
+  TileArea t;
+  const double cells = double(c.rows) * c.cols;
+  if (c.analog()) {
+    t.array = cells * 2.0 * c.device.devices_per_weight * a.cell_f2 * sq(f_um) * 1e-6;
+    t.dac = double(c.rows) * a.dac_um2 * periph_scale * 1e-6;
+    t.adc = double(c.adc.count) * adc_area_um2(c) * 1e-6;
+  } else {
+    t.array = cells * c.weight_bits * sram_bit_um2 * a.digital_overhead * 1e-6;
+  }
+  t.buffers = double(buffer_bytes) * 8.0 * sram_bit_um2 * 1e-6;
+  t.periphery = a.periphery_mm2 * periph_scale;
+  return t;
+}
+
+double peak_tops(const TileConfig& c) {
+  MvmCost k;
+  if (c.analog()) {
+    const std::vector<int32_t> x(c.rows, 0);
+    k = analog_mvm_cost(c, x.data(), nullptr, c.rows, c.cols);
+  } else {
+    k = digital_mvm_cost(c, c.rows, c.cols);
+  }
+  return k.t_ns > 0 ? 2.0 * double(c.rows) * c.cols / k.t_ns * 1e-3 : 0.0;
+}
+
 // ---- analog ----
 
 AnalogArray::AnalogArray(const TileConfig& cfg, Rng& rng)

@@ -99,6 +99,21 @@ MvmCost digital_mvm_cost(const TileConfig& c, unsigned nr, unsigned nc);
 // Configuration errors of the energy model ("" when fine), e.g. ADC bits beyond its range.
 std::string energy_config_error(const TileConfig& c);
 
+// ---- area and efficiency (docs/imc-model.md, "Area and efficiency") ----
+// ADC area (um^2) by the regression over Murmann's ADC survey of Andrulis et al. ("Modeling
+// analog-digital-converter energy and area for compute-in-memory accelerator design", arXiv
+// 2404.06553, 2024; Accelergy ADC plug-in model.yaml): ln A = 4.8506 + 0.06666 ln f +
+// 0.79732 ln node - 0.13437 bits + 0.42366 ln E, f = 1/T_conv in Hz, node in nm, E in pJ.
+double adc_area_um2(const TileConfig& c);
+struct TileArea {
+  double array = 0, dac = 0, adc = 0, buffers = 0, periphery = 0;  // mm^2
+  double macro() const { return array + dac + adc; }
+  double total() const { return macro() + buffers + periphery; }
+};
+TileArea tile_area(const TileConfig& c, uint64_t buffer_bytes);
+// Peak throughput (TOPS, 2 ops per MAC) of back-to-back full-array MVMs.
+double peak_tops(const TileConfig& c);
+
 // Per-operation counts the tile turns into stats, time and energy.
 struct OpCounts {
   uint64_t pulses = 0;           // programming pulses (device writes)

@@ -338,6 +338,56 @@ struct QueueConfig {
   }
 };
 
+// Area of a tile (docs/imc-model.md, "Area and efficiency"). Component areas are given at the
+// node their source measured them at and scaled to node_nm as (node_nm/ref)^2 (first-order
+// layout scaling), except the ADC, whose regression has its own node term.
+struct AreaConfig {
+  // Technology node of the tile's CMOS: HERMES is 14 nm CMOS with back-end PCM (Le Gallo et
+  // al., Nature Electronics 6, 2023; Khaddam-Aljameh et al., IEEE JSSC 57(4), 2022).
+  double node_nm = 14.0;
+  // Memory device cell (analog tiles) in F^2 at F = node_nm: 1T1R cell 4F x 12F = 48 F^2,
+  // DNN+NeuroSim's default (Peng et al., IEDM 2019; NeuroSim Param.cpp heightInFeatureSize1T1R
+  // = 4, widthInFeatureSize1T1R = 12). Every device counts (2 x devices_per_weight per weight).
+  double cell_f2 = 48.0;
+  // SRAM bit cell 0.0588 um^2 at 14 nm (Natarajan et al., "A 14nm logic technology featuring
+  // ... a 0.0588 um^2 SRAM cell size", IEDM 2014); arrays reach ~70 % cell efficiency once
+  // decoders and sense amplifiers are added (estimate). Used for the tile buffers and the
+  // digital tile's weight bits.
+  double sram_cell_um2 = 0.0588;
+  double sram_cell_node_nm = 14.0;
+  double sram_efficiency = 0.7;
+  // Digital CIM: adder trees and accumulators next to the SRAM bits roughly double to triple the
+  // bit-cell area (estimate; Chih et al., ISSCC 2021 place one adder tree per column): x2.5.
+  double digital_overhead = 2.5;
+  // Row driver (PWM comparator against a shared counter, level shifter, driver): ~40 logic
+  // gates of ~0.15 um^2 at 14 nm ~ 6 um^2 per row (estimate).
+  double dac_um2 = 6.0;
+  // Periphery at 14 nm: post-processing pipeline, vector unit, DMA engine, command processor
+  // and registers, ~70k gates x 0.15 um^2 ~ 0.01 mm^2 (estimate).
+  double periphery_mm2 = 0.01;
+  double periphery_node_nm = 14.0;
+
+  template <class V>
+  void visit(V& v) {
+    // 7..180 nm: the range of published CMOS scaling data (Stillmaker & Baas, "Scaling
+    // equations for the accurate prediction of CMOS device performance from 180 nm to 7 nm",
+    // Integration 58, 2017); outside it the first-order scaling is not trusted.
+    v.param("node_nm", node_nm, "CMOS technology node of the tile", "nm", {7.0, 180.0});
+    v.param("cell_f2", cell_f2, "Memory device cell area (analog)", "F^2", {1.0, 1e6});
+    v.param("sram_cell_um2", sram_cell_um2, "SRAM bit cell area at sram_cell_node_nm", "um^2",
+            {1e-4, 100.0});
+    v.param("sram_cell_node_nm", sram_cell_node_nm, "Node of sram_cell_um2", "nm", {7.0, 180.0});
+    v.param("sram_efficiency", sram_efficiency, "SRAM array cell efficiency", "", {0.05, 1.0});
+    v.param("digital_overhead", digital_overhead, "Digital CIM area per SRAM bit cell area", "",
+            {1.0, 100.0});
+    v.param("dac_um2", dac_um2, "Row driver/DAC area at periphery_node_nm", "um^2", {0.0, 1e6});
+    v.param("periphery_mm2", periphery_mm2, "Digital periphery area at periphery_node_nm", "mm^2",
+            {0.0, 1e3});
+    v.param("periphery_node_nm", periphery_node_nm, "Node of dac_um2 and periphery_mm2", "nm",
+            {7.0, 180.0});
+  }
+};
+
 struct TileConfig {
   std::string kind = "analog";  // analog | digital
   // HERMES: 256 x 256 unit cells per core (Le Gallo et al., Nature Electronics 6, 2023).
@@ -352,6 +402,7 @@ struct TileConfig {
   DigitalConfig digital;
   PeripheryConfig periphery;
   QueueConfig queue;
+  AreaConfig area;
 
   bool analog() const { return kind == "analog"; }
 
@@ -369,6 +420,7 @@ struct TileConfig {
     v.section("digital", digital, "Digital SRAM-IMC timing and energy (digital tiles)");
     v.section("periphery", periphery, "Array read, post-processing, buffers, DMA");
     v.section("queue", queue, "Command processor and vector unit (docs/command-queues.md)");
+    v.section("area", area, "Technology node and area (docs/imc-model.md)");
   }
 };
 

@@ -480,7 +480,8 @@ def quantise_lstm(ws, bs, x_calib, g=LSTM_GEOM):
 
 # ---------------------------------------------------------------- analog tile numerics (numpy)
 # The same formula shapes as models/imc/numerics.cpp (docs/imc-model.md): weight -> conductance
-# pair (differential, g_min..g_max), aihwkit PCM programming noise polynomial with write-verify,
+# pair (differential, g_min..g_max), aihwkit PCM programming noise polynomial (the error left
+# after write-verify, applied once),
 # aihwkit-pcm drift exponent statistics, 1/f read noise, ADC quantisation. Defaults are the tile
 # model's defaults (models/imc/tile_config.h, aihwkit PCMLikeNoiseModel).
 PCM = {"g_max_us": 25.0, "g_min_us": 0.25, "devices_per_weight": 1,
@@ -508,14 +509,10 @@ def analog_effective(q, age_s, rng, p=PCM):
     diff = np.zeros(q.shape)
     for side, tgt in enumerate(targets):
         for _ in range(dpw):
+            # aihwkit's sigma is the error left after write-verify: applied once (issue 14;
+            # the former redraw-the-misses loop truncated it at the tolerance and halved it).
             sd = _prog_std(tgt, p)
-            g = tgt + sd * rng.standard_normal(q.shape)
-            for _ in range(p["verify_max_iterations"] - 1):  # write-verify: redraw the misses
-                miss = np.abs(g - tgt) > p["verify_tolerance"] * g_max
-                if not miss.any():
-                    break
-                g = np.where(miss, tgt + sd * rng.standard_normal(q.shape), g)
-            g = np.maximum(g, 0.0)
+            g = np.maximum(tgt + sd * rng.standard_normal(q.shape), 0.0)
             gt = np.maximum(g / g_max, 1e-7)
             nu_m = np.clip(-0.0155 * np.log(gt) + 0.0244, 0.049, 0.1)
             nu_s = np.clip(-0.0125 * np.log(gt) - 0.0059, 0.008, 0.045)

@@ -183,7 +183,12 @@ TEST(Inference, CalibrationRecoversDriftedPcmAccuracy) {
   ASSERT_EQ(a.code, 0) << a.out << a.err;
   ASSERT_EQ(c.code, 0) << c.out << c.err;
   EXPECT_TRUE(contains(a.out, "aged by 31536000 s")) << a.out;
-  EXPECT_TRUE(contains(c.out, "tile 0 calibrated: drift compensation x1.")) << c.out;
+  // One year of aihwkit-pcm drift (nu >= 0.049 on average, t/t0 ~ 1.6e6) shrinks the outputs
+  // by ~0.4-0.6: the compensation factor is ~1.7-2.5 (x2.08 for tile 0 at seed 1 since the
+  // programming error is applied once, issue 14).
+  const long alpha = number_after(c.out, "tile 0 calibrated: drift compensation x");
+  EXPECT_GE(alpha, 1) << c.out;
+  EXPECT_LE(alpha, 2) << c.out;
   long acc_aged = number_after(a.out, "infer: accuracy ");
   long acc_cal = number_after(c.out, "infer: accuracy ");
   EXPECT_GE(acc_cal, acc_aged + 2) << a.out << c.out;

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <numeric>
+#include <string>
 #include <vector>
 
 #include "models/imc/numerics.h"
@@ -203,25 +205,196 @@ TEST(Analog, ProgrammingNoiseMatchesPolynomial) {
   }
 }
 
-TEST(Analog, WriteVerifyTightensProgramming) {
-  TileConfig c = ideal_analog(32, 32);
-  c.nonideal.programming_noise = true;
-  c.nonideal.write_verify = true;
-  c.nonideal.verify_tolerance = 0.02;  // 0.5 uS, about half of sigma at g_max
-  c.nonideal.verify_max_iterations = 50;
-  Rng rng(5);
+// Regression (issue 14): aihwkit's programming-noise sigma is the error left after iterative
+// write-verify. The model used to apply it to every pulse and then verify again, which halved
+// the error at g_max (0.547 uS instead of 1.055 uS). With the default settings (write-verify
+// on) the programmed error must match sigma(g_T) within 5 % at five conductance levels.
+TEST(Analog, WriteVerifyKeepsTheAihwkitProgrammingError) {
+  for (int weight : {127, 95, 64, 32, 16}) {
+    TileConfig c;  // defaults: programming noise + write-verify (tolerance 0.04, 5 iterations)
+    c.rows = c.cols = 64;
+    c.nonideal.drift = c.nonideal.read_noise = false;
+    ASSERT_TRUE(c.nonideal.write_verify && c.nonideal.programming_noise);
+    Rng rng(700 + weight);
+    AnalogArray a(c, rng);
+    std::vector<int8_t> w(64 * 64, static_cast<int8_t>(weight));
+    OpCounts oc;
+    a.program(w.data(), 64, 64, 0.0, rng, oc);
+    const double target = weight_to_conductance(weight, 127, c.device.g_min_us, c.device.g_max_us).gp_us;
+    std::vector<double> err;
+    for (unsigned i = 0; i < 64; ++i)
+      for (unsigned j = 0; j < 64; ++j) err.push_back(a.g_prog_us(i, j, false) - target);
+    auto m = moments(err);
+    const double sd = prog_noise_std_us(target, c);
+    std::printf("g_T = %6.3f uS: sigma(aihwkit) %.4f uS, programmed error std %.4f uS (%+.1f %%)\n",
+                target, sd, m.std, 100.0 * (m.std / sd - 1.0));
+    EXPECT_NEAR(m.std, sd, 0.05 * sd) << "g_T " << target;
+    EXPECT_NEAR(m.mean, 0.0, 4 * sd / 64) << "g_T " << target;
+    // The verify loop still costs pulses and verify reads.
+    EXPECT_EQ(oc.verifies, oc.pulses);
+    EXPECT_GE(oc.pulses, 2u * 64 * 64);
+  }
+}
+
+TEST(Analog, WriteVerifyCostDependsOnToleranceNotError) {
+  auto run = [](double tol, double* err_std) {
+    TileConfig c = ideal_analog(32, 32);
+    c.nonideal.programming_noise = true;
+    c.nonideal.write_verify = true;
+    c.nonideal.verify_tolerance = tol;
+    c.nonideal.verify_max_iterations = 50;
+    Rng rng(5);
+    AnalogArray a(c, rng);
+    std::vector<int8_t> w(32 * 32, 127);
+    OpCounts oc;
+    a.program(w.data(), 32, 32, 0.0, rng, oc);
+    std::vector<double> e;
+    for (unsigned i = 0; i < 32; ++i)
+      for (unsigned j = 0; j < 32; ++j) e.push_back(a.g_prog_us(i, j, false) - 25.0);
+    *err_std = moments(e).std;
+    return oc;
+  };
+  double s_tight = 0, s_loose = 0;
+  OpCounts tight = run(0.02, &s_tight), loose = run(0.2, &s_loose);
+  EXPECT_GT(tight.pulses, 2u * 32 * 32);  // some devices needed several iterations
+  EXPECT_EQ(loose.pulses, 2u * 32 * 32);  // 0.2 * 25 uS = 5 sigma: one pulse each
+  EXPECT_GT(tight.program_steps, loose.program_steps);
+  // The error is sigma(g_T) either way (1.055 uS at g_max), not truncated by the tolerance.
+  EXPECT_NEAR(s_tight, 1.05538, 0.1);
+  EXPECT_NEAR(s_loose, 1.05538, 0.1);
+}
+
+// ---- energy and time model (docs/imc-model.md, Energy) ----
+
+TEST(Energy, AdcWaldenEnergyDoublesPerBit) {
+  AdcConfig a;  // 2 pJ at 8 bits, Walden
+  const double expect[] = {0.125, 0.5, 2.0, 8.0};
+  const unsigned bits[] = {4, 6, 8, 10};
+  for (int k = 0; k < 4; ++k) {
+    a.bits = bits[k];
+    EXPECT_DOUBLE_EQ(adc_energy_pj(a), expect[k]) << bits[k];
+  }
+  a.bits = 0;  // ideal ADC: charged as the reference resolution
+  EXPECT_DOUBLE_EQ(adc_energy_pj(a), 2.0);
+  a.bits = 4;
+  a.energy_model = "constant";
+  EXPECT_DOUBLE_EQ(adc_energy_pj(a), 2.0);
+  a.energy_model = "walden";
+  a.ref_bits = 6;
+  a.energy_pj = 1.0;
+  EXPECT_DOUBLE_EQ(adc_energy_pj(a), 0.25);
+}
+
+TEST(Energy, AdcConversionTimeSarAndFlash) {
+  AdcConfig a;
+  EXPECT_DOUBLE_EQ(adc_conversion_ns(a), 30.0);  // 8 bits = ref_bits
+  a.bits = 4;
+  EXPECT_DOUBLE_EQ(adc_conversion_ns(a), 30.0 * 5 / 9);
+  a.bits = 10;
+  EXPECT_DOUBLE_EQ(adc_conversion_ns(a), 30.0 * 11 / 9);
+  a.architecture = "flash";
+  EXPECT_DOUBLE_EQ(adc_conversion_ns(a), 30.0);
+}
+
+TEST(Energy, AdcBitsBeyondTheModelAreAConfigError) {
+  TileConfig c;
+  EXPECT_EQ(energy_config_error(c), "");
+  c.adc.bits = 12;
+  EXPECT_EQ(energy_config_error(c), "");
+  c.adc.bits = 13;
+  EXPECT_NE(energy_config_error(c).find("Walden"), std::string::npos);
+  c.adc.energy_model = "constant";
+  EXPECT_EQ(energy_config_error(c), "");
+  c.kind = "digital";
+  c.adc.energy_model = "walden";
+  EXPECT_EQ(energy_config_error(c), "");  // digital tiles have no ADC
+}
+
+TEST(Energy, DacPulsesAndOnTime) {
+  DacConfig d;  // pwm, 0.4 ns
+  EXPECT_EQ(dac_pulses(0, d), 0u);
+  EXPECT_EQ(dac_pulses(5, d), 1u);
+  EXPECT_EQ(dac_pulses(-128, d), 1u);
+  EXPECT_DOUBLE_EQ(input_on_ns(10, d), 4.0);
+  EXPECT_DOUBLE_EQ(input_on_ns(-10, d), 4.0);
+  d.mode = "bit-serial";
+  EXPECT_EQ(dac_pulses(0b1011, d), 3u);
+  EXPECT_EQ(dac_pulses(-7, d), 3u);
+  EXPECT_EQ(dac_pulses(255, d), 8u);
+  EXPECT_DOUBLE_EQ(input_on_ns(7, d), 3 * 0.4);
+  EXPECT_DOUBLE_EQ(ivt_energy_pj(25.0, 0.2, 100.0), 0.1);  // 0.04 V^2 x 25 uS x 100 ns
+}
+
+TEST(Energy, AnalogMvmCostPwmAndBitSerial) {
+  TileConfig c;
+  const int32_t x[4] = {0, 1, -3, 127};
+  const double g[4] = {10, 20, 30, 40};
+  MvmCost k = analog_mvm_cost(c, x, g, 4, 2);
+  EXPECT_DOUBLE_EQ(k.e_dac, 3 * 0.05);  // three non-zero inputs, one pulse each
+  EXPECT_NEAR(k.e_array, 0.04 * (20 * 0.4 + 30 * 1.2 + 40 * 50.8) * 1e-3, 1e-12);
+  EXPECT_DOUBLE_EQ(k.e_adc, 2 * 2.0);
+  EXPECT_EQ(k.adc_conversions, 2u);
+  EXPECT_DOUBLE_EQ(k.e_digital, 2 * 0.5);
+  EXPECT_NEAR(k.t_ns, 255 * 0.4 + 30 + 4, 1e-9);
+  c.dac.mode = "bit-serial";
+  MvmCost s = analog_mvm_cost(c, x, g, 4, 2);
+  EXPECT_DOUBLE_EQ(s.e_dac, (0 + 1 + 2 + 7) * 0.05);  // one pulse per 1 bit
+  EXPECT_EQ(s.adc_conversions, 2u * 8);                // one conversion per input bit
+  EXPECT_DOUBLE_EQ(s.e_adc, 16 * 2.0);
+  EXPECT_NEAR(s.t_ns, 8 * (0.4 + 30) + 4, 1e-9);
+  EXPECT_NEAR(s.e_array, 0.04 * (20 * 0.4 + 30 * 0.8 + 40 * 2.8) * 1e-3, 1e-12);
+  // Constant models: the pre-issue-14 numbers.
+  c.dac.mode = "pwm";
+  c.dac.energy_model = "constant";
+  c.periphery.array_energy_model = "constant";
+  c.adc.energy_model = "constant";
+  c.adc.bits = 4;
+  MvmCost f = analog_mvm_cost(c, x, g, 4, 2);
+  EXPECT_DOUBLE_EQ(f.e_dac, 4 * 0.05);
+  EXPECT_DOUBLE_EQ(f.e_array, 8 * 0.01);
+  EXPECT_DOUBLE_EQ(f.e_adc, 2 * 2.0);
+}
+
+TEST(Energy, SparseAndSmallInputsCostLess) {
+  TileConfig c;
+  std::vector<double> g(256, 256 * 12.5);
+  std::vector<int32_t> zero(256, 0), small(256, 3), big(256, 120);
+  MvmCost z = analog_mvm_cost(c, zero.data(), g.data(), 256, 256);
+  MvmCost s = analog_mvm_cost(c, small.data(), g.data(), 256, 256);
+  MvmCost b = analog_mvm_cost(c, big.data(), g.data(), 256, 256);
+  EXPECT_EQ(z.e_dac, 0.0);
+  EXPECT_EQ(z.e_array, 0.0);
+  EXPECT_LT(s.e_array, b.e_array);
+  EXPECT_NEAR(b.e_array / s.e_array, 40.0, 1e-9);  // proportional to the pulse width
+  EXPECT_EQ(z.e_adc, b.e_adc);                     // every column is converted anyway
+}
+
+TEST(Energy, DigitalMacEnergyScalesWithBits) {
+  TileConfig c;
+  c.kind = "digital";
+  MvmCost k8 = digital_mvm_cost(c, 256, 256);
+  EXPECT_DOUBLE_EQ(k8.e_array, 65536 * 0.05);
+  EXPECT_DOUBLE_EQ(k8.t_ns, 8 + 4);
+  c.input_bits = 4;
+  MvmCost k4 = digital_mvm_cost(c, 256, 256);
+  EXPECT_DOUBLE_EQ(k4.e_array, 65536 * 0.05 / 2);
+  c.weight_bits = 4;
+  EXPECT_DOUBLE_EQ(digital_mvm_cost(c, 256, 256).e_array, 65536 * 0.05 / 4);
+}
+
+TEST(Energy, RowConductanceSumsFollowTheProgrammedWeights) {
+  TileConfig c = ideal_analog(4, 8);
+  Rng rng(3);
   AnalogArray a(c, rng);
-  std::vector<int8_t> w(32 * 32, 127);
+  std::vector<int8_t> w(4 * 8, 0);
+  for (unsigned j = 0; j < 8; ++j) w[1 * 8 + j] = 127;   // row 1: G+ = g_max
+  for (unsigned j = 0; j < 4; ++j) w[2 * 8 + j] = -127;  // row 2: half the columns G- = g_max
   OpCounts oc;
-  a.program(w.data(), 32, 32, 0.0, rng, oc);
-  EXPECT_EQ(oc.verifies, oc.pulses);
-  EXPECT_GT(oc.pulses, 2u * 32 * 32);  // some devices needed several iterations
-  unsigned within = 0;
-  for (unsigned i = 0; i < 32; ++i)
-    for (unsigned j = 0; j < 32; ++j)
-      within += std::abs(a.g_prog_us(i, j, false) - 25.0) <= 0.02 * 25.0 + 1e-12;
-  EXPECT_EQ(within, 32u * 32);
-  EXPECT_GE(oc.program_steps, 32u);  // one group per row, at least one pulse each
+  a.program(w.data(), 4, 8, 0.0, rng, oc);
+  const double* g = a.row_conductance_us();
+  EXPECT_NEAR(g[0], 16 * 0.25, 1e-12);             // all devices at g_min
+  EXPECT_NEAR(g[1], 8 * (25.0 + 0.25), 1e-12);
+  EXPECT_NEAR(g[2], 4 * (25.0 + 0.25) + 8 * 0.25, 1e-12);
 }
 
 TEST(Analog, DriftFollowsPowerLaw) {
@@ -436,3 +609,54 @@ TEST(Analog, SameSeedSameResults) {
 }
 
 }  // namespace
+
+// ---- area and efficiency (docs/imc-model.md, Area and efficiency) ----
+
+TEST(Area, AdcAreaFollowsTheSurveyRegression) {
+  TileConfig c;  // 8 bit, 30 ns (33.3 MHz), 2 pJ, 14 nm
+  // exp(4.850567 + 0.0666585 ln 3.33e7 + 0.797324 ln 14 - 0.134373*8 + 0.423657 ln 2)
+  EXPECT_NEAR(adc_area_um2(c), 1522.47, 0.05);
+  c.adc.bits = 4;  // 16.7 ns, 0.125 pJ
+  EXPECT_NEAR(adc_area_um2(c), 837.26, 0.05);
+  c.adc.bits = 8;
+  c.area.node_nm = 28;  // node^0.797
+  EXPECT_NEAR(adc_area_um2(c), 1522.47 * std::pow(2.0, 0.797324), 0.05);
+}
+
+TEST(Area, TileAreaBreakdown) {
+  TileConfig c;
+  const uint64_t buf = 456 * 1024;
+  TileArea a = tile_area(c, buf);
+  EXPECT_NEAR(a.array, 65536 * 2 * 48 * 0.014 * 0.014 * 1e-6, 1e-12);  // 48 F^2 per device
+  EXPECT_NEAR(a.dac, 256 * 6e-6, 1e-12);
+  EXPECT_NEAR(a.adc, 256 * 1522.47e-6, 1e-4);
+  EXPECT_NEAR(a.buffers, buf * 8 * 0.0588 / 0.7 * 1e-6, 1e-9);
+  EXPECT_DOUBLE_EQ(a.periphery, 0.01);
+  EXPECT_DOUBLE_EQ(a.macro(), a.array + a.dac + a.adc);
+  EXPECT_DOUBLE_EQ(a.total(), a.macro() + a.buffers + a.periphery);
+  // First-order node scaling of everything but the ADC: x4 from 14 to 28 nm.
+  TileConfig c28 = c;
+  c28.area.node_nm = 28;
+  TileArea b = tile_area(c28, buf);
+  EXPECT_NEAR(b.array, 4 * a.array, 1e-12);
+  EXPECT_NEAR(b.buffers, 4 * a.buffers, 1e-9);
+  EXPECT_NEAR(b.periphery, 4 * a.periphery, 1e-12);
+  // Two devices per polarity double the array.
+  c.device.devices_per_weight = 2;
+  EXPECT_NEAR(tile_area(c, buf).array, 2 * a.array, 1e-12);
+  // Digital: weight bits x SRAM bit (with efficiency) x adder-tree overhead, no DAC/ADC.
+  c.kind = "digital";
+  TileArea d = tile_area(c, buf);
+  EXPECT_NEAR(d.array, 65536 * 8 * 0.0588 / 0.7 * 2.5 * 1e-6, 1e-9);
+  EXPECT_EQ(d.adc, 0.0);
+  EXPECT_EQ(d.dac, 0.0);
+}
+
+TEST(Area, PeakThroughput) {
+  TileConfig c;  // 136 ns per 256x256 MVM
+  EXPECT_NEAR(peak_tops(c), 2.0 * 65536 / 136.0 * 1e-3, 1e-9);
+  c.adc.bits = 4;  // faster SAR conversion
+  EXPECT_GT(peak_tops(c), 2.0 * 65536 / 136.0 * 1e-3);
+  c.kind = "digital";  // 8 + 4 ns
+  EXPECT_NEAR(peak_tops(c), 2.0 * 65536 / 12.0 * 1e-3, 1e-9);
+}
