@@ -1,4 +1,4 @@
-// imcvp command line (DESIGN.md §4, docs/cli.md).
+// imcvp command line (docs/cli.md).
 #include <CLI/CLI.hpp>
 
 #include <algorithm>

@@ -1,4 +1,5 @@
-// The whole platform's configuration: one section per model (DESIGN.md §6). Presets in
+// The whole platform's configuration: one section per model (docs/architecture.md,
+// "Configuration and statistics"; docs/config-reference.md). Presets in
 // configs/ override these in-class defaults; --set overrides the presets.
 #pragma once
 
@@ -33,7 +34,7 @@ struct SimConfig {
   }
 };
 
-// Where the IMC tile windows go (DESIGN.md §3); tile i's PLIC source is 16 + i.
+// Where the IMC tile windows go (docs/memory-map.md); tile i's PLIC source is 16 + i.
 struct TileMapConfig {
   uint64_t tile_base = 0x2000'0000;
   uint64_t tile_stride = 0x10'0000;  // one 1 MiB window per tile
@@ -105,13 +106,13 @@ struct PlatformConfig {
   periph::UartConfig uart0;
   TileMapConfig imc;
   std::vector<imc::TileConfig> tiles;
-  // noc: DRAM, tiles and tile DMA sit behind the network-on-chip (DESIGN.md §2); bus: they
+  // noc: DRAM, tiles and tile DMA sit behind the network-on-chip (docs/architecture.md); bus: they
   // hang off the host bus directly (no NoC timing or energy; faster).
   std::string interconnect = "noc";
   noc::NocConfig noc;
 
   PlatformConfig() {
-    // Memory map of DESIGN.md §3 (docs/memory-map.md).
+    // The memory map of docs/memory-map.md.
     // 60 KiB like QEMU virt's mrom (0x1000..0x10000): the reset stub and the device tree
     // (docs/memory-map.md; ~300 B per tile).
     boot_rom.base = 0x1000;

@@ -1,4 +1,4 @@
-// Output files of a run (DESIGN.md §5) and the end-of-run summary.
+// Output files of a run (docs/cli.md, "Outputs") and the end-of-run summary.
 #pragma once
 
 #include <cstdint>

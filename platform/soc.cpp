@@ -15,7 +15,7 @@
 namespace imcvp::platform {
 
 namespace {
-// Window sizes of the devices (DESIGN.md §3).
+// Window sizes of the devices (docs/memory-map.md).
 constexpr uint64_t kSimCtrlSize = 4 << 10;
 constexpr uint64_t kClintSize = 64 << 10;
 constexpr uint64_t kPlicSize = 64 << 20;

@@ -22,7 +22,7 @@
 
 namespace imcvp::stats {
 
-// Component kinds of the energy breakdown (DESIGN.md §7).
+// Component kinds of the energy breakdown (docs/stats-reference.md, `energy.<kind>`).
 enum class EnergyKind {
   none,
   core,

@@ -13,7 +13,7 @@ struct CpuConfig {
   uint32_t quantum_ns = 10000;  // tlm_quantumkeeper global quantum
   bool dmi = true;              // DMI host pointers (false: every access through b_transport)
   uint32_t hartid = 0;
-  uint64_t reset_pc = 0x1000;  // boot ROM (DESIGN.md memory map); set_reset_pc() overrides
+  uint64_t reset_pc = 0x1000;  // boot ROM (docs/memory-map.md); set_reset_pc() overrides
   // Rate of the `time` CSR. Not a parameter of its own: the platform copies the CLINT's
   // timebase_hz here, so `time` and mtime always agree (QEMU virt: 10 MHz).
   double timebase_hz = 10e6;

@@ -23,7 +23,7 @@
 namespace imcvp::periph {
 
 struct ClintConfig {
-  uint64_t base = 0x0200'0000;        // DESIGN.md §3 (QEMU virt)
+  uint64_t base = 0x0200'0000;        // docs/memory-map.md (QEMU virt)
   uint64_t timebase_hz = 10'000'000;  // QEMU virt: RISCV_ACLINT_DEFAULT_TIMEBASE_FREQ = 10 MHz
   // A few cycles of a 1 GHz core for a peripheral register (modelling assumption).
   double latency_ns = 2.0;

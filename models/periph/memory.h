@@ -17,7 +17,7 @@
 namespace imcvp::periph {
 
 struct MemoryConfig {
-  uint64_t base = 0x8000'0000;  // DESIGN.md §3: host TCM
+  uint64_t base = 0x8000'0000;  // docs/memory-map.md: host TCM
   uint64_t size_bytes = 1 << 20;
   bool read_only = false;
   // One cycle of a 1 GHz core: a tightly coupled SRAM answers in a single cycle (ARM

@@ -23,7 +23,7 @@
 namespace imcvp::periph {
 
 struct PlicConfig {
-  uint64_t base = 0x0C00'0000;  // DESIGN.md §3 (QEMU virt)
+  uint64_t base = 0x0C00'0000;  // docs/memory-map.md (QEMU virt)
   uint32_t num_sources = 64;    // including the reserved source 0; 1 = UART0, 16+i = tile i
   uint32_t priority_bits = 3;   // SiFive FU540: 7 priority levels (3 bits)
   // A few cycles of a 1 GHz core for a peripheral register (modelling assumption).

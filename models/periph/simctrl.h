@@ -19,7 +19,7 @@
 namespace imcvp::periph {
 
 struct SimCtrlConfig {
-  uint64_t base = 0x0010'0000;  // DESIGN.md §3 (QEMU virt test finisher address)
+  uint64_t base = 0x0010'0000;  // docs/memory-map.md (QEMU virt test finisher address)
   uint64_t seed = 1;            // set by the platform from --seed
   // A few cycles of a 1 GHz core for a simple peripheral register (same assumption as the
   // other APB-style devices here; not a measurement).

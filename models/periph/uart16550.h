@@ -29,7 +29,7 @@
 namespace imcvp::periph {
 
 struct UartConfig {
-  uint64_t base = 0x1000'0000;  // DESIGN.md §3 (QEMU virt UART0)
+  uint64_t base = 0x1000'0000;  // docs/memory-map.md (QEMU virt UART0)
   std::string tx = "stdout";    // stdout | stderr | none | file path
   std::string rx = "none";      // none | stdin | file path
   // 100 us: human typing is far slower; a file is consumed in FIFO-sized chunks per poll.
