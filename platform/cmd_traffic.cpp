@@ -144,24 +144,12 @@ int run(const Options& o) {
   } catch (const noc::NocError& e) {
     return fail(exit_code::usage, e.what());
   }
-  if (o.dump_config) {
-    std::cout << config::to_yaml(root);
-    return exit_code::ok;
-  }
-  if (o.list_opt && o.list_opt->count() > 0) {  // the keys -c files and --set take (scripts/sweep checks them)
+  // The keys -c files and --set take (scripts/sweep checks them).
+  if (o.list_opt && o.list_opt->count() > 0) {
     for (auto& r : config::list_params(root))
       std::printf("%s\t%s\t%s\t%s\n", r.key.c_str(), r.value.c_str(), r.unit.c_str(),
                   r.desc.c_str());
     return exit_code::ok;
-  }
-  std::vector<double> rates;
-  if (!o.sweep.empty()) {
-    if (!parse_sweep(o.sweep, rates))
-      return fail(
-          exit_code::usage,
-          "--sweep " + o.sweep + ": expected START:STOP:STEP with 0 <= START <= STOP, STEP > 0");
-  } else {
-    rates.push_back(root.traffic.injection_rate);
   }
   // Validate the network and pattern once, before any output.
   std::string routing_label;
@@ -174,6 +162,19 @@ int run(const Options& o) {
     return fail(exit_code::config, e.what());
   }
 
+  if (o.dump_config) {
+    std::cout << config::to_yaml(root);
+    return exit_code::ok;
+  }
+  std::vector<double> rates;
+  if (!o.sweep.empty()) {
+    if (!parse_sweep(o.sweep, rates))
+      return fail(
+          exit_code::usage,
+          "--sweep " + o.sweep + ": expected START:STOP:STEP with 0 <= START <= STOP, STEP > 0");
+  } else {
+    rates.push_back(root.traffic.injection_rate);
+  }
   std::ostream* out = &std::cout;
   std::unique_ptr<std::ofstream> file;
   if (!o.output.empty()) {

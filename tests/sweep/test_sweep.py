@@ -7,7 +7,10 @@ A 4-point sweep (2 clocks x 2 DRAM models, crc32-small + dram_stream) runs under
 parallel; the collected CSV must have one row per point with the expected columns and values
 that follow the swept parameters; a second run must skip every complete point; the Slurm
 script must pass `bash -n` and name the right array range; bad specs must fail with a clear
-message before anything runs. Exit 77 (CTest: skipped) without GNU parallel or PyYAML.
+message before anything runs. Synthetic-traffic sweeps (`mode: traffic`, `imcvp traffic`): one
+curve per point with imcvp's summary (saturation, knees), curves.csv, routing labels, and
+plot-sweep's latency-vs-load figure; a topology given as a config file inside a bundle axis is
+not split into a series of its own. Exit 77 (CTest: skipped) without GNU parallel or PyYAML.
 """
 import argparse
 import csv
@@ -21,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SWEEP = ROOT / "scripts" / "sweep"
+PLOT = ROOT / "scripts" / "plot-sweep"
 ARGS = None
 
 
@@ -161,6 +165,111 @@ sweep:
         self.assertEqual(rows["p0001-ok"]["status"], "ok")
         r2 = sweep("run", spec, check=False)
         self.assertIn("2 runs (1 already complete)", r2.stdout)
+
+    # ----------------------------------------------------------------------------------------
+    def traffic_spec(self, name, grid, loads="0.3:0.7:0.2"):
+        return self.write_spec(name, f"""
+mode: traffic
+base:
+  config: [{ROOT}/configs/noc/booksim-iq.yaml]
+  loads: "{loads}"
+  options: [--warmup, "300", --measure, "1500", --drain, "3000"]
+sweep:
+  grid:
+{grid}""")
+
+    def test_traffic_sweep(self):
+        spec = self.traffic_spec("traffic", f"""    topology: [mesh:4x4, torus:4x4, {ROOT}/configs/noc/express-mesh4x4.yaml]
+    traffic.pattern: [bitcomp]
+""")
+        out = self.work / "out-traffic"
+        r = sweep("run", spec, "-j", "2")
+        self.assertIn("all 3 runs complete", r.stdout)
+        sweep("collect", out)
+        with open(out / "results.csv") as f:
+            rows = {r["topology"]: r for r in csv.DictReader(f)}
+        self.assertEqual(set(rows), {"mesh:4x4", "torus:4x4", "express-mesh4x4"})
+        # Regression (issue 17): the routing label is the algorithm in use, not `xy` for all.
+        self.assertEqual(rows["mesh:4x4"]["run.routing"], "xy")
+        self.assertEqual(rows["torus:4x4"]["run.routing"], "xy+dateline")
+        self.assertEqual(rows["express-mesh4x4"]["run.routing"], "min+updown_escape")
+        self.assertEqual(rows["express-mesh4x4"]["run.topology"], "custom:16")
+        # imcvp's own findings: the mesh saturates at its bit-complement bound (0.5), the
+        # express mesh (minimal routing over 40 links) does not within the sweep.
+        mesh, exp = rows["mesh:4x4"], rows["express-mesh4x4"]
+        self.assertEqual(float(mesh["summary.saturation_offered"]), 0.7)
+        self.assertLess(float(mesh["summary.saturation_throughput"]), 0.52)
+        self.assertEqual(exp["summary.saturation_offered"], "")
+        self.assertGreater(float(exp["summary.saturation_throughput"]), 0.68)
+        self.assertLess(float(exp["summary.zero_load_latency"]),
+                        float(mesh["summary.zero_load_latency"]))
+        with open(out / "curves.csv") as f:
+            curves = list(csv.DictReader(f))
+        self.assertEqual(len(curves), 9)
+        sat = {(c["topology"], c["offered"]): c["saturated"] for c in curves}
+        self.assertEqual(sat[("mesh:4x4", "0.7")], "true")
+        self.assertEqual(sat[("mesh:4x4", "0.3")], "false")
+        doc = json.loads((out / "runs" / "p0000" / "traffic.json").read_text())
+        self.assertEqual(len(doc["points"][0]["links"]), 48)  # per-link utilisation
+        # Nothing reruns; a changed load range reruns everything.
+        self.assertIn("3 runs (3 already complete)", sweep("run", spec, "-j", "2").stdout)
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            return
+        p = subprocess.run(["/usr/bin/python3", str(PLOT), str(out / "results.csv"), "-o",
+                            str(out / "plots")], capture_output=True, text=True, timeout=100)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue((out / "plots" / "latency_vs_load.png").is_file())
+        self.assertTrue((out / "plots" / "links_p0000.png").is_file())
+
+    def test_plot_keeps_a_config_file_topology_in_its_bundle(self):
+        # Regression (issue 17): a bundle axis whose values set the topology by keys for one
+        # entry and by a config file for another made `config` look like a parameter of its
+        # own: a spurious vs_config.png and the express mesh split into its own series.
+        spec = self.traffic_spec("bundle", f"""    topo:
+      - {{label: mesh, noc.topology: mesh, noc.size_x: 4, noc.size_y: 4}}
+      - {{label: express, config: {ROOT}/configs/noc/express-mesh4x4.yaml}}
+    traffic.pattern: [uniform, bitcomp]
+""", loads="0.1:0.3:0.2")
+        out = self.work / "out-bundle"
+        sweep("run", spec, "-j", "2")
+        sweep("collect", out)
+        data = json.loads((out / "results.json").read_text())
+        self.assertEqual(data["bundle_columns"].get("config"), "topo")
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            return
+        p = subprocess.run(["/usr/bin/python3", str(PLOT), str(out / "results.csv"), "-o",
+                            str(out / "plots")], capture_output=True, text=True, timeout=100)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        written = sorted(x.name for x in (out / "plots").iterdir())
+        self.assertIn("vs_topo.png", written)
+        self.assertIn("vs_traffic.pattern.png", written)
+        self.assertNotIn("vs_config.png", written)
+        self.assertNotIn("vs_noc.topology.png", written)
+
+    def test_traffic_bad_spec(self):
+        self.bad("traffic_fw", f"""
+mode: traffic
+base: {{firmware: {ARGS.fw_dir}/crc32-small.elf, loads: "0.1:0.2:0.1"}}
+sweep: {{grid: {{traffic.pattern: [uniform]}}}}
+""", "firmware", "not used in mode traffic")
+        self.bad("traffic_key", """
+mode: traffic
+base: {loads: "0.1:0.2:0.1"}
+sweep: {grid: {traffic.patern: [uniform]}}
+""", "unknown config key 'traffic.patern'", "imcvp traffic --list-params")
+        self.bad("traffic_loads", """
+mode: traffic
+sweep: {grid: {traffic.pattern: [uniform]}}
+""", "no loads")
+        self.bad("traffic_pattern", """
+mode: traffic
+base: {loads: "0.1:0.2:0.1"}
+sweep: {grid: {topology: ["ring:6"], traffic.pattern: [bitcomp]}}
+""", "imcvp rejects", "power-of-two")
 
     # ----------------------------------------------------------------------------------------
     def bad(self, name, body, *expect):
