@@ -131,7 +131,7 @@ TEST_F(SimCtrlTest, HooksTimeConsoleAndSeed) {
   EXPECT_EQ(ini.read(SimCtrl::kFinisher), 0u);  // write-only
   // Bad accesses are errors, not crashes; debug writes do not end the run.
   tlm::tlm_response_status st;
-  ini.read(0x40, 4, &st);
+  ini.read(0x50, 4, &st);  // after REPORT_NAME7
   EXPECT_EQ(st, tlm::TLM_ADDRESS_ERROR_RESPONSE);
   // A named report: "acc_pct" (NUL-padded) then the value; odd characters become '_'.
   std::string got;
@@ -145,6 +145,17 @@ TEST_F(SimCtrlTest, HooksTimeConsoleAndSeed) {
   EXPECT_EQ(ini.write(SimCtrl::kReportValue, 0xfffffff6u), tlm::TLM_OK_RESPONSE);
   EXPECT_EQ(got, "acc_p_t");
   EXPECT_EQ(got_v, -10);
+  // Names use all 32 characters of REPORT_NAME0..7 (no NUL needed at the end).
+  const std::string long_name = "host_instructions_per_input_base";
+  ASSERT_EQ(long_name.size(), 32u);
+  for (unsigned w = 0; w < 8; ++w) {
+    uint32_t v = 0;
+    for (unsigned k = 0; k < 4; ++k) v |= uint32_t(uint8_t(long_name[4 * w + k])) << (8 * k);
+    EXPECT_EQ(ini.write(SimCtrl::kReportName + 4 * w, v), tlm::TLM_OK_RESPONSE);
+  }
+  EXPECT_EQ(ini.write(SimCtrl::kReportValue, 99), tlm::TLM_OK_RESPONSE);
+  EXPECT_EQ(got, long_name);
+  EXPECT_EQ(got_v, 99);
   EXPECT_EQ(ini.write(SimCtrl::kSeed, 1), tlm::TLM_COMMAND_ERROR_RESPONSE);
   uint32_t pass = 0x5555;
   EXPECT_EQ(ini.debug(tlm::TLM_WRITE_COMMAND, 0, reinterpret_cast<uint8_t*>(&pass), 4), 4u);
