@@ -20,19 +20,24 @@ def _compile_args(p):
     p.add_argument("--replicate", choices=["auto", "none"], default="auto")
     p.add_argument("--placement", choices=["hops", "naive"], default="hops")
     p.add_argument("--tiles-max", type=int, help="use at most N tiles (forces weight reloads)")
+    p.add_argument("--loop", choices=["auto", "none"], default="auto",
+                   help="auto: body programs LOOP over a window's inputs (copied once per "
+                        "window); none: copied once per input")
 
 
 def cmd_compile(a, argv):
     from .compiler import compile_model
     out = a.output
     m = compile_model(a.model, a.config, out, a.mode, a.inputs, a.calib, a.replicate,
-                      a.placement, a.tiles_max, argv)
+                      a.placement, a.tiles_max, argv, loops=a.loop == "auto")
     ph = next(p for p in m["passes"] if p["pass"] == "reload")
     sc = next(p for p in m["passes"] if p["pass"] == "schedule")
     acc = m["accuracy"]
     print(f"imcc: {out}: {m['header']['total_size']} B, load at {m['load_addr']}, "
           f"{ph['phases']} phase(s), {ph['reloads']} reload(s), {sc['descriptors']} "
-          f"descriptors, {m['inputs']} input(s)" +
+          f"descriptors, {sc['loops']['looped']} LOOP bod(ies), "
+          f"{len(sc['loops']['per_input'])} per-input bod(ies), "
+          f"{m['inputs']} input(s)" +
           (f", float {100 * acc['float']:.2f} % int8 {100 * acc['int8']:.2f} %" if acc else ""))
     return 0
 
@@ -163,6 +168,10 @@ def vp_results(outdir):
         noc = d.get("energy.noc_router", 0.0) + d.get("energy.noc_link", 0.0)
         r["noc_energy_pct"] = round(100 * noc / tot, 2) if tot else 0.0
         r["noc_flits_per_input"] = int(d.get("soc.noc.flits", 0) // n)
+        if "soc.cpu.instructions" in d:
+            r["host_instr/input"] = int(d["soc.cpu.instructions"] // n)
+        if "soc.cpu.wfi_time" in d and dur:
+            r["host_busy_pct"] = round(100 * max(0.0, dur - d["soc.cpu.wfi_time"]) / dur, 2)
     rj = os.path.join(outdir, "run.json")
     if os.path.exists(rj):
         with open(rj) as f:
@@ -202,7 +211,7 @@ def cmd_run(a, argv):
             os.remove(os.path.join(a.outdir, stale))
     pkg = os.path.join(a.outdir, os.path.splitext(os.path.basename(a.model))[0] + ".pkg")
     m = compile_model(a.model, a.config, pkg, a.mode, a.inputs, a.calib, a.replicate,
-                      a.placement, a.tiles_max, argv)
+                      a.placement, a.tiles_max, argv, loops=a.loop == "auto")
     cmd = [imcvp, "run", "-q", "-c", a.config, "-d", a.outdir, "--semihosting-fs",
            os.path.abspath(a.outdir), "--load", f"{pkg}@{m['load_addr']}"]
     if a.age is not None:

@@ -47,7 +47,8 @@ def frontend(model_path):
 
 
 def compile_model(model_path, soc_path, out_path, mode="throughput", inputs=None, calib=None,
-                  replicate_policy="auto", placement="hops", tiles_max=None, argv=None):
+                  replicate_policy="auto", placement="hops", tiles_max=None, argv=None,
+                  loops=True):
     t_start = time.time()
     soc = soc_mod.load(soc_path)
     g, m = frontend(model_path)
@@ -81,7 +82,7 @@ def compile_model(model_path, soc_path, out_path, mode="throughput", inputs=None
     phases, info = reload.run(m, blocks, soc, tiles_avail, n_in, window)
     passes.append(info)
     passes.append(place.run(m, phases, soc, tiles_avail, placement))
-    sched, progs, info = schedule.run(m, phases, soc, mode, window)
+    sched, progs, info = schedule.run(m, phases, soc, mode, window, loops)
     passes.append(info)
     # int8 reference (what the tiles compute) and float model on the inputs
     xq, expected, acc = [], [], {}
@@ -117,6 +118,7 @@ def compile_model(model_path, soc_path, out_path, mode="throughput", inputs=None
         "layout": layout, "inputs": n_in, "accuracy": acc, "passes": passes,
         "programs": [{"tile": p.tile, "phase": p.phase,
                       "kind": ["setup", "body", "sync"][p.kind], "descriptors": len(p.words),
+                      **({"loop": p.loop, "loop_note": p.loop_note} if p.kind == 1 else {}),
                       "tasks": p.notes} for p in sorted(progs, key=lambda p: (p.phase, p.kind,
                                                                               p.tile))],
         "compile_time_s": round(time.time() - t_start, 3)}

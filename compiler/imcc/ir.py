@@ -170,3 +170,5 @@ class TileProgram:
     words: List[List[int]] = field(default_factory=list)   # descriptors (16 words each)
     relocs: List[int] = field(default_factory=list)        # 2 bits per word
     notes: List[str] = field(default_factory=list)
+    loop: bool = False           # body: descriptor 0 is a LOOP over the rest (one copy/window)
+    loop_note: str = ""          # body: the LOOP, or why the body is copied once per input

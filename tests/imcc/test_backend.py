@@ -160,7 +160,9 @@ class PackageTest(unittest.TestCase):
         shutil.copy(self.pkg + ".json", d.p("r.pkg.json"))
         rc, out, _ = run_cli("report", d.path)
         self.assertEqual(rc, 0)
-        self.assertIn("phases", out.splitlines()[0])
+        # one directory: one "key  value" line per figure (several: a table)
+        self.assertTrue(out.splitlines()[0].startswith("run "))
+        self.assertIn("phases", [line.split()[0] for line in out.splitlines()])
 
 
 class CommittedModelsTest(unittest.TestCase):

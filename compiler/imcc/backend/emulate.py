@@ -1,13 +1,65 @@
 """A functional model of the tiles' command processors (digital-exact numerics) running a
 package the way the runtime does (docs/compiler.md, "Runtime"): per window of B inputs, per
-phase: setup programs (first window only when there is one phase), the body program once per
-input with its relocations, the sync program; every tile's queue runs until it blocks in
-WAIT/BARRIER; no progress with work left is a deadlock. `imcc check` compares the outputs with
-the package's expected int8-reference outputs."""
+phase: setup programs (first window only when there is one phase), the body program (a LOOP
+program once per window with the window's relocation and COUNT = its inputs, else once per
+input with the input's relocation), the sync program. Each tile has a descriptor ring of
+package.ring_slots(...) slots fed round-robin as imcrt feeds it (a LOOP and its body at once);
+every command processor runs until its ring is empty or it blocks in WAIT/BARRIER; no
+progress with work left is a deadlock.
+
+The ring and the command processor follow models/imc/command_processor.cpp (cp_run_one,
+cp_loop): free-running Q_HEAD/Q_TAIL, loop increments applied to a copy of the slot (i*INC_A
+to WORD_A, i*INC_B to WORD_B in iteration i, iteration 0 outside a loop), a STATUS word written
+back to the slot, Q_HEAD held at the first body slot until the last iteration ends, no nested
+loops, and the LOOP errors (bad_op, bad_batch, bad_queue); an error halts the ring.
+`imcc check` compares the outputs with the package's expected int8-reference outputs."""
 import numpy as np
 
 from .. import CompileError
-from ..passes.schedule import OP, VEC, IN_OFF, IN_SIZE, OUT_OFF, OUT_SIZE, BIAS_OFF, SCALE_OFF
+from ..passes.schedule import (OP, VEC, IN_OFF, IN_SIZE, OUT_OFF, OUT_SIZE, BIAS_OFF, SCALE_OFF,
+                               INC_A, INC_B, INC_WORDS)
+from . import package
+
+ERR = {"ok": 0, "bad_op": 2, "bad_batch": 4, "bad_queue": 10}
+ERR_NAME = {v: k for k, v in ERR.items()}
+
+
+class TileError(CompileError):
+    """A descriptor failed on a tile (the ring halts; imcrt exits 6)."""
+
+    def __init__(self, tile, index, code, field, why):
+        self.tile, self.index, self.code, self.field = tile, index, code, field
+        super().__init__(f"emulator: tile {tile} queue[{index}]: {ERR_NAME.get(code, code)} "
+                         f"(word {field}): {why}")
+
+
+class Ring:
+    """A tile's descriptor ring and the CP's queue state (command_processor.cpp)."""
+
+    def __init__(self, size):
+        self.size = size
+        self.slots = np.zeros((size, 16), np.uint32)
+        self.head = self.tail = self.fetch = 0    # free-running, 32 bit
+        self.loop = None                          # [start, end, count, iter]
+        self.halted = None                        # TileError
+        self.executed = 0
+
+    def free(self):
+        return self.size - ((self.tail - self.head) & 0xFFFFFFFF)
+
+    def push(self, words):
+        """Firmware writes a descriptor (STATUS = 0) and advances its tail (the doorbell)."""
+        assert self.free() > 0, "ring full"
+        w = np.asarray(words, np.int64) & 0xFFFFFFFF
+        self.slots[self.tail % self.size] = w.astype(np.uint32)
+        self.slots[self.tail % self.size, 15] = 0
+        self.tail = (self.tail + 1) & 0xFFFFFFFF
+
+    def has_work(self):
+        return self.halted is None and self.fetch != self.tail
+
+    def status(self, index):
+        return int(self.slots[index % self.size, 15])
 
 BUFFERS = [(0x1000, 0x1000), (0x2000, 0x1000), (IN_OFF, IN_SIZE), (OUT_OFF, OUT_SIZE),
            (0x40000, 0x40000)]
@@ -31,8 +83,8 @@ class Emulator:
         self.w = [None] * n
         self.sem = [[0] * 16 for _ in range(n)]
         self.arrived = [False] * n
-        self.q = [[] for _ in range(n)]
-        self.stats = {"descriptors": 0, "mvm_vectors": 0}
+        self.rings = [Ring(package.RT_RING_SLOTS) for _ in range(n)]
+        self.stats = {"descriptors": 0, "mvm_vectors": 0, "submitted": 0}
 
     def region(self, addr, n):
         """(array, offset) holding [addr, addr + n)."""
@@ -178,59 +230,147 @@ class Emulator:
             return True
         raise CompileError(f"emulator: tile {t}: op {op}")
 
-    def drain(self):
-        pos = [0] * len(self.q)
-        while True:
-            progress = False
-            for t, q in enumerate(self.q):
-                while pos[t] < len(q):
-                    if not self.step(t, q[pos[t]]):
-                        break
-                    pos[t] += 1
-                    progress = True
-                    self.stats["descriptors"] += 1
-            if all(pos[t] == len(q) for t, q in enumerate(self.q)):
-                break
-            if not progress:
-                stuck = [f"tile {t} at {pos[t]}" for t, q in enumerate(self.q) if pos[t] < len(q)]
-                raise CompileError("emulator: deadlock: " + ", ".join(stuck))
-        self.q = [[] for _ in self.q]
+    # ---- the command processor (models/imc/command_processor.cpp, cp_run_one / cp_loop)
+    def run_one(self, t):
+        """Fetches and runs the descriptor at the ring's fetch index. False: blocked in
+        WAIT/BARRIER (nothing changes; it runs again later)."""
+        q = self.rings[t]
+        idx = q.fetch
+        d = q.slots[idx % q.size].astype(np.int64)
+        op = int(d[0]) & 0xFF
+        err = (0, 0, "")
+        inc = int(d[INC_WORDS])
+        wa, wb = inc & 0xF, (inc >> 4) & 0xF
+        if wa > 11 or wb > 11 or inc >> 8:
+            err = (ERR["bad_op"], INC_WORDS, "loop increment word indices must be 0 or 1..11")
+        else:
+            it = q.loop[3] if q.loop else 0
+            if wa:
+                d[wa] = (d[wa] + it * d[INC_A]) & 0xFFFFFFFF
+            if wb:
+                d[wb] = (d[wb] + it * d[INC_B]) & 0xFFFFFFFF
+            if op == OP["LOOP"]:
+                err = self.cp_loop(q, d, idx)
+            elif not self.step(t, d):
+                return False
+        q.slots[idx % q.size, 15] = 1 | (err[0] << 8) | (err[1] << 16)
+        if op == OP["LOOP"] and not err[0]:
+            q.fetch = q.head = (idx + 1) & 0xFFFFFFFF
+        elif q.loop and idx + 1 == q.loop[1]:
+            q.loop[3] += 1
+            if q.loop[3] < q.loop[2]:
+                q.fetch = q.loop[0]
+            else:
+                q.fetch = q.head = q.loop[1]
+                q.loop = None
+        else:
+            q.fetch = (idx + 1) & 0xFFFFFFFF
+            if not q.loop:
+                q.head = q.fetch
+        q.executed += 1
+        self.stats["descriptors"] += 1
+        if err[0]:
+            q.halted = TileError(t, idx, err[0], err[1], err[2])
+        return True
 
-    def enqueue(self, prog, n):
+    @staticmethod
+    def cp_loop(q, d, idx):
+        count, body = int(d[1]), int(d[2])
+        if q.loop:
+            return ERR["bad_op"], 0, "LOOP inside a LOOP body"
+        if count == 0:
+            return ERR["bad_batch"], 1, "COUNT must be >= 1"
+        if body == 0 or body >= q.size:
+            return ERR["bad_queue"], 2, "BODY must be 1..Q_SIZE-1"
+        if ((q.tail - (idx + 1)) & 0xFFFFFFFF) < body:
+            return ERR["bad_queue"], 2, "the BODY descriptors are not in the ring yet (Q_TAIL)"
+        q.loop = [(idx + 1) & 0xFFFFFFFF, (idx + 1 + body) & 0xFFFFFFFF, count, 0]
+        return 0, 0, ""
+
+    def run_ring(self, t):
+        """Runs tile t's CP until its ring is empty, it blocks or halts; True if it ran any."""
+        q, ran = self.rings[t], False
+        while q.has_work():
+            if not self.run_one(t):
+                break
+            ran = True
+        return ran
+
+    # ---- the runtime (imcrt's stages)
+    def relocated(self, prog, j, n):
         h = self.h
         rel = {1: n * h["in_stride"], 2: (n % h["window"]) * h["frame_size"],
                3: n * h["out_stride"]}
-        for w, r in zip(prog["desc"], prog["reloc"]):
-            w = w.astype(np.int64)
-            r = int(r)
-            if r:
-                w = w.copy()
-                for k in range(16):
-                    kind = (r >> (2 * k)) & 3
-                    if kind:
-                        w[k] = (w[k] + rel[kind]) & 0xFFFFFFFF
-            self.q[prog["tile"]].append(w)
+        w = prog["desc"][j].astype(np.int64)
+        r = int(prog["reloc"][j])
+        for k in range(16):
+            kind = (r >> (2 * k)) & 3
+            if kind:
+                w[k] = (w[k] + rel[kind]) & 0xFFFFFFFF
+        return w
 
-    def run(self, limit=None):
+    def jobs(self, prog, n0, nwin):
+        """One tile's stream for a program: a list of jobs, each a list of descriptors that
+        must enter the ring together (a LOOP and its body) or one descriptor."""
+        if prog["kind"] != 1:
+            return [[self.relocated(prog, j, 0)] for j in range(len(prog["desc"]))]
+        ring = self.rings[prog["tile"]]
+        if prog["loop"] and len(prog["desc"]) <= ring.size - 1:
+            ds = [self.relocated(prog, j, n0) for j in range(len(prog["desc"]))]
+            ds[0][1] = nwin                        # the window's input count
+            return [ds]
+        first = 1 if prog["loop"] else 0           # per-input copies: the LOOP is left out
+        return [[self.relocated(prog, j, n)] for n in range(n0, n0 + nwin)
+                for j in range(first, len(prog["desc"]))]
+
+    def stage(self, streams):
+        """Feeds every tile's stream into its ring round-robin (a job only when it fits) and
+        runs the command processors until everything has run."""
+        pos = {t: 0 for t in streams}
+        while True:
+            progress = False
+            for t, js in streams.items():
+                q = self.rings[t]
+                while pos[t] < len(js) and len(js[pos[t]]) <= q.free():
+                    for w in js[pos[t]]:
+                        q.push(w)
+                    self.stats["submitted"] += len(js[pos[t]])
+                    pos[t] += 1
+                    progress = True
+            for t, q in enumerate(self.rings):
+                progress |= self.run_ring(t)
+                if q.halted:
+                    raise q.halted
+            if all(pos[t] == len(js) for t, js in streams.items()) and \
+                    not any(q.has_work() for q in self.rings):
+                return
+            if not progress:
+                stuck = [f"tile {t} at queue[{q.fetch}]" for t, q in enumerate(self.rings)
+                         if q.has_work()]
+                raise CompileError("emulator: deadlock: " + ", ".join(stuck))
+
+    def run(self, limit=None, ring_slots=None):
+        """Runs the first `limit` inputs. ring_slots: every tile's ring size (default: the
+        runtime's rule, package.ring_slots)."""
         h = self.h
         n_in = h["n_inputs"] if limit is None else min(limit, h["n_inputs"])
         progs = self.pkg.programs()
+        for t in range(h["n_tiles"]):
+            big = max([len(p["desc"]) for p in progs if p["tile"] == t and p["loop"]] or [0])
+            self.rings[t] = Ring(ring_slots or package.ring_slots(big))
         B = h["window"]
         for w0 in range(0, n_in, B):
+            nwin = min(n_in, w0 + B) - w0
             for ph in range(h["n_phases"]):
                 if h["n_phases"] > 1 or w0 == 0:
+                    self.stage({p["tile"]: self.jobs(p, 0, 0) for p in progs
+                                if p["phase"] == ph and p["kind"] == 0})
+                streams = {}
+                for kind in (1, 2):
                     for p in progs:
-                        if p["phase"] == ph and p["kind"] == 0:
-                            self.enqueue(p, 0)
-                    self.drain()
-                for n in range(w0, min(n_in, w0 + B)):
-                    for p in progs:
-                        if p["phase"] == ph and p["kind"] == 1:
-                            self.enqueue(p, n)
-                for p in progs:
-                    if p["phase"] == ph and p["kind"] == 2:
-                        self.enqueue(p, 0)
-                self.drain()
+                        if p["phase"] == ph and p["kind"] == kind:
+                            streams.setdefault(p["tile"], []).extend(self.jobs(p, w0, nwin))
+                self.stage(streams)
         out = []
         dt = "<i4" if h["out_elem_size"] == 4 else np.int8
         for n in range(n_in):

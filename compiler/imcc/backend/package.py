@@ -1,4 +1,5 @@
-"""The package format (docs/compiler.md, "Package format"); little-endian, version 1.
+"""The package format (docs/compiler.md, "Package format"); little-endian, version 2
+(version 2 = version 1 + the PROGRAMS flags word: LOOP body programs).
 
 Header (128 bytes), a section directory (16 bytes per section), then the sections, each
 64-byte aligned. Absolute addresses in descriptors and in the header assume the package sits
@@ -10,7 +11,7 @@ import numpy as np
 from .. import CompileError
 
 MAGIC = 0x43434D49            # bytes "IMCC"
-VERSION = 1
+VERSION = 2
 HEADER_SIZE = 128
 LOAD_OFFSET = 0x100000        # LOAD_ADDR = dram.base + 1 MiB
 RING_SLOTS = 1024
@@ -21,6 +22,19 @@ SEC = {"TILES": 1, "PROGRAMS": 2, "DESCRIPTORS": 3, "RELOCS": 4, "WEIGHTS": 5, "
 SEC_NAME = {v: k for k, v in SEC.items()}
 HOSTOP = {"argmax": 1, "softmax": 2}
 FLAG_THROUGHPUT, FLAG_LABELS, FLAG_OUT_I32 = 1, 2, 4
+PROG_LOOP = 1                 # PROGRAMS flags: descriptor 0 is a LOOP over the rest
+RT_RING_SLOTS = 256           # imcrt's ring per tile (TCM), grown for LOOP bodies
+
+
+def ring_slots(loop_descs):
+    """The ring a runtime gives a tile whose largest LOOP program (LOOP + body) has
+    `loop_descs` descriptors: a power of two >= max(256, loop_descs + 1) (room for the sync
+    too), at most RING_SLOTS. imcrt and the emulator use this rule; a LOOP program that does
+    not fit the ring it gets is copied once per input instead (descriptors 1.., no LOOP)."""
+    n = RT_RING_SLOTS
+    while n < loop_descs + 1 and n < RING_SLOTS:
+        n *= 2
+    return n
 
 HDR_FIELDS = [  # (offset, name, struct format)
     (0, "magic", "I"), (4, "version", "H"), (6, "header_size", "H"), (8, "total_size", "I"),
@@ -64,7 +78,7 @@ def align(n, a=64):
 
 def build(soc, sched, progs, model, images_q, labels, expected, mode, window, name):
     """Lays out and serialises the package. Returns (bytes, header dict, layout dict)."""
-    from ..passes.schedule import RELOC, Sym
+    from ..passes.schedule import RELOC, Inc, Sym
     n = len(images_q)
     in_size = images_q[0].size if n else model.tensors[model.input].nbytes
     in_stride = align(in_size)
@@ -117,13 +131,15 @@ def build(soc, sched, progs, model, images_q, labels, expected, mode, window, na
               "params": load_addr + layout["PARAMS"][0],
               "inputs": load_addr + layout["INPUTS"][0], "frames": frames_addr,
               "outputs": outputs_addr}
+    stride = {"inputs": in_stride, "frames": align(sched.frame_size), "outputs": out_stride}
     buf = bytearray(total)
     d_off, r_off = layout["DESCRIPTORS"][0], layout["RELOCS"][0]
     p_off = layout["PROGRAMS"][0]
     idx = 0
     for pi, p in enumerate(progs):
         struct.pack_into("<8I", buf, p_off + 32 * pi, p.tile, p.phase, p.kind, len(p.words),
-                         load_addr + d_off + 64 * idx, load_addr + r_off + 4 * idx, idx, 0)
+                         load_addr + d_off + 64 * idx, load_addr + r_off + 4 * idx, idx,
+                         PROG_LOOP if getattr(p, "loop", False) else 0)
         for w in p.words:
             rel = 0
             vals = []
@@ -131,6 +147,8 @@ def build(soc, sched, progs, model, images_q, labels, expected, mode, window, na
                 if isinstance(v, Sym):
                     rel |= RELOC.get(v.region, 0) << (2 * k)
                     v = region[v.region] + v.off
+                elif isinstance(v, Inc):
+                    v = stride[v.region]
                 vals.append(v & 0xFFFFFFFF)
             struct.pack_into("<16I", buf, d_off + 64 * idx, *vals)
             struct.pack_into("<I", buf, r_off + 4 * idx, rel)
@@ -180,11 +198,12 @@ class Package:
         out = []
         la = self.h["load_addr"]
         for i in range(cnt):
-            tile, phase, kind, nd, daddr, raddr, first, _ = struct.unpack_from("<8I", data,
-                                                                                 32 * i)
+            tile, phase, kind, nd, daddr, raddr, first, flags = struct.unpack_from(
+                "<8I", data, 32 * i)
             d = np.frombuffer(self.buf, "<u4", nd * 16, daddr - la).reshape(nd, 16)
             r = np.frombuffer(self.buf, "<u4", nd, raddr - la)
-            out.append({"tile": tile, "phase": phase, "kind": kind, "desc": d, "reloc": r})
+            out.append({"tile": tile, "phase": phase, "kind": kind, "desc": d, "reloc": r,
+                        "loop": bool(flags & PROG_LOOP)})
         return out
 
     def array(self, nm, dtype):
@@ -267,10 +286,13 @@ def validate(pkg, src="package"):
     if cnt != h["n_programs"] or len(data) != 32 * cnt:
         raise CompileError(f"{src}: program table inconsistent")
     for i in range(cnt):
-        tile, phase, kind, n, daddr, raddr, first, _ = struct.unpack_from("<8I", data, 32 * i)
+        tile, phase, kind, n, daddr, raddr, first, flags = struct.unpack_from("<8I", data,
+                                                                              32 * i)
         if tile >= h["n_tiles"] or phase >= h["n_phases"] or kind > 2:
             raise CompileError(f"{src}: program {i}: tile {tile} / phase {phase} / kind {kind} "
                                "out of range")
+        if flags & ~PROG_LOOP or (flags and (kind != 1 or n < 2)):
+            raise CompileError(f"{src}: program {i}: bad flags {flags:#x}")
         if daddr != la + d_off + 64 * first or raddr != la + r_off + 4 * first or \
                 first + n > nd:
             raise CompileError(f"{src}: program {i}: descriptors outside their section")
@@ -281,8 +303,16 @@ def validate(pkg, src="package"):
             op = int(w[0]) & 0xFF
             where = f"{src}: tile {p['tile']} phase {p['phase']} program {p['kind']} " \
                     f"descriptor {j}"
-            if op > OP["BARRIER"] or (op != OP["VEC"] and w[0] >> 16) or (w[0] >> 9) & 0x7F:
+            is_loop = p["loop"] and j == 0
+            if (op > OP["BARRIER"] and not (is_loop and op == OP["LOOP"])) or \
+                    (p["loop"] and j == 0 and op != OP["LOOP"]) or \
+                    (op != OP["VEC"] and w[0] >> 16) or (w[0] >> 9) & 0x7F:
                 raise CompileError(f"{where}: bad op word {int(w[0]):#x}")
+            if is_loop and (int(w[1]) != h["window"] or int(w[2]) != len(p["desc"]) - 1):
+                raise CompileError(f"{where}: LOOP count {int(w[1])} / body {int(w[2])}, "
+                                   f"expected {h['window']} / {len(p['desc']) - 1}")
+            if int(w[13]) >> 8 or (int(w[13]) & 15) > 11 or (int(w[13]) >> 4 & 15) > 11:
+                raise CompileError(f"{where}: loop increment words {int(w[13]):#x}")
             if op in (OP["LOAD"], OP["STORE"], OP["PROGRAM"]):
                 a = int(w[1])
                 if not (la <= a < la + total or ws_lo <= a < ws_hi or t_lo <= a < t_hi):

@@ -20,7 +20,7 @@ from ..ir import Task, TileProgram
 from . import cost
 
 OP = {"NOP": 0, "MVM": 1, "LOAD": 2, "STORE": 3, "SEND": 4, "WAIT": 5, "VEC": 6, "PROGRAM": 7,
-      "SIGNAL": 8, "FENCE": 9, "BARRIER": 10}
+      "SIGNAL": 8, "FENCE": 9, "BARRIER": 10, "LOOP": 11}
 VEC = {"ADD": 0, "RELU": 1, "MAXPOOL": 2, "AVGPOOL": 3, "REQUANT": 4, "COPY": 5}
 POST_SIGNED, POST_BIAS, POST_RELU, POST_REQUANT = 1, 2, 4, 8
 IN_OFF, IN_SIZE = 0x10000, 0x10000
@@ -28,6 +28,8 @@ OUT_OFF, OUT_SIZE = 0x20000, 0x20000
 BIAS_OFF, SCALE_OFF = 0x1000, 0x2000
 BARRIER_SEM = 15
 RELOC = {"inputs": 1, "frames": 2, "outputs": 3}
+INC_B, INC_WORDS, INC_A = 12, 13, 14   # loop increment words (command-queues.md, LOOP)
+LOOP_RING_SLOTS = 1024                 # a LOOP + its body + the sync must fit a ring this big
 
 
 class Sym:
@@ -42,6 +44,18 @@ class Sym:
 
     def __repr__(self):
         return f"{self.region}+{self.off:#x}"
+
+
+class Inc:
+    """A loop increment to resolve once the package is laid out: the per-input stride of a
+    region (inputs: in_stride, frames: frame_size, outputs: out_stride)."""
+    __slots__ = ("region",)
+
+    def __init__(self, region):
+        self.region = region
+
+    def __repr__(self):
+        return f"inc({self.region})"
 
 
 def desc(op, *words, sub=0):
@@ -59,8 +73,9 @@ def pattern(op, base, pitch, width, height, col0, row0, x, y, z=1, pad=0, dzc=0,
 
 
 class Scheduler:
-    def __init__(self, model, phases, soc, mode, window):
+    def __init__(self, model, phases, soc, mode, window, loops=True):
         self.m, self.phases, self.soc, self.mode, self.B = model, phases, soc, mode, window
+        self.loops = loops
         self.frame = {}        # tensor -> offset in a frame
         self.frame_size = 0
         self.tasks = []
@@ -362,8 +377,51 @@ class Scheduler:
                 sync = TileProgram(tile, ph.index, 2,
                                    [desc(OP["BARRIER"], mask & 0xFFFFFFFF, mask >> 32,
                                          BARRIER_SEM)])
+                if body.words:
+                    self.loop_body(body)
                 progs += [p for p in (setup, body, sync) if p.words]
         return progs
+
+    def loop_body(self, body):
+        """Wraps a body program (one input) in a LOOP over the window's inputs: descriptor 0
+        is LOOP (COUNT = B; the runtime sets the last window's count, BODY = the body), and
+        every word relocated per input (an address in the inputs, frames or outputs region)
+        advances by that region's per-input stride as a loop increment (WORD_A/WORD_B, INC_A/
+        INC_B). The runtime then copies the program once per window (relocated for the
+        window's first input) instead of once per input. Left as per-input copies (recorded
+        in body.loop_note) when the window is 1, a descriptor has more than two per-input
+        words, or LOOP + body + sync would not fit a ring of LOOP_RING_SLOTS."""
+        body.loop = False
+        if not self.loops:
+            body.loop_note = "loops disabled (--loop none)"
+            return
+        if self.B <= 1:
+            body.loop_note = "window 1 (latency mode): nothing to repeat"
+            return
+        n = len(body.words)
+        if n + 2 > LOOP_RING_SLOTS:
+            body.loop_note = (f"body of {n} descriptors: LOOP + body + sync exceed a "
+                              f"{LOOP_RING_SLOTS}-slot ring")
+            return
+        words = []
+        for j, w in enumerate(body.words):
+            adv = [k for k, v in enumerate(w) if isinstance(v, Sym) and v.region in RELOC]
+            if len(adv) > 2:
+                body.loop_note = (f"descriptor {j} has {len(adv)} per-input address words "
+                                  "(a LOOP advances two)")
+                return
+            w = list(w)
+            if adv:
+                w[INC_WORDS] = adv[0] | ((adv[1] << 4) if len(adv) > 1 else 0)
+                w[INC_A] = Inc(w[adv[0]].region)
+                if len(adv) > 1:
+                    w[INC_B] = Inc(w[adv[1]].region)
+            words.append(w)
+        body.words = [desc(OP["LOOP"], self.B, n)] + words
+        body.notes = [f"0: LOOP x{self.B} over {n}"] + [
+            f"{int(x.split(':')[0]) + 1}:{x.split(':', 1)[1]}" for x in body.notes]
+        body.loop = True
+        body.loop_note = f"LOOP x{self.B} over {n} descriptors"
 
     def estimate(self, progs):
         """Per-tile busy time per input (body programs) -> throughput/latency estimates."""
@@ -398,13 +456,17 @@ class Scheduler:
                 "est_latency_ns_upper": round(lat_ns, 1)}
 
 
-def run(model, phases, soc, mode, window):
-    s = Scheduler(model, phases, soc, mode, window)
+def run(model, phases, soc, mode, window, loops=True):
+    s = Scheduler(model, phases, soc, mode, window, loops)
     progs = s.run()
+    bodies = [p for p in progs if p.kind == 1]
     info = {"pass": "schedule", "mode": mode, "window": window, "tasks": len(s.tasks),
             "programs": len(progs), "descriptors": sum(len(p.words) for p in progs),
             "frame_bytes": s.frame_size,
             "semaphores": {f"t{t}": sum(1 for k in s.sems if k[0] == t)
-                           for t in sorted({k[0] for k in s.sems})}}
+                           for t in sorted({k[0] for k in s.sems})},
+            "loops": {"looped": sum(1 for p in bodies if p.loop),
+                      "per_input": [{"tile": p.tile, "phase": p.phase, "reason": p.loop_note}
+                                    for p in bodies if not p.loop]}}
     info.update(s.estimate(progs))
     return s, progs, info

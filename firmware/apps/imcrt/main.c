@@ -9,9 +9,11 @@
  * descriptor ops) and the SoC it runs on against the package's fingerprint (tile count, kind
  * and geometry per tile from the INFO/GEOMETRY registers, tile window base/stride, the DRAM
  * window probed for access faults) before touching a tile. Then, per window of B inputs and per
- * phase, it copies the setup/body/sync programs into per-tile descriptor rings (TCM), applying
- * the relocations for each input, rings the doorbells and sleeps in WFI until every queue has
- * drained (Q_EMPTY interrupts; Q_DONE on every IRQ_EVERY-th slot to refill long streams;
+ * phase, it copies the setup/body/sync programs into per-tile descriptor rings (TCM): a LOOP
+ * body program once per window (relocated for the window's first input, COUNT = the window's
+ * inputs; the tile's command processor repeats it with the per-input loop increments), other
+ * body programs once per input with that input's relocations; it rings the doorbells and
+ * sleeps in WFI until every queue has drained (Q_EMPTY interrupts; Q_DONE on every IRQ_EVERY-th slot to refill long streams;
  * Q_ERROR stops the run with the failing tile, queue index, op, error and word). Outputs are
  * compared with the package's int8-reference outputs (int8ref_match), their argmax with the
  * labels (accuracy), and the results go to the UART and to imcvp_report().
@@ -44,6 +46,9 @@
 #ifndef IMCRT_RING_SLOTS /* per tile, in TCM; a power of two */
 #define IMCRT_RING_SLOTS 256u
 #endif
+#ifndef IMCRT_RING_SLOTS_MAX /* grown up to this for LOOP programs (LOOP + body + sync) */
+#define IMCRT_RING_SLOTS_MAX 1024u
+#endif
 #define IRQ_EVERY 64u /* Q_DONE flag on every 64th slot: refill before a long stream stalls */
 
 #define EXIT_NO_PACKAGE 2
@@ -54,7 +59,7 @@
 #define EXIT_NO_MEMORY 7
 
 #define PKG_MAGIC 0x43434D49u
-#define PKG_VERSION 1u
+#define PKG_VERSION 2u
 #define PKG_HEADER_SIZE 128u
 
 enum { SEC_TILES = 1, SEC_PROGRAMS, SEC_DESCRIPTORS, SEC_RELOCS, SEC_WEIGHTS, SEC_PARAMS,
@@ -63,6 +68,8 @@ enum { KIND_SETUP = 0, KIND_BODY = 1, KIND_SYNC = 2 };
 enum { HOSTOP_ARGMAX = 1, HOSTOP_SOFTMAX = 2 };
 #define FLAG_THROUGHPUT 1u
 #define FLAG_LABELS 2u
+#define PROG_LOOP 1u /* program flags: descriptor 0 is a LOOP over descriptors 1.. */
+#define OP_LOOP 11u
 
 typedef struct {
   uint32_t magic;
@@ -76,7 +83,7 @@ typedef struct {
 _Static_assert(sizeof(pkg_header) == PKG_HEADER_SIZE, "header layout");
 
 typedef struct {
-  uint32_t tile, phase, kind, n_desc, desc_addr, reloc_addr, first, zero;
+  uint32_t tile, phase, kind, n_desc, desc_addr, reloc_addr, first, flags;
 } pkg_program;
 
 typedef struct {
@@ -84,7 +91,7 @@ typedef struct {
 } section;
 
 typedef struct {
-  uint16_t prog, input;
+  uint16_t prog, input, count, zero; /* count > 1: a LOOP body slot, inputs input.. */
   uint32_t desc;
 } slot_info;
 
@@ -92,7 +99,9 @@ typedef struct {
   uint32_t base;         /* register block */
   uint32_t tail, head;   /* our Q_TAIL and the last Q_HEAD read */
   uint32_t job, njobs, d;
-  uint32_t* ring;        /* IMCRT_RING_SLOTS x 16 words, 64-byte aligned, in TCM */
+  uint32_t slots;        /* ring size: IMCRT_RING_SLOTS, more for LOOP programs; power of 2 */
+  int loop;              /* the current stage's body program is run as a LOOP */
+  uint32_t* ring;        /* slots x 16 words, 64-byte aligned, in TCM */
   slot_info* info;       /* what each slot holds, for error reports */
 } tile_queue;
 
@@ -111,8 +120,8 @@ static uint64_t descriptors_submitted;
 
 static volatile uint32_t irq_events, irq_errors;
 
-static const char* const op_names[] = {"NOP",     "MVM",    "LOAD",  "STORE",  "SEND",   "WAIT",
-                                       "VEC",     "PROGRAM", "SIGNAL", "FENCE", "BARRIER"};
+static const char* const op_names[] = {"NOP",  "MVM",     "LOAD",   "STORE", "SEND",    "WAIT",
+                                       "VEC",  "PROGRAM", "SIGNAL", "FENCE", "BARRIER", "LOOP"};
 static const char* const vec_names[] = {"VEC ADD",     "VEC RELU",    "VEC MAXPOOL",
                                         "VEC AVGPOOL", "VEC REQUANT", "VEC COPY"};
 static const char* const err_names[] = {
@@ -124,7 +133,7 @@ static const char* const kind_names[] = {"setup", "body", "sync"};
 static const char* op_name(uint32_t w0) {
   uint32_t op = w0 & 0xFFu;
   if (op == 6u && (w0 >> 16) < 6u) return vec_names[w0 >> 16];
-  return op < 11u ? op_names[op] : "unknown op";
+  return op < 12u ? op_names[op] : "unknown op";
 }
 static const char* err_name(uint32_t code) {
   return code < sizeof err_names / sizeof err_names[0] ? err_names[code] : "unknown";
@@ -317,26 +326,50 @@ static int load_programs(void) {
            (unsigned long)i, kind_names[p->kind], (unsigned long)p->tile,
            (unsigned long)p->phase);
     *slot = (int)i;
+    if ((p->flags & ~PROG_LOOP) || (p->flags && (p->kind != KIND_BODY || p->n_desc < 2u)))
+      FAIL(EXIT_CORRUPT, "program %lu: bad flags 0x%lx", (unsigned long)i,
+           (unsigned long)p->flags);
     for (uint32_t j = 0; j < p->n_desc; ++j) {
-      uint32_t w0 = *(const uint32_t*)(uintptr_t)(p->desc_addr + 64u * j);
+      const uint32_t* w = (const uint32_t*)(uintptr_t)(p->desc_addr + 64u * j);
+      uint32_t w0 = w[0];
       uint32_t op = w0 & 0xFFu;
-      if (op > 10u || (op != 6u && (w0 >> 16)) || ((w0 >> 9) & 0x7Fu))
+      int is_loop = (p->flags & PROG_LOOP) && j == 0u;
+      if ((op > 10u && !(is_loop && op == OP_LOOP)) || (is_loop && op != OP_LOOP) ||
+          (is_loop && (w[1] != H.window || w[2] != p->n_desc - 1u)) ||
+          (op != 6u && (w0 >> 16)) || ((w0 >> 9) & 0x7Fu))
         FAIL(EXIT_CORRUPT, "tile %lu phase %lu %s program descriptor %lu: bad op word 0x%08lx",
              (unsigned long)p->tile, (unsigned long)p->phase, kind_names[p->kind],
              (unsigned long)j, (unsigned long)w0);
     }
   }
   /* Rings (TCM): the host writes them locally, each tile fetches a descriptor with one
-   * 64-byte DMA. */
+   * 64-byte DMA. A tile with LOOP programs gets a ring that holds its largest one (LOOP +
+   * body) and the sync program: a power of two >= n_desc + 1, up to IMCRT_RING_SLOTS_MAX (the
+   * compiler keeps LOOP programs within that); when TCM is short, the ring stays at
+   * IMCRT_RING_SLOTS and LOOP programs that do not fit run as per-input copies (as imcc's
+   * emulator, package.ring_slots). */
   Q = calloc(H.n_tiles, sizeof(tile_queue));
-  uint8_t* mem = malloc(H.n_tiles * (IMCRT_RING_SLOTS * 64u) + 63u);
-  slot_info* info = malloc(H.n_tiles * IMCRT_RING_SLOTS * sizeof(slot_info));
-  if (!Q || !mem || !info) FAIL(EXIT_NO_MEMORY, "out of TCM for %lu rings",
-                                (unsigned long)H.n_tiles);
-  uint32_t* rings = (uint32_t*)(((uintptr_t)mem + 63u) & ~(uintptr_t)63u);
+  if (!Q) FAIL(EXIT_NO_MEMORY, "out of TCM for %lu rings", (unsigned long)H.n_tiles);
   for (uint32_t t = 0; t < H.n_tiles; ++t) {
-    Q[t].ring = rings + t * IMCRT_RING_SLOTS * 16u;
-    Q[t].info = info + t * IMCRT_RING_SLOTS;
+    uint32_t need = 0, slots = IMCRT_RING_SLOTS;
+    for (uint32_t i = 0; i < H.n_programs; ++i)
+      if (progs[i].tile == t && (progs[i].flags & PROG_LOOP) && progs[i].n_desc > need)
+        need = progs[i].n_desc;
+    while (slots < need + 1u && slots < IMCRT_RING_SLOTS_MAX) slots *= 2u;
+    uint8_t* mem = NULL;
+    slot_info* info = NULL;
+    for (;;) {
+      mem = malloc(slots * 64u + 63u);
+      info = mem ? malloc(slots * sizeof(slot_info)) : NULL;
+      if (mem && info) break;
+      free(mem);
+      if (slots == IMCRT_RING_SLOTS)
+        FAIL(EXIT_NO_MEMORY, "out of TCM for %lu rings", (unsigned long)H.n_tiles);
+      slots = IMCRT_RING_SLOTS;
+    }
+    Q[t].slots = slots;
+    Q[t].ring = (uint32_t*)(((uintptr_t)mem + 63u) & ~(uintptr_t)63u);
+    Q[t].info = info;
   }
   /* Descriptors and relocations cached in TCM when they fit (else read from DRAM). */
   uint32_t* dc = malloc(S[SEC_DESCRIPTORS].size + 1u);
@@ -367,7 +400,7 @@ static void queues_init(void) {
     q->base = IMCVP_TILE_ADDR(t);
     imcvp_write32(q->base + IMC_Q_CTRL_OFFSET, 0u);
     imcvp_write32(q->base + IMC_Q_BASE_OFFSET, (uint32_t)(uintptr_t)q->ring);
-    imcvp_write32(q->base + IMC_Q_SIZE_OFFSET, IMCRT_RING_SLOTS);
+    imcvp_write32(q->base + IMC_Q_SIZE_OFFSET, q->slots);
     q->head = imcvp_read32(q->base + IMC_Q_HEAD_OFFSET);
     q->tail = q->head;
     imcvp_write32(q->base + IMC_Q_TAIL_OFFSET, q->tail);
@@ -383,12 +416,18 @@ static void queues_init(void) {
   imcvp_irq_enable_global();
 }
 
-/* Job j of tile t in the current stage -> program index (or -1) and input. */
+/* A LOOP program runs as a LOOP when its LOOP + body fit the tile's ring with a slot to spare. */
+static int loop_fits(const pkg_program* p, const tile_queue* q) {
+  return (p->flags & PROG_LOOP) && p->n_desc + 1u <= q->slots;
+}
+
+/* Job j of tile t in the current stage -> program index (or -1) and input. A LOOP body is one
+ * job (the whole window, input = its first); otherwise one job per input. */
 static int job_prog(uint32_t t, uint32_t j, uint32_t* input) {
   const int* pa = &prog_at[(st_phase * H.n_tiles + t) * 3u];
   *input = 0;
   if (st_kind == KIND_SETUP) return pa[KIND_SETUP];
-  if (j < st_nwin && pa[KIND_BODY] >= 0) {
+  if (j < (Q[t].loop ? 1u : st_nwin) && pa[KIND_BODY] >= 0) {
     *input = st_n0 + j;
     return pa[KIND_BODY];
   }
@@ -405,29 +444,37 @@ static uint32_t reloc_word(const pkg_program* p, uint32_t d) {
 }
 
 /* Copies as many descriptors of tile t's stream as its ring has room for; rings the doorbell.
- * The host is on the critical path of long streams: per descriptor it copies 15 words and
- * patches only the relocated ones (about 40 instructions). */
+ * Per descriptor the host copies 15 words and patches only the relocated ones (about 40
+ * instructions): once per window for a LOOP body (relocated for the window's first input;
+ * the LOOP's COUNT set to the window's inputs; the LOOP and its body enter the ring together),
+ * once per input otherwise (a LOOP program that does not fit the ring runs without its LOOP:
+ * outside a loop the command processor adds no increments). */
 static void fill(uint32_t t) {
   tile_queue* q = &Q[t];
-  uint32_t free_slots = IMCRT_RING_SLOTS - (q->tail - q->head);
+  const uint32_t mask = q->slots - 1u;
+  uint32_t free_slots = q->slots - (q->tail - q->head);
   if (q->job >= q->njobs || free_slots == 0) return;
   uint32_t tail = q->tail;
   while (q->job < q->njobs && free_slots) {
     uint32_t n;
     int pi = job_prog(t, q->job, &n);
     const pkg_program* p = pi >= 0 ? &progs[pi] : NULL;
+    int loop = p && p->kind == KIND_BODY && q->loop;
+    if (p && p->kind == KIND_BODY && !q->loop && (p->flags & PROG_LOOP) && q->d == 0u)
+      q->d = 1u; /* per-input copies of a LOOP program: without the LOOP */
     if (!p || q->d >= p->n_desc) {
       ++q->job;
       q->d = 0;
       continue;
     }
+    if (loop && q->d == 0u && free_slots < p->n_desc) break; /* LOOP + body at once */
     const uint32_t rel[4] = {0u, n * H.in_stride, (n % H.window) * H.frame_size,
                              n * H.out_stride};
     uint32_t d = q->d, d_end = p->n_desc;
     if (d_end - d > free_slots) d_end = d + free_slots;
     const uint32_t* src = desc_words(p, d);
     for (; d < d_end; ++d, src += 16, ++tail) {
-      uint32_t slot = tail % IMCRT_RING_SLOTS;
+      uint32_t slot = tail & mask;
       uint32_t* dst = q->ring + 16u * slot;
       uint32_t r = reloc_word(p, d);
       for (unsigned k = 0; k < 15u; ++k) dst[k] = src[k];
@@ -437,9 +484,14 @@ static void fill(uint32_t t) {
         r &= ~(3u << (2u * k));
       }
       dst[15] = 0u;
-      if ((tail % IRQ_EVERY) == IRQ_EVERY - 1u) dst[0] |= 1u << 8;
+      if (loop) {
+        if (d == 0u) dst[1] = st_nwin; /* LOOP COUNT: this window's inputs */
+      } else if ((tail % IRQ_EVERY) == IRQ_EVERY - 1u) {
+        dst[0] |= 1u << 8; /* Q_DONE: refill a long stream (not inside a LOOP body) */
+      }
       q->info[slot].prog = (uint16_t)pi;
       q->info[slot].input = (uint16_t)n;
+      q->info[slot].count = (uint16_t)(loop ? st_nwin : 1u);
       q->info[slot].desc = d;
     }
     free_slots -= d - q->d;
@@ -460,7 +512,7 @@ static int report_tile_error(uint32_t t) {
   uint32_t qs = imcvp_read32(q->base + IMC_Q_STATUS_OFFSET);
   if (!(qs & IMC_Q_STATUS_HALTED_MASK)) return 0;
   uint32_t idx = imcvp_read32(q->base + IMC_Q_ERR_INDEX_OFFSET);
-  uint32_t slot = idx % IMCRT_RING_SLOTS;
+  uint32_t slot = idx & (q->slots - 1u);
   const uint32_t* d = q->ring + 16u * slot;
   uint32_t status = d[15];
   uint32_t code = (status >> 8) & 0xFFu, word = status >> 16;
@@ -469,12 +521,13 @@ static int report_tile_error(uint32_t t) {
   const pkg_program* p = &progs[si->prog];
   printf("imcrt: error: tile %lu queue[%lu]: %s: %s (code %lu), word %lu = 0x%08lx "
          "(status 0x%08lx, error info 0x%08lx); phase %lu %s program descriptor %lu, "
-         "input %u\n",
+         "input %u%s\n",
          (unsigned long)t, (unsigned long)idx, op_name(d[0]), err_name(code),
          (unsigned long)code, (unsigned long)word, (unsigned long)d[word & 15u],
          (unsigned long)status,
          (unsigned long)imcvp_read32(q->base + IMC_ERROR_INFO_OFFSET),
-         (unsigned long)p->phase, kind_names[p->kind], (unsigned long)si->desc, si->input);
+         (unsigned long)p->phase, kind_names[p->kind], (unsigned long)si->desc, si->input,
+         si->count > 1u ? " (LOOP over this input and the next ones of its window)" : "");
   return 1;
 }
 
@@ -485,9 +538,11 @@ static int run_stage(uint32_t phase, uint32_t kind, uint32_t n0, uint32_t nwin) 
   st_n0 = n0;
   st_nwin = nwin;
   for (uint32_t t = 0; t < H.n_tiles; ++t) {
+    const int bi = prog_at[(phase * H.n_tiles + t) * 3u + KIND_BODY];
     Q[t].job = 0;
     Q[t].d = 0;
-    Q[t].njobs = kind == KIND_SETUP ? 1u : nwin + 1u;
+    Q[t].loop = kind == KIND_BODY && bi >= 0 && loop_fits(&progs[bi], &Q[t]);
+    Q[t].njobs = kind == KIND_SETUP ? 1u : Q[t].loop ? 2u : nwin + 1u;
   }
   for (;;) {
     uint32_t seen = irq_events;
@@ -560,6 +615,24 @@ int main(void) {
          (unsigned long)N, (unsigned long)H.n_programs,
          (unsigned long)S[SEC_DESCRIPTORS].count, desc_cache ? "cached in TCM" : "read from DRAM");
   queues_init();
+  uint32_t loops = 0, loops_copied = 0, bodies = 0, max_slots = 0;
+  for (uint32_t i = 0; i < H.n_programs; ++i) {
+    if (progs[i].kind != KIND_BODY) continue;
+    ++bodies;
+    if (progs[i].flags & PROG_LOOP) {
+      if (loop_fits(&progs[i], &Q[progs[i].tile]))
+        ++loops;
+      else
+        ++loops_copied;
+    }
+  }
+  for (uint32_t t = 0; t < H.n_tiles; ++t)
+    if (Q[t].slots > max_slots) max_slots = Q[t].slots;
+  printf("imcrt: %lu of %lu body programs run as LOOPs (copied once per window), %lu per input"
+         "%s; rings of %lu..%lu slots\n",
+         (unsigned long)loops, (unsigned long)bodies, (unsigned long)(bodies - loops),
+         loops_copied ? " (LOOP programs larger than their ring included)" : "",
+         (unsigned long)IMCRT_RING_SLOTS, (unsigned long)max_slots);
 
   /* The runtime contract: per window, per phase: setup (every window with several phases,
    * else the first), then the body once per input and the sync program. */
@@ -645,6 +718,7 @@ int main(void) {
   imcvp_report("throughput_x100", (int32_t)thr_x100);
   imcvp_report("host_ns", (int32_t)t_host);
   imcvp_report("descriptors", (int32_t)descriptors_submitted);
+  imcvp_report("loop_bodies", (int32_t)loops);
   if (has_softmax && N)
     imcvp_report("p_top_x1000", (int32_t)(p_top_sum * 1000.0 / N + 0.5));
 
