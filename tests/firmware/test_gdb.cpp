@@ -195,6 +195,39 @@ TEST(Gdb, GdbMultiarchBreakStepChangeWatchAndExit) {
   EXPECT_TRUE(contains(sim.out(), "answer=5 compute=83 counter=6")) << sim.out();
 }
 
+// Issue 16: the SDK's trap entry carries call-frame information (a signal frame whose return
+// address is the saved mepc), so `bt` in an interrupt handler walks into the interrupted
+// code; CSRs have names (`info registers mcause`).
+TEST(Gdb, BacktraceFromAnIrqHandlerReachesTheInterruptedCode) {
+  if (!have_gdb()) GTEST_SKIP() << "gdb-multiarch not installed (scripts/install-deps --test)";
+  const int port = free_port();
+  Imcvp sim({"run", "-q", "--gdb=" + std::to_string(port), "--gdb-wait", fw("timer")}, "");
+  const std::filesystem::path cmds = sim.dir / "bt.gdb";
+  std::ofstream(cmds) << "set architecture riscv:rv32\n"
+                         "set pagination off\n"
+                         "set confirm off\n"
+                         "target remote :"
+                      << port
+                      << "\n"
+                         "break on_timer\n"
+                         "continue\n"
+                         "bt\n"
+                         "info registers mcause\n"
+                         "kill\n";
+  const std::filesystem::path gout = sim.dir / "gdb.txt";
+  const std::string cmd = "timeout 60 gdb-multiarch -nx -batch -x " + shell_quote(cmds.string()) +
+                          " " + shell_quote(fw("timer")) + " > " + shell_quote(gout.string()) +
+                          " 2>&1";
+  std::system(cmd.c_str());
+  ASSERT_TRUE(sim.wait(30)) << "imcvp did not finish";
+  const std::string o = read_text(gout);
+  EXPECT_TRUE(contains(o, "#0  on_timer")) << o;
+  EXPECT_TRUE(contains(o, "<signal handler called>")) << "the trap entry's frame\n" << o;
+  EXPECT_TRUE(contains(o, " main () at ")) << "bt reaches the interrupted main\n" << o;
+  EXPECT_FALSE(contains(o, "Backtrace stopped")) << o;
+  EXPECT_TRUE(contains(o, "mcause         0x80000007")) << "machine timer interrupt\n" << o;
+}
+
 TEST(Gdb, MalformedPacketsAndAbruptDisconnect) {
   const int port = free_port();
   Imcvp sim({"run", "-q", "--gdb=" + std::to_string(port), "--gdb-wait", fw("gdb_demo")}, "");
