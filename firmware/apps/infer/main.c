@@ -8,6 +8,9 @@
  * comes split into blocks on several tiles: the host adds their int32 partial sums and does
  * that layer's bias/ReLU/requantisation. Outputs are compared with the int8 reference stored
  * in the package (after the timed region). docs/inference.md describes the flow.
+ * Built as infer_queue, the timed region runs as tile command-queue programs instead (queue.h):
+ * the host builds one program body per tile and chunk of images, rings the doorbells, sleeps
+ * in WFI and re-arms the rings; same outputs, same checks.
  *
  * Exit status: 0 done (and bit-exact wherever the tile is exact: digital, ideal analog, and
  * the baseline); 2 bad package; 3 outputs differ from the int8 reference on an exact tile;
@@ -25,10 +28,17 @@
 #define APP "infer_baseline_tcm"
 #elif defined(INFER_BASELINE)
 #define APP "infer_baseline"
+#elif defined(INFER_QUEUE)
+#define APP "infer_queue"
 #else
 #define APP "infer"
 #endif
 
+#ifdef INFER_QUEUE
+#define IM2COL_WHERE "im2col by tile LOADs"
+#else
+#define IM2COL_WHERE "im2col on host"
+#endif
 #define PKG_ADDR IMCVP_DRAM_BASE
 #define EXIT_BAD_PACKAGE 2
 #define EXIT_MISMATCH 3
@@ -709,6 +719,10 @@ static int run_layer(uint32_t l, uint32_t img, uint32_t b, int32_t* y, uint64_t*
   return 0;
 }
 
+#ifdef INFER_QUEUE
+#include "queue.h"
+#endif
+
 int main(void) {
   int rc = validate();
   if (rc) return rc;
@@ -730,7 +744,7 @@ int main(void) {
       else if (conv[l].k)
         printf(APP
                ": layer %lu: conv %lux%lux%lu k%lu -> %lu ch (%lux%lu matrix, %lu patches per "
-               "image, im2col on host) -> tile %lu (%s), max-pool %lu -> %lu values\n",
+               "image, " IM2COL_WHERE ") -> tile %lu (%s), max-pool %lu -> %lu values\n",
                (unsigned long)l, (unsigned long)conv[l].in_h, (unsigned long)conv[l].in_w,
                (unsigned long)conv[l].in_c, (unsigned long)conv[l].k, (unsigned long)L->cols,
                (unsigned long)L->rows, (unsigned long)L->cols,
@@ -818,7 +832,17 @@ int main(void) {
   uint64_t busy_ns[PKG_MAX_LAYERS] = {0}, wall_ns[PKG_MAX_LAYERS] = {0};
   uint64_t t_start = imcvp_sim_time_ns();
   imcvp_roi_begin(ROI_INFER);
+#ifdef INFER_QUEUE
+  const char* why_not = queue_unsupported();
+  if (!why_not) {
+    if ((rc = run_queued())) return rc;
+  } else {
+    printf(APP ": %s: not on queues, host-driven path\n", why_not);
+  }
+  for (uint32_t s = why_not ? 0 : hdr.n_images; s < hdr.n_images; s += hdr.batch) {
+#else
   for (uint32_t s = 0; s < hdr.n_images; s += hdr.batch) {
+#endif
     uint32_t b = hdr.n_images - s < hdr.batch ? hdr.n_images - s : hdr.batch;
     int32_t* y = &outputs[s * hdr.n_classes];
     for (uint32_t l = 0; l < hdr.n_layers; ++l) {
@@ -832,7 +856,15 @@ int main(void) {
   imcvp_roi_end(ROI_INFER);
   uint64_t infer_ns = imcvp_sim_time_ns() - t_start;
   for (uint32_t img = 0; img < hdr.n_images; ++img) score(img, &outputs[img * hdr.n_classes]);
+#ifdef INFER_QUEUE
+  if (!why_not)
+    printf(APP ": tile command queues: %lu descriptors built, %lu re-arm rounds, %lu body "
+           "copies per ring\n",
+           (unsigned long)qdescs, (unsigned long)qrefills, (unsigned long)qR);
+  for (uint32_t l = 0; l < hdr.n_layers && why_not; ++l)
+#else
   for (uint32_t l = 0; l < hdr.n_layers; ++l)
+#endif
     printf(APP ": layer %lu: %s %lu busy %lu ns, %lu ns per inference (incl. host control)\n",
            (unsigned long)l, split(l) ? "tiles from" : "tile",
            (unsigned long)parts[first_part[l]].tile, (unsigned long)(busy_ns[l] / hdr.n_images),
