@@ -79,7 +79,13 @@ Engine::Engine(const NocConfig& cfg) : cfg_(cfg), topo_(cfg) {
     ni.seq.assign(r.vnets, 0);
     ni.out.assign(vcs_, fresh);
   }
-  uint64_t max_delay = std::max<uint64_t>(sa_ + st_ + link_, link_ + credit_) + ni_delay_ + 2;
+  uint64_t max_link = link_;  // per-link latencies (noc.wire_delay_cycles_per_mm, custom links)
+  for (uint32_t v = 0; v < n_; ++v)
+    for (uint32_t p = 1; p < ports_; ++p)
+      if (topo_.port(v, p).peer != Topology::kNone)
+        max_link = std::max<uint64_t>(max_link, topo_.port(v, p).latency);
+  uint64_t max_delay =
+      std::max<uint64_t>(sa_ + st_ + max_link, max_link + credit_) + ni_delay_ + 2;
   uint64_t w = pow2_at_least(max_delay + 1);
   wheel_.resize(w);
   wheel_mask_ = w - 1;
@@ -583,15 +589,16 @@ void Engine::send_flit(uint32_t r, uint32_t p, uint32_t v, uint64_t t) {
   bool head = f.seq == 0, tail = f.seq + 1 == pk.flits;
   if (head) ++pk.hops;
   // Credit back upstream (a router's output VC, or the NI's injection VC).
-  uint64_t credit_at = t + link_ + credit_;
   if (p == Topology::kLocal) {
-    schedule(credit_at, Event{kNiCredit, 0, uint16_t(v), r, Flit{0, 0}});
+    schedule(t + link_ + credit_, Event{kNiCredit, 0, uint16_t(v), r, Flit{0, 0}});
   } else {
+    // Credits travel back over the same (pipelined) link: its latency.
     const auto& pt = topo_.port(r, p);
-    schedule(credit_at, Event{kCredit, uint16_t(pt.peer_port), uint16_t(v), pt.peer, Flit{0, 0}});
+    schedule(t + pt.latency + credit_,
+             Event{kCredit, uint16_t(pt.peer_port), uint16_t(v), pt.peer, Flit{0, 0}});
   }
   uint32_t o = iv.out_port;
-  uint64_t arrive = t + sa_ + st_ + link_;
+  uint64_t arrive = t + sa_ + st_ + (o == Topology::kLocal ? link_ : topo_.port(r, o).latency);
   ++in_flight_;
   ++stats_.flit_router_traversals;
   ++stats_.link_flits[size_t(r) * ports_ + o];

@@ -145,11 +145,16 @@ struct NodeSpec {
 struct LinkSpec {
   uint32_t a = 0, b = 0;
   double length_mm = 0.0;  // 0: from the node positions (Manhattan), or tile pitch if none
+  uint32_t latency_cycles = 0;  // 0: router.link_latency_cycles, or from the length
   template <class V>
   void visit(V& v) {
     v.param("a", a, "One end (node id)", "", {0, 65535});
     v.param("b", b, "Other end (node id)", "", {0, 65535});
     v.param("length_mm", length_mm, "Wire length (0: from positions)", "mm", {0.0, 1e6});
+    v.param("latency_cycles", latency_cycles,
+            "Link latency (0: noc.wire_delay_cycles_per_mm x length if set, else "
+            "router.link_latency_cycles); links are pipelined, one flit per cycle",
+            "cycles", {0, 4096});
   }
 };
 
@@ -206,6 +211,11 @@ struct NocConfig {
   // No flit moved for this long while flits are buffered: reported as a deadlock.
   uint64_t deadlock_window_cycles = 20000;
   bool allow_cyclic_routes = false;
+  // Link latency from wire length: ceil(length_mm x this), at least 1 (0: off, every link takes
+  // router.link_latency_cycles). A repeated global wire is ~60-100 ps/mm at 45-22 nm (ITRS;
+  // Ho, Mai & Horowitz, Proc. IEEE 89(4), 2001), so at 1 GHz ~0.1 cycles/mm: one cycle per
+  // 1.5 mm tile pitch; pipelined (registered) links then take ceil(length x delay) cycles.
+  double wire_delay_cycles_per_mm = 0.0;
   // SoC only: process network cycles ahead of the SystemC kernel while no other process can
   // inject a packet (exact: same results, fewer kernel activations). Off for debugging.
   bool run_ahead = true;
@@ -235,6 +245,10 @@ struct NocConfig {
     v.param("allow_cyclic_routes", allow_cyclic_routes,
             "Accept an explicit graph_routes table whose channel dependencies form a cycle "
             "(it can deadlock; run-time detection reports it)");
+    v.param("wire_delay_cycles_per_mm", wire_delay_cycles_per_mm,
+            "Link latency from its length: ceil(length_mm x this) cycles, at least 1 (0: every "
+            "link takes router.link_latency_cycles; a custom link's latency_cycles wins)",
+            "cycles/mm", {0.0, 1e4});
     v.param("run_ahead", run_ahead,
             "SoC only: simulate network cycles ahead of the kernel while no other process can "
             "inject (exact; false to debug)");

@@ -111,6 +111,7 @@ Topology::Topology(const NocConfig& cfg) : kind_(cfg.topology), routing_(cfg.rou
   } else {
     throw NocError("noc.topology: unknown topology '" + kind_ + "'");
   }
+  set_link_latencies(cfg);
   resolve_routing(cfg);
   uint32_t need = classes_ * r.vnets;
   if (r.vcs < need)
@@ -124,6 +125,32 @@ Topology::Topology(const NocConfig& cfg) : kind_(cfg.topology), routing_(cfg.rou
     throw NocError(
         "noc.router.buffer_depth_flits: virtual cut-through with 1-flit buffers "
         "only carries 1-flit packets; use at least 2 or wormhole");
+}
+
+void Topology::set_link_latencies(const NocConfig& cfg) {
+  const double wd = cfg.wire_delay_cycles_per_mm;
+  std::vector<const LinkSpec*> spec;  // custom: the spec of each link, by (node, port)
+  if (kind_ == "custom") {
+    spec.assign(size_t(n_) * ports_, nullptr);
+    for (const auto& l : cfg.graph_links) {
+      spec[size_t(l.a) * ports_ + port_to(l.a, l.b)] = &l;
+      spec[size_t(l.b) * ports_ + port_to(l.b, l.a)] = &l;
+    }
+  }
+  for (uint32_t v = 0; v < n_; ++v)
+    for (uint32_t p = 1; p < ports_; ++p) {
+      Port& pt = port_[size_t(v) * ports_ + p];
+      if (pt.peer == kNone) continue;
+      const LinkSpec* l = spec.empty() ? nullptr : spec[size_t(v) * ports_ + p];
+      if (l && l->latency_cycles) {
+        pt.latency = l->latency_cycles;
+      } else if (wd > 0) {
+        if (!(pt.length_mm > 0))
+          throw NocError("noc.wire_delay_cycles_per_mm: link " + str(v) + "-" + str(pt.peer) +
+                         " has no length (give graph_nodes x_mm/y_mm or the link's length_mm)");
+        pt.latency = std::max<uint32_t>(1, uint32_t(std::ceil(pt.length_mm * wd - 1e-9)));
+      }
+    }
 }
 
 void Topology::resolve_routing(const NocConfig& cfg) {
@@ -405,6 +432,10 @@ void Topology::build_custom(const NocConfig& cfg) {
       const auto& A = cfg.graph_nodes[seen[l.a]];
       const auto& B = cfg.graph_nodes[seen[l.b]];
       d = std::abs(A.x_mm - B.x_mm) + std::abs(A.y_mm - B.y_mm);
+      if (d <= 0 && cfg.wire_delay_cycles_per_mm > 0 && l.latency_cycles == 0)
+        throw NocError(where + "link " + str(l.a) + "-" + str(l.b) +
+                       " has no length for noc.wire_delay_cycles_per_mm: the nodes share a "
+                       "position (give x_mm/y_mm, length_mm or latency_cycles)");
       if (d <= 0) d = cfg.energy.tile_pitch_mm;
     }
     len.push_back(d);

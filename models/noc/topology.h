@@ -105,6 +105,7 @@ class Topology {
   void build_updown();
   void build_min(uint32_t router_delay);
   void resolve_routing(const NocConfig& cfg);
+  void set_link_latencies(const NocConfig& cfg);
   void build_explicit(const NocConfig& cfg);
   void check_dependencies() const;
   uint32_t port_to(uint32_t node, uint32_t peer) const;

@@ -220,3 +220,70 @@ TEST(NocRouting, EscapeVcsDoNotStarvePackets) {
   EXPECT_TRUE(r.stable);
   EXPECT_LT(r.max_packet_latency, 1000.0);
 }
+
+namespace {
+// Zero-load latency of one 1-flit packet src -> dst.
+uint64_t one_packet(const NocConfig& c, uint32_t src, uint32_t dst) {
+  Engine e(c);
+  uint64_t lat = 0;
+  e.on_delivered = [&](uint32_t, const Packet& p) { lat = p.ejected - p.created; };
+  e.send(src, dst, 1, 0, 0, 1);
+  e.run_until(10000);
+  return lat;
+}
+
+NocConfig triangle(uint32_t direct_latency) {
+  NocConfig c;
+  imcvp::config::apply_text(
+      c,
+      "topology: custom\n"
+      "graph_nodes: [{id: 0, x_mm: 0}, {id: 1, x_mm: 1.5}, {id: 2, x_mm: 3}]\n"
+      "graph_links: [{a: 0, b: 1}, {a: 1, b: 2}, {a: 0, b: 2, latency_cycles: " +
+          std::to_string(direct_latency) + "}]\n",
+      "triangle.yaml");
+  return c;
+}
+}  // namespace
+
+// Item 3 of issue 17: links with a latency of their own; `min` routes by latency.
+TEST(NocLinks, PerLinkLatencyIsSimulatedAndRoutedAround) {
+  NocConfig fast = triangle(1), slow = triangle(3), very = triangle(20);
+  EXPECT_EQ(Topology(fast).path(0, 2), (std::vector<uint32_t>{0, 2}));
+  EXPECT_EQ(Topology(slow).path(0, 2), (std::vector<uint32_t>{0, 2}));  // 4 + 3 < 2 x (4 + 1)
+  EXPECT_EQ(Topology(very).path(0, 2), (std::vector<uint32_t>{0, 1, 2}));
+  EXPECT_EQ(Topology(slow).distance(0, 2), 7u);
+  uint64_t l1 = one_packet(fast, 0, 2), l3 = one_packet(slow, 0, 2), l20 = one_packet(very, 0, 2);
+  EXPECT_EQ(l3, l1 + 2);   // two more cycles on the wire
+  EXPECT_EQ(l20, l1 + 5);  // one more router (5 cycles) instead of the slow link
+}
+
+TEST(NocLinks, WireDelayFromFloorplanLength) {
+  NocConfig mesh;
+  mesh.router.vnets = 1;
+  uint64_t base = one_packet(mesh, 0, 3);  // 3 links of 1.5 mm
+  mesh.wire_delay_cycles_per_mm = 1.0;     // 1.5 mm -> 2 cycles
+  EXPECT_EQ(one_packet(mesh, 0, 3), base + 3);
+  NocConfig torus;
+  apply_topology_spec(torus, "torus:4x4");
+  torus.router.vnets = 1;
+  uint64_t tb = one_packet(torus, 0, 1);
+  torus.wire_delay_cycles_per_mm = 1.0;  // folded torus: every link 3 mm -> 3 cycles
+  EXPECT_EQ(one_packet(torus, 0, 1), tb + 2);
+  // Positions missing: a clear error naming the link.
+  NocConfig c;
+  imcvp::config::apply_text(c,
+                            "topology: custom\nwire_delay_cycles_per_mm: 0.5\n"
+                            "graph_nodes: [{id: 0}, {id: 1}]\ngraph_links: [{a: 0, b: 1}]\n",
+                            "nopos.yaml");
+  try {
+    Topology t(c);
+    FAIL() << "no error";
+  } catch (const NocError& e) {
+    EXPECT_NE(std::string(e.what()).find("graph_links[0]: link 0-1 has no length"),
+              std::string::npos)
+        << e.what();
+  }
+  // An explicit latency needs no position.
+  c.graph_links[0].latency_cycles = 4;
+  EXPECT_EQ(Topology(c).port(0, 1).latency, 4u);
+}
