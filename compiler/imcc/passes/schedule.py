@@ -7,8 +7,10 @@ vector unit; weightless). A task for one input:
   tasks), the task's LOAD / MVM / VEC / STORE descriptors (inputs and outputs in DRAM), then
   FENCE and one SEND (LEN 0, +1) per consumer task on another tile.
 Per tile and phase there are three programs: setup (PROGRAM the block's weights, LOAD its
-bias/scale), body (one input; the runtime appends it once per input with the input's
-relocation), sync (BARRIER over the phase's tiles on SEM 15, once per window of B inputs).
+bias/scale), body (one input, wrapped in a LOOP over the window's inputs whose loop increments
+advance the per-input addresses, so the runtime copies it once per window; or, when it cannot
+be a LOOP, appended once per input with the input's relocation), sync (BARRIER over the
+phase's tiles on SEM 15, once per window of B inputs).
 Throughput mode: B = min(N, 16) inputs in flight (activation frames in DRAM per slot), the
 tiles of a phase run different inputs at once (a pipeline). Latency mode: B = 1 (one input at
 a time; a layer waits for the previous layer's tasks).
