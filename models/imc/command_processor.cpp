@@ -321,9 +321,11 @@ ImcTile::Result ImcTile::cp_mvm(const Descriptor& d) {
   cmd_.out_off = d.w[5];
   cmd_.ctrl = d.w[6];  // SIGNED_IN, BIAS, RELU, REQUANT: the CTRL register's low bits
   cmd_.shift = d.w[7];
+  cmd_.row0 = d.w[8];
+  cmd_.col0 = d.w[9];
   if (d.w[7] > 63) return Result::error(Error::bad_op, d.w[7], 7, "SHIFT must be 0..63");
   Result r = do_mvm(static_cast<unsigned>(d.w[3]), sc_core::sc_time_stamp());
-  if (r.err == Error::bad_dim) {
+  if (r.err == Error::bad_dim && r.field == 0) {
     r.field = d.w[1] < 1 || d.w[1] > cfg_.rows ? 1 : 2;
     r.why = "ROWS x COLS beyond the array";
   } else if (r.err == Error::not_programmed) {

@@ -482,6 +482,7 @@ void ImcTile::command(uint32_t op, const sc_time& at) {
   cmd_.len = dma_len_->value();
   cmd_.in_off = kInOffset;
   cmd_.out_off = kOutOffset;
+  cmd_.row0 = cmd_.col0 = 0;
   if (uses_dma(op)) {
     // Runs in the tile's worker thread: the DMA may wait on the interconnect (NoC) without
     // blocking the host's CMD store, and DMA of several tiles overlaps.
@@ -784,6 +785,15 @@ ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
     r.why = "BATCH vectors exceed the IN or OUT buffer";
     return r;
   }
+  // Sub-array (queue MVM): rows row0.., columns col0.. of the array; BIAS/SCALE by column.
+  const unsigned row0 = static_cast<unsigned>(std::min<uint64_t>(cmd_.row0, cfg_.rows));
+  const unsigned col0 = static_cast<unsigned>(std::min<uint64_t>(cmd_.col0, cfg_.cols));
+  if (cmd_.row0 + nr > cfg_.rows || cmd_.col0 + nc > cfg_.cols) {
+    const bool rows_bad = cmd_.row0 + nr > cfg_.rows;
+    return Result::error(Error::bad_dim, static_cast<uint32_t>(rows_bad ? cmd_.row0 : cmd_.col0),
+                         rows_bad ? 8 : 9,
+                         rows_bad ? "ROW0 + ROWS beyond the array" : "COL0 + COLS beyond the array");
+  }
   uint8_t* const in = buffer_at(cmd_.in_off, in_bytes);
   uint8_t* const out = buffer_at(cmd_.out_off, out_bytes);
   if (!in || !out) {
@@ -803,7 +813,7 @@ ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
   }
   const double t_s = now_s(at + r.latency);  // one drift/read-noise realisation per batch
   const unsigned shift = static_cast<unsigned>(cmd_.shift & 63);
-  std::vector<int32_t> x(nr), y(nc);
+  std::vector<int32_t> x(row0 + nr, 0), y(col0 + nc);
   OpCounts oc;
   double t_ns = 0;
   for (unsigned b = 0; b < batch; ++b) {
@@ -811,16 +821,16 @@ ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
       uint8_t raw = in[uint64_t(b) * nr + i];
       int32_t v = is_signed ? static_cast<int8_t>(raw) : raw;
       bool sat = false;
-      x[i] = dac_clamp(v, cfg_.input_bits, is_signed, cfg_.analog(), &sat);
+      x[row0 + i] = dac_clamp(v, cfg_.input_bits, is_signed, cfg_.analog(), &sat);
       dac_saturations_ += sat;
     }
     MvmCost k;
     if (analog_) {
-      analog_->mvm(x.data(), nr, nc, is_signed, t_s, rng_, y.data(), oc);
-      k = analog_mvm_cost(cfg_, x.data(), analog_->row_conductance_us(), nr, nc);
+      analog_->mvm(x.data(), row0 + nr, col0 + nc, is_signed, t_s, rng_, y.data(), oc);
+      k = analog_mvm_cost(cfg_, x.data() + row0, analog_->row_conductance_us() + row0, nr, nc);
       dac_conversions_ += nr;
     } else {
-      digital_->mvm(x.data(), nr, nc, y.data());
+      digital_->mvm(x.data(), row0 + nr, col0 + nc, y.data());
       k = digital_mvm_cost(cfg_, nr, nc);
     }
     // Time and energy of this vector (docs/imc-model.md, Energy): data-dependent for analog.
@@ -831,9 +841,9 @@ ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
     e_digital_ += k.e_digital;
     adc_conversions_ += k.adc_conversions;
     for (unsigned j = 0; j < nc; ++j) {
-      int32_t bias = use_bias ? load_i32(&bias_[4 * j]) : 0;
-      int32_t scale = requant ? load_i32(&scale_[4 * j]) : 1;
-      int32_t v = postprocess(y[j], bias, relu, requant, scale, shift);
+      int32_t bias = use_bias ? load_i32(&bias_[4 * (col0 + j)]) : 0;
+      int32_t scale = requant ? load_i32(&scale_[4 * (col0 + j)]) : 1;
+      int32_t v = postprocess(y[col0 + j], bias, relu, requant, scale, shift);
       if (requant)
         out[uint64_t(b) * nc + j] = static_cast<uint8_t>(static_cast<int8_t>(v));
       else

@@ -147,6 +147,7 @@ class ImcTile : public sc_core::sc_module {
     uint64_t ctrl = 0, rows = 0, cols = 0, batch = 0, shift = 0, src = 0, dst = 0, local = 0,
              len = 0;
     uint64_t in_off = kInOffset, out_off = kOutOffset;  // MVM vectors (window offsets)
+    uint64_t row0 = 0, col0 = 0;  // MVM sub-array origin (queue MVM words 8, 9)
   };
   Result run(Op op, const sc_core::sc_time& at);
   Result do_program(const sc_core::sc_time& at);

@@ -218,6 +218,10 @@ int32_t i32(const std::vector<uint8_t>& b, unsigned k) {
                               uint32_t(b[4 * k + 2]) << 16 | uint32_t(b[4 * k + 3]) << 24);
 }
 
+uint32_t status_of(T::Error e, unsigned field) {
+  return queue::status_word(static_cast<uint32_t>(e), field);
+}
+
 class TileQueue : public test::ScFixture {};
 
 TEST_F(TileQueue, MvmThroughTheQueueEqualsTheReferenceWithStatusAndTiming) {
@@ -255,6 +259,53 @@ TEST_F(TileQueue, MvmThroughTheQueueEqualsTheReferenceWithStatusAndTiming) {
   EXPECT_NEAR(b.stat(0, "queue.active_time"), fetch + decode + mvm + wb, 1e-6);
   EXPECT_NEAR(b.stat(0, "busy_time") - 0, b.stat(0, "busy_time"), 0);  // defined
   (void)t0;
+}
+
+TEST_F(TileQueue, MvmOnASubArraySelectsRowsColumnsAndTheirBias) {
+  // Two layers packed block-diagonally into one 16x8 array: A at rows 0-7 x cols 0-3, B at
+  // rows 8-15 x cols 4-7. An MVM with ROW0 = 8, COL0 = 4 computes B alone, with BIAS[4..7].
+  Bench b(1);
+  const unsigned R = 16, C = 8;
+  std::vector<int8_t> w(R * C, 0), wb(8 * 4);
+  for (unsigned i = 0; i < 8; ++i)
+    for (unsigned j = 0; j < 4; ++j) {
+      w[i * C + j] = static_cast<int8_t>(i + j + 1);             // A
+      wb[i * 4 + j] = static_cast<int8_t>(int(i) - int(j) * 2);  // B
+      w[(8 + i) * C + 4 + j] = wb[i * 4 + j];
+    }
+  b.program(0, w, R, C);
+  std::vector<int8_t> x(8);
+  for (unsigned i = 0; i < 8; ++i) x[i] = static_cast<int8_t>(3 - int(i));
+  b.host->put(Bench::tile(0) + T::kInOffset, x.data(), 8);
+  std::vector<int32_t> bias(C);
+  for (unsigned j = 0; j < C; ++j) bias[j] = 1000 * int(j);
+  b.host->put(Bench::tile(0) + T::kBiasOffset, bias.data(), 4 * C);
+  const uint64_t ring = b.submit(0, {D(queue::QOp::mvm)
+                                         .set(1, 8)
+                                         .set(2, 4)
+                                         .set(3, 1)
+                                         .set(4, T::kInOffset)
+                                         .set(5, T::kOutOffset)
+                                         .set(6, 1 | 2)
+                                         .set(8, 8)
+                                         .set(9, 4),
+                                     D(queue::QOp::mvm)
+                                         .set(1, 8)
+                                         .set(2, 4)
+                                         .set(3, 1)
+                                         .set(4, T::kInOffset)
+                                         .set(5, T::kOutOffset)
+                                         .set(6, 1)
+                                         .set(8, 9)
+                                         .set(9, 0)});
+  b.drain();
+  EXPECT_EQ(b.status(ring, 0), 1u);
+  auto y = ref_mvm(wb, x, 8, 4);
+  auto out = b.host->get(Bench::tile(0) + T::kOutOffset, 16);
+  for (unsigned j = 0; j < 4; ++j) EXPECT_EQ(i32(out, j), y[j] + 1000 * int(4 + j)) << j;
+  EXPECT_EQ(b.stat(0, "macs"), 8 * 4);
+  // ROW0 + ROWS beyond the array: bad_dim naming word 8.
+  EXPECT_EQ(b.status(ring, 1), status_of(T::Error::bad_dim, 8));
 }
 
 TEST_F(TileQueue, LoadFetchesAnIm2colWindowWithPaddedBordersAndStoreSkipsThem) {
