@@ -207,6 +207,14 @@ TEST(NocRouting, ExpressMeshBeatsMeshOnBitComplement) {
   EXPECT_TRUE(e.stable);
   EXPECT_LT(e.avg_packet_latency, 30.0);
   EXPECT_LT(e.avg_hops, 4.1);  // 4 routers (3 links) instead of 5
+  // Zero-load: 5 cycles per router + 2 (docs/noc-validation.md), as on the mesh.
+  for (const char* pat : {"bitcomp", "uniform"}) {
+    TrafficConfig t = bitcomp(0.02);
+    t.pattern = pat;
+    t.measure_cycles = 20000;
+    TrafficResult z = run_traffic(express, t);
+    EXPECT_NEAR(z.avg_packet_latency, 5 * z.avg_hops + 2, 0.02 * z.avg_packet_latency) << pat;
+  }
 }
 
 // Regression: VC allocation ordered by pool let one pool's requests take every freed escape VC;
