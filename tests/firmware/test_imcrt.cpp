@@ -153,6 +153,26 @@ TEST(Imcrt, CnnLoopBodiesCutHostInstructionsPerInput) {
   EXPECT_LT(ns[0] * 1.5, ns[1]) << ns[0] << " vs " << ns[1];
 }
 
+// imcrt built with 16-slot rings: the CNN's LOOP body of 25 + 1 descriptors does not fit, so
+// that tile's body runs as per-input copies (without its LOOP) next to the other tiles' LOOPs.
+TEST(Imcrt, LoopProgramLargerThanTheRingFallsBackToPerInputCopies) {
+  auto p = compile("cnn", "cnn_digits", kDigital);
+  REQUIRE_PKG(p);
+  int fits = 0;
+  for (const auto& pr : p.manifest["programs"])
+    if (pr["kind"] == "body") fits += pr["descriptors"].get<int>() + 1 <= 16;
+  ASSERT_EQ(fits, 6);
+  auto r = run_imcvp({"run", "-c", kDigital, "--load", p.load(), fw("imcrt_ring16")});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  int n = p.manifest["inputs"].get<int>();
+  EXPECT_EQ(r.stat("firmware.int8ref_match"), n) << r.out;
+  EXPECT_EQ(r.stat("firmware.loop_bodies"), 6) << r.out;
+  EXPECT_TRUE(contains(r.out, "6 of 7 body programs run as LOOPs (copied once per window), 1 "
+                              "per input (LOOP programs larger than their ring included); rings "
+                              "of 16..16 slots"))
+      << r.out;
+}
+
 // Analog PCM tiles are not exact: imcrt still runs every input and reports the accuracy.
 TEST(Imcrt, PcmReportsAccuracy) {
   auto p = compile("mlp-pcm", "mlp_digits", kPcm);

@@ -49,7 +49,9 @@
 #ifndef IMCRT_RING_SLOTS_MAX /* grown up to this for LOOP programs (LOOP + body + sync) */
 #define IMCRT_RING_SLOTS_MAX 1024u
 #endif
-#define IRQ_EVERY 64u /* Q_DONE flag on every 64th slot: refill before a long stream stalls */
+/* Q_DONE flag on every 64th slot (a quarter of a smaller ring): refill before a long stream
+ * stalls */
+#define IRQ_EVERY (IMCRT_RING_SLOTS < 256u ? IMCRT_RING_SLOTS / 4u : 64u)
 
 #define EXIT_NO_PACKAGE 2
 #define EXIT_UNSUPPORTED 3
