@@ -316,6 +316,84 @@ double peak_tops(const TileConfig& c) {
   return k.t_ns > 0 ? 2.0 * double(c.rows) * c.cols / k.t_ns * 1e-3 : 0.0;
 }
 
+namespace {
+// Thomas algorithm: a[k] x[k-1] + b[k] x[k] + c[k] x[k+1] = d[k]; overwrites c and d.
+void tridiag(std::size_t n, const double* a, const double* b, double* c, double* d, double* x) {
+  c[0] /= b[0];
+  d[0] /= b[0];
+  for (std::size_t k = 1; k < n; ++k) {
+    const double m = b[k] - a[k] * c[k - 1];
+    c[k] /= m;
+    d[k] = (d[k] - a[k] * d[k - 1]) / m;
+  }
+  x[n - 1] = d[n - 1];
+  for (std::size_t k = n - 1; k-- > 0;) x[k] = d[k] - c[k] * x[k + 1];
+}
+}  // namespace
+
+unsigned crossbar_currents(const double* g_us, unsigned rows, unsigned cols, const double* v,
+                           double r_ohm, double* i_out_ua, double tol_v, unsigned max_iter) {
+  if (r_ohm <= 0) {
+    for (unsigned j = 0; j < cols; ++j) {
+      double s = 0;
+      for (unsigned i = 0; i < rows; ++i) s += g_us[std::size_t(i) * cols + j] * v[i];
+      i_out_ua[j] = s;
+    }
+    return 0;
+  }
+  const double gw = 1e6 / r_ohm;  // wire conductance per segment, uS
+  const std::size_t n = std::size_t(rows) * cols;
+  std::vector<double> vr(n), vc(n, 0.0);
+  for (unsigned i = 0; i < rows; ++i)
+    for (unsigned j = 0; j < cols; ++j) vr[std::size_t(i) * cols + j] = v[i];
+  const unsigned m = std::max(rows, cols);
+  std::vector<double> a(m), b(m), c(m), d(m), x(m);
+  unsigned it = 0;
+  for (; it < max_iter; ++it) {
+    double change = 0;
+    // Row wires: node (i, j) couples to its neighbours on the row and, through G, to the column
+    // node below it; the driver feeds node 0 through one segment; the far end is open.
+    for (unsigned i = 0; i < rows; ++i) {
+      for (unsigned j = 0; j < cols; ++j) {
+        const double g = g_us[std::size_t(i) * cols + j];
+        a[j] = j > 0 ? -gw : 0.0;
+        c[j] = j + 1 < cols ? -gw : 0.0;
+        b[j] = gw + (j + 1 < cols ? gw : 0.0) + g;
+        d[j] = g * vc[std::size_t(i) * cols + j] + (j == 0 ? gw * v[i] : 0.0);
+      }
+      tridiag(cols, a.data(), b.data(), c.data(), d.data(), x.data());
+      for (unsigned j = 0; j < cols; ++j) {
+        double& r = vr[std::size_t(i) * cols + j];
+        change = std::max(change, std::abs(x[j] - r));
+        r = x[j];
+      }
+    }
+    // Column wires: the top end is open, the sense amplifier (0 V) is one segment below the
+    // last row.
+    for (unsigned j = 0; j < cols; ++j) {
+      for (unsigned i = 0; i < rows; ++i) {
+        const double g = g_us[std::size_t(i) * cols + j];
+        a[i] = i > 0 ? -gw : 0.0;
+        c[i] = i + 1 < rows ? -gw : 0.0;
+        b[i] = (i > 0 ? gw : 0.0) + gw + g;
+        d[i] = g * vr[std::size_t(i) * cols + j];
+      }
+      tridiag(rows, a.data(), b.data(), c.data(), d.data(), x.data());
+      for (unsigned i = 0; i < rows; ++i) {
+        double& r = vc[std::size_t(i) * cols + j];
+        change = std::max(change, std::abs(x[i] - r));
+        r = x[i];
+      }
+    }
+    if (change <= tol_v) {
+      ++it;
+      break;
+    }
+  }
+  for (unsigned j = 0; j < cols; ++j) i_out_ua[j] = vc[std::size_t(rows - 1) * cols + j] * gw;
+  return it;
+}
+
 // ---- analog ----
 
 AnalogArray::AnalogArray(const TileConfig& cfg, Rng& rng)
@@ -462,9 +540,14 @@ void AnalogArray::refresh(unsigned n_rows, unsigned n_cols, double t_s, Rng& rng
   const int w_max = weight_max(cfg_.weight_bits);
   const double scale =
       w_max / (cfg_.device.g_max_us - cfg_.device.g_min_us) / static_cast<double>(dpw_);
-  const bool ir = cfg_.nonideal.ir_drop && cfg_.nonideal.wire_resistance_ohm > 0;
+  const bool nodal = cfg_.nonideal.ir_drop && cfg_.nonideal.ir_drop_model == "nodal";
+  const bool ir = cfg_.nonideal.ir_drop && cfg_.nonideal.wire_resistance_ohm > 0 && !nodal;
   const double r_ohm = cfg_.nonideal.wire_resistance_ohm;
   weff_.assign(static_cast<std::size_t>(n_rows) * n_cols, 0.0);
+  if (nodal) {
+    gp_.assign(weff_.size(), 0.0);
+    gn_.assign(weff_.size(), 0.0);
+  }
   for (unsigned i = 0; i < n_rows; ++i) {
     for (unsigned j = 0; j < n_cols; ++j) {
       // Wire path: along the row line from the driver (column 0) to column j, then along the
@@ -476,6 +559,7 @@ void AnalogArray::refresh(unsigned n_rows, unsigned n_cols, double t_s, Rng& rng
           double g = device_g(dev_[index(i, j, side != 0, k)], t_s, rng);
           if (ir) g /= 1.0 + r_ohm * g * 1e-6 * path;  // series resistance: I = V G/(1+G R)
           diff += side ? -g : g;
+          if (nodal) (side ? gn_ : gp_)[i * n_cols + j] += g;
         }
       }
       weff_[i * n_cols + j] = diff * scale;
@@ -505,11 +589,26 @@ void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool i
   const unsigned bits = cfg_.adc.bits;
   const double bound = cfg_.adc.bound;
   std::vector<double> acc(n_cols, 0.0);
-  for (unsigned i = 0; i < n_rows; ++i) {
-    const double xi = x[i];
-    if (xi == 0) continue;
-    const double* row = &weff_[static_cast<std::size_t>(i) * n_cols];
-    for (unsigned j = 0; j < n_cols; ++j) acc[j] += xi * row[j];
+  if (cfg_.nonideal.ir_drop && cfg_.nonideal.ir_drop_model == "nodal") {
+    // Row voltages proportional to the inputs (1 V per input unit: the network is linear, so
+    // the relative loss does not depend on the scale); each polarity is its own crossbar.
+    std::vector<double> v(x, x + n_rows), ip(n_cols), in(n_cols);
+    const double r = cfg_.nonideal.wire_resistance_ohm;
+    double vmax = 0;
+    for (double e : v) vmax = std::max(vmax, std::abs(e));
+    const double tol = 1e-7 * std::max(vmax, 1.0);  // 1e-7 of full scale per node
+    crossbar_currents(gp_.data(), n_rows, n_cols, v.data(), r, ip.data(), tol);
+    crossbar_currents(gn_.data(), n_rows, n_cols, v.data(), r, in.data(), tol);
+    const double scale = weight_max(cfg_.weight_bits) /
+                         (cfg_.device.g_max_us - cfg_.device.g_min_us) / static_cast<double>(dpw_);
+    for (unsigned j = 0; j < n_cols; ++j) acc[j] = (ip[j] - in[j]) * scale;
+  } else {
+    for (unsigned i = 0; i < n_rows; ++i) {
+      const double xi = x[i];
+      if (xi == 0) continue;
+      const double* row = &weff_[static_cast<std::size_t>(i) * n_cols];
+      for (unsigned j = 0; j < n_cols; ++j) acc[j] += xi * row[j];
+    }
   }
   for (unsigned j = 0; j < n_cols; ++j) {
     double v = acc[j];

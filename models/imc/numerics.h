@@ -4,8 +4,9 @@
 // docs/imc-model.md gives every formula.
 //
 // Limits: one read-noise/drift realisation per time point (a batch shares it); IR drop is a
-// first-order series-resistance model (no sneak currents, no coupling between cells); ADC
-// gain/offset errors are static.
+// first-order series-resistance model by default, or a nodal solve of the active block per
+// input vector (linear devices, ideal drivers and sense amplifiers); ADC gain/offset errors
+// are static.
 #pragma once
 
 #include <cstdint>
@@ -114,6 +115,17 @@ TileArea tile_area(const TileConfig& c, uint64_t buffer_bytes);
 // Peak throughput (TOPS, 2 ops per MAC) of back-to-back full-array MVMs.
 double peak_tops(const TileConfig& c);
 
+// ---- IR drop: nodal solve of a crossbar (docs/imc-model.md, Numerics item 8) ----
+// Column currents i_out[cols] (uA) of a rows x cols crossbar of conductances g_us (row-major,
+// uS) with row drive voltages v[rows] (V) applied at column 0 through one wire segment, wire
+// resistance r_ohm per cell pitch on rows and columns, column sense amplifiers at virtual
+// ground one segment below the last row. Line Gauss-Seidel (tridiagonal solves of each row
+// and column wire in turn) until the largest voltage update is below tol_v. Returns the
+// iterations used.
+unsigned crossbar_currents(const double* g_us, unsigned rows, unsigned cols, const double* v,
+                           double r_ohm, double* i_out_ua, double tol_v = 1e-9,
+                           unsigned max_iter = 10000);
+
 // Per-operation counts the tile turns into stats, time and energy.
 struct OpCounts {
   uint64_t pulses = 0;           // programming pulses (device writes)
@@ -202,6 +214,7 @@ class AnalogArray {
   std::vector<double> weff_;  // active block, row-major, integer weight units
   std::vector<double> adc_gain_, adc_offset_lsb_;
   std::vector<double> g_row_;  // row conductance sums (row_conductance_us)
+  std::vector<double> gp_, gn_;  // nodal IR drop: active block, sum over devices per side (uS)
   bool cache_valid_ = false;
   double cache_t_ = -1.0;
   unsigned cache_rows_ = 0, cache_cols_ = 0;

@@ -102,6 +102,12 @@ struct NonIdealConfig {
   // NeuroSim's wire model, Peng et al., IEDM 2019). Off by default (first-order model only).
   bool ir_drop = false;
   double wire_resistance_ohm = 2.0;
+  // first-order: every device in series with its own wire path (data-independent, no sharing
+  // of wire current). nodal: Kirchhoff solve of the active block per input vector (row and
+  // column wires of wire_resistance_ohm per cell pitch, drivers at column 0, sense amplifiers
+  // at virtual ground below the last row; each polarity its own crossbar), data-dependent.
+  // A linear network: the PWM charge equals one DC solve with row voltages proportional to x.
+  std::string ir_drop_model = "first-order";
 
   template <class V>
   void visit(V& v) {
@@ -137,6 +143,8 @@ struct NonIdealConfig {
     v.param("ir_drop", ir_drop, "IR-drop attenuation (series wire resistance model)");
     v.param("wire_resistance_ohm", wire_resistance_ohm, "Wire resistance per cell pitch", "ohm",
             {0.0, 1e6});
+    v.choice("ir_drop_model", ir_drop_model, {"first-order", "nodal"},
+             "IR drop: per-device series path, or a nodal solve per input vector");
   }
 };
 
