@@ -396,6 +396,31 @@ TEST(Vcd, InterruptLinesToggle) {
 
 // ---- the run report in a real browser ----
 
+// Issue 16: a custom topology is drawn at its nodes' x_mm/y_mm (the example's two clusters
+// sit apart on the x axis), not on a circle.
+TEST(Report, CustomTopologyAtItsFloorplanPositions) {
+  auto r = run_imcvp(
+      {"run", "-c", std::string(IMCVP_SOURCE_DIR) + "/configs/noc/custom-example.yaml",
+       fw("dram_stream")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string script = std::string(IMCVP_SOURCE_DIR) + "/scripts/report";
+  ASSERT_EQ(std::system((shell_quote(script) + " " + shell_quote((r.dir / "out").string()) +
+                         " > /dev/null").c_str()),
+            0);
+  const std::string page = read_text(r.dir / "out/report.html");
+  EXPECT_TRUE(contains(page, "custom (x_mm/y_mm), 8 nodes")) << page;
+  // Nodes 0 (0, 0 mm) and 5 (6, 0 mm): same y, left and right edges of the drawing.
+  auto node_re = [](const char* id) {
+    return std::regex(std::string(R"re(<circle cx="([\d.]+)" cy="([\d.]+)"[^>]*/><text[^>]*>)re") +
+                      id + "</text>");
+  };
+  std::smatch m0, m5;
+  ASSERT_TRUE(std::regex_search(page, m0, node_re("0")));
+  ASSERT_TRUE(std::regex_search(page, m5, node_re("5")));
+  EXPECT_EQ(m0[2].str(), m5[2].str()) << "same y_mm, same y";
+  EXPECT_LT(std::stod(m0[1].str()) + 200, std::stod(m5[1].str())) << "6 mm apart in x";
+}
+
 TEST(Report, RendersChartsInHeadlessChromium) {
   if (std::system("command -v chromium > /dev/null 2>&1") != 0)
     GTEST_SKIP() << "chromium not installed (scripts/install-deps --test)";
@@ -404,6 +429,13 @@ TEST(Report, RendersChartsInHeadlessChromium) {
   // A console line like the inference apps print feeds the accuracy table.
   std::ofstream(r.dir / "out/console.txt") << r.out << "infer: accuracy 97/100 (97.00 %)\n";
   const std::string out = (r.dir / "out").string();
+  {
+    // Issue 16: a firmware result in hundredths and one busy tile next to an idle one.
+    auto j = r.stats();
+    j["firmware"]["accuracy_x100"] = {{"value", 9806}, {"unit", ""}, {"desc", "by the firmware"}};
+    j["soc"]["tile0"]["utilisation"]["value"] = 0.25;
+    std::ofstream(r.dir / "out/stats.json") << j.dump(1);
+  }
   const std::string script = std::string(IMCVP_SOURCE_DIR) + "/scripts/report";
   ASSERT_EQ(std::system((shell_quote(script) + " " + shell_quote(out) + " > /dev/null").c_str()),
             0);
@@ -431,6 +463,30 @@ TEST(Report, RendersChartsInHeadlessChromium) {
   EXPECT_TRUE(contains(d, "<polyline")) << "time-series lines";
   EXPECT_TRUE(contains(d, "id=\"accuracy-table\""));
   EXPECT_TRUE(contains(d, "97/100 (97.00 %)"));
+  // Issue 16: energy as totals on a log scale plus the dynamic part; one time axis from 0 for
+  // the DRAM and power charts; DRAM in the power chart; every tile; formatted results; a NoC
+  // heat map with a colour scale, endpoint names and values on the links.
+  EXPECT_TRUE(contains(d, "<svg id=\"energy-dynamic-chart\"")) << d;
+  EXPECT_TRUE(contains(d, "data-scale=\"log\"")) << d;
+  EXPECT_TRUE(contains(d, "(DRAM background: standby, power-down and refresh")) << d;
+  EXPECT_TRUE(contains(d, "DRAM (run average from stats)")) << d;
+  for (const char* id : {"dram-bw-chart", "power-chart"}) {
+    auto at = d.find(std::string("<svg id=\"") + id + "\"");
+    ASSERT_NE(at, std::string::npos) << id;
+    EXPECT_NE(d.find(">0 s</text>", at), std::string::npos) << id << ": axis starts at 0";
+  }
+  auto tiles = d.find("<svg id=\"tile-chart\"");
+  ASSERT_NE(tiles, std::string::npos) << "a busy tile: a chart";
+  auto tiles_end = d.find("</svg>", tiles);
+  EXPECT_NE(d.substr(tiles, tiles_end - tiles).find(">soc.tile1</text>"), std::string::npos)
+      << "the idle tile is shown";
+  EXPECT_TRUE(contains(d, "<td>98.06 %</td>")) << "accuracy_x100 9806";
+  EXPECT_TRUE(contains(d, "id=\"firmware-table\""));
+  EXPECT_TRUE(contains(d, "<svg id=\"noc-heatmap\"")) << d;
+  EXPECT_TRUE(contains(d, "id=\"noc-colour-scale\""));
+  EXPECT_TRUE(contains(d, ">host</text>")) << "endpoint names at their nodes";
+  EXPECT_TRUE(contains(d, ">dram</text>"));
+  EXPECT_TRUE(contains(d, "class=\"link-value\"")) << "values on the links";
   const std::string png = (r.dir / "report.png").string();
   st = std::system(("timeout 120 chromium" + flags + "--window-size=900,1400 --screenshot=" +
                     shell_quote(png) + " " + url + " > /dev/null 2>&1")
