@@ -270,6 +270,7 @@ class ImcTile : public sc_core::sc_module {
   Result cp_send(const queue::Descriptor& d);
   Result cp_wait(uint32_t sem, uint32_t count, uint32_t index, unsigned field);
   Result cp_vec(const queue::Descriptor& d);
+  Result cp_vec_add32(const queue::Descriptor& d);
   Result cp_program(const queue::Descriptor& d);
   Result cp_barrier(const queue::Descriptor& d, uint32_t index);
   Result cp_loop(const queue::Descriptor& d, uint32_t index);
@@ -279,7 +280,7 @@ class ImcTile : public sc_core::sc_module {
   uint64_t tile_addr(unsigned t) const { return peer_base_ + uint64_t(t) * peer_stride_; }
   static bool window_range_ok(uint64_t off, uint64_t len);
   uint64_t q_descriptors_ = 0, q_errors_ = 0, q_sends_bytes_ = 0, q_sem_posts_ = 0,
-           q_vec_elements_ = 0, q_pad_bytes_ = 0;
+           q_vec_elements_ = 0, q_pad_bytes_ = 0, q_local_bytes_ = 0;
   uint64_t q_op_count_[queue::kNumQOps] = {};
   uint64_t q_vec_count_[queue::kNumVecOps] = {};
   double q_wait_ns_ = 0.0, q_active_ns_ = 0.0, q_fetch_ns_ = 0.0;

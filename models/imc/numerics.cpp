@@ -420,6 +420,8 @@ AnalogArray::AnalogArray(const TileConfig& cfg, Rng& rng)
       }
     }
   }
+  if (cfg_.nonideal.g_max_sigma > 0)
+    for (auto& d : dev_) d.window = std::max(0.0, 1.0 + cfg_.nonideal.g_max_sigma * rng.normal());
   if (cfg_.adc.bits > 0) {
     for (unsigned j = 0; j < cfg_.cols; ++j) {
       if (cfg_.adc.gain_sigma > 0) adc_gain_[j] = 1.0 + cfg_.adc.gain_sigma * rng.normal();
@@ -476,6 +478,7 @@ void AnalogArray::program(const int8_t* w, unsigned n_rows, unsigned n_cols, dou
             // (issue 14: the former per-pulse noise + verify halved the error at g_max).
             double g = target;
             if (ni.programming_noise) g += prog_noise_std_us(target, cfg_) * rng.normal();
+            if (d.window != 1.0) g = g_min + (g - g_min) * d.window;  // device's own window
             d.g_prog = std::max(g, 0.0);
             d.t_prog = t_s;
             d.q_s = q_s(d.g_prog, cfg_);
@@ -615,6 +618,7 @@ void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool i
     if (bits > 0) {
       const double lsb = adc_lsb(bits, bound);
       double yn = v / full * adc_gain_[j] + adc_offset_lsb_[j] * lsb;
+      if (cfg_.adc.noise_sigma_lsb > 0) yn += cfg_.adc.noise_sigma_lsb * lsb * rng.normal();
       bool sat = false;
       int64_t code = adc_code(yn, bits, bound, &sat);
       if (sat) ++oc.adc_saturations;

@@ -197,6 +197,7 @@ class AnalogArray {
     double t_prog = 0.0;  // s
     double q_s = 0.0;     // 1/f read-noise coefficient of the programmed state
     uint64_t writes = 0;
+    double window = 1.0;  // device-to-device scale of the conductance window (g_max_sigma)
     Stuck stuck = kOk;
   };
   std::size_t index(unsigned i, unsigned j, bool negative, unsigned k) const {

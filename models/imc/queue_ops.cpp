@@ -163,4 +163,11 @@ void vec_requant(const int32_t* a, int8_t* dst, uint32_t n, int32_t mul, unsigne
   }
 }
 
+void vec_add32(const int32_t* a, const int32_t* b, int32_t* dst, uint32_t n) {
+  for (uint32_t i = 0; i < n; ++i)
+    dst[i] = static_cast<int32_t>(std::clamp<int64_t>(int64_t(a[i]) + b[i],
+                                                      std::numeric_limits<int32_t>::min(),
+                                                      std::numeric_limits<int32_t>::max()));
+}
+
 }  // namespace imcvp::imc::queue

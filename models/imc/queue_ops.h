@@ -49,13 +49,14 @@ const char* qop_name(uint32_t op);  // "?" when unknown
   X(maxpool, 2)        \
   X(avgpool, 3)        \
   X(requant, 4)        \
-  X(copy, 5)
+  X(copy, 5)           \
+  X(add32, 6)
 enum class VecOp : uint32_t {
 #define IMC_VOP_ENUM(n, v) n = v,
   IMC_VEC_OPS(IMC_VOP_ENUM)
 #undef IMC_VOP_ENUM
 };
-constexpr unsigned kNumVecOps = 6;
+constexpr unsigned kNumVecOps = 7;
 const char* vec_name(uint32_t op);  // "?" when unknown
 
 struct Descriptor {
@@ -122,5 +123,7 @@ void vec_relu(const int8_t* a, int8_t* dst, uint32_t n);
 void vec_maxpool(const int8_t* a, int8_t* dst, uint32_t n, uint32_t k, uint32_t stride);
 void vec_avgpool(const int8_t* a, int8_t* dst, uint32_t n, uint32_t k, uint32_t stride);
 void vec_requant(const int32_t* a, int8_t* dst, uint32_t n, int32_t mul, unsigned shift, bool relu);
+// int32 + int32, saturated to int32 (partial sums of row-split layers).
+void vec_add32(const int32_t* a, const int32_t* b, int32_t* dst, uint32_t n);
 
 }  // namespace imcvp::imc::queue

@@ -100,6 +100,12 @@ struct NonIdealConfig {
   double stuck_off_rate = 0.0;
   // IR drop: series wire resistance per cell pitch (~1-3 ohm for a 22-45 nm metal pitch;
   // NeuroSim's wire model, Peng et al., IEDM 2019). Off by default (first-order model only).
+  // Device-to-device variation of the conductance window: each device's programmed
+  // conductance above g_min is scaled by s ~ N(1, g_max_sigma) (clamped at 0), drawn once when
+  // the tile is built; the weight mapping does not know s. Off by default (a few per cent is
+  // the order reported for PCM and ReRAM arrays programmed with a common pulse scheme, e.g.
+  // Joshi et al., Nat. Commun. 11, 2473, 2020).
+  double g_max_sigma = 0.0;
   bool ir_drop = false;
   double wire_resistance_ohm = 2.0;
   // first-order: every device in series with its own wire path (data-independent, no sharing
@@ -139,6 +145,9 @@ struct NonIdealConfig {
     v.param("stuck_on_rate", stuck_on_rate, "Probability a device is stuck at g_max", "",
             {0.0, 1.0});
     v.param("stuck_off_rate", stuck_off_rate, "Probability a device is stuck at g_min", "",
+            {0.0, 1.0});
+    v.param("g_max_sigma", g_max_sigma,
+            "Device-to-device relative std of the conductance window (drawn once)", "",
             {0.0, 1.0});
     v.param("ir_drop", ir_drop, "IR-drop attenuation (series wire resistance model)");
     v.param("wire_resistance_ohm", wire_resistance_ohm, "Wire resistance per cell pitch", "ohm",
@@ -207,6 +216,10 @@ struct AdcConfig {
   std::string architecture = "sar";
   double gain_sigma = 0.0;        // per-column relative gain error (std), drawn once
   double offset_sigma_lsb = 0.0;  // per-column offset error (std, in LSB), drawn once
+  // Temporal (thermal + comparator) noise per conversion, std in LSB, drawn per conversion.
+  // Off by default; a converter designed to its resolution keeps it below ~0.5 LSB (its SNDR
+  // then stays within ~1 dB of 6.02 b + 1.76 dB; Murmann's survey tabulates SNDR per design).
+  double noise_sigma_lsb = 0.0;
 
   template <class V>
   void visit(V& v) {
@@ -225,6 +238,7 @@ struct AdcConfig {
              "Conversion time vs resolution: SAR (b+1 cycles) or flash (constant)");
     v.param("gain_sigma", gain_sigma, "Per-column relative gain error std", "", {0.0, 1.0});
     v.param("offset_sigma_lsb", offset_sigma_lsb, "Per-column offset error std", "LSB", {0.0, 1e6});
+    v.param("noise_sigma_lsb", noise_sigma_lsb, "Noise per conversion (std)", "LSB", {0.0, 1e6});
   }
 };
 

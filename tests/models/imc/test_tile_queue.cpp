@@ -486,6 +486,48 @@ TEST_F(TileQueue, VectorUnitOpsAreBitExactWithTheirLatency) {
               1e-9);
 }
 
+TEST_F(TileQueue, Add32SumsPartialSumsAndLoadsFromOwnBuffersStayInTheTile) {
+  Bench b(1);
+  const uint64_t t = Bench::tile(0);
+  std::vector<int32_t> p0 = {1, -2, 2147483000, -2147483000}, p1 = {10, 20, 1000, -1000};
+  b.host->put(t + T::kOutOffset, p0.data(), 16);
+  b.host->put(t + T::kOutOffset + 0x100, p1.data(), 16);
+  // Gather OUT[0x200..] 4-byte columns from OUT as a 2-D tensor inside the tile (local move).
+  std::vector<int8_t> img(32);
+  for (unsigned i = 0; i < 32; ++i) img[i] = static_cast<int8_t>(i);
+  b.host->put(t + T::kInOffset + 0x400, img.data(), 32);
+  D ld(queue::QOp::load);
+  ld.set(1, static_cast<uint32_t>(t + T::kInOffset + 0x400))
+      .set(2, 8)
+      .set(3, 8 | 4 << 16)
+      .set(4, 2)
+      .set(6, 3 | 4 << 16)
+      .set(7, 1)
+      .set(10, T::kInOffset);
+  const uint64_t ring = b.submit(0, {D(queue::QOp::vec, 6)
+                                         .set(1, T::kOutOffset)
+                                         .set(2, T::kOutOffset + 0x100)
+                                         .set(3, T::kOutOffset + 0x200)
+                                         .set(4, 4),
+                                     ld});
+  b.drain();
+  EXPECT_EQ(b.status(ring, 0), 1u);
+  EXPECT_EQ(b.status(ring, 1), 1u);
+  auto o = b.host->get(t + T::kOutOffset + 0x200, 16);
+  EXPECT_EQ(i32(o, 0), 11);
+  EXPECT_EQ(i32(o, 1), 18);
+  EXPECT_EQ(i32(o, 2), 2147483647);  // saturated
+  EXPECT_EQ(i32(o, 3), -2147483648);
+  EXPECT_EQ(b.stat(0, "queue.vec.add32"), 1);
+  auto g = b.host->get(t + T::kInOffset, 12);
+  for (unsigned r = 0; r < 4; ++r)
+    for (unsigned c = 0; c < 3; ++c) EXPECT_EQ(int8_t(g[r * 3 + c]), int8_t(r * 8 + 2 + c));
+  EXPECT_EQ(b.stat(0, "queue.local_bytes"), 12);
+  // Only the descriptor fetches and status write-backs used the DMA port: 2 x (64 + 4) bytes.
+  EXPECT_EQ(b.stat(0, "dma_bytes_read"), 2 * 64);
+  EXPECT_EQ(b.stat(0, "dma_bytes_written"), 2 * 4);
+}
+
 TEST_F(TileQueue, ProgramFromMemoryThenMvm) {
   Bench b(1);
   const unsigned R = 16, C = 8;

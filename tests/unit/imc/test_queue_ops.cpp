@@ -41,6 +41,7 @@ TEST(QueueOps, DescriptorWordsAreLittleEndian) {
   EXPECT_STREQ(qop_name(11), "loop");
   EXPECT_STREQ(qop_name(12), "?");
   EXPECT_STREQ(vec_name(3), "avgpool");
+  EXPECT_STREQ(vec_name(6), "add32");
 }
 
 TEST(QueueOps, ContiguousRowsMergeIntoOneSegment) {
@@ -156,6 +157,12 @@ TEST(QueueOps, VectorOpsMatchTheirFormulas) {
   EXPECT_EQ(d[2], 4);  // 17/4 = 4.25 -> 4
   vec_requant(acc, d, 3, 1, 2, true);
   EXPECT_EQ(d[1], 0);
+  const int32_t p0[3] = {2147483647, -5, -2147483647}, p1[3] = {1, 7, -2};
+  int32_t s32[3];
+  vec_add32(p0, p1, s32, 3);
+  EXPECT_EQ(s32[0], 2147483647);
+  EXPECT_EQ(s32[1], 2);
+  EXPECT_EQ(s32[2], -2147483647 - 1);
   // In place (dst == a) is allowed.
   int8_t x[4] = {-3, 4, -5, 6};
   vec_relu(x, x, 4);

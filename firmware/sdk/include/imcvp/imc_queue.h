@@ -75,6 +75,7 @@ enum imcq_vec_op {
   IMCQ_VEC_AVGPOOL = 3,
   IMCQ_VEC_REQUANT = 4,
   IMCQ_VEC_COPY = 5,
+  IMCQ_VEC_ADD32 = 6, /* int32 + int32, saturated (partial sums) */
 };
 
 /* Error codes of Q_STATUS.LAST_ERROR and the descriptor STATUS word (1..9 as the register
@@ -193,6 +194,11 @@ static inline void imcq_mvm(imcq_desc* d, uint32_t rows, uint32_t cols, uint32_t
   d->w[6] = post;
   d->w[7] = shift;
 }
+/* Selects the sub-array of an MVM: rows row0.., columns col0.. (BIAS/SCALE by column). */
+static inline void imcq_mvm_at(imcq_desc* d, uint32_t row0, uint32_t col0) {
+  d->w[8] = row0;
+  d->w[9] = col0;
+}
 static inline void imcq_pattern_words(imcq_desc* d, const imcq_pattern* p) {
   d->w[1] = p->base;
   d->w[2] = p->pitch;
@@ -270,6 +276,11 @@ static inline void imcq_vec_avgpool(imcq_desc* d, uint32_t a_off, uint32_t dst_o
 static inline void imcq_vec_requant(imcq_desc* d, uint32_t a_off, uint32_t dst_off, uint32_t n,
                                     int32_t mul, uint32_t shift, int relu) {
   imcq_vec(d, IMCQ_VEC_REQUANT, a_off, 0, dst_off, n, (uint32_t)mul, 0, shift, relu ? 1u : 0u);
+}
+/* dst[i] = sat32(a[i] + b[i]) over n int32 elements (offsets of 4-byte-element ranges). */
+static inline void imcq_vec_add32(imcq_desc* d, uint32_t a_off, uint32_t b_off, uint32_t dst_off,
+                                  uint32_t n) {
+  imcq_vec(d, IMCQ_VEC_ADD32, a_off, b_off, dst_off, n, 0, 0, 0, 0);
 }
 static inline void imcq_vec_copy(imcq_desc* d, uint32_t a_off, uint32_t dst_off, uint32_t n) {
   imcq_vec(d, IMCQ_VEC_COPY, a_off, 0, dst_off, n, 0, 0, 0, 0);
