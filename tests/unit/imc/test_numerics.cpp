@@ -825,3 +825,47 @@ TEST(IrDrop, HostCostOfAFull256x256Solve) {
   EXPECT_LT(it, 10000u);
   EXPECT_LT(got, ideal);
 }
+
+// ---- switchable non-idealities: device-to-device window variation, ADC noise ----
+
+TEST(Analog, DeviceToDeviceWindowVariation) {
+  TileConfig c = ideal_analog(64, 64);
+  c.nonideal.g_max_sigma = 0.05;
+  Rng rng(12);
+  AnalogArray a(c, rng);
+  std::vector<int8_t> w(64 * 64, 127);
+  OpCounts oc;
+  a.program(w.data(), 64, 64, 0.0, rng, oc);
+  std::vector<double> g;
+  for (unsigned i = 0; i < 64; ++i)
+    for (unsigned j = 0; j < 64; ++j) g.push_back(a.g_prog_us(i, j, false));
+  auto m = moments(g);
+  EXPECT_NEAR(m.mean, 25.0, 0.05);
+  EXPECT_NEAR(m.std, 0.05 * 24.75, 0.06 * 0.05 * 24.75);  // 4096 samples: ~1.1 % 1-sigma
+  // Off (the default) draws nothing: the same seed gives the same array as before.
+  TileConfig c0 = ideal_analog(64, 64);
+  Rng r1(12), r2(12);
+  AnalogArray a1(c0, r1);
+  EXPECT_EQ(r1.next(), r2.next());
+}
+
+TEST(Analog, AdcNoisePerConversion) {
+  TileConfig c = ideal_analog(16, 16);
+  c.adc.bits = 8;
+  c.adc.noise_sigma_lsb = 1.0;
+  Rng rng(13);
+  AnalogArray a(c, rng);
+  std::vector<int8_t> w(16 * 16, 0);
+  OpCounts oc;
+  a.program(w.data(), 16, 16, 0.0, rng, oc);
+  std::vector<int32_t> x(16, 0), y(16);
+  std::vector<double> codes;
+  const double step = adc_lsb(8, c.adc.bound) * 127 * 127;  // one LSB in output units
+  for (int k = 0; k < 200; ++k) {
+    a.mvm(x.data(), 16, 16, true, 0.0, rng, y.data(), oc);
+    for (int32_t v : y) codes.push_back(v / step);
+  }
+  auto m = moments(codes);
+  EXPECT_NEAR(m.mean, 0.0, 0.1);
+  EXPECT_NEAR(m.std, 1.04, 0.08);  // N(0, 1) rounded to integer codes: sqrt(1 + 1/12)
+}
