@@ -37,6 +37,7 @@ struct Options {
           reply_flits = -1;
   bool dump_config = false;
   std::string list_params;  // tsv
+  std::string export_anynet;
   CLI::Option* list_opt = nullptr;
 };
 
@@ -158,6 +159,12 @@ int run(const Options& o) {
     noc::Pattern pat(probe.topology(), root.traffic);
     (void)pat;
     routing_label = probe.topology().routing();
+    if (!o.export_anynet.empty()) {
+      std::ofstream f(o.export_anynet, std::ios::trunc);
+      if (!(f << noc::to_anynet(probe.topology())))
+        return fail(exit_code::cant_create, o.export_anynet + ": cannot write");
+      return exit_code::ok;
+    }
   } catch (const noc::NocError& e) {
     return fail(exit_code::config, e.what());
   }
@@ -268,7 +275,8 @@ Command add_traffic_command(CLI::App& app) {
   sub->add_option("--set", o->sets, "Override one key, e.g. noc.router.vcs=8 (repeatable)")
       ->allow_extra_args(false);
   sub->add_option("--topology", o->topology,
-                  "mesh:XxY, torus:XxY, ring:N, crossbar:N, tree:N[:ARITY] (custom: via config)");
+                  "mesh:XxY, torus:XxY, ring:N, crossbar:N, tree:N[:ARITY], anynet:FILE (a BookSim2 "
+                  "anynet file; custom graphs also via config)");
   sub->add_option("--routing", o->routing, "xy, yx, west_first, odd_even (mesh) or table");
   sub->add_option("--pattern", o->pattern,
                   "uniform, transpose, bitcomp, bitrev, shuffle, tornado, neighbor, hotspot");
@@ -288,6 +296,9 @@ Command add_traffic_command(CLI::App& app) {
   sub->add_option("--format", o->format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
   sub->add_option("-o,--output", o->output, "Write the table to FILE instead of stdout");
   sub->add_flag("--dump-config", o->dump_config, "Print the resolved configuration and exit");
+  sub->add_option("--export-anynet", o->export_anynet,
+                  "Write the topology as a BookSim2 anynet file (link latencies included) and "
+                  "exit");
   o->list_opt = sub->add_option("--list-params", o->list_params,
                                 "List every configuration key (noc.*, traffic.*) as TSV and exit")
                     ->expected(0, 1)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <map>
@@ -30,7 +31,8 @@ uint32_t NocConfig::node_count() const {
 void apply_topology_spec(NocConfig& cfg, const std::string& spec) {
   auto bad = [&](const std::string& why) {
     throw NocError("--topology " + spec + ": " + why +
-                   " (expected mesh:XxY, torus:XxY, ring:N, crossbar:N, tree:N or tree:N:ARITY)");
+                   " (expected mesh:XxY, torus:XxY, ring:N, crossbar:N, tree:N, tree:N:ARITY or "
+                   "anynet:FILE)");
   };
   auto colon = spec.find(':');
   if (colon == std::string::npos) bad("missing ':'");
@@ -59,9 +61,158 @@ void apply_topology_spec(NocConfig& cfg, const std::string& spec) {
       cfg.tree_arity = number(rest.substr(c2 + 1));
     }
     cfg.topology = kind;
+  } else if (kind == "anynet") {
+    if (rest.empty()) bad("anynet needs a file: anynet:FILE");
+    load_anynet(cfg, rest);
   } else {
     bad("unknown topology '" + kind + "'");
   }
+}
+
+void load_anynet(NocConfig& cfg, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw NocError(path + ": cannot open the anynet file");
+  std::map<uint32_t, uint32_t> terminal;                       // router -> node
+  std::map<uint32_t, std::pair<uint32_t, int>> node_router;    // node -> (router, line)
+  std::map<std::pair<uint32_t, uint32_t>, std::pair<uint32_t, int>> link;  // (a<b) -> lat, line
+  std::vector<std::pair<uint32_t, uint32_t>> order;  // links in order of first appearance
+  std::set<uint32_t> routers;
+  std::string line;
+  int ln = 0;
+  auto err = [&](const std::string& what) {
+    throw NocError(path + ":" + std::to_string(ln) + ": " + what);
+  };
+  auto number = [&](const std::string& t, const char* what) -> long long {
+    if (t.empty() || t.find_first_not_of("-0123456789") != std::string::npos || t.size() > 9)
+      err(std::string("expected ") + what + ", got '" + t + "'");
+    return std::stoll(t);
+  };
+  while (std::getline(in, line)) {
+    ++ln;
+    if (auto h = line.find('#'); h != std::string::npos) line.resize(h);
+    std::istringstream is(line);
+    std::vector<std::string> tok;
+    for (std::string t; is >> t;) tok.push_back(t);
+    if (tok.empty()) continue;
+    if (tok.size() < 2 || (tok[0] != "router" && tok[0] != "node"))
+      err("a line starts with `router ID` or `node ID`");
+    long long hid = number(tok[1], "an id");
+    if (hid < 0) err("negative id " + tok[1]);
+    const bool head_router = tok[0] == "router";
+    if (head_router) routers.insert(uint32_t(hid));
+    std::set<std::pair<std::string, long long>> seen;
+    std::pair<uint32_t, uint32_t>* last_link = nullptr;
+    for (size_t i = 2; i < tok.size(); ++i) {
+      const std::string& t = tok[i];
+      if (t != "router" && t != "node") {
+        long long lat = number(t, "`router`, `node` or a link latency");
+        if (!last_link) err("latency " + t + " does not follow a router-router link");
+        if (lat < 1) err("link latency " + t + ": must be at least 1 cycle");
+        link[*last_link].first = uint32_t(lat);
+        last_link = nullptr;
+        continue;
+      }
+      if (i + 1 >= tok.size()) err("`" + t + "` without an id");
+      long long id = number(tok[++i], "an id");
+      if (id < 0) err("negative id " + tok[i]);
+      if (!seen.insert({t, id}).second) err("duplicate " + t + " " + tok[i] + " on this line");
+      last_link = nullptr;
+      if (t == "node") {
+        if (!head_router) err("cannot connect node to node");
+        uint32_t r = uint32_t(hid), nd = uint32_t(id);
+        auto it = node_router.find(nd);
+        if (it != node_router.end() && it->second.first != r)
+          err("node " + tok[i] + " is connected to routers " + std::to_string(it->second.first) +
+              " and " + std::to_string(r));
+        auto tr = terminal.find(r);
+        if (tr != terminal.end() && tr->second != nd)
+          err("router " + std::to_string(r) + " has two terminal nodes (" +
+              std::to_string(tr->second) + " and " + tok[i] +
+              "); imcvp models one network interface per router");
+        terminal[r] = nd;
+        node_router[nd] = {r, ln};
+      } else if (!head_router) {  // node N router R
+        uint32_t nd = uint32_t(hid), r = uint32_t(id);
+        routers.insert(r);
+        auto tr = terminal.find(r);
+        if (tr != terminal.end() && tr->second != nd)
+          err("router " + tok[i] + " has two terminal nodes; imcvp models one per router");
+        auto it = node_router.find(nd);
+        if (it != node_router.end() && it->second.first != r)
+          err("node " + std::to_string(nd) + " is connected to two routers");
+        terminal[r] = nd;
+        node_router[nd] = {r, ln};
+      } else {
+        uint32_t a = uint32_t(hid), b = uint32_t(id);
+        if (a == b) err("link from router " + tok[i] + " to itself");
+        routers.insert(b);
+        auto key = std::minmax(a, b);
+        auto [it, fresh] = link.insert({{key.first, key.second}, {1u, ln}});
+        if (fresh) order.push_back(it->first);
+        last_link = const_cast<std::pair<uint32_t, uint32_t>*>(&it->first);
+        // The latency that follows (if any) overwrites; links listed on both lines must agree.
+        if (!fresh && i + 1 < tok.size() && tok[i + 1] != "router" && tok[i + 1] != "node") {
+          long long lat = number(tok[i + 1], "a link latency");
+          if (lat >= 1 && it->second.first != 1 && uint32_t(lat) != it->second.first)
+            err("link " + std::to_string(a) + "-" + std::to_string(b) + " has latency " +
+                tok[i + 1] + " here but " + std::to_string(it->second.first) + " on line " +
+                std::to_string(it->second.second) + " (imcvp links are symmetric)");
+        }
+      }
+    }
+  }
+  ln = 0;
+  if (routers.empty()) throw NocError(path + ": no routers");
+  for (uint32_t r : routers)
+    if (!terminal.count(r))
+      throw NocError(path + ": router " + std::to_string(r) +
+                     " has no terminal node (imcvp needs one network interface per router)");
+  const uint32_t n = uint32_t(node_router.size());
+  for (auto& [nd, rl] : node_router)
+    if (nd >= n)
+      throw NocError(path + ":" + std::to_string(rl.second) + ": node ids must be 0.." +
+                     std::to_string(n - 1) + " (BookSim's traffic manager needs them sequential)");
+  if (n > kMaxTableNodes)
+    throw NocError(path + ": at most " + std::to_string(kMaxTableNodes) + " nodes");
+  cfg.topology = "custom";
+  cfg.graph_nodes.clear();
+  cfg.graph_links.clear();
+  cfg.graph_routes.clear();
+  for (uint32_t i = 0; i < n; ++i) {
+    NodeSpec ns;
+    ns.id = i;
+    cfg.graph_nodes.push_back(ns);
+  }
+  for (const auto& ab : order) {  // file order, so ports come out as the writer had them
+    LinkSpec l;
+    l.a = terminal[ab.first];
+    l.b = terminal[ab.second];
+    l.latency_cycles = link[ab].first;
+    cfg.graph_links.push_back(l);
+  }
+  // Connectivity is checked with the topology; name the file there too.
+  try {
+    Topology t(cfg);
+  } catch (const NocError& e) {
+    if (std::string(e.what()).find("disconnected") != std::string::npos)
+      throw NocError(path + ": " + e.what());
+  }
+}
+
+std::string to_anynet(const Topology& t) {
+  std::ostringstream os;
+  // No comment line: BookSim's parser has no comments. Router i has terminal node i; the number
+  // after a router is the link's latency in cycles.
+  for (uint32_t v = 0; v < t.nodes(); ++v) {
+    os << "router " << v << " node " << v;
+    for (uint32_t p = 1; p < t.ports(); ++p) {
+      const auto& pt = t.port(v, p);
+      if (pt.peer == Topology::kNone) continue;
+      os << " router " << pt.peer << " " << pt.latency;
+    }
+    os << "\n";
+  }
+  return os.str();
 }
 
 Topology::Topology(const NocConfig& cfg) : kind_(cfg.topology), routing_(cfg.routing) {

@@ -130,4 +130,15 @@ class Topology {
   std::vector<uint32_t> dist_;
 };
 
+// BookSim2 "anynet" topology files (src/networks/anynet.cpp): one line per router,
+//   router R  node N  router R2 [LATENCY]  router R3 [LATENCY] ...
+// (a line may also start with `node N router R`). Router-router links are bidirectional; a
+// latency after a router applies to that link. Here every router needs exactly one terminal
+// node, node ids must be 0..N-1, and each node becomes the custom-graph node of the same id.
+// Throws NocError with file:line for anything else (routers without or with several
+// terminals, self or duplicate links, latencies < 1, unknown tokens, disconnected graphs).
+void load_anynet(NocConfig& cfg, const std::string& path);
+// Writes the topology as an anynet file (every link on both routers' lines, with its latency).
+std::string to_anynet(const Topology& topo);
+
 }  // namespace imcvp::noc

@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <deque>
 #include <filesystem>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "models/common/config.h"
@@ -294,4 +296,96 @@ TEST(NocLinks, WireDelayFromFloorplanLength) {
   // An explicit latency needs no position.
   c.graph_links[0].latency_cycles = 4;
   EXPECT_EQ(Topology(c).port(0, 1).latency, 4u);
+}
+
+namespace {
+std::string write_tmp(const std::string& name, const std::string& text) {
+  auto p = std::filesystem::temp_directory_path() / ("imcvp_anynet_" + name);
+  std::FILE* f = std::fopen(p.c_str(), "w");
+  std::fputs(text.c_str(), f);
+  std::fclose(f);
+  return p.string();
+}
+std::string anynet_error(const std::string& name, const std::string& text) {
+  NocConfig c;
+  try {
+    apply_topology_spec(c, "anynet:" + write_tmp(name, text));
+  } catch (const NocError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+// BookSim2 interop: anynet files in and out, round trip identical.
+TEST(NocAnynet, RoundTripKeepsLinksLatenciesAndResults) {
+  NocConfig c = load({"booksim-iq.yaml", "express-mesh4x4.yaml"});
+  c.graph_links[3].latency_cycles = 3;  // one slow link
+  Topology t(c);
+  std::string text = to_anynet(t);
+  EXPECT_NE(text.find("router 0 node 0 router 1 1"), std::string::npos) << text;
+  NocConfig back = load({"booksim-iq.yaml"});
+  apply_topology_spec(back, "anynet:" + write_tmp("express.anynet", text));
+  Topology u(back);
+  ASSERT_EQ(u.nodes(), 16u);
+  EXPECT_EQ(u.routing(), "min+updown_escape");
+  // The same links and latencies (the port order may differ): compare link sets.
+  auto links = [](const Topology& x) {
+    std::set<std::tuple<uint32_t, uint32_t, uint32_t>> s;
+    for (uint32_t v = 0; v < x.nodes(); ++v)
+      for (uint32_t p = 1; p < x.ports(); ++p)
+        if (x.port(v, p).peer != Topology::kNone)
+          s.insert({v, x.port(v, p).peer, x.port(v, p).latency});
+    return s;
+  };
+  EXPECT_EQ(links(u), links(t));
+  EXPECT_EQ(links(u).size(), 80u);
+  // Written again, the file is a fixed point.
+  NocConfig again = back;
+  apply_topology_spec(again, "anynet:" + write_tmp("express2.anynet", to_anynet(u)));
+  EXPECT_EQ(to_anynet(Topology(again)), to_anynet(u));
+  // Same distances, so the same zero-load behaviour.
+  TrafficConfig tc = bitcomp(0.02);
+  tc.measure_cycles = 4000;
+  TrafficResult a = run_traffic(c, tc), b = run_traffic(back, tc);
+  EXPECT_EQ(a.avg_hops, b.avg_hops);
+  EXPECT_NEAR(a.avg_packet_latency, b.avg_packet_latency, 0.01 * a.avg_packet_latency);
+  // BookSim's own style: links listed once, a latency on one side, `node N router R` lines.
+  NocConfig d;
+  apply_topology_spec(d, "anynet:" + write_tmp("ring.anynet",
+                                               "router 0 node 0 router 1 router 2 4\n"
+                                               "router 1 node 1 router 2\n"
+                                               "node 2 router 2  # comment\n"));
+  Topology r(d);
+  EXPECT_EQ(r.nodes(), 3u);
+  uint32_t lat02 = 0;
+  for (uint32_t p = 1; p < r.ports(); ++p)
+    if (r.port(0, p).peer == 2) lat02 = r.port(0, p).latency;
+  EXPECT_EQ(lat02, 4u);
+}
+
+TEST(NocAnynet, BadFilesHaveClearErrorsWithFileAndLine) {
+  auto has = [](const std::string& e, const std::string& what) {
+    EXPECT_NE(e.find(what), std::string::npos) << "expected '" << what << "' in: " << e;
+  };
+  has(anynet_error("noterm", "router 0 node 0 router 1\nrouter 1\n"),
+      "router 1 has no terminal node");
+  has(anynet_error("two", "router 0 node 0 node 1 router 1\nrouter 1 node 2\n"),
+      ":1: router 0 has two terminal nodes");
+  has(anynet_error("self", "router 0 node 0 router 0\n"), ":1: link from router 0 to itself");
+  has(anynet_error("dup", "router 0 node 0 router 1 router 1\nrouter 1 node 1\n"),
+      ":1: duplicate router 1");
+  has(anynet_error("zero", "router 0 node 0 router 1 0\nrouter 1 node 1\n"),
+      ":1: link latency 0: must be at least 1");
+  has(anynet_error("neg", "router 0 node 0 router 1 -2\nrouter 1 node 1\n"),
+      ":1: link latency -2");
+  has(anynet_error("asym", "router 0 node 0 router 1 3\nrouter 1 node 1 router 0 5\n"),
+      ":2: link 1-0 has latency 5 here but 3 on line 1");
+  has(anynet_error("disc", "router 0 node 0 router 1\nrouter 1 node 1\nrouter 2 node 2\n"),
+      "disconnected");
+  has(anynet_error("seq", "router 0 node 0 router 1\nrouter 1 node 5\n"), "node ids must be 0..1");
+  has(anynet_error("tok", "router 0 node 0 switch 1\n"), ":1: expected `router`, `node`");
+  has(anynet_error("missing", ""), "no routers");
+  NocConfig c;
+  EXPECT_THROW(apply_topology_spec(c, "anynet:/nonexistent/x.anynet"), NocError);
 }
