@@ -1,6 +1,7 @@
 #include "platform/devicetree.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -258,6 +259,151 @@ std::string write_dtb(const PlatformConfig& cfg, const std::string& path) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   if (f) f.write(reinterpret_cast<const char*>(dtb.data()), static_cast<std::streamsize>(dtb.size()));
   if (!f.flush()) return "--dump-dtb " + path + ": cannot write the file";
+  return {};
+}
+
+namespace {
+
+// Properties whose cells hold phandles: interrupt-parent (one), interrupts-extended (a phandle
+// and one interrupt cell, repeated: the interrupt controllers here have #interrupt-cells 1).
+int phandle_stride(const std::string& prop) {
+  if (prop == "interrupt-parent") return 1;
+  if (prop == "interrupts-extended") return 2;
+  return 0;
+}
+
+std::string dts_value(const std::string& pname, const char* v, int len) {
+  if (len == 0) return "";
+  // A list of printable, NUL-terminated strings?
+  bool strings = v[len - 1] == '\0';
+  for (int i = 0; strings && i < len; ++i) {
+    unsigned char c = static_cast<unsigned char>(v[i]);
+    if (c == '\0') {
+      if (i == 0 || v[i - 1] == '\0') strings = false;
+    } else if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+      strings = false;
+    }
+  }
+  std::ostringstream os;
+  if (strings) {
+    for (int i = 0; i < len;) {
+      std::string str(v + i);
+      os << (i ? ", " : "") << '"' << str << '"';
+      i += static_cast<int>(str.size()) + 1;
+    }
+  } else if (len % 4 == 0) {
+    os << '<';
+    const int stride = phandle_stride(pname);
+    for (int i = 0; i < len; i += 4) {
+      uint32_t c;
+      std::memcpy(&c, v + i, 4);
+      os << (i ? " " : "");
+      if (stride && (i / 4) % stride == 0)
+        os << "&ph" << fdt32_to_cpu(c);  // the label dts_node gives the node with that phandle
+      else
+        os << "0x" << std::hex << fdt32_to_cpu(c) << std::dec;
+    }
+    os << '>';
+  } else {
+    os << '[';
+    for (int i = 0; i < len; ++i) {
+      char b[4];
+      std::snprintf(b, sizeof b, "%02x", static_cast<unsigned char>(v[i]));
+      os << (i ? " " : "") << b;
+    }
+    os << ']';
+  }
+  return " = " + os.str();
+}
+
+void dts_node(const void* fdt, int node, int depth, std::ostringstream& os) {
+  std::string ind(static_cast<std::size_t>(depth), '\t');
+  const char* name = fdt_get_name(fdt, node, nullptr);
+  const uint32_t ph = fdt_get_phandle(fdt, node);
+  os << ind << (ph ? "ph" + std::to_string(ph) + ": " : std::string())
+     << (depth == 0 ? "/" : name) << " {\n";
+  int prop;
+  fdt_for_each_property_offset(prop, fdt, node) {
+    const char* pname = nullptr;
+    int len = 0;
+    const char* v = static_cast<const char*>(fdt_getprop_by_offset(fdt, prop, &pname, &len));
+    if (std::strcmp(pname, "phandle") == 0) continue;  // dtc assigns it from the label
+    os << ind << '\t' << pname << dts_value(pname, v, len) << ";\n";
+  }
+  int child;
+  fdt_for_each_subnode(child, fdt, node) {
+    os << '\n';
+    dts_node(fdt, child, depth + 1, os);
+  }
+  os << ind << "};\n";
+}
+
+std::string write_file(const std::string& opt, const std::string& path, const void* data,
+                       std::size_t size) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (f) f.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
+  if (!f.flush()) return opt + " " + path + ": cannot write the file";
+  return {};
+}
+
+}  // namespace
+
+std::string dtb_to_dts(const std::vector<uint8_t>& dtb) {
+  std::ostringstream os;
+  os << "/dts-v1/;\n\n";
+  if (fdt_check_header(dtb.data()) != 0) return os.str();
+  dts_node(dtb.data(), 0, 0, os);
+  return os.str();
+}
+
+std::string config_header(const PlatformConfig& cfg) {
+  std::ostringstream os;
+  auto def = [&](const char* name, uint64_t v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "0x%08llxu", static_cast<unsigned long long>(v));
+    os << "#define " << name << ' ' << b << '\n';
+  };
+  os << "/* imcvp platform of the resolved configuration (imcvp run --dump-header): the SDK's\n"
+        " * imcvp/platform.h macros as compile-time constants. Include it before imcvp/platform.h\n"
+        " * (or -include it). Firmware that reads the device tree does not need it. */\n"
+        "#ifndef IMCVP_CONFIG_HEADER_H\n#define IMCVP_CONFIG_HEADER_H\n\n";
+  def("IMCVP_BOOTROM_BASE", cfg.boot_rom.base);
+  def("IMCVP_SIMCTRL_BASE", cfg.simctrl.base);
+  def("IMCVP_CLINT_BASE", cfg.clint.base);
+  def("IMCVP_PLIC_BASE", cfg.plic.base);
+  def("IMCVP_UART0_BASE", cfg.uart0.base);
+  def("IMCVP_DEFAULT_TILE_BASE", cfg.imc.tile_base);
+  def("IMCVP_DEFAULT_TILE_STRIDE", cfg.imc.tile_stride);
+  def("IMCVP_DEFAULT_DRAM_BASE", cfg.dram.base);
+  def("IMCVP_DEFAULT_DRAM_SIZE", cfg.dram.size_bytes);
+  def("IMCVP_TCM_BASE", cfg.tcm.base);
+  def("IMCVP_TCM_SIZE", cfg.tcm.size_bytes);
+  os << "#define IMCVP_MTIME_HZ " << cfg.clint.timebase_hz << "u\n";
+  os << "#define IMCVP_PLIC_NUM_SOURCES " << cfg.plic.num_sources << "u\n";
+  os << "#define IMCVP_NUM_TILES " << cfg.tiles.size() << "u\n";
+  os << "\n#endif /* IMCVP_CONFIG_HEADER_H */\n";
+  return os.str();
+}
+
+std::string write_platform_files(const PlatformConfig& cfg, const std::string& dtb_path,
+                                 const std::string& dts_path, const std::string& header_path) {
+  std::vector<uint8_t> dtb;
+  try {
+    dtb = build_dtb(cfg);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  if (!dtb_path.empty())
+    if (auto e = write_file("--dump-dtb", dtb_path, dtb.data(), dtb.size()); !e.empty()) return e;
+  if (!dts_path.empty()) {
+    std::string dts = dtb_to_dts(dtb);
+    if (auto e = write_file("--dump-dts", dts_path, dts.data(), dts.size()); !e.empty()) return e;
+  }
+  if (!header_path.empty()) {
+    std::string h = config_header(cfg);
+    if (auto e = write_file("--dump-header", header_path, h.data(), h.size()); !e.empty())
+      return e;
+  }
   return {};
 }
 

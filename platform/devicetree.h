@@ -42,4 +42,14 @@ std::vector<std::string> check_platform_note(const ElfImage& img, const Platform
 namespace imcvp::platform {
 // Writes build_dtb(cfg) to path (imcvp run --dump-dtb); returns "" or an error message.
 std::string write_dtb(const PlatformConfig& cfg, const std::string& path);
+// The device tree source of a DTB (what `dtc -I dtb -O dts` shows; `dtc` compiles it back).
+std::string dtb_to_dts(const std::vector<uint8_t>& dtb);
+// The configuration's addresses as a C header of the SDK's platform.h macros (IMCVP_*_BASE,
+// IMCVP_DEFAULT_TILE_BASE/STRIDE, IMCVP_DEFAULT_DRAM_BASE/SIZE, IMCVP_TCM_*, IMCVP_MTIME_HZ,
+// IMCVP_NUM_TILES) for firmware that wants compile-time constants (include it before
+// imcvp/platform.h, or -include it).
+std::string config_header(const PlatformConfig& cfg);
+// --dump-dtb / --dump-dts / --dump-header: writes each non-empty path; returns "" or an error.
+std::string write_platform_files(const PlatformConfig& cfg, const std::string& dtb_path,
+                                 const std::string& dts_path, const std::string& header_path);
 }  // namespace imcvp::platform

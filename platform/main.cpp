@@ -56,7 +56,7 @@ struct RunOptions {
   bool seed_given = false;
   std::string signature;
   bool dump_config = false;
-  std::string dump_dtb;  // --dump-dtb FILE
+  std::string dump_dtb, dump_dts, dump_header;  // --dump-dtb/--dump-dts/--dump-header FILE
   bool list_stats = false;
   std::string stats_format = "table";
   bool list_params = false;
@@ -277,8 +277,9 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
     std::cout << config::to_yaml(cfg);
     return exit_code::ok;
   }
-  if (!o.dump_dtb.empty()) {
-    if (std::string err = write_dtb(cfg, o.dump_dtb); !err.empty())
+  if (!o.dump_dtb.empty() || !o.dump_dts.empty() || !o.dump_header.empty()) {
+    if (std::string err = write_platform_files(cfg, o.dump_dtb, o.dump_dts, o.dump_header);
+        !err.empty())
       return fail(exit_code::cant_create, err);
     return exit_code::ok;
   }
@@ -582,6 +583,9 @@ int sc_main(int argc, char* argv[]) {
   run->add_flag("--dump-config", o.dump_config, "Print the resolved configuration and exit");
   run->add_option("--dump-dtb", o.dump_dtb,
                   "Write the device tree the firmware gets (a1 at reset) to FILE and exit");
+  run->add_option("--dump-dts", o.dump_dts, "Write the device tree's source to FILE and exit");
+  run->add_option("--dump-header", o.dump_header,
+                  "Write the memory map as a C header of imcvp/platform.h macros and exit");
   auto* stats_opt = run->add_option("--list-stats", o.stats_format,
                                     "List every statistic (path, kind, unit, description) of the "
                                     "configured platform, and exit; FORMAT: table or markdown")

@@ -166,3 +166,45 @@ TEST(PlatformNote, NoteFromAnotherSdkVersionIsReported) {
 }
 
 }  // namespace
+
+namespace {
+
+// --dump-dts: the source dtc compiles, the same tree as --dump-dtb.
+TEST(DeviceTree, DumpDtsCompilesWithDtcToTheSameTree) {
+  if (!have("dtc")) GTEST_SKIP() << "dtc missing";
+  auto r = run_imcvp({"run", "--set", "imc.tile_stride=0x200000", "--dump-dtb", "a.dtb",
+                      "--dump-dts", "b.dts"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string cmd = "cd " + shell_quote(r.dir.string()) +
+                    " && dtc -I dts -O dtb -o b.dtb b.dts 2> dtc.log";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << read_text(r.dir / "dtc.log");
+  EXPECT_EQ(read_text(r.dir / "dtc.log"), "") << "dtc warnings";
+  std::string a = dtc_decode(r.dir / "a.dtb"), b = dtc_decode(r.dir / "b.dtb");
+  ASSERT_FALSE(a.empty());
+  EXPECT_EQ(a, b);
+  EXPECT_NE(read_text(r.dir / "b.dts").find("compatible = \"ns16550a\";"), std::string::npos);
+}
+
+// --dump-header: the config's addresses as the SDK's macros; the SDK's platform.h takes them.
+TEST(DeviceTree, DumpHeaderGivesCompileTimeConstants) {
+  auto r = run_imcvp({"run", "--set", "dram.base=0x60000000", "--set", "uart0.base=0x10001000",
+                      "--dump-header", "imcvp_config.h"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string h = read_text(r.dir / "imcvp_config.h");
+  EXPECT_NE(h.find("#define IMCVP_DEFAULT_DRAM_BASE 0x60000000u"), std::string::npos) << h;
+  EXPECT_NE(h.find("#define IMCVP_UART0_BASE 0x10001000u"), std::string::npos) << h;
+  EXPECT_NE(h.find("#define IMCVP_NUM_TILES 2u"), std::string::npos) << h;
+  if (!have("riscv64-unknown-elf-gcc")) GTEST_SKIP() << "no cross compiler";
+  std::ofstream(r.dir / "t.c") << "#include \"imcvp/platform.h\"\n"
+                                  "_Static_assert(IMCVP_UART0_BASE == 0x10001000u, \"uart\");\n"
+                                  "_Static_assert(IMCVP_DEFAULT_DRAM_BASE == 0x60000000u, \"dram\");\n";
+  std::string cmd = "cd " + shell_quote(r.dir.string()) +
+                    " && riscv64-unknown-elf-gcc -march=rv32imac -mabi=ilp32 --specs=picolibc.specs "
+                    "-fsyntax-only "
+                    "-include imcvp_config.h -I " +
+                    shell_quote(std::string(IMCVP_SOURCE_DIR) + "/firmware/sdk/include") +
+                    " t.c 2> cc.log";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << read_text(r.dir / "cc.log");
+}
+
+}  // namespace
