@@ -162,6 +162,13 @@ int main(void) {
   unsigned n = imc_count();
   printf("imc_selftest: %u tile(s)\n", n);
   if (n == 0) return 100;
+  /* The device tree says how many tiles there are: each must answer (imcvp/platform.h). */
+  const imcvp_platform_info* plat = imcvp_platform();
+  if (plat->dtb && n != plat->tile_count) {
+    printf("imc_selftest: FAIL: the device tree lists %lu tile(s), %u answer\n",
+           (unsigned long)plat->tile_count, n);
+    return 101;
+  }
   int first_failed = -1;
   for (unsigned i = 0; i < n; ++i)
     if (test_tile(i) && first_failed < 0) first_failed = (int)i;
