@@ -32,7 +32,8 @@ struct TrafficRoot {
 struct Options {
   std::vector<std::string> configs, sets;
   std::string topology, routing, pattern, sweep, format = "csv", output, mode;
-  double rate = -1;
+  double rate = -1;  // -1: not given (the option itself only takes [0, 64])
+  std::string rate_text;
   int64_t packet_flits = -1, warmup = -1, measure = -1, drain = -1, seed = -1, outstanding = -1,
           reply_flits = -1;
   bool dump_config = false;
@@ -47,18 +48,33 @@ int fail(int code, const std::string& msg) {
   return code;
 }
 
-bool parse_sweep(const std::string& s, std::vector<double>& out) {
+// A sweep longer than this is refused (with its count) rather than cut short.
+constexpr double kMaxSweepPoints = 10000;
+
+// "" or what is wrong with START:STOP:STEP.
+std::string parse_sweep(const std::string& s, std::vector<double>& out) {
+  const std::string expected =
+      "expected START:STOP:STEP with 0 <= START <= STOP <= 64 (flits/node/cycle), STEP > 0";
   double a, b, c;
   char x, y, tail;
   std::istringstream is(s);
-  if (!(is >> a >> x >> b >> y >> c) || x != ':' || y != ':' || (is >> tail)) return false;
-  if (!(c > 0) || !(a >= 0) || b < a) return false;
+  if (!(is >> a >> x >> b >> y >> c) || x != ':' || y != ':' || (is >> tail)) return expected;
+  if (!std::isfinite(a) || !std::isfinite(b) || !std::isfinite(c) || !(c > 0) || !(a >= 0) ||
+      b < a || b > 64)
+    return expected;
+  const double points = std::floor((b - a) / c + 1e-9) + 1;
+  if (points > kMaxSweepPoints) {
+    char n[64];
+    std::snprintf(n, sizeof n, "%.0f", points);
+    return std::string("gives ") + n + " points; at most " +
+           std::to_string(int(kMaxSweepPoints)) + " (use a larger STEP)";
+  }
   for (int i = 0;; ++i) {
     double r = a + i * c;
     if (r > b + 1e-9 || i > 10000) break;
     out.push_back(std::round(r * 1e9) / 1e9);
   }
-  return !out.empty();
+  return out.empty() ? expected : "";
 }
 
 nlohmann::ordered_json to_json(const noc::TrafficResult& r) {
@@ -117,6 +133,8 @@ int run(const Options& o) {
     for (const auto& f : o.configs) {
       if (!std::filesystem::exists(f))
         return fail(exit_code::no_input, f + ": no such config file");
+      if (std::string err = config::check_input_file(f, config::kMaxConfigBytes); !err.empty())
+        return fail(exit_code::no_input, err);
       config::apply_file(root, f);
     }
     for (const auto& s : o.sets) config::apply_set(root, s);
@@ -175,13 +193,24 @@ int run(const Options& o) {
   }
   std::vector<double> rates;
   if (!o.sweep.empty()) {
-    if (!parse_sweep(o.sweep, rates))
-      return fail(
-          exit_code::usage,
-          "--sweep " + o.sweep + ": expected START:STOP:STEP with 0 <= START <= STOP, STEP > 0");
+    if (std::string err = parse_sweep(o.sweep, rates); !err.empty())
+      return fail(exit_code::usage, "--sweep " + o.sweep + ": " + err);
   } else {
     rates.push_back(root.traffic.injection_rate);
   }
+  // At most one packet per node per cycle: checked here, not half-way through a sweep.
+  for (double r : rates)
+    if (r > root.traffic.packet_flits) {
+      const bool cli = !o.sweep.empty() || o.rate >= 0;
+      std::ostringstream os;
+      os << (!o.sweep.empty() ? "--sweep " + o.sweep
+             : cli            ? "--injection-rate " + o.rate_text
+                              : std::string("traffic.injection_rate"))
+         << ": rate " << r << " flits/node/cycle exceeds one packet per node per cycle; with "
+         << root.traffic.packet_flits << "-flit packets it must be in [0, "
+         << root.traffic.packet_flits << "]";
+      return fail(cli ? exit_code::usage : exit_code::config, os.str());
+    }
   std::ostream* out = &std::cout;
   std::unique_ptr<std::ofstream> file;
   if (!o.output.empty()) {
@@ -224,8 +253,9 @@ int run(const Options& o) {
     try {
       res = noc::run_traffic(root.noc, t);
     } catch (const noc::NocError& e) {
+      // The network or traffic set-up cannot run (the configuration's fault, not firmware's).
       if (file) file->flush();
-      return fail(exit_code::fatal_trap, e.what());
+      return fail(exit_code::config, e.what());
     }
     if (o.format == "csv") {
       char line[512];
@@ -277,22 +307,32 @@ Command add_traffic_command(CLI::App& app) {
   sub->add_option("--topology", o->topology,
                   "mesh:XxY, torus:XxY, ring:N, crossbar:N, tree:N[:ARITY], anynet:FILE (a BookSim2 "
                   "anynet file; custom graphs also via config)");
-  sub->add_option("--routing", o->routing, "xy, yx, west_first, odd_even (mesh) or table");
+  sub->add_option("--routing", o->routing,
+                  "xy, yx, west_first, odd_even (mesh), min (minimal + escape VCs), updown, or "
+                  "table (custom graph_routes)");
   sub->add_option("--pattern", o->pattern,
                   "uniform, transpose, bitcomp, bitrev, shuffle, tornado, neighbor, hotspot");
-  sub->add_option("--packet-flits", o->packet_flits, "Packet size in flits");
-  sub->add_option("--injection-rate", o->rate, "Offered load in flits/node/cycle");
+  sub->add_option("--packet-flits", o->packet_flits, "Packet size in flits")
+      ->transform(uint_in(1, 4096));
+  sub->add_option("--injection-rate", o->rate, "Offered load in flits/node/cycle")
+      ->transform(real_in(0, 64))
+      ->each([o](const std::string& v) { o->rate_text = v; });
   sub->add_option("--mode", o->mode,
                   "open (independent packets) or request_reply (closed loop: a reply per "
                   "request, --outstanding requests in flight per node)")
       ->check(CLI::IsMember({"open", "request_reply"}));
-  sub->add_option("--outstanding", o->outstanding, "request_reply: requests in flight per node");
-  sub->add_option("--reply-flits", o->reply_flits, "request_reply: reply size in flits");
+  sub->add_option("--outstanding", o->outstanding, "request_reply: requests in flight per node")
+      ->transform(uint_in(1, 1 << 20));
+  sub->add_option("--reply-flits", o->reply_flits, "request_reply: reply size in flits")
+      ->transform(uint_in(1, 4096));
   sub->add_option("--sweep", o->sweep, "Sweep the load: START:STOP:STEP (flits/node/cycle)");
-  sub->add_option("--warmup", o->warmup, "Warm-up cycles");
-  sub->add_option("--measure", o->measure, "Measurement window in cycles");
-  sub->add_option("--drain", o->drain, "Longest drain after the window, cycles");
-  sub->add_option("--seed", o->seed, "Random seed");
+  sub->add_option("--warmup", o->warmup, "Warm-up cycles")
+      ->transform(uint_in(0, 1'000'000'000'000));
+  sub->add_option("--measure", o->measure, "Measurement window in cycles")
+      ->transform(uint_in(1, 1'000'000'000'000));
+  sub->add_option("--drain", o->drain, "Longest drain after the window, cycles")
+      ->transform(uint_in(0, 1'000'000'000'000));
+  sub->add_option("--seed", o->seed, "Random seed")->transform(uint_in(0, INT64_MAX));
   sub->add_option("--format", o->format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
   sub->add_option("-o,--output", o->output, "Write the table to FILE instead of stdout");
   sub->add_flag("--dump-config", o->dump_config, "Print the resolved configuration and exit");
