@@ -208,3 +208,19 @@ TEST(DeviceTree, DumpHeaderGivesCompileTimeConstants) {
 }
 
 }  // namespace
+
+namespace {
+
+// The HAL's interrupt-driven batch MVM (imc_mvm_batch_irq): bit-exact on the digital tile, the
+// core asleep in WFI meanwhile, the DONE interrupts taken.
+TEST(ImcHal, InterruptDrivenBatchMvm) {
+  auto r = run_imcvp({"run", fw("imc_selftest")});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(count(r.out, "interrupt-driven batch: 4 vectors"), 2u) << r.out;
+  EXPECT_TRUE(contains(r.out, "interrupt-driven batch: 4 vectors, 0 outputs differ")) << r.out;
+  EXPECT_FALSE(contains(r.out, "interrupt-driven batch: FAILED")) << r.out;
+  EXPECT_GT(r.stat("soc.cpu.wfi_time"), 0);
+  EXPECT_GE(r.stat("soc.cpu.interrupts.external"), 4) << "selftest's own MVM + one per batch";
+}
+
+}  // namespace

@@ -160,6 +160,39 @@ int imc_irq_attach(const imc_tile* t, uint32_t mask, imc_done_fn fn) {
   return imcvp_plic_register(IMCVP_TILE_IRQ(t->index), 1, imc_plic_handler);
 }
 
+static volatile uint32_t batch_irq_status[IMC_MAX_TILES];
+
+static void batch_irq_done(unsigned tile, uint32_t status) {
+  if (tile < IMC_MAX_TILES) batch_irq_status[tile] |= status;
+}
+
+int imc_mvm_batch_irq(const imc_tile* t, const int8_t* x, uint32_t n, int32_t* y) {
+  uint32_t rows = imc_read(t, IMC_DIM_ROWS_OFFSET);
+  if (n == 0 || (uint64_t)n * rows > IMC_BUF_IN_SIZE || t->index >= IMC_MAX_TILES)
+    return IMC_ERR_BAD_BATCH;
+  imc_copy_to(t, IMC_BUF_IN, x, n * rows);
+  imc_write(t, IMC_BATCH_OFFSET, n);
+  imc_done_fn old_fn = irq_fns[t->index];
+  uint32_t old_mask = imc_read(t, IMC_IRQ_ENABLE_OFFSET);
+  uint32_t mie_was = imcvp_irq_save(); /* MIE off from here */
+  batch_irq_status[t->index] = 0;
+  imc_irq_attach(t, IMC_IRQ_DONE | IMC_IRQ_ERROR, batch_irq_done);
+  imc_start(t, n == 1 ? IMC_OP_MVM : IMC_OP_MVM_BATCH);
+  /* Check with MIE off, sleep (WFI wakes on the pending interrupt even with MIE off), then
+   * open the window for the handler. */
+  while (batch_irq_status[t->index] == 0) {
+    imcvp_wfi();
+    imcvp_irq_enable_global();
+    imcvp_irq_disable_global();
+  }
+  irq_fns[t->index] = old_fn;
+  imc_write(t, IMC_IRQ_ENABLE_OFFSET, old_mask);
+  imcvp_irq_restore(mie_was);
+  int err = (int)imc_read(t, IMC_ERROR_CODE_OFFSET);
+  if (err == IMC_OK) imc_copy_from(t, IMC_BUF_OUT, y, out_bytes(t, n));
+  return err;
+}
+
 int32_t imc_postprocess_ref(int32_t acc, int32_t bias, int relu, int requant, int32_t scale,
                             uint32_t shift) {
   int64_t a = (int64_t)acc + bias;

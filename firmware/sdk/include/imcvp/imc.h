@@ -145,6 +145,14 @@ typedef void (*imc_done_fn)(unsigned tile_index, uint32_t irq_status);
  * (mstatus.MIE) are left to the caller. */
 int imc_irq_attach(const imc_tile* t, uint32_t mask, imc_done_fn fn);
 
+/* imc_mvm_batch, but the core sleeps in WFI until the tile's DONE/ERROR interrupt instead of
+ * polling STATUS: x is n x DIM_ROWS int8, y receives n x DIM_COLS results. Blocks (WFI) until
+ * the batch ends; returns IMC_OK, IMC_ERR_BAD_BATCH (n = 0 or more than the IN buffer) or the
+ * tile's error code. Takes over the tile's imc_irq_attach callback and IRQ_ENABLE for the call
+ * and restores both; leaves mstatus.MIE as it found it (interrupts are taken only inside). Other
+ * enabled interrupts may run their handlers meanwhile. */
+int imc_mvm_batch_irq(const imc_tile* t, const int8_t* x, uint32_t n, int32_t* y);
+
 /* Reference: requantisation exactly as the tile does it (bias, ReLU, scale/shift). */
 int32_t imc_postprocess_ref(int32_t acc, int32_t bias, int relu, int requant, int32_t scale,
                             uint32_t shift);
