@@ -23,13 +23,21 @@ def _compile_args(p):
     p.add_argument("--loop", choices=["auto", "none"], default="auto",
                    help="auto: body programs LOOP over a window's inputs (copied once per "
                         "window); none: copied once per input")
+    p.add_argument("--window", type=int, default=16,
+                   help="throughput mode: inputs in flight per window (frame slots; default "
+                        "16); a deep pipeline fills and drains once per window")
+    p.add_argument("--pack", choices=["auto", "none"], default="auto",
+                   help="auto: several crossbar blocks per tile at distinct column offsets "
+                        "(MVM ROW0/COL0) when the blocks outnumber the tiles; none: one "
+                        "block per tile per phase")
 
 
 def cmd_compile(a, argv):
     from .compiler import compile_model
     out = a.output
     m = compile_model(a.model, a.config, out, a.mode, a.inputs, a.calib, a.replicate,
-                      a.placement, a.tiles_max, argv, loops=a.loop == "auto")
+                      a.placement, a.tiles_max, argv, loops=a.loop == "auto",
+                      pack_policy=a.pack, window_max=a.window)
     ph = next(p for p in m["passes"] if p["pass"] == "reload")
     sc = next(p for p in m["passes"] if p["pass"] == "schedule")
     acc = m["accuracy"]
@@ -211,7 +219,8 @@ def cmd_run(a, argv):
             os.remove(os.path.join(a.outdir, stale))
     pkg = os.path.join(a.outdir, os.path.splitext(os.path.basename(a.model))[0] + ".pkg")
     m = compile_model(a.model, a.config, pkg, a.mode, a.inputs, a.calib, a.replicate,
-                      a.placement, a.tiles_max, argv, loops=a.loop == "auto")
+                      a.placement, a.tiles_max, argv, loops=a.loop == "auto",
+                      pack_policy=a.pack, window_max=a.window)
     cmd = [imcvp, "run", "-q", "-c", a.config, "-d", a.outdir, "--semihosting-fs",
            os.path.abspath(a.outdir), "--load", f"{pkg}@{m['load_addr']}"]
     if a.age is not None:

@@ -9,7 +9,7 @@ from . import CompileError, __version__, quantize, reference
 from . import soc as soc_mod
 from .backend import package
 from .frontend import evaluate, lower, onnx_loader
-from .passes import partition, place, reload, replicate, schedule
+from .passes import pack, partition, place, reload, replicate, schedule
 
 MAX_WINDOW = 16
 
@@ -48,7 +48,7 @@ def frontend(model_path):
 
 def compile_model(model_path, soc_path, out_path, mode="throughput", inputs=None, calib=None,
                   replicate_policy="auto", placement="hops", tiles_max=None, argv=None,
-                  loops=True):
+                  loops=True, pack_policy="auto", window_max=MAX_WINDOW):
     t_start = time.time()
     soc = soc_mod.load(soc_path)
     g, m = frontend(model_path)
@@ -75,11 +75,16 @@ def compile_model(model_path, soc_path, out_path, mode="throughput", inputs=None
         raise CompileError("--tiles-max must be at least 1")
     blocks, info = partition.run(m, soc)
     passes.append(info)
-    blocks, info = replicate.run(m, blocks, soc, tiles_avail, mode, replicate_policy)
+    blocks, info = replicate.run(m, blocks, soc, tiles_avail, mode, replicate_policy,
+                                 pack_policy)
+    passes.append(info)
+    bins, info = pack.run(m, blocks, soc, tiles_avail, pack_policy)
     passes.append(info)
     n_in = len(images) if images is not None else 0
-    window = 1 if mode == "latency" else max(1, min(MAX_WINDOW, n_in or 1))
-    phases, info = reload.run(m, blocks, soc, tiles_avail, n_in, window)
+    if window_max < 1 or window_max > 1024:
+        raise CompileError("--window must be 1..1024")
+    window = 1 if mode == "latency" else max(1, min(window_max, n_in or 1))
+    phases, info = reload.run(m, blocks, soc, tiles_avail, n_in, window, bins)
     passes.append(info)
     passes.append(place.run(m, phases, soc, tiles_avail, placement))
     sched, progs, info = schedule.run(m, phases, soc, mode, window, loops)

@@ -132,6 +132,9 @@ class Block:
     w: Optional[np.ndarray] = None   # int8 [rows, cols] in the local IN layout's row order
     tile: int = -1
     phase: int = 0
+    bin: int = -1                # pack: the bin (tile of a phase) holding this block
+    row0: int = 0                # pack: sub-array offset on that tile (MVM ROW0 / COL0)
+    col0: int = 0
 
     @property
     def cols(self):

@@ -102,16 +102,61 @@ TEST(Imcrt, CnnOnTwoTilesEqualsInt8Reference) {
   expect_exact(p, kDigital);
 }
 
-// One tile for a two-layer model: the weights are reloaded for every window of inputs.
+// One tile for a two-layer model, one block per tile (--pack none): the weights are reloaded
+// for every window of inputs.
 TEST(Imcrt, MlpWeightReloadingEqualsInt8Reference) {
-  auto p = compile("mlp-t1", "mlp_digits", kDigital, "--tiles-max 1");
+  auto p = compile("mlp-t1", "mlp_digits", kDigital, "--tiles-max 1 --pack none");
   REQUIRE_PKG(p);
   ASSERT_GT(reloads(p), 1);
   expect_exact(p, kDigital);
 }
 
 TEST(Imcrt, CnnWeightReloadingEqualsInt8Reference) {
-  auto p = compile("cnn-t1", "cnn_digits", kDigital, "--tiles-max 1");
+  auto p = compile("cnn-t1", "cnn_digits", kDigital, "--tiles-max 1 --pack none");
+  REQUIRE_PKG(p);
+  ASSERT_GT(reloads(p), 1);
+  expect_exact(p, kDigital);
+}
+
+// Packing (imcc pass pack): both MLP layers share the one tile (MVM ROW0/COL0, bias and scale
+// at the physical columns), programmed once: one phase, no reload, exact.
+TEST(Imcrt, MlpPackedOnOneTileEqualsInt8Reference) {
+  auto p = compile("mlp-t1-packed", "mlp_digits", kDigital, "--tiles-max 1");
+  REQUIRE_PKG(p);
+  ASSERT_EQ(reloads(p), 1);
+  expect_exact(p, kDigital);
+}
+
+// The residual CNN (Fashion-MNIST, 13 convs, 302k weights) on a few inputs (a subset of its
+// input set, calibrated on all of it): resident on the 16 digital tiles in one phase (packed,
+// replicated into the spare columns), and on 2 tiles with weights reloaded every window.
+std::string resnet_subset(int n) {
+  auto path = (scratch() / ("resnet_in" + std::to_string(n) + ".npz")).string();
+  std::string full = kSrc + "/models/onnx/resnet_fashion_inputs.npz";
+  std::string cmd = "/usr/bin/python3 -c \"import numpy as np; z = np.load('" + full +
+                    "'); np.savez('" + path + "', images=z['images'][:" + std::to_string(n) +
+                    "], labels=z['labels'][:" + std::to_string(n) + "])\"";
+  if (std::system(cmd.c_str()) != 0) return "";
+  return "--inputs " + shell_quote(path) + " --calib " + shell_quote(full);
+}
+
+TEST(Imcrt, ResnetResidentOn16TilesEqualsInt8Reference) {
+  auto sub = resnet_subset(4);
+  if (sub.empty()) GTEST_SKIP() << "python3-numpy missing";
+  auto p = compile("resnet-16", "resnet_fashion", kDigital, sub);
+  REQUIRE_PKG(p);
+  ASSERT_EQ(reloads(p), 1);
+  bool replicas = false;
+  for (const auto& e : p.manifest["passes"])
+    if (e["pass"] == "replicate") replicas = !e["replicas"].empty();
+  EXPECT_TRUE(replicas);
+  expect_exact(p, kDigital);
+}
+
+TEST(Imcrt, ResnetReloadedOnTwoTilesEqualsInt8Reference) {
+  auto sub = resnet_subset(2);
+  if (sub.empty()) GTEST_SKIP() << "python3-numpy missing";
+  auto p = compile("resnet-t2", "resnet_fashion", kDigital, "--tiles-max 2 " + sub);
   REQUIRE_PKG(p);
   ASSERT_GT(reloads(p), 1);
   expect_exact(p, kDigital);

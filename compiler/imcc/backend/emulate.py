@@ -85,6 +85,12 @@ class Emulator:
         self.arrived = [False] * n
         self.rings = [Ring(package.RT_RING_SLOTS) for _ in range(n)]
         self.stats = {"descriptors": 0, "mvm_vectors": 0, "submitted": 0}
+        try:  # tile geometry (TILES: kind u8, 0 u8, rows u16, cols u16, 0 u16 per tile)
+            data, _ = pkg.section("TILES")
+            self.geom = [tuple(np.frombuffer(bytes(data[8 * i + 2:8 * i + 6]), "<u2"))
+                         for i in range(n)]
+        except Exception:  # noqa: BLE001
+            self.geom = [(256, 256)] * n
 
     def region(self, addr, n):
         """(array, offset) holding [addr, addr + n)."""
@@ -169,21 +175,31 @@ class Emulator:
             self.w[t] = arr[off:off + r * c].view(np.int8).reshape(r, c).astype(np.int64)
             return True
         if op == OP["MVM"]:
-            r, c, b, ioff, ooff, post, sh = (int(v) for v in w[1:8])
+            r, c, b, ioff, ooff, post, sh, r0, c0 = (int(v) for v in w[1:10])
             W = self.w[t]
-            if W is None or W.shape != (r, c):
-                raise CompileError(f"emulator: tile {t}: MVM {r}x{c} but the array holds "
-                                   f"{None if W is None else W.shape}")
+            gr, gc = self.geom[t] if t < len(self.geom) else (256, 256)
+            if W is None:
+                raise CompileError(f"emulator: tile {t}: MVM before PROGRAM")
+            if r0 + r > gr or c0 + c > gc:
+                raise CompileError(f"emulator: tile {t}: MVM rows {r0}..+{r} x columns "
+                                   f"{c0}..+{c} beyond the {gr}x{gc} array (bad_dim)")
+            if r0 + r > W.shape[0] or c0 + c > W.shape[1]:
+                raise CompileError(f"emulator: tile {t}: MVM rows {r0}..+{r} x columns "
+                                   f"{c0}..+{c} outside the programmed {W.shape} image")
+            # as imc_tile.cpp do_mvm: x padded with zeros before ROW0, y from column COL0,
+            # BIAS/SCALE at the physical column COL0 + j
             x = self.local(t, ioff, r * b, "MVM IN").view(np.int8).reshape(b, r).astype(np.int64)
-            a = x @ W
+            a = x @ W[r0:r0 + r, c0:c0 + c]
             self.stats["mvm_vectors"] += b
             if post & 2:
-                a = a + win[BIAS_OFF:BIAS_OFF + 4 * c].view("<i4").astype(np.int64)
+                a = a + win[BIAS_OFF + 4 * c0:BIAS_OFF + 4 * (c0 + c)].view("<i4").astype(
+                    np.int64)
             a = np.clip(a, -(2 ** 31), 2 ** 31 - 1)
             if post & 4:
                 a = np.maximum(a, 0)
             if post & 8:
-                sc = win[SCALE_OFF:SCALE_OFF + 4 * c].view("<i4").astype(np.int64)
+                sc = win[SCALE_OFF + 4 * c0:SCALE_OFF + 4 * (c0 + c)].view("<i4").astype(
+                    np.int64)
                 p = a * sc
                 if sh:
                     p = (p + (1 << (sh - 1))) >> sh
@@ -223,6 +239,12 @@ class Emulator:
                     res = np.maximum(res, 0)
             elif sub == VEC["COPY"]:
                 res = self.local(t, aoff, n, "VEC").view(np.int8).copy()
+            elif sub == VEC["ADD32"]:  # int32 elements: dst = sat32(a + b)
+                a = self.local(t, aoff, 4 * n, "VEC").view("<i4").astype(np.int64)
+                b = self.local(t, boff, 4 * n, "VEC").view("<i4").astype(np.int64)
+                res = np.clip(a + b, -(2 ** 31), 2 ** 31 - 1)
+                self.local(t, doff, 4 * n, "VEC DST")[:] = res.astype("<i4").view(np.uint8)
+                return True
             else:
                 raise CompileError(f"emulator: tile {t}: VEC subop {sub}")
             self.local(t, doff, n, "VEC DST")[:] = np.asarray(res, np.int64).astype(

@@ -6,7 +6,9 @@ the DRAM node; every producer->consumer dependency is one 4-byte semaphore packe
 their tiles. Cost = sum of bytes x hops (NoC distance from the SoC config's topology and
 endpoint placement, platform/soc.cpp's defaults).
 --placement naive: block i of a phase on tile i. --placement hops: blocks by decreasing
-traffic onto the tiles nearest to DRAM, then pairwise swaps while the cost drops."""
+traffic onto the tiles nearest to DRAM, then pairwise swaps while the cost drops.
+With packing the unit placed is a bin (the blocks sharing a tile): its traffic is the sum of
+its blocks', its semaphore pairs those between its blocks and other bins' blocks."""
 
 
 def block_bytes(model, b):
@@ -41,13 +43,27 @@ def cost_of(soc, blocks, tiles, traffic, pairs, model=None):
     return c
 
 
+def units(blocks):
+    """Blocks grouped by bin (pack pass; -1: a unit of its own) -> (unit of each block,
+    number of units)."""
+    ids, out = {}, []
+    for i, b in enumerate(blocks):
+        key = ("bin", b.bin) if b.bin >= 0 else ("block", i)
+        out.append(ids.setdefault(key, len(ids)))
+    return out, len(ids)
+
+
 def run(model, phases, soc, tiles_avail, policy):
     total = 0
     naive_total = 0
     for ph in phases:
-        bl = ph.blocks
-        traffic = [block_bytes(model, b) for b in bl]
-        pairs = edges(bl)
+        blocks = ph.blocks
+        uof, nu = units(blocks)
+        bl = list(range(nu))
+        traffic = [0] * nu
+        for b, u in zip(blocks, uof):
+            traffic[u] += block_bytes(model, b)
+        pairs = [(uof[i], uof[j]) for i, j in edges(blocks) if uof[i] != uof[j]]
         naive = list(range(len(bl)))
         naive_total += cost_of(soc, bl, naive, traffic, pairs)
         if policy == "naive":
@@ -75,8 +91,8 @@ def run(model, phases, soc, tiles_avail, policy):
                             if j >= len(bl):
                                 free[j - len(bl)] = tiles[i]
                             best, tiles, improved = c, cand, True
-        for b, t in zip(bl, tiles):
-            b.tile = t
+        for b, u in zip(blocks, uof):
+            b.tile = tiles[u]
         ph.tiles = sorted(set(tiles))
         total += cost_of(soc, bl, tiles, traffic, pairs)
     return {"pass": "place", "policy": policy, "topology": soc.topology,

@@ -7,21 +7,29 @@ n_phases x ceil(N / B) times; a single phase programs once.
 Cost model: programming time per phase = max over its tiles of (weight DMA + array write),
 energy = sum (docs/imc-model.md PROGRAM; analog: verify_max_iterations pulses per device, an
 upper bound); endurance consumed = programmings of a tile x pulses per device /
-endurance_writes (analog; SRAM: unlimited)."""
+endurance_writes (analog; SRAM: unlimited).
+With packing (pack pass) the unit is a bin (a tile's packed image, several blocks): phases of
+at most T bins, in order; a bin is programmed with one PROGRAM of its packed image."""
 from ..ir import Phase
 from . import cost
 
 
-def run(model, blocks, soc, tiles_avail, n_inputs, window):
+def image(bl):
+    """(rows, cols) of a bin's packed image."""
+    return max(b.row0 + b.rows for b in bl), max(b.col0 + b.cols for b in bl)
+
+
+def run(model, blocks, soc, tiles_avail, n_inputs, window, bins=None):
     T = tiles_avail
-    phases = []
-    cur = []
-    for b in blocks:
-        if len(cur) == T:
-            phases.append(cur)
-            cur = []
-        cur.append(b)
-    phases.append(cur)
+    if bins is None:
+        bins = [[i] for i in range(len(blocks))]
+    phases, pbins = [], []
+    for k in range(0, len(bins), T):
+        grp = bins[k:k + T]
+        phases.append([blocks[i] for g in grp for i in g])
+        pbins.append([[blocks[i] for i in g] for g in grp])
+    if not phases:
+        phases, pbins = [[]], [[]]
     for p, bl in enumerate(phases):
         for b in bl:
             b.phase = p
@@ -31,12 +39,12 @@ def run(model, blocks, soc, tiles_avail, n_inputs, window):
     prog_ns = prog_pj = 0.0
     pulses = 0
     per_phase = []
-    for bl in phases:
-        ns = max([cost.program_cost(t, b.rows, b.cols)[0] + cost.dma_ns(t, b.rows * b.cols)
-                  for b in bl] or [0])
-        pj = sum(cost.program_cost(t, b.rows, b.cols)[1] for b in bl)
-        pulses = max([cost.program_cost(t, b.rows, b.cols)[2] for b in bl] or [0])
-        per_phase.append({"blocks": len(bl), "program_ns": round(ns, 1),
+    for bl, gs in zip(phases, pbins):
+        ims = [image(g) for g in gs]
+        ns = max([cost.program_cost(t, r, c)[0] + cost.dma_ns(t, r * c) for r, c in ims] or [0])
+        pj = sum(cost.program_cost(t, r, c)[1] for r, c in ims)
+        pulses = max([cost.program_cost(t, r, c)[2] for r, c in ims] or [0])
+        per_phase.append({"blocks": len(bl), "tiles": len(gs), "program_ns": round(ns, 1),
                           "program_uj": round(pj * 1e-6, 3)})
         prog_ns += ns
         prog_pj += pj

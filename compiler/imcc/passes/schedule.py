@@ -1,8 +1,10 @@
 """schedule: per-tile command-queue programs (docs/command-queues.md descriptors).
 
 Every layer becomes tasks: a conv/dense block is one task on its tile; a vector layer (Add,
-pools, Concat) is one task on the tile of its last producer in the same phase (the tile's
-vector unit; weightless). A task for one input:
+pools, Concat) is one task on the tile of its producer latest in the task order, in the same
+phase (the tile's vector unit; weightless): with the pack pass's contiguous bins this keeps
+every tile's tasks a contiguous stretch of the task order (no dependency path leaves a tile and
+comes back to it, so the tiles pipeline). A task for one input:
   WAIT on one semaphore per producer tile in the same phase (count = that tile's producer
   tasks), the task's LOAD / MVM / VEC / STORE descriptors (inputs and outputs in DRAM), then
   FENCE and one SEND (LEN 0, +1) per consumer task on another tile.
@@ -14,6 +16,9 @@ phase's tiles on SEM 15, once per window of B inputs).
 Throughput mode: B = min(N, 16) inputs in flight (activation frames in DRAM per slot), the
 tiles of a phase run different inputs at once (a pipeline). Latency mode: B = 1 (one input at
 a time; a layer waits for the previous layer's tasks).
+Packed tiles (pack pass): the setup programs the tile's whole packed image with one PROGRAM
+and LOADs bias and scale by physical column; every MVM names its block's ROW0/COL0, a chain
+block's partial sums go to BIAS at 4*COL0.
 Semaphores 0..14 are allocated per (consumer task, producer tile); more than 15 on a tile is
 refused. Cost model: per-descriptor time estimates (cost.py) summed per tile per input
 (throughput bound = the busiest tile) and along the task graph (latency)."""
@@ -23,7 +28,7 @@ from . import cost
 
 OP = {"NOP": 0, "MVM": 1, "LOAD": 2, "STORE": 3, "SEND": 4, "WAIT": 5, "VEC": 6, "PROGRAM": 7,
       "SIGNAL": 8, "FENCE": 9, "BARRIER": 10, "LOOP": 11}
-VEC = {"ADD": 0, "RELU": 1, "MAXPOOL": 2, "AVGPOOL": 3, "REQUANT": 4, "COPY": 5}
+VEC = {"ADD": 0, "RELU": 1, "MAXPOOL": 2, "AVGPOOL": 3, "REQUANT": 4, "COPY": 5, "ADD32": 6}
 POST_SIGNED, POST_BIAS, POST_RELU, POST_REQUANT = 1, 2, 4, 8
 IN_OFF, IN_SIZE = 0x10000, 0x10000
 OUT_OFF, OUT_SIZE = 0x20000, 0x20000
@@ -152,8 +157,9 @@ class Scheduler:
                 prods = [p for r in reads for p in writers.get(r, [])]
                 phase = max([p.phase for p in prods] or [0])
                 same = [p for p in prods if p.phase == phase]
-                if same:
-                    tile = same[-1].tile
+                if same:  # the producer latest in the task order (not the last input's)
+                    order = {id(x): k for k, x in enumerate(self.tasks)}
+                    tile = max(same, key=lambda p: order[id(p)]).tile
                 else:
                     ph = self.phases[phase]
                     tile = ph.blocks[0].tile if ph.blocks else 0
@@ -240,7 +246,8 @@ class Scheduler:
                     nz = min(zmax, o.w - ox0)
                     code.append(pattern("LOAD", xb, x.w * C, x.w * C, x.h, (ox0 * s - pl) * C,
                                         oy * s - pt, L.kw * C, L.kh, nz, 0, s * C, 0, IN_OFF))
-                    code.append(desc(OP["MVM"], K, b.cols, nz, IN_OFF, OUT_OFF, post, shift))
+                    code.append(desc(OP["MVM"], K, b.cols, nz, IN_OFF, OUT_OFF, post, shift,
+                                     b.row0, b.col0))
                     code.append(pattern("STORE", ob, N * es, N * es, o.h * o.w, b.n0 * es,
                                         oy * o.w + ox0, b.cols * es, nz, 1, 0, 0, 0, OUT_OFF))
             return code
@@ -257,9 +264,10 @@ class Scheduler:
                                         0, C, 0, IN_OFF))
                     if prev is not None:
                         code.append(pattern("LOAD", prev, 4 * N, 4 * N, o.h * o.w, 4 * b.n0,
-                                            oy * o.w + ox, 4 * b.cols, 1, 1, 0, 0, 0, BIAS_OFF))
+                                            oy * o.w + ox, 4 * b.cols, 1, 1, 0, 0, 0,
+                                            BIAS_OFF + 4 * b.col0))
                     code.append(desc(OP["MVM"], b.rows, b.cols, 1, IN_OFF,
-                                     OUT_OFF + k * b.cols * es, post, shift))
+                                     OUT_OFF + k * b.cols * es, post, shift, b.row0, b.col0))
                 code.append(pattern("STORE", ob, N * es, N * es, o.h * o.w, b.n0 * es,
                                     oy * o.w + ox0, b.cols * es, nz, 1, 0, 0, 0, OUT_OFF))
         return code
@@ -356,6 +364,40 @@ class Scheduler:
                                 0, 0, 0, SCALE_OFF))
         return code
 
+    def gen_setup_packed(self, bl):
+        """One PROGRAM of the tile's packed image (pack pass: blocks at (row0, col0)), the
+        bias and scale vectors by physical column, one LOAD each."""
+        import numpy as np
+        m = self.m
+        R = max(b.row0 + b.rows for b in bl)
+        Cc = max(b.col0 + b.cols for b in bl)
+        img = np.zeros((R, Cc), np.int8)
+        bias = np.zeros(Cc, np.int64)
+        scale = np.zeros(Cc, np.int64)
+        has_scale = False
+        for b in bl:
+            L = m.layer_by_name[b.layer]
+            img[b.row0:b.row0 + b.rows, b.col0:b.col0 + b.cols] = b.w
+            if b.rb == 0:
+                bias[b.col0:b.col0 + b.cols] = L.bq[b.n0:b.n1]
+            if b.rb == b.nrb - 1 and L.requant:
+                scale[b.col0:b.col0 + b.cols] = L.mul[b.n0:b.n1]
+                has_scale = True
+        key = ("packed", bl[0].phase, bl[0].tile)
+        self.weight_off[key] = len(self.weights)
+        self.weights += img.tobytes()
+        while len(self.weights) % 64:
+            self.weights.append(0)
+        code = [desc(OP["PROGRAM"], Sym("weights", self.weight_off[key]), R, Cc)]
+        base = self.add_param(("bias",) + key, bias)
+        code.append(pattern("LOAD", base, 4 * Cc, 4 * Cc, 1, 0, 0, 4 * Cc, 1, 1, 0, 0, 0,
+                            BIAS_OFF))
+        if has_scale:
+            base = self.add_param(("scale",) + key, scale)
+            code.append(pattern("LOAD", base, 4 * Cc, 4 * Cc, 1, 0, 0, 4 * Cc, 1, 1, 0, 0, 0,
+                                SCALE_OFF))
+        return code
+
     def run(self):
         self.build_tasks()
         progs = []
@@ -367,8 +409,11 @@ class Scheduler:
             mask = sum(1 << t for t in tiles)
             for tile in tiles:
                 setup = TileProgram(tile, ph.index, 0)
-                for b in ph.blocks:
-                    if b.tile == tile:
+                mine = [b for b in ph.blocks if b.tile == tile]
+                if len(mine) > 1 or any(b.row0 or b.col0 for b in mine):
+                    setup.words += self.gen_setup_packed(mine)
+                else:
+                    for b in mine:
                         setup.words += self.gen_setup(b)
                 body = TileProgram(tile, ph.index, 1)
                 for t in self.tasks:
