@@ -258,7 +258,7 @@ struct NocConfig {
     v.list("graph_nodes", graph_nodes, "Custom topology: nodes");
     v.list("graph_links", graph_links, "Custom topology: bidirectional links");
     v.list("graph_routes", graph_routes,
-           "Custom topology: explicit routing table (empty: up*/down* shortest paths)");
+           "Custom topology: explicit routing table (empty: noc.routing, min by default)");
     v.list("endpoints", endpoints, "Endpoints and the nodes they attach to");
   }
 
