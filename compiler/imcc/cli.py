@@ -26,6 +26,10 @@ def _compile_args(p):
     p.add_argument("--window", type=int, default=16,
                    help="throughput mode: inputs in flight per window (frame slots; default "
                         "16); a deep pipeline fills and drains once per window")
+    p.add_argument("--stage", choices=["auto", "none"], default="auto",
+                   help="auto: chain-mode layers stage each output row's input rows and "
+                        "partial sums in the tile (per-position LOADs in-tile); none: every "
+                        "position LOADs from DRAM")
     p.add_argument("--pack", choices=["auto", "none"], default="auto",
                    help="auto: several crossbar blocks per tile at distinct column offsets "
                         "(MVM ROW0/COL0) when the blocks outnumber the tiles; none: one "
@@ -37,7 +41,8 @@ def cmd_compile(a, argv):
     out = a.output
     m = compile_model(a.model, a.config, out, a.mode, a.inputs, a.calib, a.replicate,
                       a.placement, a.tiles_max, argv, loops=a.loop == "auto",
-                      pack_policy=a.pack, window_max=a.window)
+                      pack_policy=a.pack, window_max=a.window,
+                      stage_rows=a.stage == "auto")
     ph = next(p for p in m["passes"] if p["pass"] == "reload")
     sc = next(p for p in m["passes"] if p["pass"] == "schedule")
     acc = m["accuracy"]
@@ -220,7 +225,8 @@ def cmd_run(a, argv):
     pkg = os.path.join(a.outdir, os.path.splitext(os.path.basename(a.model))[0] + ".pkg")
     m = compile_model(a.model, a.config, pkg, a.mode, a.inputs, a.calib, a.replicate,
                       a.placement, a.tiles_max, argv, loops=a.loop == "auto",
-                      pack_policy=a.pack, window_max=a.window)
+                      pack_policy=a.pack, window_max=a.window,
+                      stage_rows=a.stage == "auto")
     cmd = [imcvp, "run", "-q", "-c", a.config, "-d", a.outdir, "--semihosting-fs",
            os.path.abspath(a.outdir), "--load", f"{pkg}@{m['load_addr']}"]
     if a.age is not None:

@@ -48,10 +48,11 @@ def frontend(model_path):
 
 def compile_model(model_path, soc_path, out_path, mode="throughput", inputs=None, calib=None,
                   replicate_policy="auto", placement="hops", tiles_max=None, argv=None,
-                  loops=True, pack_policy="auto", window_max=MAX_WINDOW):
+                  loops=True, pack_policy="auto", window_max=MAX_WINDOW, stage_rows=True):
     t_start = time.time()
     soc = soc_mod.load(soc_path)
     g, m = frontend(model_path)
+    m.staged_chain = stage_rows
     shape = m.onnx_input_shape
     images, labels = (None, None)
     if inputs:

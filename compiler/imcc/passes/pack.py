@@ -16,7 +16,10 @@ waits for another tile in the middle of its own segment: the tiles form a linear
 the window's inputs (docs/compiler.md, schedule).
 
 Cost model: a block's time per input is replicate.block_ns (DMA + MVM per output row or
-position); a bin's time is the sum of its blocks' times. `--pack auto` finds the smallest
+position) plus DRAM_ACCESS_NS per descriptor that moves data between the tile and DRAM (the
+round trip over the NoC to the DRAM controller, which replicate.block_ns leaves out; ~450 ns
+per such descriptor measured on the ResNet's chain tiles, of which DMA setup and transfer are
+a few tens); a bin's time is the sum of its blocks' times. `--pack auto` finds the smallest
 bound X such that the greedy cut (a new bin when the next block would exceed C columns or X
 nanoseconds) needs at most T bins (binary search on X; T = the tiles available); when even
 X = infinity needs more than T bins (the model does not fit in one phase), it cuts by columns
@@ -26,6 +29,28 @@ of its own (blocks <= T), packing cannot shorten the pipeline: one block per bin
 the estimated busiest bin (ns/input)."""
 from .. import CompileError
 from . import replicate as rep_mod
+
+
+DRAM_ACCESS_NS = 400.0
+
+
+def dram_transfers(model, b):
+    """Descriptors of one block per input that move data to or from DRAM (schedule.gen_block:
+    row mode LOAD + STORE per output row; chain mode a LOAD per output position (+ the partial
+    sums' LOAD for row blocks after the first) and a STORE per output row, or, with staged
+    rows, two LOADs and a STORE per output row)."""
+    L = model.layer_by_name[b.layer]
+    rows = b.oy1 - b.oy0
+    if b.nrb == 1:
+        return 2 * rows
+    if getattr(model, "staged_chain", False):
+        return rows * (3 if b.rb else 2)
+    o = model.tensors[L.output]
+    return rows * o.w * (2 if b.rb else 1) + rows
+
+
+def block_cost(model, b, t):
+    return rep_mod.block_ns(model, b, t) + DRAM_ACCESS_NS * dram_transfers(model, b)
 
 
 def geometry(soc):
@@ -74,7 +99,7 @@ def bins_of(model, blocks, soc, T, policy):
     if policy == "none" or len(blocks) <= T:
         return [[i] for i in range(len(blocks))]
     t = soc.tiles[0]
-    times = [rep_mod.block_ns(model, b, t) for b in blocks]
+    times = [block_cost(model, b, t) for b in blocks]
     return [list(range(s, e)) for s, e in cut([b.cols for b in blocks], times, C, T)]
 
 
@@ -82,7 +107,7 @@ def bound_ns(model, blocks, soc, T):
     """Estimated busiest bin (ns/input) of the packed cut into T bins; None if it needs
     more than T bins."""
     t = soc.tiles[0]
-    times = [rep_mod.block_ns(model, b, t) for b in blocks]
+    times = [block_cost(model, b, t) for b in blocks]
     _, C = geometry(soc)
     bins = cut([b.cols for b in blocks], times, C, T)
     if len(bins) > T:
@@ -94,7 +119,7 @@ def run(model, blocks, soc, T, policy):
     R, C = geometry(soc)
     bins = bins_of(model, blocks, soc, T, policy)
     t = soc.tiles[0]
-    times = [rep_mod.block_ns(model, b, t) for b in blocks]
+    times = [block_cost(model, b, t) for b in blocks]
     for k, idx in enumerate(bins):
         col = 0
         for i in idx:

@@ -63,7 +63,7 @@ def run_packed(model, blocks, soc, tiles_avail, info):
         while True:
             worst = {}
             for b in out:
-                worst[b.layer] = max(worst.get(b.layer, 0.0), block_ns(model, b, t0))
+                worst[b.layer] = max(worst.get(b.layer, 0.0), pack.block_cost(model, b, t0))
             cand = [(v, n) for n, v in worst.items() if n not in done and
                     model.tensors[model.layer_by_name[n].output].h > reps[n]]
             if not cand:

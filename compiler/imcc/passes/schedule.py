@@ -33,6 +33,8 @@ POST_SIGNED, POST_BIAS, POST_RELU, POST_REQUANT = 1, 2, 4, 8
 IN_OFF, IN_SIZE = 0x10000, 0x10000
 OUT_OFF, OUT_SIZE = 0x20000, 0x20000
 BIAS_OFF, SCALE_OFF = 0x1000, 0x2000
+IN_STAGE_OFF, IN_STAGE_SIZE = 0x18000, 0x8000      # chain mode: staged input rows (IN)
+PS_STAGE_OFF, PS_STAGE_SIZE = 0x30000, 0x10000     # chain mode: staged partial sums (OUT)
 BARRIER_SEM = 15
 RELOC = {"inputs": 1, "frames": 2, "outputs": 3}
 INC_B, INC_WORDS, INC_A = 12, 13, 14   # loop increment words (command-queues.md, LOOP)
@@ -83,6 +85,7 @@ class Scheduler:
     def __init__(self, model, phases, soc, mode, window, loops=True):
         self.m, self.phases, self.soc, self.mode, self.B = model, phases, soc, mode, window
         self.loops = loops
+        self.stage_chain = getattr(model, "staged_chain", True)
         self.frame = {}        # tensor -> offset in a frame
         self.frame_size = 0
         self.tasks = []
@@ -253,6 +256,9 @@ class Scheduler:
             return code
         prev = self.psum(L, b.rb - 1) if b.rb else None
         cc = b.c1 - b.c0
+        if self.stage_chain and L.kh * x.w * C <= IN_STAGE_SIZE and \
+                b.rows <= IN_STAGE_OFF - IN_OFF and 4 * b.cols <= PS_STAGE_SIZE:
+            return code + self.gen_chain_staged(L, b, x, o, xb, ob, prev, cc, es, post, shift)
         zmax = min(o.w, OUT_SIZE // (b.cols * es))
         for oy in range(b.oy0, b.oy1):
             for ox0 in range(0, o.w, zmax):
@@ -265,6 +271,44 @@ class Scheduler:
                     if prev is not None:
                         code.append(pattern("LOAD", prev, 4 * N, 4 * N, o.h * o.w, 4 * b.n0,
                                             oy * o.w + ox, 4 * b.cols, 1, 1, 0, 0, 0,
+                                            BIAS_OFF + 4 * b.col0))
+                    code.append(desc(OP["MVM"], b.rows, b.cols, 1, IN_OFF,
+                                     OUT_OFF + k * b.cols * es, post, shift, b.row0, b.col0))
+                code.append(pattern("STORE", ob, N * es, N * es, o.h * o.w, b.n0 * es,
+                                    oy * o.w + ox0, b.cols * es, nz, 1, 0, 0, 0, OUT_OFF))
+        return code
+
+    def gen_chain_staged(self, L, b, x, o, xb, ob, prev, cc, es, post, shift):
+        """Chain mode with staged rows: per output row, one LOAD from DRAM brings the kh input
+        rows the row's windows read (padding rows as zeros) into the tile's IN buffer at
+        IN_STAGE_OFF, one LOAD the previous row block's partial sums of the row into OUT at
+        PS_STAGE_OFF; every output position's patch and partial sums are then LOADed from the
+        tile's own window (an in-tile move, no NoC round trip: command-queues.md), the MVM
+        runs, and one STORE writes the row's outputs."""
+        N, C, s = o.c, x.c, L.stride
+        pt, pl = L.pads[0], L.pads[1]
+        me = self.soc.tile_addr(b.tile)
+        wc = x.w * C
+        zmax = min(o.w, (OUT_SIZE - PS_STAGE_SIZE) // (b.cols * es),
+                   PS_STAGE_SIZE // (4 * b.cols))
+        code = []
+        for oy in range(b.oy0, b.oy1):
+            code.append(pattern("LOAD", xb, wc, wc, x.h, 0, oy * s - pt, wc, L.kh, 1, 0, 0, 0,
+                                IN_STAGE_OFF))
+            for ox0 in range(0, o.w, zmax):
+                nz = min(zmax, o.w - ox0)
+                if prev is not None:
+                    code.append(pattern("LOAD", prev, 4 * N, 4 * N, o.h * o.w, 4 * b.n0,
+                                        oy * o.w + ox0, 4 * b.cols, nz, 1, 0, 0, 0,
+                                        PS_STAGE_OFF))
+                for k in range(nz):
+                    ox = ox0 + k
+                    code.append(pattern("LOAD", me + IN_STAGE_OFF, wc, wc, L.kh,
+                                        (ox * s - pl) * C + b.c0, 0, cc, L.kh, L.kw, 0, C, 0,
+                                        IN_OFF))
+                    if prev is not None:
+                        code.append(pattern("LOAD", me + PS_STAGE_OFF, 4 * b.cols, 4 * b.cols,
+                                            nz, 0, k, 4 * b.cols, 1, 1, 0, 0, 0,
                                             BIAS_OFF + 4 * b.col0))
                     code.append(desc(OP["MVM"], b.rows, b.cols, 1, IN_OFF,
                                      OUT_OFF + k * b.cols * es, post, shift, b.row0, b.col0))
