@@ -47,6 +47,8 @@ int run(const DramTraceOptions& o) {
     for (const auto& f : o.configs) {
       if (!std::filesystem::exists(f))
         return fail(exit_code::no_input, f + ": no such config file");
+      if (std::string err = config::check_input_file(f, config::kMaxConfigBytes); !err.empty())
+        return fail(exit_code::no_input, err);
       config::apply_file(cfg, f);
     }
     for (const auto& s : o.sets) config::apply_set(cfg, s);

@@ -2,7 +2,9 @@
 
 #include <elf.h>
 
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -66,11 +68,28 @@ std::string ElfImage::describe(uint32_t addr) const {
 }
 
 ElfImage load_elf(const std::string& path) {
+  // A regular file, checked before reading: a directory, /dev/zero or a FIFO is refused (the
+  // latter two would be read forever), and so is a file larger than any ELF32 can use.
+  std::error_code ec;
+  auto st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st))
+    throw ElfError(path + ": cannot open firmware file", exit_code::no_input);
+  if (std::filesystem::is_directory(st))
+    throw ElfError(path + ": is a directory, not a firmware file", exit_code::no_input);
+  if (!std::filesystem::is_regular_file(st))
+    throw ElfError(path + ": not a regular file (devices, pipes and sockets are refused)",
+                   exit_code::no_input);
+  const uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec) throw ElfError(path + ": cannot read firmware file: " + ec.message(), exit_code::no_input);
+  if (size > kMaxElfBytes)
+    bad(path, std::to_string(size) + " bytes is larger than any RV32 ELF can be (" +
+                  std::to_string(kMaxElfBytes) + " bytes: 32-bit offsets and sizes)");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ElfError(path + ": cannot open firmware file", exit_code::no_input);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
-  if (in.bad()) throw ElfError(path + ": error reading firmware file", exit_code::no_input);
+  std::vector<uint8_t> bytes(size);
+  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
+  if (in.bad() || static_cast<uint64_t>(in.gcount()) != size)
+    throw ElfError(path + ": error reading firmware file", exit_code::no_input);
   return parse_elf(bytes, path);
 }
 
@@ -134,6 +153,24 @@ ElfImage parse_elf(const std::vector<uint8_t>& b, const std::string& path) {
     img.segments.push_back(std::move(s));
   }
   if (img.segments.empty()) bad(path, "no loadable (PT_LOAD) segments");
+  // Overlapping segments would overwrite each other (a later .bss zeroing earlier code).
+  std::vector<std::size_t> order(img.segments.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    return img.segments[x].paddr < img.segments[y].paddr;
+  });
+  for (std::size_t k = 1; k < order.size(); ++k) {
+    const ElfSegment& a = img.segments[order[k - 1]];
+    const ElfSegment& c = img.segments[order[k]];
+    const uint64_t a_end = uint64_t(a.paddr) + a.memsz;
+    if (c.paddr < a_end) {
+      auto range = [](const ElfSegment& s) {
+        return "[" + log::hex(s.paddr) + ", " + log::hex(uint64_t(s.paddr) + s.memsz) + ")";
+      };
+      bad(path, "PT_LOAD segments overlap: " + range(a) + " and " + range(c) +
+                    " (physical addresses); each byte of memory must come from one segment");
+    }
+  }
 
   // Symbols are optional (a stripped binary is fine); malformed tables are errors.
   if (eh.e_shoff != 0 && eh.e_shnum != 0) {

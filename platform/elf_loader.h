@@ -49,7 +49,12 @@ struct ElfImage {
   std::map<uint32_t, std::pair<std::string, uint32_t>> functions;  // addr -> (name, size)
 };
 
-// Throws ElfError on any defect.
+// Largest file load_elf reads: ELF32 offsets and sizes are 32-bit, so nothing past
+// 2^32 + 2^32 bytes can be referenced; a bigger file is refused before reading (exit 65).
+constexpr uint64_t kMaxElfBytes = 1ULL << 33;
+
+// Throws ElfError on any defect. Only regular files are read (a directory, a device or a FIFO
+// is exit 66).
 ElfImage load_elf(const std::string& path);
 ElfImage parse_elf(const std::vector<uint8_t>& bytes, const std::string& path);
 

@@ -237,9 +237,13 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
     for (const auto& s : o.sets) config::apply_set(c, s);
   };
   try {
-    for (const auto& f : o.configs)
+    for (const auto& f : o.configs) {
       if (!std::filesystem::exists(f))
         return fail(exit_code::no_input, f + ": no such config file");
+      // A directory, device or FIFO is no config (-c /dev/zero would read forever).
+      if (std::string err = config::check_input_file(f, config::kMaxConfigBytes); !err.empty())
+        return fail(exit_code::no_input, err);
+    }
     apply_sources(cfg);
     if (!cfg.dram.preset.empty()) {
       std::string path = dram::find_preset(cfg.dram.preset);
@@ -364,6 +368,9 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
     return fail(err.rfind("uart0.", 0) == 0 ? exit_code::config : exit_code::usage, err);
   if (std::string err = prepare_outdir(o.outdir); !err.empty())
     return fail(exit_code::cant_create, err);
+  if (cfg.uart0.tx != "stdout" && cfg.uart0.tx != "stderr" && cfg.uart0.tx != "none" &&
+      !std::ofstream(cfg.uart0.tx, std::ios::app))
+    return fail(exit_code::cant_create, "uart0.tx " + cfg.uart0.tx + ": cannot write the file");
 
   // 4. Elaborate and load.
   RunControl::get().reset();
@@ -393,6 +400,14 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
     return fail(e.code, e.what());
   } catch (const config::ConfigError& e) {
     return fail(exit_code::config, e.what());
+  } catch (const std::bad_alloc&) {
+    return fail(exit_code::config,
+                "out of host memory building the configured platform: reduce the memory sizes "
+                "(tcm.size_bytes, dram.size_bytes) or the DRAM geometry (dram.device.org.*)");
+  } catch (const std::length_error& e) {
+    return fail(exit_code::config, std::string("the configured platform is too large (") +
+                                       e.what() + "): reduce the memory sizes or the DRAM "
+                                                  "geometry (dram.device.org.*)");
   } catch (const std::exception& e) {
     return fail(exit_code::no_input, e.what());
   }
@@ -572,10 +587,11 @@ int sc_main(int argc, char* argv[]) {
   run->add_option("-d,--outdir", o.outdir, "Output directory")->capture_default_str();
   run->add_option("--max-time", o.max_time, "Simulated time limit, e.g. 10ms, 500us");
   run->add_option("--max-insts", o.max_insts, "Retired instruction limit")
+      ->transform(uint_in(0, UINT64_MAX))
       ->each([&](const std::string&) { o.max_insts_given = true; });
-  run->add_option("--seed", o.seed, "RNG seed (overrides sim.seed)")->each([&](const std::string&) {
-    o.seed_given = true;
-  });
+  run->add_option("--seed", o.seed, "RNG seed (overrides sim.seed)")
+      ->transform(uint_in(0, UINT64_MAX))
+      ->each([&](const std::string&) { o.seed_given = true; });
   run->add_option("--load", o.loads, "Place a file in memory before the run: FILE@ADDR")
       ->allow_extra_args(false);
   run->add_option("--signature", o.signature,
@@ -643,8 +659,15 @@ int sc_main(int argc, char* argv[]) {
   try {
     // A bare "--gdb" means the default port; spelled out so it never takes the ELF as its value.
     std::vector<std::string> rev;  // CLI11 wants the arguments in reverse order
-    for (int i = argc - 1; i >= 1; --i)
-      rev.push_back(std::string(argv[i]) == "--gdb" ? "--gdb=1234" : argv[i]);
+    for (int i = argc - 1; i >= 1; --i) {
+      const std::string a = argv[i];
+      // "--trace= fw.elf" would take fw.elf as the value: an empty "--opt=" is an error.
+      if (a.size() > 3 && a.compare(0, 2, "--") == 0 && a.back() == '=' &&
+          a.find('=') == a.size() - 1)
+        return fail(exit_code::usage, a + ": empty value (write " + a + "VALUE or " +
+                                          a.substr(0, a.size() - 1) + " VALUE)");
+      rev.push_back(a == "--gdb" ? "--gdb=1234" : a);
+    }
     app.parse(std::move(rev));
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -24,7 +25,39 @@ constexpr unsigned kUartIrq = 1;       // PLIC source of UART0
 constexpr unsigned kTileIrqBase = 16;  // PLIC source of tile i: 16 + i
 }  // namespace
 
+namespace {
+// The RV32 core addresses 4 GiB: a window that ends past it cannot be reached (and a memory
+// that large is not allocated). Checked before any memory is allocated.
+void check_32bit_windows(const PlatformConfig& c) {
+  auto check = [](const std::string& key, uint64_t base, uint64_t size) {
+    constexpr uint64_t kTop = 1ULL << 32;
+    if (base >= kTop || size > kTop - base)
+      throw config::ConfigError(
+          key + ": window [" + log::hex(base) + ", " + log::hex(base + size) +
+          ") crosses the end of the 32-bit address space (4 GiB at 0x100000000); make " + key +
+          ".base + " + key + ".size_bytes at most 0x100000000");
+  };
+  check("boot_rom", c.boot_rom.base, c.boot_rom.size_bytes);
+  check("tcm", c.tcm.base, c.tcm.size_bytes);
+  check("dram", c.dram.base, c.dram.size_bytes);
+  check("simctrl", c.simctrl.base, kSimCtrlSize);
+  check("clint", c.clint.base, kClintSize);
+  check("plic", c.plic.base, kPlicSize);
+  check("uart0", c.uart0.base, kUartSize);
+  if (!c.tiles.empty()) {
+    const uint64_t n = c.tiles.size();
+    if (c.imc.tile_stride > ((1ULL << 32) / n))
+      throw config::ConfigError("imc: " + std::to_string(n) + " tile windows of stride " +
+                                std::to_string(c.imc.tile_stride) +
+                                " B cross the end of the 32-bit address space (4 GiB)");
+    check("imc (tile windows)", c.imc.tile_base,
+          (n - 1) * c.imc.tile_stride + imc::ImcTile::kWindowSize);
+  }
+}
+}  // namespace
+
 Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg) : sc_module(name), cfg_(cfg) {
+  check_32bit_windows(cfg_);
   cfg_.simctrl.seed = cfg_.sim.seed;
   cfg_.cpu.timebase_hz = static_cast<double>(cfg_.clint.timebase_hz);  // time CSR == mtime
   cpu_ = std::make_unique<cpu::Rv32Core>("cpu", cfg_.cpu);
@@ -373,7 +406,10 @@ void Soc::write_boot_rom(uint32_t entry) {
       entry,       // .word entry  (offset 24)
   };
   if (!memory_region(cfg_.boot_rom.base, sizeof stub))
-    throw ElfError("boot ROM too small for the reset stub", exit_code::internal);
+    throw config::ConfigError("boot_rom.size_bytes: the boot ROM (" +
+                              std::to_string(cfg_.boot_rom.size_bytes) +
+                              " B) is too small for the " + std::to_string(sizeof stub) +
+                              " B reset stub");
   std::vector<uint8_t> dtb = build_dtb(cfg_);
   if (kDtbRomOffset + dtb.size() > cfg_.boot_rom.size_bytes)
     throw config::ConfigError("boot_rom.size_bytes: the device tree (" +
@@ -391,10 +427,28 @@ void Soc::write_boot_rom(uint32_t entry) {
 }
 
 void Soc::load_file(const std::string& path, uint64_t addr) {
+  // A regular file no larger than the memory at addr, checked before reading (--load
+  // /dev/zero@ADDR would read forever).
+  std::error_code ec;
+  auto st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st))
+    throw ElfError("--load " + path + ": cannot open file", exit_code::no_input);
+  if (!std::filesystem::is_regular_file(st))
+    throw ElfError("--load " + path + ": not a regular file (directories, devices and pipes "
+                   "are refused)",
+                   exit_code::no_input);
+  const uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec) throw ElfError("--load " + path + ": cannot read: " + ec.message(), exit_code::no_input);
+  if (!memory_region(addr, size))
+    throw ElfError("--load " + path + "@" + log::hex(addr) + ": " + std::to_string(size) +
+                       " bytes do not fit in one memory",
+                   exit_code::bad_firmware);
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open file for --load");
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
+  if (!in) throw ElfError("--load " + path + ": cannot open file", exit_code::no_input);
+  std::vector<uint8_t> bytes(size);
+  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
+  if (in.bad() || static_cast<uint64_t>(in.gcount()) != size)
+    throw ElfError("--load " + path + ": error reading file", exit_code::no_input);
   if (!memory_region(addr, bytes.size()))
     throw ElfError("--load " + path + "@" + log::hex(addr) + ": " + std::to_string(bytes.size()) +
                        " bytes do not fit in one memory",

@@ -4,8 +4,11 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <map>
+#include <set>
 
 namespace imcvp::config {
 
@@ -221,7 +224,25 @@ void Writer::emit(const char* key, const std::string& value, const char* desc, c
   if (!c.empty()) out_ << YAML::Comment(c);
 }
 
+std::string check_input_file(const std::string& file, uint64_t max_bytes) {
+  std::error_code ec;
+  auto st = std::filesystem::status(file, ec);
+  if (ec || !std::filesystem::exists(st)) return file + ": no such file";
+  if (std::filesystem::is_directory(st)) return file + ": is a directory, not a file";
+  if (!std::filesystem::is_regular_file(st))
+    return file + ": not a regular file (devices, pipes and sockets are refused)";
+  auto size = std::filesystem::file_size(file, ec);
+  if (ec) return file + ": cannot read: " + ec.message();
+  if (size > max_bytes)
+    return file + ": " + std::to_string(size) + " bytes is larger than the largest accepted (" +
+           std::to_string(max_bytes) + " bytes)";
+  return "";
+}
+
 YAML::Node load_file(const std::string& file) {
+  // Regular files of bounded size only: -c /dev/zero would otherwise read forever.
+  if (std::string err = check_input_file(file, kMaxConfigBytes); !err.empty())
+    throw ConfigError(err);
   std::ifstream in(file);
   if (!in) throw ConfigError(file + ": cannot open config file");
   std::stringstream ss;
@@ -229,9 +250,42 @@ YAML::Node load_file(const std::string& file) {
   return load_text(ss.str(), file);
 }
 
+namespace {
+
+// yaml-cpp keeps both entries of a duplicated key and lookups find the first: a second
+// `cpu:` section would be ignored, unknown keys and all. Refuse duplicates, naming both places.
+// Collections reached again through an alias (same mark) are walked once.
+void check_duplicates(const YAML::Node& n, const std::string& name, const std::string& path,
+                      std::set<int>& seen) {
+  if (!n.IsSequence() && !n.IsMap()) return;
+  if (!n.Mark().is_null() && !seen.insert(n.Mark().pos).second) return;
+  if (n.IsSequence()) {
+    std::size_t i = 0;
+    for (const auto& e : n)
+      check_duplicates(e, name, path + "[" + std::to_string(i++) + "]", seen);
+    return;
+  }
+  std::map<std::string, YAML::Node> keys;
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    if (!it->first.IsScalar()) continue;
+    const std::string k = it->first.Scalar();
+    const std::string p = path.empty() ? k : path + "." + k;
+    auto [first, fresh] = keys.emplace(k, it->first);
+    if (!fresh)
+      throw ConfigError(where(name, it->first) + ": " + p + ": duplicate key (first at " +
+                        where(name, first->second) + ")");
+    check_duplicates(it->second, name, p, seen);
+  }
+}
+
+}  // namespace
+
 YAML::Node load_text(const std::string& text, const std::string& name) {
   try {
-    return YAML::Load(text);
+    YAML::Node doc = YAML::Load(text);
+    std::set<int> seen;
+    check_duplicates(doc, name, "", seen);
+    return doc;
   } catch (const YAML::ParserException& e) {
     std::ostringstream os;
     os << name << ":" << e.mark.line + 1 << ":" << e.mark.column + 1

@@ -275,6 +275,12 @@ void apply_text(Root& root, const std::string& text, const std::string& name);
 template <class Root>
 void apply_set(Root& root, const std::string& assignment);
 
+// Config files larger than this are refused before reading (no legitimate one comes close).
+constexpr uint64_t kMaxConfigBytes = 64ULL << 20;
+// "" if file is a regular file of at most max_bytes, else what is wrong ("FILE: ...").
+std::string check_input_file(const std::string& file, uint64_t max_bytes);
+// Throws ConfigError for a missing, non-regular or oversized file, malformed YAML and duplicate
+// keys (both locations named).
 YAML::Node load_file(const std::string& file);
 YAML::Node load_text(const std::string& text, const std::string& name);
 YAML::Node set_to_node(const std::string& assignment);

@@ -126,4 +126,148 @@ TEST(BadInput, EndlessLoopStoppedByLimits) {
   EXPECT_EQ(r.run()["sim_time_ns"], 2e6);
 }
 
+// Like run_imcvp, under `timeout` (old code read /dev/zero forever) and optionally a
+// virtual-memory limit (KiB), so a too-large allocation fails instead of swapping the host.
+RunResult run_bounded(const std::vector<std::string>& args, const std::string& tag,
+                      long vmem_kib = 0) {
+  auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                              ("imcvp-test-" + std::to_string(getpid())) /
+                              (std::string(info->test_suite_name()) + "." + info->name() + tag);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string cmd = "cd " + shell_quote(dir.string()) + " && ";
+  if (vmem_kib) cmd += "ulimit -v " + std::to_string(vmem_kib) + " && ";
+  cmd += "timeout -s KILL 60 " + shell_quote(IMCVP_BIN);
+  for (const auto& a : args) cmd += " " + shell_quote(a);
+  if (!args.empty() && args[0] == "run") cmd += " -d out";
+  cmd += " < /dev/null > stdout.txt 2> stderr.txt";
+  int st = std::system(cmd.c_str());
+  RunResult r;
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  r.out = read_text(dir / "stdout.txt");
+  r.err = read_text(dir / "stderr.txt");
+  r.dir = dir;
+  return r;
+}
+
+// Issue 15 item 4: a second `cpu:` section was ignored, unknown keys and all.
+TEST(BadInput, DuplicateYamlKeys) {
+  auto r = run_imcvp({"run", "--dump-config"});  // for the scratch dir
+  write(r.dir / "dup.yaml", "cpu:\n  clock_mhz: 100\nsim:\n  seed: 3\ncpu:\n  clok_mhz: 5\n");
+  r = run_imcvp({"run", "-c", (r.dir / "dup.yaml").string(), fw("hello")}, "2");
+  EXPECT_EQ(r.code, 78) << r.err;
+  EXPECT_TRUE(contains(r.err, "dup.yaml:5:1: cpu: duplicate key (first at "));
+  EXPECT_TRUE(contains(r.err, "dup.yaml:1:1)")) << r.err;
+}
+
+// Issue 15 item 5: every numeric option parses strictly and names its range.
+TEST(BadInput, StrictNumericOptions) {
+  struct Case {
+    std::vector<std::string> args;
+    int code;
+    std::string msg;
+  };
+  const std::string u64 = "[0, 18446744073709551615]";
+  const std::vector<Case> cases = {
+      {{"run", "--seed", "-1", fw("hello")}, 64, "--seed: '-1' is not an integer in " + u64},
+      {{"run", "--seed", "18446744073709551616", fw("hello")},
+       64,
+       "'18446744073709551616' is not an integer in " + u64},
+      {{"run", "--max-insts", "-1", fw("hello")}, 64, "--max-insts: '-1' is not an integer in "},
+      {{"run", "--max-insts", "1e3", fw("hello")}, 64, "'1e3' is not an integer in "},
+      {{"run", "-c", IMCVP_SOURCE_DIR, fw("hello")}, 66, "is a directory, not a file"},
+      {{"run", "--trace=", fw("hello")}, 64, "--trace=: empty value"},
+      {{"traffic", "--injection-rate", "-1"}, 64, "'-1' is not a number in [0, 64]"},
+      {{"traffic", "--injection-rate", "nan"}, 64, "'nan' is not a number in [0, 64]"},
+      {{"traffic", "--seed", "-5"}, 64, "'-5' is not an integer in [0, 9223372036854775807]"},
+      {{"traffic", "--packet-flits", "0"}, 64, "'0' is not an integer in [1, 4096]"},
+      {{"traffic", "--sweep", "0:0.5:1e-12"},
+       64,
+       "--sweep 0:0.5:1e-12: gives 500000000001 points; at most 10000"},
+      {{"traffic", "-c", IMCVP_SOURCE_DIR}, 66, "is a directory, not a file"},
+      {{"dram-trace", "-c", "/dev/zero", "t.trace"}, 66, "/dev/zero: not a regular file"},
+  };
+  int i = 0;
+  for (const auto& c : cases) {
+    auto r = run_bounded(c.args, std::to_string(i++));
+    EXPECT_EQ(r.code, c.code) << c.args[1] << " " << c.args[2] << ": " << r.err;
+    EXPECT_TRUE(contains(r.err, c.msg)) << c.msg << " not in: " << r.err;
+  }
+  // The seed still takes all of 64 bits, in hex too.
+  auto r = run_imcvp({"run", "--seed", "0xffffffffffffffff", "--dump-config"}, "hex");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "seed: 18446744073709551615")) << r.out;
+}
+
+// Issue 15 item 6: /dev/zero as firmware, --load file or config grew memory forever.
+TEST(BadInput, UnboundedInputsRefused) {
+  auto r = run_bounded({"run", "/dev/zero"}, "fw", 2'000'000);
+  EXPECT_EQ(r.code, 66) << r.err;
+  EXPECT_TRUE(contains(r.err, "/dev/zero: not a regular file")) << r.err;
+  r = run_bounded({"run", "--load", "/dev/zero@0x80080000", fw("hello")}, "load", 2'000'000);
+  EXPECT_EQ(r.code, 66) << r.err;
+  EXPECT_TRUE(contains(r.err, "--load /dev/zero: not a regular file")) << r.err;
+  r = run_bounded({"run", "-c", "/dev/zero", fw("hello")}, "cfg", 2'000'000);
+  EXPECT_EQ(r.code, 66) << r.err;
+  EXPECT_TRUE(contains(r.err, "/dev/zero: not a regular file")) << r.err;
+}
+
+// Issue 15 item 7: one case per exit status of docs/cli.md's table (82: Gdb tests; 130/143:
+// Outputs.Signal*; 70 has no trigger short of a bug).
+TEST(BadInput, ExitCodeCategories) {
+  struct Case {
+    std::vector<std::string> args;
+    int code;
+    std::string msg;
+    long vmem_kib = 0;
+  };
+  const std::vector<Case> cases = {
+      // 64: bad command line (was 81, "firmware fault").
+      {{"traffic", "--injection-rate", "2"},
+       64,
+       "--injection-rate 2: rate 2 flits/node/cycle exceeds one packet per node per cycle; with "
+       "1-flit packets it must be in [0, 1]"},
+      // 65: unloadable firmware.
+      {{"run", std::string(IMCVP_SOURCE_DIR) + "/README.md"}, 65, "not an ELF file"},
+      // 66: a directory as firmware (was 70, "internal error").
+      {{"run", IMCVP_FW_DIR}, 66, "is a directory, not a firmware file"},
+      // 73: an unwritable uart0.tx (was 66, "missing input").
+      {{"run", "--set", "uart0.tx=/proc/imcvp-nonexistent/tx.txt", fw("hello")},
+       73,
+       "uart0.tx /proc/imcvp-nonexistent/tx.txt: cannot write the file"},
+      // 78: a boot ROM too small for the reset stub (was 70).
+      {{"run", "--set", "boot_rom.size_bytes=16", fw("hello")},
+       78,
+       "boot_rom.size_bytes: the boot ROM (16 B) is too small for the 28 B reset stub"},
+      // 78: a 4 GiB TCM and a window crossing 4 GiB (both passed validation).
+      {{"run", "--set", "tcm.size_bytes=0x1_0000_0000", fw("hello")},
+       78,
+       "tcm: window [0x80000000, 0x180000000) crosses the end of the 32-bit address space"},
+      {{"run", "--set", "tcm.base=0xffff0000", "--set", "tcm.size_bytes=0x20000", fw("hello")},
+       78,
+       "tcm: window [0xffff0000, 0x100010000) crosses the end of the 32-bit address space"},
+      // 78: std::bad_alloc from a huge DRAM geometry (was 66).
+      {{"run", "--set", "dram.device.org.channels=64", "--set", "dram.device.org.ranks=16",
+        "--set", "dram.device.org.bank_groups=16", "--set", "dram.device.org.banks_per_group=64",
+        "--set", "dram.device.org.rows=16777216", "--set", "dram.device.org.columns=65536",
+        fw("hello")},
+       78,
+       "out of host memory building the configured platform",
+       4'000'000},
+      // 80, 81.
+      {{"run", "--max-insts", "1000", fw("hang")}, 80, "1000"},
+      {{"run", fw("fault-illegal")}, 81, "illegal instruction"},
+  };
+  int i = 0;
+  for (const auto& c : cases) {
+#ifdef IMCVP_SANITIZED
+    if (c.vmem_kib) continue;  // ASan reserves terabytes of shadow memory: no ulimit -v
+#endif
+    auto r = run_bounded(c.args, std::to_string(i++), c.vmem_kib);
+    EXPECT_EQ(r.code, c.code) << c.args[1] << " " << c.args[2] << ": " << r.err;
+    EXPECT_TRUE(contains(r.err, c.msg)) << c.msg << " not in: " << r.err;
+  }
+}
+
 }  // namespace

@@ -139,4 +139,37 @@ TEST(Config, ListsAndDumps) {
   EXPECT_TRUE(found);
 }
 
+// Issue 15 item 4: yaml-cpp keeps both entries of a duplicated key and lookups find the first,
+// so a second section was silently ignored, unknown keys and all.
+TEST(Config, DuplicateKeysNameBothLocations) {
+  EXPECT_EQ(error_of("enable: true\nbase: 1\nenable: false\n"),
+            "test.yaml:3:1: enable: duplicate key (first at test.yaml:1:1)");
+  EXPECT_EQ(error_of("inner:\n  depth: 8\ninner:\n  bogus: 1\n"),
+            "test.yaml:3:1: inner: duplicate key (first at test.yaml:1:1)");
+  EXPECT_EQ(error_of("inner:\n  depth: 8\n  mode: fast\n  depth: 9\n"),
+            "test.yaml:4:3: inner.depth: duplicate key (first at test.yaml:2:3)");
+  EXPECT_EQ(error_of("items:\n  - {base: 1, base: 2}\n"),
+            "test.yaml:2:15: items[0].base: duplicate key (first at test.yaml:2:6)");
+  // The same key in different maps, and a map reused through an alias, are fine.
+  EXPECT_EQ(error_of("items:\n  - &a {base: 1}\n  - *a\ninner: {depth: 2}\n"), "");
+}
+
+// Issue 15 items 5 and 6: a directory read as an empty config; /dev/zero never ended.
+TEST(Config, LoadFileRefusesNonRegularFiles) {
+  Root r;
+  auto err = [&](const std::string& f) {
+    try {
+      imcvp::config::apply_file(r, f);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(err("/tmp"), "/tmp: is a directory, not a file");
+  EXPECT_EQ(err("/dev/zero"), "/dev/zero: not a regular file (devices, pipes and sockets are refused)");
+  EXPECT_EQ(err("/nonexistent/x.yaml"), "/nonexistent/x.yaml: no such file");
+  EXPECT_EQ(imcvp::config::check_input_file("/dev/null", 10),
+            "/dev/null: not a regular file (devices, pipes and sockets are refused)");
+}
+
 }  // namespace

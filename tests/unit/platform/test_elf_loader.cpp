@@ -2,7 +2,10 @@
 #include <elf.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "models/common/run_control.h"
@@ -160,6 +163,69 @@ TEST(ElfLoader, MissingFileAndRealHostBinary) {
     EXPECT_EQ(e.code, imcvp::exit_code::bad_firmware);
     EXPECT_NE(std::string(e.what()).find("64-bit ELF"), std::string::npos) << e.what();
   }
+}
+
+// Issue 15 item 9: a later PT_LOAD (e.g. .bss) overlapping an earlier one silently overwrote
+// it. The second segment here overlaps the first's last 8 bytes (memsz 16 from 0x80000000).
+TEST(ElfLoader, RefusesOverlappingSegments) {
+  auto b = make_elf();
+  Elf32_Phdr ph[2]{};
+  std::memcpy(&ph[0], b.data() + sizeof(Elf32_Ehdr), sizeof(Elf32_Phdr));
+  ph[1] = ph[0];
+  ph[1].p_vaddr = ph[1].p_paddr = 0x80000008;
+  ph[1].p_filesz = 0;
+  ph[1].p_memsz = 0x20;
+  ph[1].p_flags = PF_R | PF_W;
+  // Two program headers right after the ELF header (free up to the code at 0x100).
+  const std::size_t phoff = sizeof(Elf32_Ehdr);
+  std::memcpy(b.data() + phoff, ph, sizeof ph);
+  poke<uint16_t>(b, offsetof(Elf32_Ehdr, e_phnum), 2);
+  EXPECT_EQ(error_of(b),
+            "fw.elf: PT_LOAD segments overlap: [0x80000000, 0x80000010) and [0x80000008, "
+            "0x80000028) (physical addresses); each byte of memory must come from one segment");
+  // Listed in the other order, and one inside the other: still found.
+  std::swap(ph[0], ph[1]);
+  ph[0].p_paddr = 0x80000004;
+  ph[0].p_memsz = 4;
+  std::memcpy(b.data() + phoff, ph, sizeof ph);
+  EXPECT_NE(error_of(b).find("overlap: [0x80000000, 0x80000010) and [0x80000004, 0x80000008)"),
+            std::string::npos)
+      << error_of(b);
+  // Adjacent segments are fine.
+  ph[0].p_paddr = 0x80000010;
+  ph[0].p_memsz = 0x10;
+  std::memcpy(b.data() + phoff, ph, sizeof ph);
+  EXPECT_EQ(parse_elf(b, "fw.elf").segments.size(), 2u);
+}
+
+// Issue 15 items 6 and 7: a directory was an internal error (70); /dev/zero was read forever.
+TEST(ElfLoader, RefusesNonRegularAndOversizedFiles) {
+  auto code_and_msg = [](const std::string& path) {
+    try {
+      load_elf(path);
+    } catch (const ElfError& e) {
+      return std::make_pair(e.code, std::string(e.what()));
+    }
+    return std::make_pair(0, std::string());
+  };
+  auto [c1, m1] = code_and_msg("/tmp");
+  EXPECT_EQ(c1, imcvp::exit_code::no_input);
+  EXPECT_EQ(m1, "/tmp: is a directory, not a firmware file");
+  auto [c2, m2] = code_and_msg("/dev/zero");
+  EXPECT_EQ(c2, imcvp::exit_code::no_input);
+  EXPECT_NE(m2.find("not a regular file"), std::string::npos) << m2;
+  // A sparse file larger than any ELF32 is refused from its size alone (nothing is read).
+  auto big = std::filesystem::temp_directory_path() /
+             ("imcvp-elf-big-" + std::to_string(getpid()) + ".elf");
+  {
+    std::ofstream f(big, std::ios::binary);
+    f << "\x7f" "ELF";
+  }
+  std::filesystem::resize_file(big, kMaxElfBytes + 1);
+  auto [c3, m3] = code_and_msg(big.string());
+  std::filesystem::remove(big);
+  EXPECT_EQ(c3, imcvp::exit_code::bad_firmware);
+  EXPECT_NE(m3.find("larger than any RV32 ELF can be"), std::string::npos) << m3;
 }
 
 }  // namespace
