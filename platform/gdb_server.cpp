@@ -278,14 +278,19 @@ bool GdbServer::write_mem(uint32_t addr, const uint8_t* buf, uint32_t len) {
   return core_.debug_write(addr, buf, len);
 }
 
+// Z0 = software breakpoints (the core's own, any number); Z1..Z4 = the hart's triggers
+// (cpu::Hart::kTriggers): an insert fails (E0e, GDB: "Could not insert hardware
+// breakpoint/watchpoint") when no trigger is free.
 bool GdbServer::insert_point(int type, uint32_t addr, uint32_t kind) {
-  if (type <= 1) return core_.add_breakpoint(addr);
-  return core_.add_watchpoint(addr, kind, static_cast<cpu::WatchKind>(type));
+  if (type == 0) return core_.add_breakpoint(addr);
+  if (type == 1) return core_.add_hw_breakpoint(addr);
+  return core_.add_hw_watchpoint(addr, kind, static_cast<cpu::WatchKind>(type));
 }
 
 bool GdbServer::remove_point(int type, uint32_t addr, uint32_t kind) {
-  if (type <= 1) return core_.remove_breakpoint(addr);
-  return core_.remove_watchpoint(addr, kind, static_cast<cpu::WatchKind>(type));
+  if (type == 0) return core_.remove_breakpoint(addr);
+  if (type == 1) return core_.remove_hw_breakpoint(addr);
+  return core_.remove_hw_watchpoint(addr, kind, static_cast<cpu::WatchKind>(type));
 }
 
 std::string GdbServer::monitor(const std::string& cmd_in) {
@@ -298,16 +303,34 @@ std::string GdbServer::monitor(const std::string& cmd_in) {
            "  monitor stats       instructions, cycles, simulated time, pc\n"
            "  monitor stats all   every statistic of the platform (stats.txt format)\n"
            "  monitor time        simulated time as the core sees it\n"
+           "  monitor triggers    the hart's triggers (hbreak/watch use them)\n"
            "  monitor help        this text\n";
   if (cmd == "stats") {
     std::snprintf(b, sizeof b,
                   "instructions=%llu cycles=%llu sim_time_ns=%.3f pc=0x%08x breakpoints=%zu "
-                  "watchpoints=%zu\n",
+                  "hw_breakpoints=%zu watchpoints=%zu triggers_used=%u/%u\n",
                   static_cast<unsigned long long>(core_.instret()),
                   static_cast<unsigned long long>(core_.cycles()),
                   core_.time_now().to_seconds() * 1e9, core_.pc(), core_.breakpoint_count(),
-                  core_.watchpoint_count());
+                  core_.hw_breakpoint_count(), core_.hw_watchpoint_count() + core_.watchpoint_count(),
+                  core_.triggers_used_by_debugger(), core_.triggers_total());
     return b;
+  }
+  if (cmd == "triggers") {
+    std::string out;
+    const cpu::Hart& h = core_.hart();
+    for (unsigned i = 0; i < core_.triggers_total(); ++i) {
+      const uint32_t d = h.trig[i].tdata1;
+      std::snprintf(b, sizeof b, "trigger %u: tdata1=0x%08x tdata2=0x%08x %s\n", i, d,
+                    h.trig[i].tdata2,
+                    (d & cpu::mcontrol::DMODE) ? "debugger"
+                    : h.trigger_free(i)        ? "free"
+                                               : "firmware");
+      out += b;
+    }
+    std::snprintf(b, sizeof b, "%u triggers (mcontrol: execute/load/store address match)\n",
+                  core_.triggers_total());
+    return out + b;
   }
   if (cmd == "stats all") return stats::Registry::get().to_text();
   if (cmd == "time") {

@@ -228,7 +228,7 @@ const std::string& Handler::target_xml() {
 }
 
 void Handler::reset_session(const DebugEvent& current) {
-  swbreak_ = false;
+  swbreak_ = hwbreak_ = false;
   stop_reply(current);
   if (current.reason == DebugEvent::Reason::interrupt) last_stop_ = "T05thread:1;";
 }
@@ -240,7 +240,8 @@ std::string Handler::stop_reply(const DebugEvent& ev) {
       r = "T02thread:1;";
       break;
     case DebugEvent::Reason::breakpoint:
-      r = swbreak_ ? "T05thread:1;swbreak:;" : "T05thread:1;";
+      r = ev.hw ? (hwbreak_ ? "T05thread:1;hwbreak:;" : "T05thread:1;")
+                : (swbreak_ ? "T05thread:1;swbreak:;" : "T05thread:1;");
       break;
     case DebugEvent::Reason::watch: {
       const char* k = ev.watch_kind == WatchKind::write  ? "watch"
@@ -409,6 +410,7 @@ Outcome Handler::query(const std::string& pkt) {
   auto starts = [&](const char* s) { return pkt.compare(0, std::strlen(s), s) == 0; };
   if (starts("qSupported")) {
     swbreak_ = pkt.find("swbreak+") != std::string::npos;
+    hwbreak_ = pkt.find("hwbreak+") != std::string::npos;
     char b[160];
     std::snprintf(b, sizeof b,
                   "PacketSize=%zx;qXfer:features:read+;swbreak+;hwbreak+;vContSupported+",

@@ -103,6 +103,7 @@ class Handler {
   Target& t_;
   std::string last_stop_ = "S05";
   bool swbreak_ = false;  // the client understands "swbreak:" in stop replies
+  bool hwbreak_ = false;  // the client understands "hwbreak:" in stop replies
 };
 
 }  // namespace imcvp::cpu::gdb

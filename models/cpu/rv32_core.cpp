@@ -400,7 +400,7 @@ void Rv32Core::run() {
     if (flush_pending_) flush_decode();
     // With breakpoints or a step pending, exec() returns after every block so each block
     // start passes debug_point().
-    check_at_ = dbg_active_ ? 0 : next_sync_cycles_;
+    check_at_ = (dbg_active_ || trig_exec_) ? 0 : next_sync_cycles_;
     if (const uint32_t irq = hart_.pending_interrupt()) {
       ++interrupts_[irq & 15];
       if (UNLIKELY(itrace_ != nullptr)) {
@@ -427,6 +427,11 @@ void Rv32Core::run() {
                           " instructions, pc=" + log::hex(hart_.pc));
       break;
     }
+    if (UNLIKELY(trig_exec_)) {
+      // Armed execute triggers: blocks end before exact-match addresses (and return here
+      // after every block), other matches run one instruction at a time.
+      if (exec_trigger()) continue;
+    }
     if (UNLIKELY(step_)) {
       // Exactly one instruction (a trap it raises ends the step in the handler).
       step_ = false;
@@ -441,6 +446,11 @@ void Rv32Core::run() {
       continue;
     }
     if (UNLIKELY(itrace_ != nullptr) && itrace_step()) continue;
+    if (UNLIKELY(trig_exec_single_)) {
+      resume_op_ = nullptr;
+      if (Block* sb = translate(hart_.pc, true)) exec(sb);
+      continue;
+    }
     if (resume_op_) {
       // Continue a block left mid-way (MMIO write sync, code store) so block boundaries, and
       // with them decode fetches, do not depend on where the run was interrupted.
@@ -485,6 +495,7 @@ void Rv32Core::flush_decode() {
   flush_pending_ = false;
   resume_op_ = nullptr;
   split_at_ = bps_;
+  split_at_.insert(trig_exec_pcs_.begin(), trig_exec_pcs_.end());
   ++invalidations_;
 }
 
@@ -919,11 +930,13 @@ void Rv32Core::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end)
 }
 
 void Rv32Core::update_fast_state() {
+  if (UNLIKELY(hart_.trig_version != trig_ver_seen_)) update_triggers();
   need_pmp_ = !hart_.machine || hart_.pmp.any_locked();
   key_bit_ = hart_.machine ? 0 : 1;
   // Checked accesses (PMP) never use the one-compare caches; nor do loads under watch.
   if (need_pmp_) ld_ = st_ = FastRegion{};
-  if (watch_reads_) ld_ = FastRegion{};
+  if (watch_reads_ || trig_ld_) ld_ = FastRegion{};
+  if (trig_st_) st_ = FastRegion{};
   if (ld_.size && find_region(ld_.base, 1) < 0) ld_ = FastRegion{};
   if (st_.size && find_region(st_.base, 1) < 0) st_ = FastRegion{};
 }
@@ -1008,7 +1021,7 @@ int Rv32Core::read_mem(const Op* op, uint32_t a, unsigned n, uint32_t& out, uint
     std::memcpy(&out, r.ptr + (a - r.base), n);
     ++r.c.r[log2n(n)];
     hart_.cycles += r.rd_stall;
-    if (!need_pmp_ && !watch_reads_ && r.size <= 0xFFFFFFFFull)
+    if (!need_pmp_ && !watch_reads_ && !trig_ld_ && r.size <= 0xFFFFFFFFull)
       ld_ = FastRegion{r.base, static_cast<uint32_t>(r.size), r.ptr, &r.c, r.rd_stall};
     return UNLIKELY(watch_reads_) && hit_watch(a, n, false) ? 1 : 0;
   }
@@ -1030,7 +1043,7 @@ int Rv32Core::write_mem(const Op* op, uint32_t a, unsigned n, uint32_t v, uint32
     std::memcpy(r.ptr + (a - r.base), &v, n);
     ++r.c.w[log2n(n)];
     hart_.cycles += r.wr_stall;
-    if (!need_pmp_ && r.size <= 0xFFFFFFFFull)
+    if (!need_pmp_ && !trig_st_ && r.size <= 0xFFFFFFFFull)
       st_ = FastRegion{r.base, static_cast<uint32_t>(r.size), r.ptr, &r.c, r.wr_stall};
     return store_effects(a, n, v);
   }
@@ -1071,6 +1084,7 @@ int Rv32Core::store_effects(uint32_t a, unsigned n, uint32_t v, bool by_core) {
 int Rv32Core::load_slow(const Op* op, uint32_t a, unsigned n, bool sgn, uint32_t& out) {
   uint32_t v = 0;
   int s = 0;
+  if (UNLIKELY(trig_ld_) && mem_trigger(op, mcontrol::LOAD, a, n)) return 2;
   if (a & (n - 1)) {
     if (!emulate_misaligned_) return raise(op, cause::load_misaligned, a);
     for (unsigned i = 0; i < n; ++i) {
@@ -1092,6 +1106,7 @@ int Rv32Core::load_slow(const Op* op, uint32_t a, unsigned n, bool sgn, uint32_t
 }
 
 int Rv32Core::store_slow(const Op* op, uint32_t a, unsigned n, uint32_t v) {
+  if (UNLIKELY(trig_st_) && mem_trigger(op, mcontrol::STORE, a, n)) return 2;
   if (a & (n - 1)) {
     if (!emulate_misaligned_) return raise(op, cause::store_misaligned, a);
     // Emulated: byte by byte. A fault part-way leaves the earlier bytes written (as a
@@ -1110,6 +1125,12 @@ int Rv32Core::store_slow(const Op* op, uint32_t a, unsigned n, uint32_t v) {
 int Rv32Core::exec_amo(const Op* op) {
   const uint32_t a = hart_.x[op->rs1];
   const uint32_t src = hart_.x[op->rs2];
+  if (UNLIKELY(trig_ld_ || trig_st_)) {
+    const uint32_t kinds = op->kind == Kind::LR   ? mcontrol::LOAD
+                           : op->kind == Kind::SC ? mcontrol::STORE
+                                                  : mcontrol::LOAD | mcontrol::STORE;
+    if (mem_trigger(op, kinds, a, 4)) return 2;
+  }
   if (op->kind == Kind::LR) {
     if (a & 3) return raise(op, cause::load_misaligned, a);
     uint32_t v;
@@ -1436,6 +1457,7 @@ bool Rv32Core::remove_watchpoint(uint32_t addr, uint32_t len, WatchKind kind) {
 void Rv32Core::clear_debug_points() {
   bps_.clear();
   wps_.clear();
+  clear_hw_points();
   update_debug_state();
 }
 
@@ -1500,6 +1522,9 @@ bool Rv32Core::debug_point() {
   // The instruction at a breakpoint where we halted runs once before the breakpoint counts.
   skip_bp_ = true;
   skip_bp_pc_ = hart_.pc;
+  dskip_ = true;  // nor do the debugger's triggers fire again before it
+  dskip_pc_ = hart_.pc;
+  dskip_instret_ = hart_.instret;
   update_debug_state();
   return true;
 }
@@ -1530,6 +1555,180 @@ bool Rv32Core::debug_csr_write(uint32_t num, uint32_t v) {
 void Rv32Core::set_pc(uint32_t pc) {
   hart_.pc = pc;
   resume_op_ = nullptr;
+}
+
+}  // namespace imcvp::cpu
+
+// ---------------------------------------------------------------------------------------------
+// Triggers (Sdtrig mcontrol): the hart holds them (CSRs tselect/tdata1/tdata2/tinfo); the core
+// checks them only while one is armed: execute triggers at block starts (blocks end before
+// exact-match addresses), load/store triggers on the slow memory path (the one-compare
+// caches are off while a load or store trigger is armed).
+
+namespace imcvp::cpu {
+
+void Rv32Core::update_triggers() {
+  trig_ver_seen_ = hart_.trig_version;
+  using namespace mcontrol;
+  trig_ld_ = trig_st_ = trig_exec_ = trig_exec_single_ = false;
+  std::vector<uint32_t> pcs;
+  for (unsigned i = 0; i < Hart::kTriggers; ++i) {
+    const uint32_t d = hart_.trig[i].tdata1;
+    const bool chained = (d & CHAIN) || (i > 0 && (hart_.trig[i - 1].tdata1 & CHAIN));
+    if (hart_.trigger_armed(i, LOAD)) trig_ld_ = true;
+    if (hart_.trigger_armed(i, STORE)) trig_st_ = true;
+    if (hart_.trigger_armed(i, EXECUTE)) {
+      trig_exec_ = true;
+      if (((d & MATCH_MASK) >> MATCH_SHIFT) == 0 && !chained)
+        pcs.push_back(hart_.trig[i].tdata2 & ~1u);
+      else
+        trig_exec_single_ = true;
+    }
+  }
+  std::sort(pcs.begin(), pcs.end());
+  for (uint32_t p : pcs) {
+    if (!split_at_.count(p)) {  // cached blocks may run across p: re-decode
+      flush_pending_ = true;
+      resume_op_ = nullptr;
+    }
+  }
+  trig_exec_pcs_.swap(pcs);
+  if (trig_exec_) check_at_ = 0;
+}
+
+bool Rv32Core::exec_trigger() {
+  const bool debug = dbg_ != nullptr && !(dskip_ && dskip_pc_ == hart_.pc &&
+                                          dskip_instret_ == hart_.instret);
+  const int i = hart_.trigger_fire(mcontrol::EXECUTE, hart_.pc, 1, debug);
+  if (i < 0) return false;
+  if (hart_.trig[i].tdata1 & mcontrol::DMODE) {
+    halt_pending_ = true;
+    pending_ev_ = DebugEvent{};
+    pending_ev_.reason = DebugEvent::Reason::breakpoint;
+    pending_ev_.hw = true;
+    return true;
+  }
+  take_trap(cause::breakpoint, hart_.pc, hart_.pc, 0);
+  return true;
+}
+
+bool Rv32Core::mem_trigger(const Op* op, uint32_t kinds, uint32_t a, unsigned n) {
+  const bool debug = dbg_ != nullptr && !(dskip_ && dskip_pc_ == op->pc &&
+                                          dskip_instret_ == hart_.instret + op->idx);
+  const int i = hart_.trigger_fire(kinds, a, n, debug);
+  if (i < 0) return false;
+  if (!(hart_.trig[i].tdata1 & mcontrol::DMODE)) {
+    raise(op, cause::breakpoint, a);
+    return true;
+  }
+  // The debugger's watchpoint: halt before the instruction (nothing of it has happened).
+  hart_.instret += op->idx;
+  hart_.cycles += op->cyc;
+  hart_.pc = op->pc;
+  halt_pending_ = true;
+  pending_ev_ = DebugEvent{};
+  pending_ev_.reason = DebugEvent::Reason::watch;
+  pending_ev_.hw = true;
+  pending_ev_.watch_addr = a;
+  for (const HwPoint& h : hw_) {
+    if (!h.exec && static_cast<unsigned>(i) >= h.first &&
+        static_cast<unsigned>(i) < h.first + h.count) {
+      pending_ev_.watch_kind = h.kind;
+      pending_ev_.watch_addr = std::max(a, h.addr);
+    }
+  }
+  check_at_ = 0;
+  return true;
+}
+
+bool Rv32Core::add_hw_breakpoint(uint32_t pc) {
+  using namespace mcontrol;
+  if (!dbg_) return false;
+  for (const HwPoint& h : hw_)
+    if (h.exec && h.addr == pc) return true;
+  for (unsigned i = 0; i < Hart::kTriggers; ++i) {
+    if (!hart_.trigger_free(i)) continue;
+    hart_.trigger_debug_set(i, kType2 | DMODE | (1u << ACTION_SHIFT) | M | U | EXECUTE, pc);
+    hw_.push_back(HwPoint{true, pc, 1, WatchKind::access, i, 1});
+    update_fast_state();
+    return true;
+  }
+  return false;
+}
+
+bool Rv32Core::remove_hw_breakpoint(uint32_t pc) {
+  for (size_t k = 0; k < hw_.size(); ++k) {
+    if (hw_[k].exec && hw_[k].addr == pc) {
+      hart_.trigger_debug_set(hw_[k].first, mcontrol::kType2, 0);
+      hw_.erase(hw_.begin() + static_cast<std::ptrdiff_t>(k));
+      update_fast_state();
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Rv32Core::add_hw_watchpoint(uint32_t addr, uint32_t len, WatchKind kind) {
+  using namespace mcontrol;
+  if (!dbg_ || len == 0 || uint64_t{addr} + len > (uint64_t{1} << 32)) return false;
+  for (const HwPoint& h : hw_)
+    if (!h.exec && h.addr == addr && h.len == len && h.kind == kind) return true;
+  const uint32_t bits = kind == WatchKind::write  ? STORE
+                        : kind == WatchKind::read ? LOAD
+                                                  : (LOAD | STORE);
+  const uint32_t base = kType2 | DMODE | (1u << ACTION_SHIFT) | M | U | bits;
+  const uint64_t end = uint64_t{addr} + len;
+  // One byte: exact match. Up to the top of memory: >= alone. Else [addr, end): >= chained
+  // to <, on two adjacent triggers.
+  const unsigned need = (len == 1 || end == (uint64_t{1} << 32)) ? 1 : 2;
+  for (unsigned i = 0; i + need <= Hart::kTriggers; ++i) {
+    if (!hart_.trigger_free(i) || (need == 2 && !hart_.trigger_free(i + 1))) continue;
+    if (need == 1) {
+      hart_.trigger_debug_set(i, base | ((len == 1 ? 0u : 2u) << MATCH_SHIFT), addr);
+    } else {
+      hart_.trigger_debug_set(i, base | CHAIN | (2u << MATCH_SHIFT), addr);
+      hart_.trigger_debug_set(i + 1, base | (3u << MATCH_SHIFT), static_cast<uint32_t>(end));
+    }
+    hw_.push_back(HwPoint{false, addr, len, kind, i, need});
+    update_fast_state();
+    return true;
+  }
+  return false;
+}
+
+bool Rv32Core::remove_hw_watchpoint(uint32_t addr, uint32_t len, WatchKind kind) {
+  for (size_t k = 0; k < hw_.size(); ++k) {
+    const HwPoint& h = hw_[k];
+    if (!h.exec && h.addr == addr && h.len == len && h.kind == kind) {
+      for (unsigned i = h.first; i < h.first + h.count; ++i)
+        hart_.trigger_debug_set(i, mcontrol::kType2, 0);
+      hw_.erase(hw_.begin() + static_cast<std::ptrdiff_t>(k));
+      update_fast_state();
+      return true;
+    }
+  }
+  return false;
+}
+
+void Rv32Core::clear_hw_points() {
+  for (const HwPoint& h : hw_)
+    for (unsigned i = h.first; i < h.first + h.count; ++i)
+      hart_.trigger_debug_set(i, mcontrol::kType2, 0);
+  hw_.clear();
+}
+
+size_t Rv32Core::hw_breakpoint_count() const {
+  return static_cast<size_t>(std::count_if(hw_.begin(), hw_.end(), [](const HwPoint& h) { return h.exec; }));
+}
+
+size_t Rv32Core::hw_watchpoint_count() const {
+  return hw_.size() - hw_breakpoint_count();
+}
+
+unsigned Rv32Core::triggers_used_by_debugger() const {
+  unsigned n = 0;
+  for (const HwPoint& h : hw_) n += h.count;
+  return n;
 }
 
 }  // namespace imcvp::cpu

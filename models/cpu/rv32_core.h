@@ -14,7 +14,10 @@
 // the target); in U-mode (or with locked PMP entries) every load/store takes the checked path.
 // Debugging (rv32_debug.h): while breakpoints are set or a step is pending the core returns to
 // its run loop after every block; read/access watchpoints send every load through the checked
-// path; with none of them set the hot loop is unchanged. Watchpoints see this core's accesses
+// path; with none of them set the hot loop is unchanged. Triggers (Sdtrig, Hart): while an
+// execute trigger is armed the core returns to the run loop after every block (exact matches
+// end blocks, ranges run one instruction at a time), while a load/store trigger is armed those
+// accesses take the checked path; with none armed nothing is checked. Watchpoints see this core's accesses
 // only (not semihosting, debugger or other initiators' writes); a debugger write to
 // minstret reads back one lower (the CSR rule for the writing instruction applies).
 #pragma once
@@ -95,6 +98,19 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
   void clear_debug_points();
   size_t breakpoint_count() const { return bps_.size(); }
   size_t watchpoint_count() const { return wps_.size(); }
+  // Hardware breakpoints/watchpoints (GDB's Z1..Z4): the hart's triggers (Sdtrig mcontrol,
+  // Hart::kTriggers of them), programmed with dmode = 1 and action = 1 (halt before the
+  // instruction / before the access). A breakpoint takes one trigger, a watchpoint of one
+  // byte one, a longer one two (a chained >= / < pair). false = not enough free triggers
+  // (the firmware's enabled triggers are not taken), len 0, or no debugger.
+  bool add_hw_breakpoint(uint32_t pc);
+  bool remove_hw_breakpoint(uint32_t pc);
+  bool add_hw_watchpoint(uint32_t addr, uint32_t len, WatchKind kind);
+  bool remove_hw_watchpoint(uint32_t addr, uint32_t len, WatchKind kind);
+  size_t hw_breakpoint_count() const;
+  size_t hw_watchpoint_count() const;
+  unsigned triggers_total() const { return Hart::kTriggers; }
+  unsigned triggers_used_by_debugger() const;
   // CSR access with M-mode rights (time reads the core's current time); false = no such CSR
   // or read-only. PMP writes re-decode as a CSR instruction would.
   bool debug_csr_read(uint32_t num, uint32_t& v);
@@ -219,6 +235,13 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
   bool debug_point();
   bool hit_watch(uint32_t a, unsigned n, bool write);
   void update_debug_state();
+  // Triggers: re-derive the fast-path flags after a trigger change (Hart::trig_version).
+  void update_triggers();
+  // Execute triggers for hart_.pc before its instruction runs; true = trapped or halting.
+  bool exec_trigger();
+  // Load/store triggers before the access of op; true = trapped or halting (return 2).
+  bool mem_trigger(const Op* op, uint32_t kinds, uint32_t a, unsigned n);
+  void clear_hw_points();
 
   CpuConfig cfg_;
   Hart hart_;
@@ -279,6 +302,23 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
   std::unordered_set<uint32_t> bps_;
   std::unordered_set<uint32_t> split_at_;  // addresses the cached blocks end before (>= bps_)
   std::vector<Watch> wps_;
+  // Triggers (cold, except the flags, which are tested on block/memory slow paths only).
+  bool trig_ld_ = false, trig_st_ = false;  // a load/store trigger is armed: no fast path
+  bool trig_exec_ = false;                  // an execute trigger is armed: blocks return
+  bool trig_exec_single_ = false;           // one is not an exact match: one insn at a time
+  uint32_t trig_ver_seen_ = ~0u;
+  std::vector<uint32_t> trig_exec_pcs_;  // exact execute-match addresses (blocks split there)
+  // The first instruction after a debugger halt does not re-trigger the debugger's triggers.
+  bool dskip_ = false;
+  uint32_t dskip_pc_ = 0;
+  uint64_t dskip_instret_ = 0;
+  struct HwPoint {
+    bool exec;
+    uint32_t addr, len;
+    WatchKind kind;
+    unsigned first, count;  // triggers used
+  };
+  std::vector<HwPoint> hw_;
 
   // Instruction/event tracing (cold).
   InsnObserver* itrace_ = nullptr;

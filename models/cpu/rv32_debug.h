@@ -29,6 +29,7 @@ struct DebugEvent {
   uint32_t pc = 0;
   WatchKind watch_kind = WatchKind::write;
   uint32_t watch_addr = 0;  // the accessed address, clipped into the watched range
+  bool hw = false;          // raised by a trigger (hardware breakpoint/watchpoint)
 };
 
 enum class DebugAction {

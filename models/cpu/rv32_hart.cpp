@@ -44,6 +44,10 @@ void Hart::reset(uint32_t reset_pc) {
   pmp = Pmp{};
   reservation_valid = false;
   instret = cycles = 0;
+  for (auto& t : trig)  // the debugger's triggers (dmode) survive a hart reset
+    if (!(t.tdata1 & mcontrol::DMODE)) t = Trigger{};
+  tselect = 0;
+  ++trig_version;
   cy_off_ = ir_off_ = cy_frozen_ = ir_frozen_ = 0;
 }
 
@@ -183,8 +187,23 @@ bool Hart::csr_read(uint32_t num, uint32_t& v) const {
     case csr::mhartid:
       v = hartid_;
       return true;
+    case csr::tselect:
+      v = tselect;
+      return true;
+    case csr::tdata1:
+      v = trig[tselect].tdata1;
+      return true;
+    case csr::tdata2:
+      v = trig[tselect].tdata2;
+      return true;
+    case csr::tdata3:
+      v = 0;  // mcontrol has no tdata3
+      return true;
+    case csr::tinfo:
+      v = (1u << 2) | (1u << 15);  // types 2 (mcontrol) and 15 (disabled)
+      return true;
     default:
-      return false;  // includes medeleg/mideleg (no S-mode), debug/trigger CSRs
+      return false;  // includes medeleg/mideleg (no S-mode), tcontrol, mcontext, dcsr...
   }
 }
 
@@ -250,9 +269,110 @@ bool Hart::write_csr(uint32_t num, uint32_t v) {
     case csr::minstreth:
       set_minstret((minstret_value() & 0xFFFFFFFFull) | static_cast<uint64_t>(v) << 32);
       return true;
+    case csr::tselect:
+      if (v < kTriggers) tselect = v;  // WARL: a trigger that does not exist is not selected
+      return true;
+    case csr::tdata1:
+      write_tdata1(v);
+      return true;
+    case csr::tdata2:
+      if (!(trig[tselect].tdata1 & mcontrol::DMODE)) {  // dmode triggers: debug mode only
+        trig[tselect].tdata2 = v;
+        ++trig_version;
+      }
+      return true;
+    case csr::tdata3:
+    case csr::tinfo:
+      return true;  // nothing writable
     default:
       return false;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Triggers.
+
+void Hart::write_tdata1(uint32_t v) {
+  using namespace mcontrol;
+  Trigger& t = trig[tselect];
+  if (t.tdata1 & DMODE) return;  // owned by the debugger: writable from debug mode only
+  const uint32_t type = v >> TYPE_SHIFT;
+  if (type != 2) {
+    t.tdata1 = kType15;  // WARL: every other type becomes "disabled"
+  } else {
+    // Kept: hit, chain, match 0/2/3, m, u, execute, store, load. dmode and action 1 need debug
+    // mode; select (data), timing (after), sizelo, s and the other match kinds are not
+    // supported and read 0; maskmax is 0 (no NAPOT match).
+    uint32_t nv = kType2 | (v & (HIT | CHAIN | M | U | EXECUTE | STORE | LOAD));
+    const uint32_t match = (v & MATCH_MASK) >> MATCH_SHIFT;
+    if (match == 2 || match == 3) nv |= match << MATCH_SHIFT;
+    // The last trigger has no successor; a chain may not lead into a debugger's trigger.
+    if (tselect + 1 >= kTriggers || (trig[tselect + 1].tdata1 & DMODE)) nv &= ~CHAIN;
+    t.tdata1 = nv;
+  }
+  ++trig_version;
+}
+
+void Hart::trigger_debug_set(unsigned i, uint32_t tdata1, uint32_t tdata2) {
+  if (i >= kTriggers) return;
+  trig[i].tdata1 = (tdata1 >> mcontrol::TYPE_SHIFT) == 2 ? tdata1 : mcontrol::kType2;
+  trig[i].tdata2 = tdata2;
+  ++trig_version;
+}
+
+bool Hart::trigger_armed(unsigned i, uint32_t kinds) const {
+  using namespace mcontrol;
+  const uint32_t d = trig[i].tdata1;
+  return (d >> TYPE_SHIFT) == 2 && (d & (M | U)) && (d & kinds);
+}
+
+bool Hart::trigger_free(unsigned i) const {
+  using namespace mcontrol;
+  return !(trig[i].tdata1 & DMODE) && !trigger_armed(i, EXECUTE | STORE | LOAD);
+}
+
+bool Hart::trigger_matches(unsigned i, uint32_t kinds, uint32_t a, unsigned n) const {
+  using namespace mcontrol;
+  const uint32_t d = trig[i].tdata1;
+  if ((d >> TYPE_SHIFT) != 2 || !(d & kinds) || !(d & (machine ? M : U))) return false;
+  const uint32_t t2 = trig[i].tdata2;
+  // The compare values are the addresses of all accessed bytes; any of them may match.
+  switch ((d & MATCH_MASK) >> MATCH_SHIFT) {
+    case 0:
+      return t2 - a < n;
+    case 2:
+      return uint64_t{a} + n - 1 >= t2;
+    case 3:
+      return a < t2;
+    default:
+      return false;
+  }
+}
+
+int Hart::trigger_fire(uint32_t kinds, uint32_t a, unsigned n, bool debug) {
+  using namespace mcontrol;
+  unsigned i = 0;
+  while (i < kTriggers) {
+    const unsigned first = i;
+    bool all = true;
+    while (true) {
+      if (!trigger_matches(i, kinds, a, n)) all = false;
+      if (!(trig[i].tdata1 & CHAIN) || i + 1 >= kTriggers) break;
+      ++i;
+    }
+    const unsigned last = i++;
+    if (!all) continue;
+    const uint32_t d = trig[last].tdata1;
+    const uint32_t action = (d & ACTION_MASK) >> ACTION_SHIFT;
+    if (action == 1) {
+      if (!debug || !(d & DMODE)) continue;
+    } else if (machine && !(mstatus & mstatus_bits::MIE)) {
+      continue;
+    }
+    for (unsigned k = first; k <= last; ++k) trig[k].tdata1 |= HIT;
+    return static_cast<int>(last);
+  }
+  return -1;
 }
 
 bool Hart::csr_access(uint32_t num, int op, uint32_t operand, bool writes, uint32_t& old) {

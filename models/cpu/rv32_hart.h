@@ -2,8 +2,12 @@
 // Pure logic without SystemC, so the CSR and trap rules are unit-testable; Rv32Core runs the
 // instructions and keeps the raw counters `instret`/`cycles` up to date before CSR accesses.
 //
+// Triggers (Sdtrig): kTriggers mcontrol (type 2) triggers, address match on execute, load,
+// store in M and U mode, timing "before", action 0 (breakpoint exception) or, for triggers the
+// debugger owns (dmode = 1), action 1 (halt in the debugger); see docs/cpu.md.
+//
 // Limits: no S-mode (medeleg/mideleg do not exist: illegal), no MPRV (reads 0), no debug
-// mode/triggers, mhpmcounters read zero, mtval is written for every exception as documented
+// mode (dmode triggers are set only through the debugger API), mhpmcounters read zero, mtval is written for every exception as documented
 // in docs/cpu.md.
 #pragma once
 
@@ -48,6 +52,11 @@ enum : uint16_t {
   mimpid = 0xF13,
   mhartid = 0xF14,
   mconfigptr = 0xF15,
+  tselect = 0x7A0,
+  tdata1 = 0x7A1,
+  tdata2 = 0x7A2,
+  tdata3 = 0x7A3,
+  tinfo = 0x7A4,
 };
 }  // namespace csr
 
@@ -77,6 +86,32 @@ enum : uint32_t { MIE = 1u << 3, MPIE = 1u << 7, MPP = 3u << 11, TW = 1u << 21 }
 namespace mip_bits {
 enum : uint32_t { MSIP = 1u << 3, MTIP = 1u << 7, MEIP = 1u << 11, ALL = MSIP | MTIP | MEIP };
 }
+
+// mcontrol (tdata1 type 2) fields, RV32 layout of the RISC-V Debug Specification (Sdtrig).
+namespace mcontrol {
+enum : uint32_t {
+  TYPE_SHIFT = 28,
+  DMODE = 1u << 27,
+  MASKMAX_MASK = 0x3Fu << 21,
+  HIT = 1u << 20,
+  SELECT = 1u << 19,
+  TIMING = 1u << 18,
+  SIZELO_MASK = 3u << 16,
+  ACTION_SHIFT = 12,
+  ACTION_MASK = 0xFu << 12,
+  CHAIN = 1u << 11,
+  MATCH_SHIFT = 7,
+  MATCH_MASK = 0xFu << 7,
+  M = 1u << 6,
+  S = 1u << 4,
+  U = 1u << 3,
+  EXECUTE = 1u << 2,
+  STORE = 1u << 1,
+  LOAD = 1u << 0,
+};
+constexpr uint32_t kType2 = 2u << TYPE_SHIFT;
+constexpr uint32_t kType15 = 15u << TYPE_SHIFT;  // "exists but disabled"
+}  // namespace mcontrol
 
 class Hart {
  public:
@@ -120,6 +155,29 @@ class Hart {
   static constexpr uint32_t kMisa =
       0x40000000u | (1u << 0) | (1u << 2) | (1u << 8) | (1u << 12) | (1u << 20);  // RV32 A C I M U
 
+  // --- Triggers ---
+  static constexpr unsigned kTriggers = 4;
+  struct Trigger {
+    uint32_t tdata1 = mcontrol::kType2;  // type 2, nothing enabled
+    uint32_t tdata2 = 0;
+  };
+  Trigger trig[kTriggers];
+  uint32_t tselect = 0;
+  // Bumped on every change of a trigger (the core re-derives its fast-path flags from it).
+  uint32_t trig_version = 0;
+  // Firing trigger for an access of `kinds` (mcontrol EXECUTE/STORE/LOAD bits) to bytes
+  // [a, a+n) at the current privilege: the index of the last trigger of the matching chain,
+  // or -1. Triggers with action 1 (debugger) count only if `debug` is true; action 0 ones
+  // do not fire in M-mode while mstatus.MIE = 0 (Sdtrig's rule against re-entering the
+  // handler, as there is no tcontrol). Sets the hit bits of the chain.
+  int trigger_fire(uint32_t kinds, uint32_t a, unsigned n, bool debug);
+  // Whether trigger i (type 2) is enabled for kind(s) in some mode (ignores MIE/privilege).
+  bool trigger_armed(unsigned i, uint32_t kinds) const;
+  // Debugger access (as from debug mode): raw values, no WARL rules except the type.
+  void trigger_debug_set(unsigned i, uint32_t tdata1, uint32_t tdata2);
+  // Free for the debugger: not enabled for anything and not owned by the debugger.
+  bool trigger_free(unsigned i) const;
+
   uint64_t mcycle_value() const;
   uint64_t minstret_value() const;
 
@@ -129,6 +187,8 @@ class Hart {
   void set_mcycle(uint64_t v);
   void set_minstret(uint64_t v);
   void set_inhibit(uint32_t v);
+  void write_tdata1(uint32_t v);
+  bool trigger_matches(unsigned i, uint32_t kinds, uint32_t a, unsigned n) const;
 
   uint32_t hartid_;
   // mcycle = (inhibited ? frozen : cycles) + offset; the same scheme for minstret.

@@ -195,6 +195,55 @@ TEST(Gdb, GdbMultiarchBreakStepChangeWatchAndExit) {
   EXPECT_TRUE(contains(sim.out(), "answer=5 compute=83 counter=6")) << sim.out();
 }
 
+// Issue 15 item 10: hbreak, rwatch, awatch and watch are the hart's triggers (Sdtrig mcontrol,
+// 4 of them): they halt before the instruction / access, and a fifth one is refused, so GDB
+// reports that it could not insert it.
+TEST(Gdb, HardwareBreakAndWatchpointsAreTheHartsTriggers) {
+  if (!have_gdb()) GTEST_SKIP() << "gdb-multiarch not installed (scripts/install-deps --test)";
+  const int port = free_port();
+  Imcvp sim({"run", "--gdb=" + std::to_string(port), "--gdb-wait", fw("gdb_demo")}, "");
+  const std::filesystem::path cmds = sim.dir / "session.gdb";
+  std::ofstream(cmds) << "set architecture riscv:rv32\n"
+                         "set pagination off\n"
+                         "set confirm off\n"
+                         "set breakpoint always-inserted on\n"
+                         "target remote :"
+                      << port
+                      << "\n"
+                         "hbreak bump\n"
+                         "continue\n"
+                         "print by\n"
+                         "monitor triggers\n"
+                         "monitor stats\n"
+                         "delete\n"
+                         "awatch counter\n"
+                         "continue\n"
+                         "delete\n"
+                         "rwatch answer\n"
+                         "continue\n"
+                         "watch counter\n"
+                         "hbreak main\n"
+                         "continue\n";
+  const std::filesystem::path gout = sim.dir / "gdb.txt";
+  const std::string cmd = "timeout 60 gdb-multiarch -nx -batch -x " + shell_quote(cmds.string()) +
+                          " " + shell_quote(fw("gdb_demo")) + " > " + shell_quote(gout.string()) +
+                          " 2>&1";
+  std::system(cmd.c_str());
+  ASSERT_TRUE(sim.wait(30)) << "imcvp did not finish";
+  const std::string o = read_text(gout);
+  EXPECT_TRUE(contains(o, "Hardware assisted breakpoint 1 at")) << o;
+  EXPECT_TRUE(contains(o, "Breakpoint 1, bump (by=1)")) << o;
+  EXPECT_TRUE(contains(o, "$1 = 1")) << o;
+  EXPECT_TRUE(contains(o, "trigger 0: tdata1=0x2810104c")) << "dmode, hit, action 1, m, u, execute\n" << o;
+  EXPECT_TRUE(contains(o, "trigger 1: tdata1=0x20000000 tdata2=0x00000000 free")) << o;
+  EXPECT_TRUE(contains(o, "Hardware access (read/write) watchpoint 2: counter")) << o;
+  EXPECT_TRUE(contains(o, "Value = 0")) << "the read of counter in bump(1)\n" << o;
+  EXPECT_TRUE(contains(o, "Hardware read watchpoint 3: answer")) << o;
+  EXPECT_TRUE(contains(o, "Value = 41")) << o;
+  EXPECT_TRUE(contains(o, "hw_breakpoints=1 watchpoints=0 triggers_used=1/4")) << o;
+  EXPECT_TRUE(contains(o, "Could not insert hardware")) << "4 triggers: the 5th is refused\n" << o;
+}
+
 // Issue 16: the SDK's trap entry carries call-frame information (a signal frame whose return
 // address is the saved mepc), so `bt` in an interrupt handler walks into the interrupted
 // code; CSRs have names (`info registers mcause`).

@@ -50,6 +50,10 @@ struct isa_test {
   X(vectored_timer) \
   X(msip) \
   X(wfi) \
+  X(trig_csr) \
+  X(trig_exec_m) \
+  X(trig_ldst_m) \
+  X(trig_umode) \
   X(pmp_lock) /* last: a locked PMP entry stays until reset */
 // clang-format on
 

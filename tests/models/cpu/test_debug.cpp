@@ -239,5 +239,107 @@ TEST_F(DebugTest, LimitsAreEnforced) {
   EXPECT_EQ(tb.core.breakpoint_count(), 0u);
 }
 
+// Hardware breakpoints/watchpoints (GDB's Z1..Z4) use the hart's Sdtrig triggers: they halt
+// *before* the instruction / the access, and there are only Hart::kTriggers of them.
+TEST_F(DebugTest, HwBreakpointIsATriggerThatHaltsBeforeTheInstruction) {
+  Outcome o = run("debug", [](cpu::Rv32Core& c, Script& s) {
+    ASSERT_TRUE(c.add_hw_breakpoint(kMid));
+    EXPECT_EQ(c.triggers_used_by_debugger(), 1u);
+    s.on_halt = [](const DebugEvent& ev, cpu::Rv32Core& core, size_t) {
+      EXPECT_TRUE(ev.hw);
+      const auto& t = core.hart().trig[0];
+      EXPECT_EQ(t.tdata2, kMid);
+      EXPECT_TRUE(t.tdata1 & cpu::mcontrol::DMODE) << "owned by the debugger";
+      return DebugAction::cont;
+    };
+  });
+  ASSERT_EQ(o.stop.reason, StopReason::finisher) << o.stop.message;
+  ASSERT_EQ(o.halts.size(), 100u);
+  for (size_t i = 0; i < o.halts.size(); ++i) {
+    const uint32_t k = static_cast<uint32_t>(i + 1);
+    EXPECT_EQ(o.halts[i].ev.reason, Reason::breakpoint);
+    EXPECT_EQ(o.halts[i].ev.pc, kMid);
+    EXPECT_EQ(o.halts[i].a1, 2 * k + 3 * (k - 1)) << "the instruction has not run";
+  }
+  EXPECT_EQ(o.a0, 100u);
+}
+
+TEST_F(DebugTest, HwWatchpointsHaltBeforeTheAccess) {
+  Outcome o = run("debug", [](cpu::Rv32Core& c, Script& s) {
+    ASSERT_TRUE(c.add_hw_watchpoint(kLog, 4, WatchKind::write));      // triggers 0+1 (range)
+    ASSERT_TRUE(c.add_hw_watchpoint(kLog + 6, 1, WatchKind::read));   // trigger 2 (exact)
+    EXPECT_EQ(c.triggers_used_by_debugger(), 3u);
+    s.on_halt = [](const DebugEvent& ev, cpu::Rv32Core& core, size_t n) {
+      EXPECT_TRUE(ev.hw);
+      uint32_t v = 1;
+      EXPECT_TRUE(core.debug_read(kLog, &v, 4));
+      if (n == 1) {
+        EXPECT_EQ(v, 0u) << "the store has not happened yet";
+      }
+      if (n == 2) {
+        EXPECT_EQ(v, 100u) << "resumed: the store ran once, no second halt";
+      }
+      return DebugAction::cont;
+    };
+  });
+  ASSERT_EQ(o.stop.reason, StopReason::finisher) << o.stop.message;
+  ASSERT_EQ(o.halts.size(), 2u);
+  EXPECT_EQ(o.halts[0].ev.reason, Reason::watch);
+  EXPECT_EQ(o.halts[0].ev.watch_kind, WatchKind::write);
+  EXPECT_EQ(o.halts[0].ev.watch_addr, kLog);
+  EXPECT_EQ(o.halts[0].ev.pc, kStore) << "halted at the store, before it";
+  EXPECT_EQ(o.halts[1].ev.watch_kind, WatchKind::read);
+  EXPECT_EQ(o.halts[1].ev.watch_addr, kLog + 6) << "clipped into the watched range";
+  EXPECT_EQ(o.halts[1].ev.pc, kLoad);
+  EXPECT_EQ(o.halts[1].a0, 100u);
+  EXPECT_EQ(o.a2, 0x5a5au) << "the load ran after the halt";
+}
+
+TEST_F(DebugTest, HwPointsAreLimitedToTheFreeTriggers) {
+  Outcome o = run("debug", [](cpu::Rv32Core& c, Script& s) {
+    c.request_halt();
+    s.on_halt = [](const DebugEvent&, cpu::Rv32Core& core, size_t n) {
+      if (n != 1) return DebugAction::cont;
+      // The firmware's enabled trigger 2 is not taken.
+      EXPECT_TRUE(core.debug_csr_write(cpu::csr::tselect, 2));
+      EXPECT_TRUE(core.debug_csr_write(cpu::csr::tdata2, 0x9000));
+      EXPECT_TRUE(core.debug_csr_write(cpu::csr::tdata1, cpu::mcontrol::kType2 |
+                                                             cpu::mcontrol::U |
+                                                             cpu::mcontrol::EXECUTE));
+      EXPECT_EQ(core.triggers_total(), 4u);
+      EXPECT_TRUE(core.add_hw_breakpoint(0x9100));                        // trigger 0
+      EXPECT_FALSE(core.add_hw_watchpoint(0x9200, 8, WatchKind::access))  // needs 2 adjacent
+          << "triggers 1 and 3 are free, but not adjacent";
+      EXPECT_TRUE(core.add_hw_watchpoint(0x9200, 1, WatchKind::access));  // trigger 1
+      EXPECT_TRUE(core.add_hw_breakpoint(0x9300));                        // trigger 3
+      EXPECT_FALSE(core.add_hw_breakpoint(0x9400)) << "no trigger left";
+      EXPECT_EQ(core.triggers_used_by_debugger(), 3u);
+      // The firmware cannot change the debugger's trigger (dmode = 1) from M-mode.
+      EXPECT_TRUE(core.debug_csr_write(cpu::csr::tselect, 0));
+      uint32_t scratch = 0;
+      EXPECT_TRUE(core.hart().csr_access(cpu::csr::tdata2, 0, 0x1234, true, scratch));
+      EXPECT_EQ(core.hart().trig[0].tdata2, 0x9100u);
+      EXPECT_TRUE(core.remove_hw_breakpoint(0x9300));
+      EXPECT_TRUE(core.add_hw_breakpoint(0x9400));
+      return DebugAction::detach;  // frees the debugger's triggers
+    };
+  });
+  ASSERT_EQ(o.stop.reason, StopReason::finisher) << o.stop.message;
+  EXPECT_EQ(o.halts.size(), 1u);
+}
+
+TEST_F(DebugTest, HwPointsAndTriggersDoNotChangeCountsOrTiming) {
+  Outcome plain = run("crc", nullptr, false);
+  Outcome dbg = run("crc", [](cpu::Rv32Core& c, Script&) {
+    c.add_hw_breakpoint(0x9000);                              // never reached
+    c.add_hw_watchpoint(0x80f00000, 4, WatchKind::access);  // never touched
+  });
+  ASSERT_EQ(plain.stop.reason, StopReason::finisher) << plain.stop.message;
+  EXPECT_EQ(dbg.stop.exit_code, plain.stop.exit_code);
+  EXPECT_EQ(dbg.instret, plain.instret);
+  EXPECT_EQ(dbg.cycles, plain.cycles);
+  EXPECT_TRUE(dbg.halts.empty());
+}
+
 }  // namespace
 }  // namespace imcvp::test

@@ -37,7 +37,7 @@ TEST(Hart, AbsentCsrsAreIllegal) {
   Hart h;
   uint32_t v;
   for (uint32_t c : {0x302u /*medeleg*/, 0x303u /*mideleg*/, 0x100u /*sstatus*/, 0x180u /*satp*/,
-                     0x7a0u /*tselect*/, 0x7b0u /*dcsr*/, 0x7c0u, 0x800u, 0x001u /*fflags*/})
+                     0x7a5u /*tcontrol*/, 0x7a8u /*mcontext*/, 0x7b0u /*dcsr*/, 0x7c0u, 0x800u, 0x001u /*fflags*/})
     EXPECT_FALSE(rd(h, c, v)) << std::hex << c;
   // Implemented but read-zero.
   for (uint32_t c : {0xB03u, 0xB1Fu, 0xB83u, 0x323u, 0x33Fu, 0x3A4u, 0x3C0u, 0x310u, 0x30Au}) {
@@ -199,5 +199,58 @@ TEST(Hart, PmpCsrsReachThePmp) {
   EXPECT_FALSE(rd(h, csr::pmpcfg0, v));
 }
 
+}  // namespace
+}  // namespace imcvp::cpu
+
+namespace imcvp::cpu {
+namespace {
+// Sdtrig mcontrol triggers: WARL rules and the match logic (the core's use: test_debug.cpp,
+// firmware isa-tests trig_*, rv32mi-p-breakpoint).
+TEST(Hart, TriggerCsrsAndMatching) {
+  using namespace mcontrol;
+  Hart h;
+  uint32_t v = 0, old = 0;
+  ASSERT_TRUE(h.csr_read(csr::tinfo, v));
+  EXPECT_EQ(v, 0x8004u);
+  EXPECT_TRUE(h.csr_access(csr::tselect, 0, Hart::kTriggers, true, old));
+  ASSERT_TRUE(h.csr_read(csr::tselect, v));
+  EXPECT_EQ(v, 0u) << "a trigger that does not exist is not selected";
+  // Load trigger on [0x100, 0x100] in M; M-mode needs mstatus.MIE.
+  EXPECT_TRUE(h.csr_access(csr::tdata2, 0, 0x100, true, old));
+  EXPECT_TRUE(h.csr_access(csr::tdata1, 0, kType2 | M | LOAD, true, old));
+  EXPECT_EQ(h.trigger_fire(LOAD, 0x100, 4, false), -1) << "MIE = 0 in M-mode";
+  h.mstatus |= mstatus_bits::MIE;
+  EXPECT_EQ(h.trigger_fire(STORE, 0x100, 4, false), -1);
+  EXPECT_EQ(h.trigger_fire(LOAD, 0x101, 4, false), -1);
+  EXPECT_EQ(h.trigger_fire(LOAD, 0xFE, 4, false), 0) << "any accessed byte matches";
+  EXPECT_TRUE(h.trig[0].tdata1 & HIT);
+  h.machine = false;
+  EXPECT_EQ(h.trigger_fire(LOAD, 0x100, 4, false), -1) << "m only";
+  h.machine = true;
+  // Chain 0 (>= 0x100) -> 1 (< 0x108): a range; the last of the chain fires.
+  EXPECT_TRUE(h.csr_access(csr::tdata1, 0, kType2 | CHAIN | (2u << MATCH_SHIFT) | M | STORE,
+                           true, old));
+  EXPECT_TRUE(h.csr_access(csr::tselect, 0, 1, true, old));
+  EXPECT_TRUE(h.csr_access(csr::tdata2, 0, 0x108, true, old));
+  EXPECT_TRUE(h.csr_access(csr::tdata1, 0, kType2 | (3u << MATCH_SHIFT) | M | STORE, true, old));
+  EXPECT_EQ(h.trigger_fire(STORE, 0x104, 4, false), 1);
+  EXPECT_EQ(h.trigger_fire(STORE, 0xFC, 4, false), -1);
+  EXPECT_EQ(h.trigger_fire(STORE, 0x108, 1, false), -1);
+  EXPECT_EQ(h.trigger_fire(STORE, 0xFD, 4, false), 1);
+  // WARL: dmode, action 1, timing, select, NAPOT match and S are not writable from M-mode.
+  EXPECT_TRUE(h.csr_access(csr::tdata1, 0,
+                           kType2 | DMODE | (1u << ACTION_SHIFT) | TIMING | SELECT |
+                               (1u << MATCH_SHIFT) | S | M | EXECUTE,
+                           true, old));
+  ASSERT_TRUE(h.csr_read(csr::tdata1, v));
+  EXPECT_EQ(v, kType2 | M | EXECUTE);
+  EXPECT_TRUE(h.csr_access(csr::tdata1, 0, 0, true, old));
+  ASSERT_TRUE(h.csr_read(csr::tdata1, v));
+  EXPECT_EQ(v, kType15);
+  // U-mode has no access.
+  h.machine = false;
+  EXPECT_FALSE(h.csr_read(csr::tselect, v));
+  EXPECT_FALSE(h.csr_read(csr::tdata1, v));
+}
 }  // namespace
 }  // namespace imcvp::cpu
