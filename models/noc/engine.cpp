@@ -103,8 +103,6 @@ void Engine::reset_stats() {
   stats_.buffer_flit_cycles.assign(n_, 0);
   stats_.buffer_peak_flits.assign(n_, 0);
   for (uint32_t r = 0; r < n_; ++r) stats_.buffer_peak_flits[r] = routers_[r].buffered;
-  stats_.matrix_packets.assign(size_t(n_) * n_, 0);
-  stats_.matrix_flits.assign(size_t(n_) * n_, 0);
   stats_.since_cycle = now_;
   for (auto& rt : routers_) rt.occ_since = now_;
 }
@@ -309,8 +307,9 @@ void Engine::apply(const Event& e, uint64_t t) {
         stats_.queueing_latency_sum += p.injected - p.created;
         stats_.hops_sum += p.hops;
         stats_.latency.sample(double(lat));
-        stats_.matrix_packets[size_t(p.src) * n_ + p.dst]++;
-        stats_.matrix_flits[size_t(p.src) * n_ + p.dst] += p.flits;
+        auto& pc = stats_.matrix[uint64_t(p.src) * n_ + p.dst];
+        ++pc.packets;
+        pc.flits += p.flits;
         ++deliveries_;
         if (on_delivered) on_delivered(e.flit.pkt, p);
         // The callback may send() (a reply), which can grow pkts_: index again.

@@ -23,6 +23,7 @@
 #include <deque>
 #include <functional>
 #include <string>
+#include <map>
 #include <vector>
 
 #include "models/common/stats.h"
@@ -59,8 +60,20 @@ struct NetStats {
   std::vector<uint64_t> vc_stall_cycles;     // [(node * ports + in port) * vcs + vc]
   std::vector<uint64_t> buffer_flit_cycles;  // [node]: integral of buffered flits over cycles
   std::vector<uint64_t> buffer_peak_flits;   // [node]: most flits buffered at once
-  std::vector<uint64_t> matrix_packets;      // [src * n + dst]
-  std::vector<uint64_t> matrix_flits;
+  // Traffic matrix, sparse: (src * n + dst) -> delivered packets and flits. Only pairs that
+  // carried traffic have an entry, so memory grows with the traffic, not with n^2.
+  struct PairCount {
+    uint64_t packets = 0, flits = 0;
+  };
+  std::map<uint64_t, PairCount> matrix;
+  uint64_t matrix_packets(uint64_t pair) const {
+    auto it = matrix.find(pair);
+    return it == matrix.end() ? 0 : it->second.packets;
+  }
+  uint64_t matrix_flits(uint64_t pair) const {
+    auto it = matrix.find(pair);
+    return it == matrix.end() ? 0 : it->second.flits;
+  }
   uint64_t since_cycle = 0;  // cycle of the last reset (for utilisation)
 };
 

@@ -663,7 +663,7 @@ void Network::register_stats() {
         "flits/cycle", "Link utilisation");
     }
   }
-  pair_registered_.assign(size_t(topo.nodes()) * topo.nodes(), false);
+  pair_registered_.clear();
   stall_registered_.assign(size_t(topo.nodes()) * topo.ports() * cfg_.router.vcs, false);
   f(
       "throughput",
@@ -694,19 +694,17 @@ void Network::register_nonzero_stats() {
   // Traffic matrix: delivered packets and flits per (source, destination) node pair. Pairs are
   // added in (src, dst) order as they first carry traffic; once added they stay (value 0 after
   // a stats reset), so the same run gives the same file.
-  for (uint32_t a = 0; a < n; ++a)
-    for (uint32_t b = 0; b < n; ++b) {
-      size_t i = size_t(a) * n + b;
-      if (pair_registered_[i] || st.matrix_packets[i] == 0) continue;
-      pair_registered_[i] = true;
-      std::string nm = "matrix.src" + std::to_string(a) + ".dst" + std::to_string(b);
-      stats_.formula(
-          nm + ".packets", [e, i] { return double(e->stats().matrix_packets[i]); }, "count",
-          "Packets delivered from this source node to this destination node");
-      stats_.formula(
-          nm + ".flits", [e, i] { return double(e->stats().matrix_flits[i]); }, "flits",
-          "Flits delivered from this source node to this destination node");
-    }
+  for (const auto& [i, pc] : st.matrix) {  // ordered by (src, dst)
+    if (pc.packets == 0 || !pair_registered_.insert(i).second) continue;
+    const uint64_t src = i / n, dst = i % n;
+    std::string nm = "matrix.src" + std::to_string(src) + ".dst" + std::to_string(dst);
+    stats_.formula(
+        nm + ".packets", [e, i] { return double(e->stats().matrix_packets(i)); }, "count",
+        "Packets delivered from this source node to this destination node");
+    stats_.formula(
+        nm + ".flits", [e, i] { return double(e->stats().matrix_flits(i)); }, "flits",
+        "Flits delivered from this source node to this destination node");
+  }
   // Stall cycles per input VC (lost VC or switch allocation, or no credit downstream).
   for (uint32_t r = 0; r < n; ++r)
     for (uint32_t p = 0; p < ports; ++p)

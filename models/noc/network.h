@@ -30,6 +30,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <set>
 #include <vector>
 
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
@@ -178,7 +179,7 @@ class Network : public sc_core::sc_module {
   uint64_t transactions_ = 0, errors_ = 0, request_flits_ = 0, response_flits_ = 0;
   uint64_t request_packets_ = 0, response_packets_ = 0, split_transactions_ = 0,
            target_accesses_ = 0, split_interleaved_ = 0;
-  std::vector<bool> pair_registered_;   // [src * nodes + dst]
+  std::set<uint64_t> pair_registered_;  // src * nodes + dst of registered matrix stats
   std::vector<bool> stall_registered_;  // [(node * ports + in port) * vcs + vc]
   stats::Group stats_{name()};
 };

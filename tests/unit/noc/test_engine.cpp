@@ -147,8 +147,9 @@ TEST(NocEngine, StatsCountLinksEnergyAndMatrix) {
   EXPECT_EQ(s.flit_router_traversals, 9u);
   EXPECT_EQ(s.flit_link_traversals, 6u);
   EXPECT_EQ(s.link_flits[0 * 5 + 1], 3u);  // router 0, +x port
-  EXPECT_EQ(s.matrix_packets[2], 1u);
-  EXPECT_EQ(s.matrix_flits[2], 3u);
+  EXPECT_EQ(s.matrix_packets(2), 1u);
+  EXPECT_EQ(s.matrix_flits(2), 3u);
+  EXPECT_EQ(s.matrix.size(), 1u);  // sparse: only the pair that carried traffic
   double bits = 128;
   EXPECT_NEAR(s.energy_buffer_pj + s.energy_alloc_pj + s.energy_crossbar_pj, 9 * bits * 0.5, 1e-6);
   EXPECT_NEAR(s.energy_link_pj, 6 * bits * 0.15 * 1.5, 1e-6);
