@@ -388,10 +388,15 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
         return fail(exit_code::usage, "--load " + l + ": expected FILE@ADDR");
       try {
         std::size_t idx = 0;
+        // stoull alone takes "-1" (as 2^64 - 1) and leading blanks.
+        if (at + 1 >= l.size() || !std::isdigit(static_cast<unsigned char>(l[at + 1])))
+          throw std::invalid_argument("sign");
         addr = std::stoull(l.substr(at + 1), &idx, 0);
-        if (idx != l.size() - at - 1) throw std::invalid_argument("trailing");
+        if (idx != l.size() - at - 1 || addr > 0xffffffffULL)
+          throw std::invalid_argument("trailing");
       } catch (...) {
-        return fail(exit_code::usage, "--load " + l + ": bad address '" + l.substr(at + 1) + "'");
+        return fail(exit_code::usage, "--load " + l + ": bad address '" + l.substr(at + 1) +
+                                          "' (expected an address in [0, 0xffffffff])");
       }
       soc->load_file(l.substr(0, at), addr);
     }
