@@ -510,17 +510,30 @@ void AnalogArray::program(const int8_t* w, unsigned n_rows, unsigned n_cols, dou
                                               : d.g_prog;
         }
   cache_valid_ = false;
+  mom_valid_ = false;
+  nu_max_ = 0.0;
+  t_prog_max_ = 0.0;
+  for (const Device& d : dev_) {
+    nu_max_ = std::max(nu_max_, d.nu);
+    t_prog_max_ = std::max(t_prog_max_, d.t_prog);
+  }
   alpha_ = 1.0;
   // The compensation reference is the array right after programming (aihwkit: t_inference = 0),
   // so any extra age (nonideal.extra_age_s, AGE_S) must not be in it: CALIBRATE would then take
   // the aged array as the reference and compensate nothing.
   const double extra = extra_age_s_;
   extra_age_s_ = 0.0;
-  refresh(n_rows, n_cols, t_s, rng);
-  ref_sum_ = column_sum_abs(n_rows, n_cols);
+  if (column_model()) {
+    refresh_moments(n_rows, n_cols, t_s);
+    ref_sum_ = column_sum_abs_moments(n_rows, n_cols, rng);
+  } else {
+    refresh(n_rows, n_cols, t_s, rng);
+    ref_sum_ = column_sum_abs(n_rows, n_cols);
+  }
   if (extra != 0.0) {
     extra_age_s_ = extra;
     cache_valid_ = false;
+    mom_valid_ = false;
   }
 }
 
@@ -574,6 +587,191 @@ void AnalogArray::refresh(unsigned n_rows, unsigned n_cols, double t_s, Rng& rng
   cache_cols_ = n_cols;
 }
 
+// ---- column read-noise model (docs/imc-model.md, Numerics item 7) ----
+
+bool AnalogArray::column_model() const {
+  const auto& ni = cfg_.nonideal;
+  return ni.read_noise_model == "column" && !(ni.ir_drop && ni.ir_drop_model == "nodal");
+}
+
+void AnalogArray::refresh_moments(unsigned n_rows, unsigned n_cols, double t_s) {
+  const auto& ni = cfg_.nonideal;
+  if (mom_valid_ && mom_rows_ == n_rows && mom_cols_ == n_cols) {
+    if (mom_t_ == t_s) return;
+    if (ni.drift_cache_tol > 0) {
+      // Every device's drift factor ((a + t0)/t0)^-nu and read-noise std (proportional to
+      // sqrt(ln((a + t0 + t_read)/(2 t_read)))) change, as functions of ln(a + t0), at most at
+      // the rates nu_max and 1/(2 ln(...)); between the two times ln(a + t0) moves by at most
+      // |dt|/(a_min + t0), a_min = the youngest device's age at the earlier time.
+      const double a_min = std::max(0.0, std::min(t_s, mom_t_) - t_prog_max_) + extra_age_s_;
+      double rate = 0.0;
+      if (ni.drift) rate += nu_max_;
+      if (ni.read_noise) {
+        const double l = read_noise_time_term(a_min, cfg_);
+        rate += l > 1e-3 ? 0.5 / (l * l) : 1e30;
+      }
+      if (rate * std::abs(t_s - mom_t_) / (a_min + ni.drift_t0_s) <= ni.drift_cache_tol) return;
+    }
+  }
+  const int w_max = weight_max(cfg_.weight_bits);
+  const double g_min = cfg_.device.g_min_us, g_max = cfg_.device.g_max_us;
+  const double scale = w_max / (g_max - g_min) / static_cast<double>(dpw_);
+  const bool ir = ni.ir_drop && ni.wire_resistance_ohm > 0;  // first order (nodal: no column model)
+  const double r_ohm = ni.wire_resistance_ohm;
+  const double t0 = ni.drift_t0_s;
+  const std::size_t n = static_cast<std::size_t>(n_rows) * n_cols;
+  mean_.assign(n, 0.0);
+  var_.assign(n, 0.0f);
+  double last_tp = std::numeric_limits<double>::quiet_NaN(), log_drift = 0.0, noise_t = 0.0;
+  constexpr double kInvSqrt2 = 0.70710678118654752440, kInvSqrt2Pi = 0.39894228040143267794;
+  for (unsigned i = 0; i < n_rows; ++i) {
+    for (unsigned j = 0; j < n_cols; ++j) {
+      const double path = static_cast<double>(j + 1) + static_cast<double>(cfg_.rows - i);
+      double m = 0.0, v = 0.0;
+      for (int side = 0; side < 2; ++side) {
+        for (unsigned k = 0; k < dpw_; ++k) {
+          const Device& d = dev_[index(i, j, side != 0, k)];
+          double g, var = 0.0;
+          if (d.stuck == kStuckOn) {
+            g = g_max;
+          } else if (d.stuck == kStuckOff) {
+            g = g_min;
+          } else {
+            if (!(d.t_prog == last_tp)) {  // devices programmed together share the time terms
+              last_tp = d.t_prog;
+              const double age = std::max(0.0, t_s - d.t_prog) + extra_age_s_;
+              log_drift = std::log((age + t0) / t0);
+              noise_t = read_noise_time_term(age, cfg_) * ni.read_noise_scale;
+            }
+            g = d.g_prog;
+            if (ni.drift && d.nu > 0) g *= std::exp(-d.nu * log_drift);
+            const double sd = ni.read_noise ? d.q_s * noise_t : 0.0;
+            if (sd > 0) {
+              // g' = max(g (1 + sd Z), 0): moments of the normal clamped at 0, a = 1/sd.
+              const double a = 1.0 / sd;
+              if (a < 8.5) {
+                const double phi_cdf = 0.5 * std::erfc(-a * kInvSqrt2);
+                const double phi = kInvSqrt2Pi * std::exp(-0.5 * a * a);
+                const double m1 = phi_cdf + sd * phi;
+                const double m2 = (1.0 + sd * sd) * phi_cdf + sd * phi;
+                var = g * g * std::max(m2 - m1 * m1, 0.0);
+                g *= m1;
+              } else {  // P(clamp) < 1e-17
+                var = g * g * sd * sd;
+              }
+            }
+          }
+          if (ir) {
+            // f(g) = g/(1 + g R): mean f(m) + f''(m) var/2, variance f'(m)^2 var (delta method).
+            const double den = 1.0 + r_ohm * g * 1e-6 * path;
+            if (var > 0) {
+              const double rp = r_ohm * 1e-6 * path;
+              g = g / den - rp * var / (den * den * den);
+              var /= den * den * den * den;
+            } else {
+              g /= den;
+            }
+          }
+          m += side ? -g : g;
+          v += var;
+        }
+      }
+      mean_[static_cast<std::size_t>(i) * n_cols + j] = m * scale;
+      var_[static_cast<std::size_t>(i) * n_cols + j] = static_cast<float>(v * scale * scale);
+    }
+  }
+  mom_valid_ = true;
+  mom_t_ = t_s;
+  mom_rows_ = n_rows;
+  mom_cols_ = n_cols;
+}
+
+namespace {
+// acc += a * m; var += b * v. Compiled for AVX-512, AVX2 and baseline x86-64 (selected at
+// load time). Neither target enables FMA, so no variant contracts a*b + c and every variant
+// gives the same bits as the baseline.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void axpy2(unsigned n, double a, float b, const double* __restrict m, const float* __restrict v,
+           double* __restrict acc, float* __restrict var) {
+  for (unsigned j = 0; j < n; ++j) {
+    acc[j] += a * m[j];
+    var[j] += b * v[j];
+  }
+}
+// Four rows at once (one pass over acc/var instead of four); per column the additions happen
+// in the same order as four axpy2 calls, so the bits are the same.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void axpy2x4(unsigned n, const double* a, const float* b, const double* const* m,
+             const float* const* v, double* __restrict acc, float* __restrict var) {
+  const double* __restrict m0 = m[0];
+  const double* __restrict m1 = m[1];
+  const double* __restrict m2 = m[2];
+  const double* __restrict m3 = m[3];
+  const float* __restrict v0 = v[0];
+  const float* __restrict v1 = v[1];
+  const float* __restrict v2 = v[2];
+  const float* __restrict v3 = v[3];
+  const double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+  const float b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3];
+  for (unsigned j = 0; j < n; ++j) {
+    double s = acc[j];
+    s += a0 * m0[j];
+    s += a1 * m1[j];
+    s += a2 * m2[j];
+    s += a3 * m3[j];
+    acc[j] = s;
+    float q = var[j];
+    q += b0 * v0[j];
+    q += b1 * v1[j];
+    q += b2 * v2[j];
+    q += b3 * v3[j];
+    var[j] = q;
+  }
+}
+}  // namespace
+
+void AnalogArray::column_mvm(const double* x, unsigned n_rows, unsigned n_cols, Rng& rng,
+                             double* acc, bool add_noise) {
+  std::vector<float> var(n_cols, 0.0f);
+  for (unsigned j = 0; j < n_cols; ++j) acc[j] = 0.0;
+  double a[4];
+  float b[4];
+  const double* m[4];
+  const float* v[4];
+  unsigned k = 0;
+  for (unsigned i = 0; i < n_rows; ++i) {  // nonzero rows in order, four at a time
+    const double xi = x ? x[i] : 1.0;
+    if (xi == 0) continue;
+    const std::size_t o = static_cast<std::size_t>(i) * n_cols;
+    a[k] = xi;
+    b[k] = static_cast<float>(xi * xi);
+    m[k] = &mean_[o];
+    v[k] = &var_[o];
+    if (++k == 4) {
+      axpy2x4(n_cols, a, b, m, v, acc, var.data());
+      k = 0;
+    }
+  }
+  for (unsigned r = 0; r < k; ++r) axpy2(n_cols, a[r], b[r], m[r], v[r], acc, var.data());
+  col_var_.assign(var.begin(), var.end());
+  // Sum over rows and devices of independent noises = one normal per column with the summed
+  // variance (exact for Gaussian terms; clamped terms enter with their exact mean/variance).
+  if (add_noise && cfg_.nonideal.read_noise)
+    for (unsigned j = 0; j < n_cols; ++j) acc[j] += std::sqrt(col_var_[j]) * rng.normal();
+}
+
+double AnalogArray::column_sum_abs_moments(unsigned n_rows, unsigned n_cols, Rng& rng) {
+  std::vector<double> acc(n_cols);
+  column_mvm(nullptr, n_rows, n_cols, rng, acc.data(), true);
+  double total = 0.0;
+  for (double a : acc) total += std::abs(a);
+  return total;
+}
+
 double AnalogArray::column_sum_abs(unsigned n_rows, unsigned n_cols) const {
   double total = 0.0;
   for (unsigned j = 0; j < n_cols; ++j) {
@@ -586,7 +784,11 @@ double AnalogArray::column_sum_abs(unsigned n_rows, unsigned n_cols) const {
 
 void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool is_signed,
                       double t_s, Rng& rng, int32_t* y, OpCounts& oc) {
-  refresh(n_rows, n_cols, t_s, rng);
+  const bool column = column_model();
+  if (column)
+    refresh_moments(n_rows, n_cols, t_s);
+  else
+    refresh(n_rows, n_cols, t_s, rng);
   const double full =
       static_cast<double>(input_max(cfg_.input_bits, is_signed)) * weight_max(cfg_.weight_bits);
   const unsigned bits = cfg_.adc.bits;
@@ -605,6 +807,10 @@ void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool i
     const double scale = weight_max(cfg_.weight_bits) /
                          (cfg_.device.g_max_us - cfg_.device.g_min_us) / static_cast<double>(dpw_);
     for (unsigned j = 0; j < n_cols; ++j) acc[j] = (ip[j] - in[j]) * scale;
+  } else if (column) {
+    std::vector<double> xd(x, x + n_rows);
+    // With a real ADC the read noise is drawn together with the ADC's own noise below.
+    column_mvm(xd.data(), n_rows, n_cols, rng, acc.data(), bits == 0);
   } else {
     for (unsigned i = 0; i < n_rows; ++i) {
       const double xi = x[i];
@@ -613,16 +819,29 @@ void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool i
       for (unsigned j = 0; j < n_cols; ++j) acc[j] += xi * row[j];
     }
   }
+  const double lsb = bits > 0 ? adc_lsb(bits, bound) : 1.0;
+  const double cmax =
+      bits > 0 ? std::max(1.0, std::ldexp(1.0, static_cast<int>(bits) - 1) - 1.0) : 0.0;
+  const double adc_sd = cfg_.adc.noise_sigma_lsb * lsb;
+  // Column model: the column's read noise (std sqrt(col_var_) before the gain) and the ADC's
+  // noise are independent normals, drawn as one of the summed variance.
+  const bool col_noise = column && bits > 0 && (cfg_.nonideal.read_noise || adc_sd > 0);
   for (unsigned j = 0; j < n_cols; ++j) {
     double v = acc[j];
     if (bits > 0) {
-      const double lsb = adc_lsb(bits, bound);
       double yn = v / full * adc_gain_[j] + adc_offset_lsb_[j] * lsb;
-      if (cfg_.adc.noise_sigma_lsb > 0) yn += cfg_.adc.noise_sigma_lsb * lsb * rng.normal();
-      bool sat = false;
-      int64_t code = adc_code(yn, bits, bound, &sat);
-      if (sat) ++oc.adc_saturations;
-      v = static_cast<double>(code) * lsb * full;
+      if (col_noise) {
+        const double g = adc_gain_[j] / full;
+        const double rn = cfg_.nonideal.read_noise ? col_var_[j] * g * g : 0.0;
+        yn += std::sqrt(rn + adc_sd * adc_sd) * rng.normal();
+      } else if (cfg_.adc.noise_sigma_lsb > 0) {
+        yn += adc_sd * rng.normal();
+      }
+      // adc_code() with the lsb and bound hoisted out of the loop (same arithmetic).
+      double q = std::round(yn / lsb);
+      if (q > cmax || q < -cmax) ++oc.adc_saturations;
+      q = std::clamp(q, -cmax, cmax);
+      v = q * lsb * full;
     }
     y[j] = sat32(v * alpha_);
   }
@@ -640,8 +859,14 @@ void AnalogArray::readback(unsigned n_rows, unsigned n_cols, double t_s, Rng& rn
 
 void AnalogArray::calibrate(double t_s, Rng& rng) {
   if (!programmed_) return;
-  refresh(prog_rows_, prog_cols_, t_s, rng);
-  double now = column_sum_abs(prog_rows_, prog_cols_);
+  double now;
+  if (column_model()) {
+    refresh_moments(prog_rows_, prog_cols_, t_s);
+    now = column_sum_abs_moments(prog_rows_, prog_cols_, rng);
+  } else {
+    refresh(prog_rows_, prog_cols_, t_s, rng);
+    now = column_sum_abs(prog_rows_, prog_cols_);
+  }
   alpha_ = now > 0 ? ref_sum_ / now : 1.0;
 }
 

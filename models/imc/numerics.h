@@ -3,7 +3,9 @@
 // write-verify, endurance, drift, 1/f read noise, stuck faults, IR drop, DAC and ADC).
 // docs/imc-model.md gives every formula.
 //
-// Limits: one read-noise/drift realisation per time point (a batch shares it); IR drop is a
+// Limits: read noise is drawn per column output per MVM from the exact moments of the
+// per-device noises (nonideal.read_noise_model: column, default), or per device with one
+// realisation per time point that a batch shares (device); IR drop is a
 // first-order series-resistance model by default, or a nodal solve of the active block per
 // input vector (linear devices, ideal drivers and sense amplifiers); ADC gain/offset errors
 // are static.
@@ -175,6 +177,7 @@ class AnalogArray {
   void set_extra_age_s(double s) {
     extra_age_s_ = s;
     cache_valid_ = false;
+    mom_valid_ = false;
   }
   double extra_age_s() const { return extra_age_s_; }
   uint64_t stuck_devices() const { return stuck_count_; }
@@ -208,6 +211,17 @@ class AnalogArray {
   void refresh(unsigned n_rows, unsigned n_cols, double t_s, Rng& rng);
   double device_g(const Device& d, double t_s, Rng& rng) const;
   double column_sum_abs(unsigned n_rows, unsigned n_cols) const;
+  // Column read-noise model (nonideal.read_noise_model: column): true when it applies.
+  bool column_model() const;
+  // Recomputes mean_/var_ (mean and variance of every effective weight of the active block
+  // at t_s: drift, the read noise clamped at 0, first-order IR drop) unless the cached ones
+  // are within nonideal.drift_cache_tol of t_s.
+  void refresh_moments(unsigned n_rows, unsigned n_cols, double t_s);
+  // Column sums acc[j] = sum_i x_i * mean_ij and col_var_[j] = sum_i x_i^2 var_ij (x = null:
+  // all-ones input); with add_noise, acc[j] += sqrt(col_var_[j]) * N(0,1) when read noise is on.
+  void column_mvm(const double* x, unsigned n_rows, unsigned n_cols, Rng& rng, double* acc,
+                  bool add_noise);
+  double column_sum_abs_moments(unsigned n_rows, unsigned n_cols, Rng& rng);
 
   TileConfig cfg_;
   unsigned dpw_;
@@ -217,6 +231,15 @@ class AnalogArray {
   std::vector<double> g_row_;  // row conductance sums (row_conductance_us)
   std::vector<double> gp_, gn_;  // nodal IR drop: active block, sum over devices per side (uS)
   bool cache_valid_ = false;
+  // Column read-noise model: moments of the effective weights (integer weight units), their
+  // time point and the bounds that decide when they are stale.
+  std::vector<double> mean_, col_var_;
+  std::vector<float> var_;  // variances: float halves the memory the MVM streams
+  bool mom_valid_ = false;
+  double mom_t_ = 0.0;
+  unsigned mom_rows_ = 0, mom_cols_ = 0;
+  double nu_max_ = 0.0;       // largest drift exponent of any device
+  double t_prog_max_ = 0.0;   // latest programming time of any device
   double cache_t_ = -1.0;
   unsigned cache_rows_ = 0, cache_cols_ = 0;
   bool programmed_ = false;

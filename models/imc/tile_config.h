@@ -94,6 +94,15 @@ struct NonIdealConfig {
   bool read_noise = true;
   double read_noise_scale = 1.0;
   double read_noise_t_read_s = 250e-9;
+  // Where the read noise is drawn (docs/imc-model.md, Numerics item 7): column = one Gaussian
+  // per column output per MVM with the exact mean and variance of the sum of the per-device
+  // noises (fast); device = one draw per device per time point, shared by all vectors at that
+  // time (the pre-issue-19 model).
+  std::string read_noise_model = "column";
+  // Column model: the cached drift/read-noise moments are reused while no device's drift
+  // factor or read-noise std can have changed by more than this relative amount since they
+  // were computed (0: recompute at every new time point). Modelling choice, issue 19.
+  double drift_cache_tol = 1e-5;
   // Stuck-at faults per device, drawn once when the tile is built. ~1% stuck devices is the
   // order reported for PCM arrays (Joshi et al., Nat. Commun. 11, 2473, 2020); default 0.
   double stuck_on_rate = 0.0;
@@ -142,6 +151,13 @@ struct NonIdealConfig {
     v.param("read_noise_scale", read_noise_scale, "Scale of the read noise", "", {0.0, 1e3});
     v.param("read_noise_t_read_s", read_noise_t_read_s, "Read duration t_read of the 1/f model",
             "s", {1e-15, 1.0});
+    v.choice("read_noise_model", read_noise_model, {"column", "device"},
+             "Read noise drawn per column output per MVM (exact moments), or per device per "
+             "time point");
+    v.param("drift_cache_tol", drift_cache_tol,
+            "Column read-noise model: relative drift/read-noise change tolerated before the "
+            "cached moments are recomputed (0: at every new time)",
+            "", {0.0, 1e-2});
     v.param("stuck_on_rate", stuck_on_rate, "Probability a device is stuck at g_max", "",
             {0.0, 1.0});
     v.param("stuck_off_rate", stuck_off_rate, "Probability a device is stuck at g_min", "",

@@ -1,6 +1,7 @@
 // Numerics of the IMC tiles (no SystemC): fixed seeds, statistical tolerances.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -868,4 +869,141 @@ TEST(Analog, AdcNoisePerConversion) {
   auto m = moments(codes);
   EXPECT_NEAR(m.mean, 0.0, 0.1);
   EXPECT_NEAR(m.std, 1.04, 0.08);  // N(0, 1) rounded to integer codes: sqrt(1 + 1/12)
+}
+
+// ---- column read-noise model (issue 19; docs/imc-model.md, Numerics item 7) ----
+
+namespace {
+// Every non-ideality that the column model covers, ideal ADC (the analog value, rounded).
+TileConfig noisy(unsigned rows, unsigned cols, const char* model) {
+  TileConfig c;
+  c.rows = rows;
+  c.cols = cols;
+  c.nonideal.write_verify = false;  // same programmed state, fewer draws
+  c.nonideal.ir_drop = true;
+  c.nonideal.wire_resistance_ohm = 2.0;
+  c.nonideal.read_noise_model = model;
+  c.adc.bits = 0;
+  return c;
+}
+
+// Two-sample Kolmogorov-Smirnov statistic.
+double ks_statistic(std::vector<double> a, std::vector<double> b) {
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  std::size_t i = 0, j = 0;
+  double d = 0;
+  while (i < a.size() && j < b.size()) {
+    const double v = std::min(a[i], b[j]);
+    while (i < a.size() && a[i] <= v) ++i;
+    while (j < b.size() && b[j] <= v) ++j;
+    d = std::max(d, std::abs(double(i) / a.size() - double(j) / b.size()));
+  }
+  return d;
+}
+}  // namespace
+
+// The column model (one normal per column output with the exact mean and variance of the sum
+// of the clamped per-device read noises) against the per-device model: per-column mean and
+// variance over many MVMs, and a KS test of the pooled standardised outputs. Columns 0-7 hold
+// random weights, 8-9 all -127 (G+ at g_min: the clamp at 0 biases their mean), 10-11 zeros.
+TEST(ColumnReadNoise, MatchesThePerDeviceModelInDistribution) {
+  const unsigned R = 128, C = 12, N = 4000;
+  Rng wr(5);
+  std::vector<int8_t> w(R * C);
+  for (unsigned i = 0; i < R; ++i)
+    for (unsigned j = 0; j < C; ++j)
+      w[i * C + j] = j < 8 ? static_cast<int8_t>(int(wr.next() % 255) - 127)
+                           : static_cast<int8_t>(j < 10 ? -127 : 0);
+  std::vector<int32_t> x(R);
+  for (auto& v : x) v = int32_t(wr.next() % 255) - 127;
+  // Same seed: the same stuck faults, programmed states and drift exponents in both arrays.
+  std::vector<std::vector<double>> out[2];
+  for (int model = 0; model < 2; ++model) {
+    TileConfig c = noisy(R, C, model ? "column" : "device");
+    Rng rng(11);
+    AnalogArray a(c, rng);
+    OpCounts oc;
+    a.program(w.data(), R, C, 0.0, rng, oc);
+    out[model].assign(C, {});
+    std::vector<int32_t> y(C);
+    for (unsigned k = 0; k < N; ++k) {
+      // A new time point per MVM: the device model draws a new realisation for each.
+      a.mvm(x.data(), R, C, true, 100.0 + 1e-3 * k, rng, y.data(), oc);
+      for (unsigned j = 0; j < C; ++j) out[model][j].push_back(y[j]);
+    }
+  }
+  std::vector<double> zd, zc;
+  for (unsigned j = 0; j < C; ++j) {
+    const Moments d = moments(out[0][j]), c = moments(out[1][j]);
+    const double se = std::sqrt((d.std * d.std + c.std * c.std) / N);
+    EXPECT_NEAR(c.mean, d.mean, 4.5 * se + 1.0) << "column " << j;
+    // Std of the ratio of two sample variances of N normals: sqrt(4/N) = 3.2 %.
+    EXPECT_NEAR(c.std * c.std / (d.std * d.std), 1.0, 4.5 * std::sqrt(4.0 / N)) << "column " << j;
+    for (double v : out[0][j]) zd.push_back((v - d.mean) / d.std);
+    for (double v : out[1][j]) zc.push_back((v - d.mean) / d.std);
+  }
+  // KS critical value at alpha = 0.001: 1.95 * sqrt(2 / n).
+  EXPECT_LT(ks_statistic(zd, zc), 1.95 * std::sqrt(2.0 / (N * C)));
+}
+
+TEST(ColumnReadNoise, SameSeedGivesIdenticalOutputsAndBatchVectorsDiffer) {
+  auto run = [](uint64_t seed) {
+    TileConfig c;  // defaults: column model, every default non-ideality, 8-bit ADC
+    c.rows = c.cols = 64;
+    c.adc.noise_sigma_lsb = 0.5;
+    Rng rng(seed);
+    AnalogArray a(c, rng);
+    Rng wr(1);
+    auto w = random_weights(wr, 64 * 64, -127, 127);
+    OpCounts oc;
+    a.program(w.data(), 64, 64, 0.0, rng, oc);
+    std::vector<int32_t> x(64, 90), y(64), all;
+    for (int k = 0; k < 3; ++k) {
+      a.mvm(x.data(), 64, 64, true, 10.0, rng, y.data(), oc);  // same time point
+      all.insert(all.end(), y.begin(), y.end());
+    }
+    a.calibrate(1e5, rng);
+    all.push_back(static_cast<int32_t>(a.alpha() * 65536));
+    return all;
+  };
+  const auto r = run(77);
+  EXPECT_EQ(r, run(77));
+  EXPECT_NE(r, run(78));
+  // Per-read noise: vectors at the same time point see independent draws.
+  EXPECT_NE(std::vector<int32_t>(r.begin(), r.begin() + 64),
+            std::vector<int32_t>(r.begin() + 64, r.begin() + 128));
+}
+
+// The cached drift/read-noise moments are reused within nonideal.drift_cache_tol and
+// recomputed beyond; tol = 0 recomputes at every new time (exact).
+TEST(ColumnReadNoise, DriftCacheStaysWithinItsTolerance) {
+  auto run = [](double tol, const std::vector<double>& times) {
+    TileConfig c = ideal_analog(64, 16);
+    c.nonideal.drift = true;  // aihwkit-pcm, nu per device
+    c.nonideal.drift_cache_tol = tol;
+    Rng rng(3);
+    AnalogArray a(c, rng);
+    Rng wr(2);
+    auto w = random_weights(wr, 64 * 16, -127, 127);
+    OpCounts oc;
+    a.program(w.data(), 64, 16, 0.0, rng, oc);
+    std::vector<int32_t> x(64, 127), y(16);
+    std::vector<std::vector<int32_t>> out;
+    for (double t : times) {
+      a.mvm(x.data(), 64, 16, true, t, rng, y.data(), oc);
+      out.push_back(y);
+    }
+    return out;
+  };
+  // At t = 1 s, 50 us later: |d ln g| <= nu_max * 50e-6 / 21 ~ 1e-6 < 1e-5: cache reused.
+  const std::vector<double> times = {1.0, 1.0 + 50e-6, 1.0 + 50.0};
+  const auto cached = run(1e-5, times), exact = run(0.0, times);
+  EXPECT_EQ(cached[0], exact[0]);
+  const double bound = 1e-5 * 64 * 127.0 * 127.0 + 1.0;  // tol * sum_i |x_i||w_ij| + rounding
+  for (unsigned j = 0; j < 16; ++j) EXPECT_LE(std::abs(cached[1][j] - exact[1][j]), bound);
+  // 50 s later the cache is stale and recomputed at the new time: identical to exact.
+  EXPECT_EQ(cached[2], exact[2]);
+  // Exact path: the drifted outputs really differ over 50 s.
+  EXPECT_NE(exact[0], exact[2]);
 }
