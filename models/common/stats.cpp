@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace imcvp::stats {
 
@@ -230,13 +234,43 @@ std::vector<double> Registry::energy_breakdown() const {
 }
 
 namespace {
-nlohmann::ordered_json& node_at(nlohmann::ordered_json& root, const std::string& path) {
-  nlohmann::ordered_json* n = &root;
+// The stats tree before it becomes JSON: children are indexed by name, so building it is
+// linear in the number of entries (nlohmann's ordered_json looks keys up linearly, which made a
+// 64x64 NoC's thousands of router groups quadratic). Same semantics as nested operator[] on
+// ordered_json: assigning a leaf replaces the node; children added later follow its keys.
+struct TreeNode {
+  nlohmann::ordered_json leaf;  // null, or the entry's object
+  std::vector<std::pair<std::string, std::unique_ptr<TreeNode>>> kids;
+  std::unordered_map<std::string, std::size_t> index;
+  TreeNode& child(const std::string& name) {
+    auto [it, added] = index.emplace(name, kids.size());
+    if (added) kids.emplace_back(name, std::make_unique<TreeNode>());
+    return *kids[it->second].second;
+  }
+  void assign(nlohmann::ordered_json j) {
+    leaf = std::move(j);
+    kids.clear();
+    index.clear();
+  }
+  nlohmann::ordered_json to_json() {
+    nlohmann::ordered_json j = leaf.is_null() ? nlohmann::ordered_json::object() : std::move(leaf);
+    auto& obj = j.get_ref<nlohmann::ordered_json::object_t&>();
+    // ordered_map is a vector of pairs: append without its linear duplicate search (the names
+    // here are unique by construction).
+    using Vec = std::vector<std::pair<const std::string, nlohmann::ordered_json>>;
+    auto& vec = static_cast<Vec&>(obj);
+    vec.reserve(vec.size() + kids.size());
+    for (auto& [name, node] : kids) vec.emplace_back(name, node->to_json());
+    return j;
+  }
+};
+
+TreeNode& node_at(TreeNode& root, const std::string& path) {
+  TreeNode* n = &root;
   std::size_t start = 0;
   while (start <= path.size()) {
     auto dot = path.find('.', start);
-    std::string part = path.substr(start, dot == std::string::npos ? dot : dot - start);
-    n = &(*n)[part];
+    n = &n->child(path.substr(start, dot == std::string::npos ? dot : dot - start));
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
@@ -271,11 +305,13 @@ std::string fmt_number(double v) {
 
 nlohmann::ordered_json Registry::to_json() {
   sync_all();
-  nlohmann::ordered_json root = nlohmann::ordered_json::object();
   // Entry names may be dotted ("interrupts.timer"): they nest like group paths, so the JSON
   // tree and the dotted names of stats.txt agree.
+  TreeNode tree;
   for (auto* g : groups())
-    for (const auto& e : g->entries()) node_at(root, g->path() + "." + e.name) = entry_json(e);
+    for (const auto& e : g->entries())
+      node_at(tree, g->path() + "." + e.name).assign(entry_json(e));
+  nlohmann::ordered_json root = tree.to_json();
   auto breakdown = energy_breakdown();
   nlohmann::ordered_json en;
   double total = 0;
