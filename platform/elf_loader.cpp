@@ -80,7 +80,8 @@ ElfImage load_elf(const std::string& path) {
     throw ElfError(path + ": not a regular file (devices, pipes and sockets are refused)",
                    exit_code::no_input);
   const uint64_t size = std::filesystem::file_size(path, ec);
-  if (ec) throw ElfError(path + ": cannot read firmware file: " + ec.message(), exit_code::no_input);
+  if (ec)
+    throw ElfError(path + ": cannot read firmware file: " + ec.message(), exit_code::no_input);
   if (size > kMaxElfBytes)
     bad(path, std::to_string(size) + " bytes is larger than any RV32 ELF can be (" +
                   std::to_string(kMaxElfBytes) + " bytes: 32-bit offsets and sizes)");

@@ -1,5 +1,9 @@
 // Bad input is a first-class case (issue 2): every defect is a clear message and a documented
 // exit status, never a crash or a hang.
+#include <elf.h>
+
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -274,6 +278,39 @@ TEST(BadInput, ExitCodeCategories) {
     EXPECT_EQ(r.code, c.code) << c.args[1] << " " << c.args[2] << ": " << r.err;
     EXPECT_TRUE(contains(r.err, c.msg)) << c.msg << " not in: " << r.err;
   }
+}
+
+// Issue 15 item 9, end to end: hello.elf with its data segment moved onto its code (the test
+// builds the ELF: the second PT_LOAD's p_paddr becomes the first's + 0x100).
+TEST(BadInput, OverlappingSegmentsRefused) {
+  std::string bytes = read_text(fw("hello"));
+  ASSERT_GT(bytes.size(), sizeof(Elf32_Ehdr));
+  Elf32_Ehdr eh;
+  std::memcpy(&eh, bytes.data(), sizeof eh);
+  std::vector<std::size_t> loads;
+  for (unsigned i = 0; i < eh.e_phnum; ++i) {
+    Elf32_Phdr ph;
+    std::size_t off = eh.e_phoff + i * sizeof(Elf32_Phdr);
+    std::memcpy(&ph, bytes.data() + off, sizeof ph);
+    if (ph.p_type == PT_LOAD && ph.p_memsz) loads.push_back(off);
+  }
+  ASSERT_GE(loads.size(), 2u);
+  Elf32_Phdr code, data;
+  std::memcpy(&code, bytes.data() + loads[0], sizeof code);
+  std::memcpy(&data, bytes.data() + loads[1], sizeof data);
+  ASSERT_GT(code.p_memsz, 0x100u + data.p_memsz);
+  data.p_paddr = data.p_vaddr = code.p_paddr + 0x100;
+  std::memcpy(bytes.data() + loads[1], &data, sizeof data);
+  auto r = run_imcvp({"run", "--dump-config"});  // for the scratch dir
+  write(r.dir / "overlap.elf", bytes);
+  r = run_imcvp({"run", (r.dir / "overlap.elf").string()}, "2");
+  EXPECT_EQ(r.code, 65) << r.err;
+  char want[160];
+  std::snprintf(want, sizeof want,
+                "PT_LOAD segments overlap: [0x%08x, 0x%08x) and [0x%08x, 0x%08x)",
+                code.p_paddr, code.p_paddr + code.p_memsz, data.p_paddr,
+                data.p_paddr + data.p_memsz);
+  EXPECT_TRUE(contains(r.err, want)) << want << " not in: " << r.err;
 }
 
 }  // namespace

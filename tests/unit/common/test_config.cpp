@@ -166,7 +166,8 @@ TEST(Config, LoadFileRefusesNonRegularFiles) {
     return std::string();
   };
   EXPECT_EQ(err("/tmp"), "/tmp: is a directory, not a file");
-  EXPECT_EQ(err("/dev/zero"), "/dev/zero: not a regular file (devices, pipes and sockets are refused)");
+  EXPECT_EQ(err("/dev/zero"),
+            "/dev/zero: not a regular file (devices, pipes and sockets are refused)");
   EXPECT_EQ(err("/nonexistent/x.yaml"), "/nonexistent/x.yaml: no such file");
   EXPECT_EQ(imcvp::config::check_input_file("/dev/null", 10),
             "/dev/null: not a regular file (devices, pipes and sockets are refused)");
