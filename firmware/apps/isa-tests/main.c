@@ -7,6 +7,7 @@
  * scripts/run-qemu --icount).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "imcvp/clint.h"
 #include "imcvp/csr.h"
@@ -62,6 +63,12 @@ TESTS(DECLARE)
 #define ENTRY(n) {#n, test_##n},
 static const struct isa_test tests[] = {TESTS(ENTRY)};
 
+static uint32_t trigger_tinfo(void) {
+  uint32_t v = 0;  // stays 0 if tinfo does not exist (the test handler skips the csrr)
+  __asm__ volatile("csrr %0, 0x7a4" : "+r"(v));
+  return v;
+}
+
 int main(void) {
   const int n = (int)(sizeof tests / sizeof tests[0]);
   int first_fail = 0, failed = 0;
@@ -75,6 +82,13 @@ int main(void) {
     imcvp_set_msip(0);
     for (unsigned k = 0; k < TS_SIZE / 4; ++k) isa_trap_state[k] = 0;
 
+    // The trig_* tests check imcvp's triggers (4 mcontrol triggers, mtval = the address,
+    // timing "before"); another implementation (QEMU: tinfo 0x44, mtval 0) skips them.
+    if (strncmp(tests[i].name, "trig_", 5) == 0 && trigger_tinfo() != 0x8004) {
+      printf("  %2d %-16s SKIP (tinfo 0x%lx: not imcvp's triggers)\n", i + 1, tests[i].name,
+             (unsigned long)trigger_tinfo());
+      continue;
+    }
     int chk = tests[i].fn();
 
     csr_write(mie, 0);
