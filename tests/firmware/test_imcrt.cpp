@@ -2,6 +2,7 @@
 // models run on the whole platform; digital tiles must equal the compiler's int8 reference on
 // every input; bad packages end with imcrt's documented exit codes (docs/compiler.md,
 // "Runtime (imcrt)").
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -189,8 +190,8 @@ TEST(Imcrt, CnnLoopBodiesCutHostInstructionsPerInput) {
     instr[i] = s["roi"][0]["delta"]["soc.cpu.instructions"]["value"].get<double>() / n;
     ns[i] = r.stat("firmware.ns_per_input");
     EXPECT_EQ(r.stat("firmware.loop_bodies"), i == 0 ? 7 : 0) << r.out;
-    EXPECT_TRUE(contains(r.out, i == 0 ? "7 of 7 body programs run as LOOPs"
-                                       : "0 of 7 body programs run as LOOPs"))
+    EXPECT_TRUE(contains(
+        r.out, i == 0 ? "7 of 7 body programs run as LOOPs" : "0 of 7 body programs run as LOOPs"))
         << r.out;
   }
   // Measured: ~940 vs ~8,140 host instructions per input, 9.5 vs 22.8 us per input.
@@ -212,9 +213,10 @@ TEST(Imcrt, LoopProgramLargerThanTheRingFallsBackToPerInputCopies) {
   int n = p.manifest["inputs"].get<int>();
   EXPECT_EQ(r.stat("firmware.int8ref_match"), n) << r.out;
   EXPECT_EQ(r.stat("firmware.loop_bodies"), 6) << r.out;
-  EXPECT_TRUE(contains(r.out, "6 of 7 body programs run as LOOPs (copied once per window), 1 "
-                              "per input (LOOP programs larger than their ring included); rings "
-                              "of 16..16 slots"))
+  EXPECT_TRUE(contains(r.out,
+                       "6 of 7 body programs run as LOOPs (copied once per window), 1 "
+                       "per input (LOOP programs larger than their ring included); rings "
+                       "of 16..16 slots"))
       << r.out;
 }
 
@@ -231,6 +233,13 @@ TEST(Imcrt, PcmReportsAccuracy) {
   double acc = p.manifest["accuracy"]["int8"].get<double>();
   EXPECT_GT(r.stat("firmware.accuracy_x100"), acc * 10000 - 500) << r.out;
   EXPECT_GT(r.stats()["energy"]["programming"]["value"].get<double>(), 0);
+  // Drift compensation: every analog tile holding weights ran CALIBRATE after programming.
+  const double cal = r.stat("firmware.calibrations");
+  EXPECT_GE(cal, 1) << r.out;
+  double ops = 0;
+  for (int t = 0; t < 16; ++t)
+    ops += std::max(0.0, r.stat("soc.tile" + std::to_string(t) + ".ops.calibrate"));
+  EXPECT_GE(ops, cal);  // tiles without weights answer not_programmed and are skipped
 }
 
 // ---- bad input ----
@@ -249,8 +258,7 @@ TEST(ImcrtBadInput, CorruptPackageFailsTheChecksum) {
   bytes[bytes.size() / 2] ^= 0x10;  // inside a section, not the header
   auto bad = scratch() / "corrupt.pkg";
   std::ofstream(bad, std::ios::binary) << bytes;
-  auto r = run_imcvp({"run", "-c", kDigital, "--load", bad.string() + "@0x40100000",
-                      fw("imcrt")});
+  auto r = run_imcvp({"run", "-c", kDigital, "--load", bad.string() + "@0x40100000", fw("imcrt")});
   EXPECT_EQ(r.code, 4) << r.out << r.err;
   EXPECT_TRUE(contains(r.out, "imcrt: error: package checksum mismatch")) << r.out;
   EXPECT_FALSE(contains(r.out, "int8ref_match")) << r.out;
@@ -262,8 +270,7 @@ TEST(ImcrtBadInput, TruncatedPackage) {
   std::string bytes = read_text(p.path);
   auto bad = scratch() / "truncated.pkg";
   std::ofstream(bad, std::ios::binary) << bytes.substr(0, bytes.size() - 4096);
-  auto r = run_imcvp({"run", "-c", kDigital, "--load", bad.string() + "@0x40100000",
-                      fw("imcrt")});
+  auto r = run_imcvp({"run", "-c", kDigital, "--load", bad.string() + "@0x40100000", fw("imcrt")});
   EXPECT_EQ(r.code, 4) << r.out << r.err;
   EXPECT_TRUE(contains(r.out, "checksum mismatch")) << r.out;
 }
@@ -273,8 +280,9 @@ TEST(ImcrtBadInput, PackageForAnalogTilesOnDigitalSoc) {
   REQUIRE_PKG(p);
   auto r = run_imcvp({"run", "-c", kDigital, "--load", p.load(), fw("imcrt")});
   EXPECT_EQ(r.code, 5) << r.out << r.err;
-  EXPECT_TRUE(contains(r.out, "imcrt: error: package compiled for another SoC: tile 0 is analog "
-                              "256x256 in the package, digital 256x256 here"))
+  EXPECT_TRUE(contains(r.out,
+                       "imcrt: error: package compiled for another SoC: tile 0 is analog "
+                       "256x256 in the package, digital 256x256 here"))
       << r.out;
 }
 
@@ -321,11 +329,11 @@ TEST(ImcrtBadInput, DescriptorErrorIsDecoded) {
       "open(sys.argv[2],'wb').write(b)\n";
   auto script = scratch() / "bad_desc.py";
   std::ofstream(script) << py;
-  std::string cmd = "/usr/bin/python3 " + shell_quote(script.string()) + " " +
-                    shell_quote(p.path) + " " + shell_quote(bad.string());
+  std::string cmd = "/usr/bin/python3 " + shell_quote(script.string()) + " " + shell_quote(p.path) +
+                    " " + shell_quote(bad.string());
   ASSERT_EQ(std::system(cmd.c_str()), 0);
-  auto r = run_imcvp({"run", "-c", kDigital, "--load", bad.string() + "@0x40100000",
-                      "--max-time", "50ms", fw("imcrt")});
+  auto r = run_imcvp({"run", "-c", kDigital, "--load", bad.string() + "@0x40100000", "--max-time",
+                      "50ms", fw("imcrt")});
   EXPECT_EQ(r.code, 6) << r.out << r.err;
   EXPECT_TRUE(contains(r.out, "imcrt: error: tile ")) << r.out;
   EXPECT_TRUE(contains(r.out, ": MVM: bad_dim (code 3), word 1 = 0x00001000")) << r.out;
