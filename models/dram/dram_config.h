@@ -161,6 +161,11 @@ struct DramControllerConfig {
   // DRAMsim3 DDR4_8Gb_x8_2400.ini [system]: FR-FCFS, open page, 32-entry transaction queues,
   // per-bank command queues of 8, address mapping rochrababgco, no hashing.
   std::string scheduler = "frfcfs";
+  // Which bank queue issues when several have a ready command: "round_robin" (DRAMsim3's
+  // CommandQueue: a rotating pointer over the per-bank queues, the first queue after the last
+  // winner with a ready command issues) or "oldest" (row hits before ACT/PRE, then the oldest
+  // request; serves the banks with the longest backlog first).
+  std::string arbitration = "round_robin";
   std::string page_policy = "open";
   std::string address_mapping = "rochrababgco";
   bool xor_bank_hash = false;
@@ -188,6 +193,8 @@ struct DramControllerConfig {
   void visit(V& v) {
     v.choice("scheduler", scheduler, {"frfcfs", "fcfs"},
              "Command scheduling: FR-FCFS (row hits first) or FCFS per bank");
+    v.choice("arbitration", arbitration, {"round_robin", "oldest"},
+             "Across bank queues: round robin (DRAMsim3) or row hits first, then oldest");
     v.choice("page_policy", page_policy, {"open", "closed"},
              "Row buffer policy (closed: auto-precharge after every access)");
     v.param("address_mapping", address_mapping,

@@ -85,6 +85,12 @@ class Channel {
     for (auto& r : ranks_) r.bg_since = t;
   }
   uint64_t queued() const { return queued_; }
+  // Timing state relative to t (registers further back than `horizon` are clamped: they
+  // no longer constrain anything); equal fingerprints one period apart mean the idle channel
+  // repeats itself.
+  void fingerprint(uint64_t t, uint64_t horizon, std::vector<int64_t>& out) const;
+  // Moves every absolute time register d cycles later (idle channel only).
+  void shift(uint64_t d);
 
  private:
   struct Bank {
@@ -142,6 +148,8 @@ class Channel {
   std::unordered_set<uint64_t> pending_writes_;  // burst addresses with a queued write
   bool draining_ = false;
   bool frfcfs_ = true, closed_page_ = false;  // policies, decoded once
+  bool round_robin_ = true;
+  uint32_t rr_last_ = 0;  // round robin: the bank queue that issued last
   uint64_t cmd_bus_next_ = 0;
   uint64_t queued_ = 0;
   // Completions in done order.
@@ -156,6 +164,7 @@ class Channel {
 
 Channel::Channel(DramEngine& eng, uint32_t id) : eng_(eng), cfg_(eng.cfg_), id_(id) {
   frfcfs_ = cfg_.controller.scheduler == "frfcfs";
+  round_robin_ = cfg_.controller.arbitration == "round_robin";
   closed_page_ = cfg_.controller.page_policy == "closed";
   const auto& o = cfg_.org;
   const auto& T = cfg_.timing;
@@ -395,7 +404,22 @@ void Channel::step(uint64_t t) {
     Candidate c = rank_candidate(r);
     if (c.ready <= t) best = c;
   }
-  if (!best.valid()) {
+  if (!best.valid() && round_robin_) {
+    // DRAMsim3 CommandQueue::GetCommandToIssue: scan the bank queues from the one after the
+    // last winner; the first with a ready command issues and becomes the new start point.
+    const uint32_t n = static_cast<uint32_t>(banks_.size());
+    for (uint32_t k = 1; k <= n; ++k) {
+      uint32_t b = rr_last_ + k;
+      if (b >= n) b -= n;
+      if (banks_[b].q.empty()) continue;
+      Candidate c = bank_candidate(b);
+      if (c.ready > t) continue;
+      best = c;
+      rr_last_ = b;
+      break;
+    }
+  }
+  if (!best.valid() && !round_robin_) {
     const bool frfcfs = frfcfs_;
     bool best_col = false;
     for (uint32_t b = 0; b < banks_.size(); ++b) {
@@ -426,6 +450,54 @@ void Channel::step(uint64_t t) {
     e.ready = t + 1;
     banks_[e.bank].q.push_back(e);
     banks_[e.bank].dirty = true;
+  }
+}
+
+void Channel::fingerprint(uint64_t t, uint64_t horizon, std::vector<int64_t>& out) const {
+  auto rel = [&](uint64_t v) {
+    int64_t d = static_cast<int64_t>(v) - static_cast<int64_t>(t);
+    out.push_back(d < -static_cast<int64_t>(horizon) ? -static_cast<int64_t>(horizon) : d);
+  };
+  out.push_back(static_cast<int64_t>(queued_ + done_.size()));
+  rel(cmd_bus_next_);
+  out.push_back(draining_);
+  for (const auto& b : banks_) {
+    out.push_back(b.open ? 1 + int64_t{b.row} : 0);
+    out.push_back(b.hits);
+    rel(b.act_cycle);
+    for (uint64_t v : b.next) rel(v);
+  }
+  for (const auto& r : ranks_) {
+    for (uint64_t v : r.faw) rel(v);
+    out.push_back(r.faw_n);
+    out.push_back(r.faw_head);
+    out.push_back(r.owed);
+    out.push_back(r.open_banks);
+    out.push_back(r.pending);
+    out.push_back(r.in_pd);
+    rel(r.ref_due);
+    rel(r.pd_enter);
+    rel(r.next_cmd);
+    rel(r.next_pde);
+    rel(r.last_activity);
+    rel(r.bg_since);
+  }
+}
+
+void Channel::shift(uint64_t d) {
+  cmd_bus_next_ += d;
+  for (auto& b : banks_) {
+    b.act_cycle += d;
+    for (auto& v : b.next) v += d;
+  }
+  for (auto& r : ranks_) {
+    for (auto& v : r.faw) v += d;
+    r.ref_due += d;
+    r.pd_enter += d;
+    r.next_cmd += d;
+    r.next_pde += d;
+    r.last_activity += d;
+    r.bg_since += d;
   }
 }
 
@@ -681,6 +753,67 @@ uint64_t DramEngine::next_work_event() const {
 }
 
 void DramEngine::advance_to(uint64_t cycle) {
+  const uint64_t P = cfg_.timing.trefi;
+  // Long idle stretch: skip whole refresh periods in closed form (see the header).
+  if (!log_ && P > 0 && cycle > now_ && cycle - now_ > 4 * P) {
+    while (busy()) {  // finish the outstanding work event by event
+      uint64_t t = next_event();
+      if (t > cycle) break;
+      run_until(t);
+    }
+    if (!busy() && cycle - now_ > 4 * P) skip_idle(cycle);
+  }
+  run_until(cycle);
+}
+
+void DramEngine::skip_idle(uint64_t cycle) {
+  const uint64_t P = cfg_.timing.trefi;
+  // Warm up one period (owed refreshes issued, open rows closed by the next refresh, power-down
+  // settled), then compare the state at the start and the end of the next period; try a few
+  // periods, as the first refresh after work may still close rows (PREA) or leave power-down.
+  run_until(now_ + P);
+  update_energy();  // background energy up to now, so the period's delta is complete
+  std::vector<int64_t> f0, f1;
+  for (auto& c : channels_) c->fingerprint(now_, P, f0);
+  DramStats s0 = stats_;
+  const uint64_t per_period = uint64_t{cfg_.org.ranks} * channels_.size();
+  for (int attempt = 0;; ++attempt) {
+    if (busy() || attempt == 4 || cycle < now_ + 3 * P) return;
+    run_until(now_ + P);
+    update_energy();
+    f1.clear();
+    for (auto& c : channels_) c->fingerprint(now_, P, f1);
+    if (f0 == f1 && stats_.refs - s0.refs == per_period) break;
+    f0.swap(f1);
+    s0 = stats_;
+  }
+  const DramStats& s1 = stats_;
+  const uint64_t k = (cycle - now_) / P - 1;  // leave the last stretch to normal stepping
+  if (k == 0) return;
+  const double kd = static_cast<double>(k);
+  DramStats& s = stats_;
+  auto add = [&](uint64_t& v, uint64_t a, uint64_t b) { v += k * (b - a); };
+  add(s.acts, s0.acts, s1.acts);
+  add(s.pres, s0.pres, s1.pres);
+  add(s.preas, s0.preas, s1.preas);
+  add(s.refs, s0.refs, s1.refs);
+  add(s.refs_postponed, s0.refs_postponed, s1.refs_postponed);
+  add(s.powerdowns, s0.powerdowns, s1.powerdowns);
+  s.e_ref_pj += kd * (s1.e_ref_pj - s0.e_ref_pj);
+  s.e_act_pj += kd * (s1.e_act_pj - s0.e_act_pj);
+  s.e_bg_active_pj += kd * (s1.e_bg_active_pj - s0.e_bg_active_pj);
+  s.e_bg_precharged_pj += kd * (s1.e_bg_precharged_pj - s0.e_bg_precharged_pj);
+  s.e_powerdown_pj += kd * (s1.e_powerdown_pj - s0.e_powerdown_pj);
+  const uint64_t d = k * P;
+  for (auto& c : channels_) c->shift(d);
+  if (checker_)
+    for (uint32_t c = 0; c < channels_.size(); ++c) checker_->credit_refreshes(c, k);
+  now_ += d;
+  last_occupancy_cycle_ += d;  // nothing was queued: the occupancy integral is unchanged
+  skipped_periods_ += k;
+}
+
+void DramEngine::run_until(uint64_t cycle) {
   std::vector<uint64_t>& next = next_scratch_;
   next.resize(channels_.size());
   while (now_ < cycle) {

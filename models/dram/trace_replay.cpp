@@ -66,6 +66,9 @@ std::vector<TraceRequest> parse_trace(std::istream& in, const std::string& name)
     if (!(ls >> cyc)) throw TraceError(at(name, n) + "missing issue cycle");
     if (!parse_dec(cyc, r.cycle))
       throw TraceError(at(name, n) + "bad issue cycle '" + cyc + "' (expected a decimal number)");
+    if (r.cycle > kMaxTraceCycle)
+      throw TraceError(at(name, n) + "issue cycle " + cyc + " beyond the limit of " +
+                       std::to_string(kMaxTraceCycle) + " cycles (10^15)");
     if (ls >> extra) throw TraceError(at(name, n) + "unexpected '" + extra + "' after the cycle");
     out.push_back(r);
   }

@@ -3,7 +3,8 @@
 // accepts it), and the summary `imcvp dram-trace` prints.
 //
 // Limits: one burst per trace line (DRAMsim3's request size); blank lines and '#' comments are
-// skipped; the issue cycle must be a decimal number.
+// skipped; the issue cycle must be a decimal number no larger than kMaxTraceCycle (idle time
+// between requests costs nothing: the engine skips it in closed form).
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,10 @@
 #include "models/dram/dram_engine.h"
 
 namespace imcvp::dram {
+
+// Largest issue cycle a trace may name: 10^15 DRAM cycles (~9.6 days of DDR4-2400); larger
+// values are typing errors or overflowed generators, refused with the line number.
+constexpr uint64_t kMaxTraceCycle = 1000000000000000ULL;
 
 struct TraceRequest {
   uint64_t addr = 0;

@@ -273,3 +273,71 @@ TEST(DramEngine, PowerDownSavesBackgroundEnergyWhenIdle) {
   EXPECT_GT(on.read_latency_avg, off.read_latency_avg);
   EXPECT_LE(on.read_latency_avg, off.read_latency_avg + cfg.timing.txp + 2);
 }
+
+// Issue 15 item 6: idle time is crossed in closed form. A 10^11-cycle gap (~11 million
+// refresh periods) must not be stepped refresh by refresh; the refreshes are still counted and
+// the energy is the same as stepping (compared with a run that steps every period).
+TEST(DramEngine, LongIdleGapIsSkippedInClosedFormWithRefreshCounted) {
+  DramConfig cfg;
+  const uint64_t P = cfg.timing.trefi;
+  // Reference: 40 periods stepped (a command log disables the closed form).
+  DramEngine stepped(cfg);
+  std::vector<CmdRecord> log;
+  stepped.set_command_log(&log);
+  ASSERT_TRUE(stepped.enqueue(0x40, false, 1));
+  stepped.advance_to(40 * P);
+  stepped.update_energy();
+  EXPECT_EQ(stepped.skipped_periods(), 0u);
+  DramEngine fast(cfg);
+  fast.enable_self_check(true);
+  ASSERT_TRUE(fast.enqueue(0x40, false, 1));
+  fast.advance_to(40 * P);
+  fast.update_energy();
+  EXPECT_GT(fast.skipped_periods(), 30u);
+  EXPECT_EQ(fast.stats().refs, stepped.stats().refs);
+  EXPECT_EQ(fast.stats().acts, stepped.stats().acts);
+  EXPECT_EQ(fast.stats().preas, stepped.stats().preas);
+  EXPECT_NEAR(fast.stats().energy_total_pj(), stepped.stats().energy_total_pj(),
+              1e-9 * stepped.stats().energy_total_pj());
+  EXPECT_NEAR(fast.stats().e_bg_precharged_pj, stepped.stats().e_bg_precharged_pj,
+              1e-9 * stepped.stats().e_bg_precharged_pj);
+  // And the timing state after the skip is the stepped one: the same access costs the same.
+  ASSERT_TRUE(fast.enqueue(0x40, false, 2));
+  ASSERT_TRUE(stepped.enqueue(0x40, false, 2));
+  EXPECT_EQ(fast.drain(), stepped.drain());
+
+  // 10^11 cycles: ~2.1e7 refreshes, counted, in well under a second.
+  DramEngine e(cfg);
+  ASSERT_TRUE(e.enqueue(0x40, false, 1));
+  const uint64_t far = 100000000000ULL;
+  e.advance_to(far);
+  EXPECT_EQ(e.now(), far);
+  EXPECT_GT(e.skipped_periods(), far / P - 10);
+  // Rank r is due at (r+1)*P/2 + n*P: both ranks refresh once per period.
+  EXPECT_NEAR(double(e.stats().refs), 2.0 * double(far) / double(P), 2.0);
+  ASSERT_TRUE(e.enqueue(0x80, false, 2));
+  EXPECT_LT(e.drain(), far + 1000);
+  EXPECT_TRUE(e.self_check_violations().empty());
+}
+
+// With power-down on, the idle pattern (PDE, PDX for refresh, REF, PDE) repeats too.
+TEST(DramEngine, LongIdleGapWithPowerDownMatchesStepping) {
+  DramConfig cfg;
+  cfg.controller.powerdown_idle_cycles = 100;
+  const uint64_t P = cfg.timing.trefi;
+  DramEngine stepped(cfg), fast(cfg);
+  std::vector<CmdRecord> log;
+  stepped.set_command_log(&log);
+  for (auto* e : {&stepped, &fast}) {
+    ASSERT_TRUE(e->enqueue(0x40, false, 1));
+    e->advance_to(50 * P + 7);
+    e->update_energy();
+  }
+  EXPECT_GT(fast.skipped_periods(), 40u);
+  EXPECT_EQ(fast.stats().refs, stepped.stats().refs);
+  EXPECT_EQ(fast.stats().powerdowns, stepped.stats().powerdowns);
+  EXPECT_NEAR(fast.stats().e_powerdown_pj, stepped.stats().e_powerdown_pj,
+              1e-9 * stepped.stats().e_powerdown_pj);
+  EXPECT_NEAR(fast.stats().energy_total_pj(), stepped.stats().energy_total_pj(),
+              1e-9 * stepped.stats().energy_total_pj());
+}

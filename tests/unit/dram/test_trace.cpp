@@ -1,6 +1,7 @@
 // Trace parsing: the DRAMsim3 format, and clear errors with line numbers.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <sstream>
 
 #include "models/dram/trace_replay.h"
@@ -73,4 +74,27 @@ TEST(DramTrace, OutputFormatsCarryTheNumbers) {
   std::string csv = format_csv(r);
   EXPECT_EQ(csv.substr(0, 29), "requests,reads,writes,complet");
   EXPECT_NE(format_json(r).find("\"row_hits\": 2"), std::string::npos);
+}
+
+// Issue 15 item 6: trace cycles are bounded (10^15) with the line named, and a trace with a
+// 10^13-cycle gap replays at once (idle time skipped in closed form, refreshes counted).
+TEST(DramTrace, HugeIssueCycleIsBoundedAndLongGapsAreFast) {
+  std::istringstream bad("0x40 READ 0\n0x80 READ 1000000000000001\n");
+  try {
+    parse_trace(bad, "t.trc");
+    FAIL() << "no error";
+  } catch (const TraceError& e) {
+    EXPECT_NE(std::string(e.what()).find("t.trc:2:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("limit"), std::string::npos) << e.what();
+  }
+  std::istringstream ok("0x40 READ 0\n0x80 READ 10000000000000\n");
+  auto reqs = parse_trace(ok, "t.trc");
+  DramConfig cfg;
+  DramEngine e(cfg);
+  auto t0 = std::chrono::steady_clock::now();
+  TraceResult r = replay_trace(e, reqs);
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_LT(s, 5.0);  // was ~1,000 s stepping every refresh
+  EXPECT_EQ(r.completion_cycle, 10000000000000ULL + 40);
+  EXPECT_NEAR(double(r.refreshes), 2e13 / cfg.timing.trefi, 2.0);
 }
