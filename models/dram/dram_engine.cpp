@@ -150,6 +150,20 @@ class Channel {
   bool frfcfs_ = true, closed_page_ = false;  // policies, decoded once
   bool round_robin_ = true;
   uint32_t rr_last_ = 0;  // round robin: the bank queue that issued last
+  // Memo of bank_candidate() and next_event(): valid while version_ is unchanged (every change
+  // of queue, bank, rank or bus state bumps it). next_event() and the following step() would
+  // otherwise evaluate every bank twice per event.
+  uint64_t version_ = 1;
+  mutable std::vector<Candidate> cand_;
+  mutable std::vector<uint64_t> cand_version_;
+  mutable uint64_t ev_version_ = 0, ev_now_ = 0, ev_t_ = 0;
+  const Candidate& cached_candidate(uint32_t b) const {
+    if (cand_version_[b] != version_) {
+      cand_[b] = bank_candidate(b);
+      cand_version_[b] = version_;
+    }
+    return cand_[b];
+  }
   uint64_t cmd_bus_next_ = 0;
   uint64_t queued_ = 0;
   // Completions in done order.
@@ -178,6 +192,8 @@ Channel::Channel(DramEngine& eng, uint32_t id) : eng_(eng), cfg_(eng.cfg_), id_(
     banks_[i].q.reserve(cfg_.controller.command_queue_depth);
   }
   ranks_.resize(o.ranks);
+  cand_.resize(banks_.size());
+  cand_version_.assign(banks_.size(), 0);
   // Rank-level staggered refresh: rank r first due at (r+1) * tREFI / ranks (DRAMsim3
   // RANK_LEVEL_STAGGERED), then every tREFI.
   for (uint32_t r = 0; r < o.ranks; ++r) ranks_[r].ref_due = uint64_t{T.trefi} * (r + 1) / o.ranks;
@@ -201,6 +217,7 @@ Channel::Channel(DramEngine& eng, uint32_t id) : eng_(eng), cfg_(eng.cfg_), id_(
 
 void Channel::enqueue(uint64_t addr, const DramAddress& a, bool is_write, uint64_t tag,
                       uint64_t now) {
+  ++version_;
   DramStats& s = eng_.stats_;
   Completion c{tag, addr, is_write, now, now + 1};
   if (is_write) {
@@ -369,6 +386,7 @@ Candidate Channel::pde_candidate(uint32_t ri) const {
 }
 
 uint64_t Channel::next_event(uint64_t now) const {
+  if (ev_version_ == version_ && ev_now_ == now) return ev_t_;
   uint64_t t = kNever;
   if (!done_.empty()) t = std::min(t, done_.top().done);
   for (const auto& r : ranks_) t = std::min(t, r.ref_due);
@@ -378,8 +396,11 @@ uint64_t Channel::next_event(uint64_t now) const {
     t = std::min(t, pde_candidate(r).ready);
   }
   for (uint32_t b = 0; b < banks_.size(); ++b)
-    if (!banks_[b].q.empty()) t = std::min(t, bank_candidate(b).ready);
-  return t == kNever ? t : umax(t, now + 1);
+    if (!banks_[b].q.empty()) t = std::min(t, cached_candidate(b).ready);
+  ev_version_ = version_;
+  ev_now_ = now;
+  ev_t_ = t == kNever ? t : umax(t, now + 1);
+  return ev_t_;
 }
 
 void Channel::step(uint64_t t) {
@@ -388,11 +409,13 @@ void Channel::step(uint64_t t) {
   while (!done_.empty() && done_.top().done <= t) {
     Completion c = done_.top();
     done_.pop();
+    ++version_;
     eng_.complete(c);
   }
   // 2. Refresh bookkeeping.
   for (auto& rk : ranks_)
     while (rk.ref_due <= t) {
+      ++version_;
       ++rk.owed;
       rk.ref_due += cfg_.timing.trefi;
       if (!refresh_forced(rk)) ++s.refs_postponed;
@@ -412,7 +435,7 @@ void Channel::step(uint64_t t) {
       uint32_t b = rr_last_ + k;
       if (b >= n) b -= n;
       if (banks_[b].q.empty()) continue;
-      Candidate c = bank_candidate(b);
+      const Candidate& c = cached_candidate(b);
       if (c.ready > t) continue;
       best = c;
       rr_last_ = b;
@@ -437,17 +460,22 @@ void Channel::step(uint64_t t) {
     Candidate c = pde_candidate(r);
     if (c.ready <= t) best = c;
   }
-  if (best.valid()) issue(best, t);
+  if (best.valid()) {
+    ++version_;
+    issue(best, t);
+  }
   // 4. Move one transaction into its bank queue.
   auto* src = const_cast<std::vector<Entry>*>(move_source());
   bool drain = src == &write_q_;
   if (drain && !draining_) ++s.write_drains;
+  if (draining_ != drain) ++version_;
   draining_ = drain;
   int i = movable_index(*src);
   if (i >= 0) {
     Entry e = (*src)[static_cast<std::size_t>(i)];
     src->erase(src->begin() + i);
     e.ready = t + 1;
+    ++version_;
     banks_[e.bank].q.push_back(e);
     banks_[e.bank].dirty = true;
   }
@@ -485,6 +513,7 @@ void Channel::fingerprint(uint64_t t, uint64_t horizon, std::vector<int64_t>& ou
 }
 
 void Channel::shift(uint64_t d) {
+  ++version_;
   cmd_bus_next_ += d;
   for (auto& b : banks_) {
     b.act_cycle += d;
