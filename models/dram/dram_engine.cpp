@@ -784,7 +784,7 @@ uint64_t DramEngine::next_work_event() const {
 void DramEngine::advance_to(uint64_t cycle) {
   const uint64_t P = cfg_.timing.trefi;
   // Long idle stretch: skip whole refresh periods in closed form (see the header).
-  if (!log_ && P > 0 && cycle > now_ && cycle - now_ > 4 * P) {
+  if (idle_skip_ && !log_ && P > 0 && cycle > now_ && cycle - now_ > 4 * P) {
     while (busy()) {  // finish the outstanding work event by event
       uint64_t t = next_event();
       if (t > cycle) break;

@@ -89,6 +89,7 @@ void check_trace(const std::vector<TraceRequest>& reqs, uint64_t capacity,
 }
 
 TraceResult replay_trace(DramEngine& eng, const std::vector<TraceRequest>& reqs) {
+  eng.set_idle_skip(true);  // long idle gaps of a trace in closed form
   std::vector<uint32_t> lat;
   lat.reserve(reqs.size());
   eng.on_complete([&](const Completion& c) {

@@ -197,9 +197,10 @@ TEST(Inference, CalibrationRecoversDriftedPcmAccuracy) {
 
 // Hardware-aware training (imcinfer train --noise pcm): after ten years of PCM drift without
 // CALIBRATE, the noise-trained MLP keeps more accuracy than the plain one on the same tiles.
-// Measured at seeds 1/2/3 on the 360 test images: plain 327/314/315, hardware-aware
-// 340/341/331 (docs/inference.md); we require 5 images (1.4 points) of the ~13-image gain at
-// the default seed 1. Fresh, it stays within 2 points of its own int8 reference.
+// Measured at seeds 1..5 on the 360 test images (after the aihwkit programming-noise fix and
+// the column read-noise model): plain 331/339/309/322/329, hardware-aware 335/340/335/342/337
+// (mean gain ~12 images, but one seed alone can show as little as +1). The test sums seeds
+// 1..3 (plain 979, hardware-aware 1010) and requires 15 images (5 per seed, 1.4 points).
 TEST(Inference, HardwareAwareWeightsKeepAccuracyUnderDrift) {
   const std::string tiles = "--tiles analog:256x256,analog:256x256 --kind analog --n-test 360";
   const std::string hat = " --weights " + shell_quote(std::string(IMCVP_SOURCE_DIR) +
@@ -211,17 +212,25 @@ TEST(Inference, HardwareAwareWeightsKeepAccuracyUnderDrift) {
   REQUIRE_PACKAGE(plain);
   REQUIRE_PACKAGE(aware);
   REQUIRE_PACKAGE(fresh);
-  auto p = run_imcvp({"run", "--set", kTwoAnalog, "--load", load_arg(plain), fw("infer")}, "p");
-  auto h = run_imcvp({"run", "--set", kTwoAnalog, "--load", load_arg(aware), fw("infer")}, "h");
+  long acc_plain = 0, acc_hat = 0;
+  for (int seed = 1; seed <= 3; ++seed) {
+    const std::string sd = std::to_string(seed);
+    auto p = run_imcvp(
+        {"run", "--seed", sd, "--set", kTwoAnalog, "--load", load_arg(plain), fw("infer")},
+        "p" + sd);
+    auto h = run_imcvp(
+        {"run", "--seed", sd, "--set", kTwoAnalog, "--load", load_arg(aware), fw("infer")},
+        "h" + sd);
+    ASSERT_EQ(p.code, 0) << p.out << p.err;
+    ASSERT_EQ(h.code, 0) << h.out << h.err;
+    EXPECT_TRUE(contains(h.out, "aged by 315360000 s")) << h.out;
+    acc_plain += number_after(p.out, "infer: accuracy ");
+    acc_hat += number_after(h.out, "infer: accuracy ");
+  }
   auto f = run_imcvp({"run", "--set", kTwoAnalog, "--load", load_arg(fresh), fw("infer")}, "f");
-  ASSERT_EQ(p.code, 0) << p.out << p.err;
-  ASSERT_EQ(h.code, 0) << h.out << h.err;
   ASSERT_EQ(f.code, 0) << f.out << f.err;
-  EXPECT_TRUE(contains(h.out, "aged by 315360000 s")) << h.out;
-  long acc_plain = number_after(p.out, "infer: accuracy ");
-  long acc_hat = number_after(h.out, "infer: accuracy ");
   long acc_fresh = number_after(f.out, "infer: accuracy ");
-  EXPECT_GE(acc_hat, acc_plain + 5) << p.out << h.out;
+  EXPECT_GE(acc_hat, acc_plain + 15) << "plain " << acc_plain << ", hardware-aware " << acc_hat;
   EXPECT_GE(acc_fresh, std::lround(aware.manifest["int8_accuracy"].get<double>() * 360) - 7)
       << f.out;
 }

@@ -327,9 +327,16 @@ TEST(Dram, PresetsAndBadPreset) {
                       "dram.device.timing.cl=30"},
                      "dump");
   EXPECT_TRUE(contains(d.out, "cl: 30")) << d.out;
-  auto w = run_imcvp({"run", "--set", "dram.size_bytes=0x10000000000", fw("hello")}, "big");
+  // A window larger than the device (LPDDR4-3200 preset: 1 GiB) ...
+  auto w = run_imcvp({"run", "--set", "dram.preset=lpddr4-3200", "--set",
+                      "dram.size_bytes=0x60000000", "--set", "dram.base=0xa0000000", fw("hello")},
+                     "big");
   EXPECT_EQ(w.code, 78) << w.err;
-  EXPECT_TRUE(contains(w.err, "exceeds the device capacity")) << w.err;
+  EXPECT_TRUE(contains(w.err, "exceeds the device capacity of 1073741824 B")) << w.err;
+  // ... and one that crosses the end of the 32-bit address space (checked first).
+  auto x = run_imcvp({"run", "--set", "dram.size_bytes=0x10000000000", fw("hello")}, "huge");
+  EXPECT_EQ(x.code, 78) << x.err;
+  EXPECT_TRUE(contains(x.err, "crosses the end of the 32-bit address space")) << x.err;
 }
 
 }  // namespace

@@ -277,6 +277,16 @@ TEST(DramEngine, PowerDownSavesBackgroundEnergyWhenIdle) {
 // Issue 15 item 6: idle time is crossed in closed form. A 10^11-cycle gap (~11 million
 // refresh periods) must not be stepped refresh by refresh; the refreshes are still counted and
 // the energy is the same as stepping (compared with a run that steps every period).
+// Regression: a SoC run's DRAM stats must not depend on --trace (which attaches a command
+// log); the closed-form skip is therefore off unless a trace replay turns it on.
+TEST(DramEngine, IdleSkipIsOffByDefault) {
+  DramConfig cfg;
+  DramEngine e(cfg);
+  ASSERT_TRUE(e.enqueue(0x40, false, 1));
+  e.advance_to(40 * cfg.timing.trefi);
+  EXPECT_EQ(e.skipped_periods(), 0u);
+}
+
 TEST(DramEngine, LongIdleGapIsSkippedInClosedFormWithRefreshCounted) {
   DramConfig cfg;
   const uint64_t P = cfg.timing.trefi;
@@ -289,6 +299,7 @@ TEST(DramEngine, LongIdleGapIsSkippedInClosedFormWithRefreshCounted) {
   stepped.update_energy();
   EXPECT_EQ(stepped.skipped_periods(), 0u);
   DramEngine fast(cfg);
+  fast.set_idle_skip(true);
   fast.enable_self_check(true);
   ASSERT_TRUE(fast.enqueue(0x40, false, 1));
   fast.advance_to(40 * P);
@@ -308,6 +319,7 @@ TEST(DramEngine, LongIdleGapIsSkippedInClosedFormWithRefreshCounted) {
 
   // 10^11 cycles: ~2.1e7 refreshes, counted, in well under a second.
   DramEngine e(cfg);
+  e.set_idle_skip(true);
   ASSERT_TRUE(e.enqueue(0x40, false, 1));
   const uint64_t far = 100000000000ULL;
   e.advance_to(far);
@@ -328,6 +340,7 @@ TEST(DramEngine, LongIdleGapWithPowerDownMatchesStepping) {
   DramEngine stepped(cfg), fast(cfg);
   std::vector<CmdRecord> log;
   stepped.set_command_log(&log);
+  fast.set_idle_skip(true);
   for (auto* e : {&stepped, &fast}) {
     ASSERT_TRUE(e->enqueue(0x40, false, 1));
     e->advance_to(50 * P + 7);
