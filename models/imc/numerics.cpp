@@ -405,9 +405,10 @@ AnalogArray::AnalogArray(const TileConfig& cfg, Rng& rng)
       extra_age_s_(cfg.nonideal.extra_age_s) {
   const double g_min = cfg_.device.g_min_us, g_max = cfg_.device.g_max_us;
   const double p_on = cfg_.nonideal.stuck_on_rate, p_off = cfg_.nonideal.stuck_off_rate;
+  const double q_off = q_s(g_min, cfg_);  // the same for every unprogrammed device
   for (auto& d : dev_) {
     d.g_prog = g_min;  // never programmed: off state (weight 0)
-    d.q_s = q_s(g_min, cfg_);
+    d.q_s = q_off;
     if (p_on > 0 || p_off > 0) {
       double u = rng.uniform();
       if (u < p_on) {
