@@ -70,8 +70,9 @@ Rv32Core::Rv32Core(sc_core::sc_module_name nm, const CpuConfig& cfg)
 
   table_.assign(size_t{1} << kTableBits, nullptr);
   blocks_.resize(size_t{1} << 14);
-  ops_.resize(size_t{1} << 18);
-  if (!labels_) exec(nullptr);  // fetch the handler label table
+  ops_cap_ = size_t{1} << 18;
+  ops_.reset(new Op[ops_cap_]);  // default-initialised: pages are touched only when used
+  if (!labels_) exec(nullptr);   // fetch the handler label table
 
   SC_THREAD(run);
   SC_METHOD(irq_update);
@@ -534,7 +535,7 @@ Rv32Core::Block* Rv32Core::translate(uint32_t pc, bool single) {
     b = &tmp_block_;
     ops = tmp_ops_;
   } else {
-    if (nblocks_ + 1 > blocks_.size() || nops_ + kMaxBlockOps + 1 > ops_.size()) flush_decode();
+    if (nblocks_ + 1 > blocks_.size() || nops_ + kMaxBlockOps + 1 > ops_cap_) flush_decode();
     b = &blocks_[nblocks_];
     ops = &ops_[nops_];
   }
@@ -1597,8 +1598,8 @@ void Rv32Core::update_triggers() {
 }
 
 bool Rv32Core::exec_trigger() {
-  const bool debug = dbg_ != nullptr && !(dskip_ && dskip_pc_ == hart_.pc &&
-                                          dskip_instret_ == hart_.instret);
+  const bool debug =
+      dbg_ != nullptr && !(dskip_ && dskip_pc_ == hart_.pc && dskip_instret_ == hart_.instret);
   const int i = hart_.trigger_fire(mcontrol::EXECUTE, hart_.pc, 1, debug);
   if (i < 0) return false;
   if (hart_.trig[i].tdata1 & mcontrol::DMODE) {
@@ -1613,8 +1614,8 @@ bool Rv32Core::exec_trigger() {
 }
 
 bool Rv32Core::mem_trigger(const Op* op, uint32_t kinds, uint32_t a, unsigned n) {
-  const bool debug = dbg_ != nullptr && !(dskip_ && dskip_pc_ == op->pc &&
-                                          dskip_instret_ == hart_.instret + op->idx);
+  const bool debug = dbg_ != nullptr &&
+                     !(dskip_ && dskip_pc_ == op->pc && dskip_instret_ == hart_.instret + op->idx);
   const int i = hart_.trigger_fire(kinds, a, n, debug);
   if (i < 0) return false;
   if (!(hart_.trig[i].tdata1 & mcontrol::DMODE)) {
@@ -1718,7 +1719,8 @@ void Rv32Core::clear_hw_points() {
 }
 
 size_t Rv32Core::hw_breakpoint_count() const {
-  return static_cast<size_t>(std::count_if(hw_.begin(), hw_.end(), [](const HwPoint& h) { return h.exec; }));
+  return static_cast<size_t>(
+      std::count_if(hw_.begin(), hw_.end(), [](const HwPoint& h) { return h.exec; }));
 }
 
 size_t Rv32Core::hw_watchpoint_count() const {

@@ -17,8 +17,8 @@
 // path; with none of them set the hot loop is unchanged. Triggers (Sdtrig, Hart): while an
 // execute trigger is armed the core returns to the run loop after every block (exact matches
 // end blocks, ranges run one instruction at a time), while a load/store trigger is armed those
-// accesses take the checked path; with none armed nothing is checked. Watchpoints see this core's accesses
-// only (not semihosting, debugger or other initiators' writes); a debugger write to
+// accesses take the checked path; with none armed nothing is checked. Watchpoints see this core's
+// accesses only (not semihosting, debugger or other initiators' writes); a debugger write to
 // minstret reads back one lower (the CSR rule for the writing instruction applies).
 #pragma once
 
@@ -271,7 +271,10 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
 
   std::vector<Block*> table_;
   std::vector<Block> blocks_;
-  std::vector<Op> ops_;
+  // Decoded ops of cached blocks. Default-initialised (not zeroed): its 8 MiB are only touched
+  // as blocks are decoded, which keeps start-up short (an op is written before it is read).
+  std::unique_ptr<Op[]> ops_;
+  size_t ops_cap_ = 0;
   size_t nblocks_ = 0, nops_ = 0;
   Block tmp_block_;
   Block* resume_b_ = nullptr;

@@ -228,8 +228,8 @@ double input_on_ns(int32_t x, const DacConfig& d) {
   return m * d.step_ns;
 }
 
-MvmCost analog_mvm_cost(const TileConfig& c, const int32_t* x, const double* g_row_us,
-                        unsigned nr, unsigned nc) {
+MvmCost analog_mvm_cost(const TileConfig& c, const int32_t* x, const double* g_row_us, unsigned nr,
+                        unsigned nc) {
   MvmCost k;
   const bool bs = bit_serial(c.dac);
   const double b = c.input_bits;
@@ -247,7 +247,8 @@ MvmCost analog_mvm_cost(const TileConfig& c, const int32_t* x, const double* g_r
   double pulses = 0, e_arr = 0;
   for (unsigned i = 0; i < nr; ++i) {
     if (dac_data) pulses += dac_pulses(x[i], c.dac);
-    if (ivt) e_arr += ivt_energy_pj(g_row_us[i], c.periphery.read_voltage_v, input_on_ns(x[i], c.dac));
+    if (ivt)
+      e_arr += ivt_energy_pj(g_row_us[i], c.periphery.read_voltage_v, input_on_ns(x[i], c.dac));
   }
   k.e_dac = (dac_data ? pulses : static_cast<double>(nr)) * c.dac.energy_pj;
   k.e_array = ivt ? e_arr : double(nr) * nc * c.periphery.cell_energy_pj;
@@ -259,8 +260,8 @@ MvmCost digital_mvm_cost(const TileConfig& c, unsigned nr, unsigned nc) {
   MvmCost k;
   k.t_ns = double(c.input_bits) * c.digital.cycles_per_bit * c.digital.cycle_ns +
            c.periphery.postproc_ns;
-  k.e_array = double(nr) * nc * c.digital.mac_energy_pj *
-              (double(c.input_bits) * c.weight_bits / 64.0);
+  k.e_array =
+      double(nr) * nc * c.digital.mac_energy_pj * (double(c.input_bits) * c.weight_bits / 64.0);
   k.e_digital = nc * c.periphery.postproc_energy_pj;
   return k;
 }
@@ -399,17 +400,20 @@ unsigned crossbar_currents(const double* g_us, unsigned rows, unsigned cols, con
 AnalogArray::AnalogArray(const TileConfig& cfg, Rng& rng)
     : cfg_(cfg),
       dpw_(cfg.device.devices_per_weight),
-      dev_(static_cast<std::size_t>(cfg.rows) * cfg.cols * 2 * cfg.device.devices_per_weight),
       adc_gain_(cfg.cols, 1.0),
       adc_offset_lsb_(cfg.cols, 0.0),
       extra_age_s_(cfg.nonideal.extra_age_s) {
   const double g_min = cfg_.device.g_min_us, g_max = cfg_.device.g_max_us;
   const double p_on = cfg_.nonideal.stuck_on_rate, p_off = cfg_.nonideal.stuck_off_rate;
-  const double q_off = q_s(g_min, cfg_);  // the same for every unprogrammed device
-  for (auto& d : dev_) {
-    d.g_prog = g_min;  // never programmed: off state (weight 0)
-    d.q_s = q_off;
-    if (p_on > 0 || p_off > 0) {
+  // Every device starts unprogrammed, in the off state (weight 0): one pass fills the array
+  // (start-up time: a 256x256 tile holds 131,072 devices).
+  Device off;
+  off.g_prog = g_min;
+  off.q_s = q_s(g_min, cfg_);
+  dev_.assign(static_cast<std::size_t>(cfg.rows) * cfg.cols * 2 * cfg.device.devices_per_weight,
+              off);
+  if (p_on > 0 || p_off > 0) {
+    for (auto& d : dev_) {
       double u = rng.uniform();
       if (u < p_on) {
         d.stuck = kStuckOn;
@@ -506,9 +510,7 @@ void AnalogArray::program(const int8_t* w, unsigned n_rows, unsigned n_cols, dou
       for (int side = 0; side < 2; ++side)
         for (unsigned k = 0; k < dpw_; ++k) {
           const Device& d = dev_[index(i, j, side != 0, k)];
-          g_row_[i] += d.stuck == kStuckOn    ? g_max
-                       : d.stuck == kStuckOff ? g_min
-                                              : d.g_prog;
+          g_row_[i] += d.stuck == kStuckOn ? g_max : d.stuck == kStuckOff ? g_min : d.g_prog;
         }
   cache_valid_ = false;
   mom_valid_ = false;
