@@ -1,4 +1,4 @@
-// Validation against DRAMsim3 (../shared/reference/dramsim3/results.csv) with the same
+// Validation against DRAMsim3 (tests/unit/dram/dramsim3/results.csv) with the same
 // DDR4-2400 configuration: unloaded latencies within 2 cycles, saturating sequential bandwidth
 // within 5 %, energy per bit within 15 % (docs/dram-validation.md).
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // Deterministic generators of the reference traces described in
-// ../shared/reference/dramsim3/README.md (also written to files by scripts/gen-dram-trace).
+// tests/unit/dram/dramsim3/README.md (also written to files by scripts/gen-dram-trace).
 #pragma once
 
 #include <cstdint>
