@@ -66,8 +66,8 @@ std::string parse_sweep(const std::string& s, std::vector<double>& out) {
   if (points > kMaxSweepPoints) {
     char n[64];
     std::snprintf(n, sizeof n, "%.0f", points);
-    return std::string("gives ") + n + " points; at most " +
-           std::to_string(int(kMaxSweepPoints)) + " (use a larger STEP)";
+    return std::string("gives ") + n + " points; at most " + std::to_string(int(kMaxSweepPoints)) +
+           " (use a larger STEP)";
   }
   for (int i = 0;; ++i) {
     double r = a + i * c;
@@ -282,7 +282,9 @@ int run(const Options& o) {
     *out << doc.dump(2) << "\n";
   } else if (results.size() > 1) {
     // The CSV stays one row per load; the findings go to stderr.
-    auto f = [](double v) { return std::isnan(v) ? std::string("not reached") : std::to_string(v); };
+    auto f = [](double v) {
+      return std::isnan(v) ? std::string("not reached") : std::to_string(v);
+    };
     std::fprintf(stderr,
                  "imcvp: traffic: zero-load latency %.2f cycles; 2x knee at %s, 3x knee at %s; "
                  "saturates at %s offered, %.4f flits/node/cycle accepted at most\n",
@@ -304,9 +306,10 @@ Command add_traffic_command(CLI::App& app) {
       ->allow_extra_args(false);
   sub->add_option("--set", o->sets, "Override one key, e.g. noc.router.vcs=8 (repeatable)")
       ->allow_extra_args(false);
-  sub->add_option("--topology", o->topology,
-                  "mesh:XxY, torus:XxY, ring:N, crossbar:N, tree:N[:ARITY], anynet:FILE (a BookSim2 "
-                  "anynet file; custom graphs also via config)");
+  sub->add_option(
+      "--topology", o->topology,
+      "mesh:XxY, torus:XxY, ring:N, crossbar:N, tree:N[:ARITY], anynet:FILE (a BookSim2 "
+      "anynet file; custom graphs also via config)");
   sub->add_option("--routing", o->routing,
                   "xy, yx, west_first, odd_even (mesh), min (minimal + escape VCs), updown, or "
                   "table (custom graph_routes)");

@@ -60,8 +60,7 @@ inline CLI::Validator real_in(double lo, double hi) {
         errno = 0;
         char* end = nullptr;
         double v = std::strtod(s.c_str(), &end);
-        if (s.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v) || v < lo ||
-            v > hi)
+        if (s.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v) || v < lo || v > hi)
           return "'" + s + "' is not a number in " + range;
         return "";
       },

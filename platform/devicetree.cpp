@@ -186,7 +186,6 @@ std::vector<uint8_t> build_dtb(const PlatformConfig& cfg) {
     w.end();
   }
 
-
   w.end();  // soc
   w.begin("noc");
   w.str("compatible", "imcvp,noc");
@@ -217,9 +216,11 @@ std::vector<std::string> check_platform_note(const ElfImage& img, const Platform
     };
     uint32_t version = word(0);
     if (version != kPlatformNoteVersion || n.desc.size() < 12 * 4) {
-      out.push_back("its platform note (.note.imcvp) is version " + std::to_string(version) +
-                    " (" + std::to_string(n.desc.size()) + " bytes) from a different SDK; this "
-                    "imcvp reads version " + std::to_string(kPlatformNoteVersion) +
+      out.push_back("its platform note (.note.imcvp) is version " + std::to_string(version) + " (" +
+                    std::to_string(n.desc.size()) +
+                    " bytes) from a different SDK; this "
+                    "imcvp reads version " +
+                    std::to_string(kPlatformNoteVersion) +
                     ": addresses not checked (rebuild it against this SDK)");
       return out;
     }
@@ -227,8 +228,8 @@ std::vector<std::string> check_platform_note(const ElfImage& img, const Platform
     auto cmp = [&](const char* what, uint32_t fw, uint64_t conf, const char* key,
                    bool from_dt = false) {
       if (fw == conf || from_dt) return;
-      out.push_back(std::string(what) + ": compiled for " + log::hex(fw) + ", but " + key +
-                    " = " + log::hex(conf));
+      out.push_back(std::string(what) + ": compiled for " + log::hex(fw) + ", but " + key + " = " +
+                    log::hex(conf));
     };
     cmp("sim-control", word(2), cfg.simctrl.base, "simctrl.base");
     cmp("CLINT", word(3), cfg.clint.base, "clint.base");
@@ -257,7 +258,8 @@ std::string write_dtb(const PlatformConfig& cfg, const std::string& path) {
     return e.what();
   }
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (f) f.write(reinterpret_cast<const char*>(dtb.data()), static_cast<std::streamsize>(dtb.size()));
+  if (f)
+    f.write(reinterpret_cast<const char*>(dtb.data()), static_cast<std::streamsize>(dtb.size()));
   if (!f.flush()) return "--dump-dtb " + path + ": cannot write the file";
   return {};
 }
@@ -320,8 +322,8 @@ void dts_node(const void* fdt, int node, int depth, std::ostringstream& os) {
   std::string ind(static_cast<std::size_t>(depth), '\t');
   const char* name = fdt_get_name(fdt, node, nullptr);
   const uint32_t ph = fdt_get_phandle(fdt, node);
-  os << ind << (ph ? "ph" + std::to_string(ph) + ": " : std::string())
-     << (depth == 0 ? "/" : name) << " {\n";
+  os << ind << (ph ? "ph" + std::to_string(ph) + ": " : std::string()) << (depth == 0 ? "/" : name)
+     << " {\n";
   int prop;
   fdt_for_each_property_offset(prop, fdt, node) {
     const char* pname = nullptr;
@@ -401,8 +403,7 @@ std::string write_platform_files(const PlatformConfig& cfg, const std::string& d
   }
   if (!header_path.empty()) {
     std::string h = config_header(cfg);
-    if (auto e = write_file("--dump-header", header_path, h.data(), h.size()); !e.empty())
-      return e;
+    if (auto e = write_file("--dump-header", header_path, h.data(), h.size()); !e.empty()) return e;
   }
   return {};
 }

@@ -312,7 +312,8 @@ std::string GdbServer::monitor(const std::string& cmd_in) {
                   static_cast<unsigned long long>(core_.instret()),
                   static_cast<unsigned long long>(core_.cycles()),
                   core_.time_now().to_seconds() * 1e9, core_.pc(), core_.breakpoint_count(),
-                  core_.hw_breakpoint_count(), core_.hw_watchpoint_count() + core_.watchpoint_count(),
+                  core_.hw_breakpoint_count(),
+                  core_.hw_watchpoint_count() + core_.watchpoint_count(),
                   core_.triggers_used_by_debugger(), core_.triggers_total());
     return b;
   }

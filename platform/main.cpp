@@ -411,8 +411,9 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
                 "(tcm.size_bytes, dram.size_bytes) or the DRAM geometry (dram.device.org.*)");
   } catch (const std::length_error& e) {
     return fail(exit_code::config, std::string("the configured platform is too large (") +
-                                       e.what() + "): reduce the memory sizes or the DRAM "
-                                                  "geometry (dram.device.org.*)");
+                                       e.what() +
+                                       "): reduce the memory sizes or the DRAM "
+                                       "geometry (dram.device.org.*)");
   } catch (const std::exception& e) {
     return fail(exit_code::no_input, e.what());
   }

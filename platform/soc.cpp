@@ -406,18 +406,16 @@ void Soc::write_boot_rom(uint32_t entry) {
       entry,       // .word entry  (offset 24)
   };
   if (!memory_region(cfg_.boot_rom.base, sizeof stub))
-    throw config::ConfigError("boot_rom.size_bytes: the boot ROM (" +
-                              std::to_string(cfg_.boot_rom.size_bytes) +
-                              " B) is too small for the " + std::to_string(sizeof stub) +
-                              " B reset stub");
+    throw config::ConfigError(
+        "boot_rom.size_bytes: the boot ROM (" + std::to_string(cfg_.boot_rom.size_bytes) +
+        " B) is too small for the " + std::to_string(sizeof stub) + " B reset stub");
   std::vector<uint8_t> dtb = build_dtb(cfg_);
   if (kDtbRomOffset + dtb.size() > cfg_.boot_rom.size_bytes)
-    throw config::ConfigError("boot_rom.size_bytes: the device tree (" +
-                              std::to_string(dtb.size()) + " B at offset " +
-                              std::to_string(kDtbRomOffset) + ") does not fit the " +
-                              std::to_string(cfg_.boot_rom.size_bytes) +
-                              " B boot ROM; make it at least " +
-                              std::to_string(kDtbRomOffset + dtb.size()));
+    throw config::ConfigError(
+        "boot_rom.size_bytes: the device tree (" + std::to_string(dtb.size()) + " B at offset " +
+        std::to_string(kDtbRomOffset) + ") does not fit the " +
+        std::to_string(cfg_.boot_rom.size_bytes) + " B boot ROM; make it at least " +
+        std::to_string(kDtbRomOffset + dtb.size()));
   Pending p{cfg_.boot_rom.base, {}, "boot ROM reset stub and device tree"};
   p.bytes.resize(kDtbRomOffset + dtb.size());
   std::memcpy(p.bytes.data(), stub, sizeof stub);
@@ -434,8 +432,9 @@ void Soc::load_file(const std::string& path, uint64_t addr) {
   if (ec || !std::filesystem::exists(st))
     throw ElfError("--load " + path + ": cannot open file", exit_code::no_input);
   if (!std::filesystem::is_regular_file(st))
-    throw ElfError("--load " + path + ": not a regular file (directories, devices and pipes "
-                   "are refused)",
+    throw ElfError("--load " + path +
+                       ": not a regular file (directories, devices and pipes "
+                       "are refused)",
                    exit_code::no_input);
   const uint64_t size = std::filesystem::file_size(path, ec);
   if (ec) throw ElfError("--load " + path + ": cannot read: " + ec.message(), exit_code::no_input);

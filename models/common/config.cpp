@@ -261,8 +261,7 @@ void check_duplicates(const YAML::Node& n, const std::string& name, const std::s
   if (!n.Mark().is_null() && !seen.insert(n.Mark().pos).second) return;
   if (n.IsSequence()) {
     std::size_t i = 0;
-    for (const auto& e : n)
-      check_duplicates(e, name, path + "[" + std::to_string(i++) + "]", seen);
+    for (const auto& e : n) check_duplicates(e, name, path + "[" + std::to_string(i++) + "]", seen);
     return;
   }
   std::map<std::string, YAML::Node> keys;

@@ -7,8 +7,8 @@
 // debugger owns (dmode = 1), action 1 (halt in the debugger); see docs/cpu.md.
 //
 // Limits: no S-mode (medeleg/mideleg do not exist: illegal), no MPRV (reads 0), no debug
-// mode (dmode triggers are set only through the debugger API), mhpmcounters read zero, mtval is written for every exception as documented
-// in docs/cpu.md.
+// mode (dmode triggers are set only through the debugger API), mhpmcounters read zero, mtval is
+// written for every exception as documented in docs/cpu.md.
 #pragma once
 
 #include <cstdint>

@@ -211,7 +211,8 @@ void TimingChecker::finish(uint64_t end_cycle) {
 }
 
 void TimingChecker::credit_refreshes(uint32_t channel, uint64_t n) {
-  for (uint32_t r = 0; r < cfg_.org.ranks; ++r) ranks_[std::size_t{channel} * cfg_.org.ranks + r].refs += n;
+  for (uint32_t r = 0; r < cfg_.org.ranks; ++r)
+    ranks_[std::size_t{channel} * cfg_.org.ranks + r].refs += n;
 }
 
 }  // namespace imcvp::dram

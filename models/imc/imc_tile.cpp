@@ -341,19 +341,26 @@ ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned i
   // array + DACs + ADCs (analog) or the digital CIM array, as published macro figures count
   // it; the tile adds post-processing, buffers, vector unit and the periphery, without
   // weight programming.
-  const TileArea ar =
-      tile_area(cfg_, kBiasSize + kScaleSize + kInSize + kOutSize + kWbufSize);
-  s.constant("area.array", [ar] { return ar.array; }, "mm^2", "Memory array (cells or SRAM CIM)");
-  s.constant("area.dac", [ar] { return ar.dac; }, "mm^2", "Row drivers / DACs (analog)");
-  s.constant("area.adc", [ar] { return ar.adc; }, "mm^2", "Column ADCs (analog)");
-  s.constant("area.buffers", [ar] { return ar.buffers; }, "mm^2", "Local SRAM buffers");
-  s.constant("area.periphery", [ar] { return ar.periphery; }, "mm^2",
-             "Post-processing, vector unit, DMA, command processor, registers");
-  s.constant("area.macro", [ar] { return ar.macro(); }, "mm^2", "Macro: array + DACs + ADCs");
-  s.constant("area.total", [ar] { return ar.total(); }, "mm^2", "Tile area");
+  const TileArea ar = tile_area(cfg_, kBiasSize + kScaleSize + kInSize + kOutSize + kWbufSize);
+  s.constant(
+      "area.array", [ar] { return ar.array; }, "mm^2", "Memory array (cells or SRAM CIM)");
+  s.constant(
+      "area.dac", [ar] { return ar.dac; }, "mm^2", "Row drivers / DACs (analog)");
+  s.constant(
+      "area.adc", [ar] { return ar.adc; }, "mm^2", "Column ADCs (analog)");
+  s.constant(
+      "area.buffers", [ar] { return ar.buffers; }, "mm^2", "Local SRAM buffers");
+  s.constant(
+      "area.periphery", [ar] { return ar.periphery; }, "mm^2",
+      "Post-processing, vector unit, DMA, command processor, registers");
+  s.constant(
+      "area.macro", [ar] { return ar.macro(); }, "mm^2", "Macro: array + DACs + ADCs");
+  s.constant(
+      "area.total", [ar] { return ar.total(); }, "mm^2", "Tile area");
   const double peak = peak_tops(cfg_);
-  s.constant("efficiency.peak_tops", [peak] { return peak; }, "TOPS",
-             "Peak throughput of back-to-back full-array MVMs (2 ops per MAC)");
+  s.constant(
+      "efficiency.peak_tops", [peak] { return peak; }, "TOPS",
+      "Peak throughput of back-to-back full-array MVMs (2 ops per MAC)");
   auto ops_per_w = [this](double e_pj) {
     return e_pj > 0 ? 2.0 * static_cast<double>(macs_) / (e_pj * 1e-12) / 1e12 : 0.0;
   };
@@ -361,14 +368,16 @@ ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned i
       "efficiency.macro.tops_per_w",
       [this, ops_per_w] { return ops_per_w(e_array_ + e_dac_ + e_adc_); }, "TOPS/W",
       "Operations per joule of macro energy (array + DAC + ADC)");
-  s.constant("efficiency.macro.tops_per_mm2", [peak, ar] { return peak / ar.macro(); },
-             "TOPS/mm^2", "Peak throughput per macro area");
+  s.constant(
+      "efficiency.macro.tops_per_mm2", [peak, ar] { return peak / ar.macro(); }, "TOPS/mm^2",
+      "Peak throughput per macro area");
   s.formula(
       "efficiency.tile.tops_per_w",
       [this, ops_per_w, total] { return ops_per_w(total() - e_programming_); }, "TOPS/W",
       "Operations per joule of tile energy without weight programming");
-  s.constant("efficiency.tile.tops_per_mm2", [peak, ar] { return peak / ar.total(); },
-             "TOPS/mm^2", "Peak throughput per tile area");
+  s.constant(
+      "efficiency.tile.tops_per_mm2", [peak, ar] { return peak / ar.total(); }, "TOPS/mm^2",
+      "Peak throughput per tile area");
   s.on_reset([this] { stats_epoch_ns_ = sc_core::sc_time_stamp().to_seconds() * 1e9; });
   add_queue_stats();
 }
@@ -790,9 +799,9 @@ ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
   const unsigned col0 = static_cast<unsigned>(std::min<uint64_t>(cmd_.col0, cfg_.cols));
   if (cmd_.row0 + nr > cfg_.rows || cmd_.col0 + nc > cfg_.cols) {
     const bool rows_bad = cmd_.row0 + nr > cfg_.rows;
-    return Result::error(Error::bad_dim, static_cast<uint32_t>(rows_bad ? cmd_.row0 : cmd_.col0),
-                         rows_bad ? 8 : 9,
-                         rows_bad ? "ROW0 + ROWS beyond the array" : "COL0 + COLS beyond the array");
+    return Result::error(
+        Error::bad_dim, static_cast<uint32_t>(rows_bad ? cmd_.row0 : cmd_.col0), rows_bad ? 8 : 9,
+        rows_bad ? "ROW0 + ROWS beyond the array" : "COL0 + COLS beyond the array");
   }
   uint8_t* const in = buffer_at(cmd_.in_off, in_bytes);
   uint8_t* const out = buffer_at(cmd_.out_off, out_bytes);

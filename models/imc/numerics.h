@@ -85,18 +85,18 @@ inline double ivt_energy_pj(double g_us, double v, double t_ns) {
   return v * v * g_us * t_ns * 1e-3;
 }
 struct MvmCost {
-  double t_ns = 0;        // vector time (input phase + ADC rounds + post-processing)
-  double e_array = 0;     // pJ: analog cell reads or digital MACs
-  double e_dac = 0;       // pJ
-  double e_adc = 0;       // pJ
-  double e_digital = 0;   // pJ: post-processing
+  double t_ns = 0;       // vector time (input phase + ADC rounds + post-processing)
+  double e_array = 0;    // pJ: analog cell reads or digital MACs
+  double e_dac = 0;      // pJ
+  double e_adc = 0;      // pJ
+  double e_digital = 0;  // pJ: post-processing
   uint64_t adc_conversions = 0;
 };
 // One vector of an analog tile: x[0..nr) are the DAC-clamped inputs; g_row_us[i] is the sum of
 // the conductances of row i's devices (both polarities, all devices per weight, every column a
 // driven row conducts through); null uses the constant array model.
-MvmCost analog_mvm_cost(const TileConfig& c, const int32_t* x, const double* g_row_us,
-                        unsigned nr, unsigned nc);
+MvmCost analog_mvm_cost(const TileConfig& c, const int32_t* x, const double* g_row_us, unsigned nr,
+                        unsigned nc);
 // One vector of a digital tile (bit-serial digital CIM).
 MvmCost digital_mvm_cost(const TileConfig& c, unsigned nr, unsigned nc);
 // Configuration errors of the energy model ("" when fine), e.g. ADC bits beyond its range.
@@ -228,7 +228,7 @@ class AnalogArray {
   std::vector<Device> dev_;
   std::vector<double> weff_;  // active block, row-major, integer weight units
   std::vector<double> adc_gain_, adc_offset_lsb_;
-  std::vector<double> g_row_;  // row conductance sums (row_conductance_us)
+  std::vector<double> g_row_;    // row conductance sums (row_conductance_us)
   std::vector<double> gp_, gn_;  // nodal IR drop: active block, sum over devices per side (uS)
   bool cache_valid_ = false;
   // Column read-noise model: moments of the effective weights (integer weight units), their
@@ -238,8 +238,8 @@ class AnalogArray {
   bool mom_valid_ = false;
   double mom_t_ = 0.0;
   unsigned mom_rows_ = 0, mom_cols_ = 0;
-  double nu_max_ = 0.0;       // largest drift exponent of any device
-  double t_prog_max_ = 0.0;   // latest programming time of any device
+  double nu_max_ = 0.0;      // largest drift exponent of any device
+  double t_prog_max_ = 0.0;  // latest programming time of any device
   double cache_t_ = -1.0;
   unsigned cache_rows_ = 0, cache_cols_ = 0;
   bool programmed_ = false;

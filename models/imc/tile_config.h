@@ -163,8 +163,7 @@ struct NonIdealConfig {
     v.param("stuck_off_rate", stuck_off_rate, "Probability a device is stuck at g_min", "",
             {0.0, 1.0});
     v.param("g_max_sigma", g_max_sigma,
-            "Device-to-device relative std of the conductance window (drawn once)", "",
-            {0.0, 1.0});
+            "Device-to-device relative std of the conductance window (drawn once)", "", {0.0, 1.0});
     v.param("ir_drop", ir_drop, "IR-drop attenuation (series wire resistance model)");
     v.param("wire_resistance_ohm", wire_resistance_ohm, "Wire resistance per cell pitch", "ohm",
             {0.0, 1e6});
@@ -209,7 +208,7 @@ struct AdcConfig {
   // of fully-on rows. aihwkit's IOParameters.out_bound is 12; 16 leaves a 3-sigma margin for
   // 256-row MVMs of uniform random int8 data (sigma = sqrt(256/9) = 5.3; modelling choice).
   double bound = 16.0;
-  uint32_t count = 256;         // HERMES: one ADC per column
+  uint32_t count = 256;  // HERMES: one ADC per column
   // Time of one conversion at ref_bits: HERMES ~130 ns MVM total minus ~100 ns input phase.
   double conversion_ns = 30.0;
   // Energy of one conversion at ref_bits: 8-bit ADC 1.5-2.5 pJ per conversion (Murmann, "ADC
@@ -243,8 +242,7 @@ struct AdcConfig {
             {0, 24});
     v.param("bound", bound, "Saturation bound in fully-on-row units", "", {1e-6, 1e9});
     v.param("count", count, "ADCs per tile (shared across columns)", "count", {1, 65536});
-    v.param("conversion_ns", conversion_ns, "Time of one conversion at ref_bits", "ns",
-            {0.0, 1e9});
+    v.param("conversion_ns", conversion_ns, "Time of one conversion at ref_bits", "ns", {0.0, 1e9});
     v.param("energy_pj", energy_pj, "Energy per conversion at ref_bits", "pJ", {0.0, 1e9});
     v.param("ref_bits", ref_bits, "Resolution at which energy_pj and conversion_ns are given",
             "bit", {1, 12});

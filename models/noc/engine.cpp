@@ -84,8 +84,7 @@ Engine::Engine(const NocConfig& cfg) : cfg_(cfg), topo_(cfg) {
     for (uint32_t p = 1; p < ports_; ++p)
       if (topo_.port(v, p).peer != Topology::kNone)
         max_link = std::max<uint64_t>(max_link, topo_.port(v, p).latency);
-  uint64_t max_delay =
-      std::max<uint64_t>(sa_ + st_ + max_link, max_link + credit_) + ni_delay_ + 2;
+  uint64_t max_delay = std::max<uint64_t>(sa_ + st_ + max_link, max_link + credit_) + ni_delay_ + 2;
   uint64_t w = pow2_at_least(max_delay + 1);
   wheel_.resize(w);
   wheel_mask_ = w - 1;

@@ -22,8 +22,8 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <string>
 #include <map>
+#include <string>
 #include <vector>
 
 #include "models/common/stats.h"
@@ -183,7 +183,7 @@ class Engine {
   NocConfig cfg_;
   Topology topo_;
   uint32_t n_, ports_, vcs_, depth_, classes_;
-  uint32_t span_;                            // VCs per vnet in use
+  uint32_t span_;                                     // VCs per vnet in use
   uint32_t cls_off_[2] = {0, 0}, cls_n_[2] = {0, 0};  // per class: first VC in the vnet, count
   uint32_t rc_, va_, sa_, st_, link_, credit_, ni_delay_;
   bool vct_, release_on_tail_, age_ = false, escape_ = false;
@@ -219,7 +219,7 @@ class Engine {
   std::vector<uint16_t> touched_in_;
   std::vector<std::pair<uint64_t, uint64_t>> va_reqs_;  // (pool, priority << 20 | input VC)
   std::vector<uint32_t> pools_won_;  // escape VA: pools whose pointer moved this cycle
-  std::vector<int32_t> won_;  // per input: VC that sent a flit this cycle (-1)
+  std::vector<int32_t> won_;         // per input: VC that sent a flit this cycle (-1)
 };
 
 }  // namespace imcvp::noc

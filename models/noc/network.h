@@ -29,8 +29,8 @@
 #include <deque>
 #include <map>
 #include <memory>
-#include <string>
 #include <set>
+#include <string>
 #include <vector>
 
 #include <tlm_utils/multi_passthrough_initiator_socket.h>

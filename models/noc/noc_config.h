@@ -144,7 +144,7 @@ struct NodeSpec {
 // A bidirectional link of a custom graph.
 struct LinkSpec {
   uint32_t a = 0, b = 0;
-  double length_mm = 0.0;  // 0: from the node positions (Manhattan), or tile pitch if none
+  double length_mm = 0.0;       // 0: from the node positions (Manhattan), or tile pitch if none
   uint32_t latency_cycles = 0;  // 0: router.link_latency_cycles, or from the length
   template <class V>
   void visit(V& v) {

@@ -72,8 +72,8 @@ void apply_topology_spec(NocConfig& cfg, const std::string& spec) {
 void load_anynet(NocConfig& cfg, const std::string& path) {
   std::ifstream in(path);
   if (!in) throw NocError(path + ": cannot open the anynet file");
-  std::map<uint32_t, uint32_t> terminal;                       // router -> node
-  std::map<uint32_t, std::pair<uint32_t, int>> node_router;    // node -> (router, line)
+  std::map<uint32_t, uint32_t> terminal;                                   // router -> node
+  std::map<uint32_t, std::pair<uint32_t, int>> node_router;                // node -> (router, line)
   std::map<std::pair<uint32_t, uint32_t>, std::pair<uint32_t, int>> link;  // (a<b) -> lat, line
   std::vector<std::pair<uint32_t, uint32_t>> order;  // links in order of first appearance
   std::set<uint32_t> routers;
@@ -385,7 +385,8 @@ void Topology::build_min(uint32_t router_delay) {
             dist_[size_t(v) * n_ + dst])
           min_[(size_t(v) * n_ + dst) * 2 + k++] = uint16_t(p);
       }
-      if (k == 0) throw NocError("noc: internal: no minimal port from " + str(v) + " to " + str(dst));
+      if (k == 0)
+        throw NocError("noc: internal: no minimal port from " + str(v) + " to " + str(dst));
     }
 }
 
@@ -393,7 +394,9 @@ std::string Topology::check_deadlock_freedom() const {
   // Channels are (node, out port, class); edges are the dependencies of every candidate in every
   // reachable routing state, explored per (src, dst) (dateline and odd-even routes depend on src).
   const size_t nch = size_t(n_) * ports_ * classes_;
-  auto ch = [&](uint32_t v, uint32_t p, uint32_t c) { return (size_t(v) * ports_ + p) * classes_ + c; };
+  auto ch = [&](uint32_t v, uint32_t p, uint32_t c) {
+    return (size_t(v) * ports_ + p) * classes_ + c;
+  };
   std::vector<std::set<size_t>> dep(nch);
   for (uint32_t s = 0; s < n_; ++s)
     for (uint32_t d = 0; d < n_; ++d) {
@@ -421,7 +424,8 @@ std::string Topology::check_deadlock_freedom() const {
         for (uint32_t k = 0; k < c.n; ++k) {
           const Choice& o = c.c[k];
           if (o.port == kLocal || port(x.v, o.port).peer == kNone)
-            return "route " + str(s) + "->" + str(d) + " at " + str(x.v) + " takes an unconnected port";
+            return "route " + str(s) + "->" + str(d) + " at " + str(x.v) +
+                   " takes an unconnected port";
           if (escape_) {
             if (in_escape && o.cls != 1)
               return "packet " + str(s) + "->" + str(d) + " leaves the escape class at " + str(x.v);

@@ -46,15 +46,16 @@ class Topology {
     uint32_t peer = kNone;       // neighbour node (kNone: unconnected)
     uint32_t peer_port = kNone;  // input port at the neighbour
     double length_mm = 0.0;
-    int dim = -1;       // mesh/torus/ring: dimension (0 = x), -1 otherwise
-    int dir = 0;        // +1 / -1 along dim
-    bool wrap = false;  // torus/ring wrap-around link (dateline)
+    int dim = -1;          // mesh/torus/ring: dimension (0 = x), -1 otherwise
+    int dir = 0;           // +1 / -1 along dim
+    bool wrap = false;     // torus/ring wrap-around link (dateline)
     uint32_t latency = 1;  // link latency in cycles (router.link_latency_cycles unless per-link)
   };
   struct Choice {
     uint16_t port = 0;
-    uint8_t cls = 0;    // dateline VC class
-    uint8_t state = 0;  // routing state after taking this port (bit 0 up*/down* phase, bit 1 escape)
+    uint8_t cls = 0;  // dateline VC class
+    uint8_t state =
+        0;  // routing state after taking this port (bit 0 up*/down* phase, bit 1 escape)
     uint8_t fallback = 0;  // 1: only when no non-fallback candidate has a free VC (escape VC)
   };
   struct Candidates {

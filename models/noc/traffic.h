@@ -98,7 +98,7 @@ struct TrafficResult {
 struct SweepSummary {
   double zero_load_latency = 0;
   double knee_2x_offered = 0, knee_3x_offered = 0;  // NaN: not reached
-  double saturation_offered = 0;                   // NaN: not saturated in the sweep
+  double saturation_offered = 0;                    // NaN: not saturated in the sweep
   double saturation_throughput = 0;
   // At the last point below saturation: average latency split.
   double network_latency_at_knee = 0, queueing_latency_at_knee = 0;

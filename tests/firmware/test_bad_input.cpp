@@ -258,10 +258,9 @@ TEST(BadInput, ExitCodeCategories) {
        78,
        "tcm: window [0xffff0000, 0x100010000) crosses the end of the 32-bit address space"},
       // 78: std::bad_alloc from a huge DRAM geometry (was 66).
-      {{"run", "--set", "dram.device.org.channels=64", "--set", "dram.device.org.ranks=16",
-        "--set", "dram.device.org.bank_groups=16", "--set", "dram.device.org.banks_per_group=64",
-        "--set", "dram.device.org.rows=16777216", "--set", "dram.device.org.columns=65536",
-        fw("hello")},
+      {{"run", "--set", "dram.device.org.channels=64", "--set", "dram.device.org.ranks=16", "--set",
+        "dram.device.org.bank_groups=16", "--set", "dram.device.org.banks_per_group=64", "--set",
+        "dram.device.org.rows=16777216", "--set", "dram.device.org.columns=65536", fw("hello")},
        78,
        "out of host memory building the configured platform",
        4'000'000},
@@ -307,9 +306,8 @@ TEST(BadInput, OverlappingSegmentsRefused) {
   EXPECT_EQ(r.code, 65) << r.err;
   char want[160];
   std::snprintf(want, sizeof want,
-                "PT_LOAD segments overlap: [0x%08x, 0x%08x) and [0x%08x, 0x%08x)",
-                code.p_paddr, code.p_paddr + code.p_memsz, data.p_paddr,
-                data.p_paddr + data.p_memsz);
+                "PT_LOAD segments overlap: [0x%08x, 0x%08x) and [0x%08x, 0x%08x)", code.p_paddr,
+                code.p_paddr + code.p_memsz, data.p_paddr, data.p_paddr + data.p_memsz);
   EXPECT_TRUE(contains(r.err, want)) << want << " not in: " << r.err;
 }
 

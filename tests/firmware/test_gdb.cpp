@@ -234,7 +234,9 @@ TEST(Gdb, HardwareBreakAndWatchpointsAreTheHartsTriggers) {
   EXPECT_TRUE(contains(o, "Hardware assisted breakpoint 1 at")) << o;
   EXPECT_TRUE(contains(o, "Breakpoint 1, bump (by=1)")) << o;
   EXPECT_TRUE(contains(o, "$1 = 1")) << o;
-  EXPECT_TRUE(contains(o, "trigger 0: tdata1=0x2810104c")) << "dmode, hit, action 1, m, u, execute\n" << o;
+  EXPECT_TRUE(contains(o, "trigger 0: tdata1=0x2810104c"))
+      << "dmode, hit, action 1, m, u, execute\n"
+      << o;
   EXPECT_TRUE(contains(o, "trigger 1: tdata1=0x20000000 tdata2=0x00000000 free")) << o;
   EXPECT_TRUE(contains(o, "Hardware access (read/write) watchpoint 2: counter")) << o;
   EXPECT_TRUE(contains(o, "Value = 0")) << "the read of counter in bump(1)\n" << o;

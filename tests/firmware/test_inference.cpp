@@ -97,9 +97,9 @@ TEST(Inference, FollowsAMovedMemoryMap) {
                        Case{"imc.tile_stride=0x200000", "@0x40000000"},
                        Case{"imc.tile_base=0x30000000", "@0x40000000"}}) {
     SCOPED_TRACE(c.set);
-    auto r = run_imcvp({"run", "--set", kTwoDigital, "--set", c.set, "--load",
-                        p.path + c.load_at, fw("infer")},
-                       c.set);
+    auto r = run_imcvp(
+        {"run", "--set", kTwoDigital, "--set", c.set, "--load", p.path + c.load_at, fw("infer")},
+        c.set);
     ASSERT_EQ(r.code, 0) << r.out << r.err;
     EXPECT_TRUE(contains(r.out, "outputs equal to the int8 reference: 100/100 images (bit-exact)"))
         << r.out;
@@ -448,7 +448,8 @@ TEST(InferQueue, LstmGateMvmsOnQueuesEqualHostDriven) {
 // What the queue variant does not map (split layers: int32 partial sums) runs on the
 // host-driven path inside infer_queue, with a note; still bit-exact.
 TEST(InferQueue, SplitLayersFallBackToHostDriven) {
-  auto p = make_package("s2w", "--n-test 30 --kind digital --tiles "
+  auto p = make_package("s2w",
+                        "--n-test 30 --kind digital --tiles "
                         "digital:32x64,digital:32x64,digital:256x256");
   REQUIRE_PACKAGE(p);
   const std::string slim = "{kind: digital, rows: 32, cols: 64}";

@@ -84,8 +84,9 @@ TEST(DeviceTree, DumpDtbToAnUnwritablePathFails) {
 }
 
 TEST(DeviceTree, TooLargeForTheBootRomIsAConfigError) {
-  auto r = run_imcvp({"run", "-c", std::string(IMCVP_SOURCE_DIR) + "/configs/soc/imc16-digital.yaml",
-                      "--set", "boot_rom.size_bytes=4096", fw("hello")});
+  auto r =
+      run_imcvp({"run", "-c", std::string(IMCVP_SOURCE_DIR) + "/configs/soc/imc16-digital.yaml",
+                 "--set", "boot_rom.size_bytes=4096", fw("hello")});
   EXPECT_EQ(r.code, 78) << r.err;
   EXPECT_NE(r.err.find("boot_rom.size_bytes: the device tree ("), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("does not fit the 4096 B boot ROM"), std::string::npos) << r.err;
@@ -172,11 +173,11 @@ namespace {
 // --dump-dts: the source dtc compiles, the same tree as --dump-dtb.
 TEST(DeviceTree, DumpDtsCompilesWithDtcToTheSameTree) {
   if (!have("dtc")) GTEST_SKIP() << "dtc missing";
-  auto r = run_imcvp({"run", "--set", "imc.tile_stride=0x200000", "--dump-dtb", "a.dtb",
-                      "--dump-dts", "b.dts"});
+  auto r = run_imcvp(
+      {"run", "--set", "imc.tile_stride=0x200000", "--dump-dtb", "a.dtb", "--dump-dts", "b.dts"});
   ASSERT_EQ(r.code, 0) << r.err;
-  std::string cmd = "cd " + shell_quote(r.dir.string()) +
-                    " && dtc -I dts -O dtb -o b.dtb b.dts 2> dtc.log";
+  std::string cmd =
+      "cd " + shell_quote(r.dir.string()) + " && dtc -I dts -O dtb -o b.dtb b.dts 2> dtc.log";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << read_text(r.dir / "dtc.log");
   EXPECT_EQ(read_text(r.dir / "dtc.log"), "") << "dtc warnings";
   std::string a = dtc_decode(r.dir / "a.dtb"), b = dtc_decode(r.dir / "b.dtb");
@@ -195,15 +196,16 @@ TEST(DeviceTree, DumpHeaderGivesCompileTimeConstants) {
   EXPECT_NE(h.find("#define IMCVP_UART0_BASE 0x10001000u"), std::string::npos) << h;
   EXPECT_NE(h.find("#define IMCVP_NUM_TILES 2u"), std::string::npos) << h;
   if (!have("riscv64-unknown-elf-gcc")) GTEST_SKIP() << "no cross compiler";
-  std::ofstream(r.dir / "t.c") << "#include \"imcvp/platform.h\"\n"
-                                  "_Static_assert(IMCVP_UART0_BASE == 0x10001000u, \"uart\");\n"
-                                  "_Static_assert(IMCVP_DEFAULT_DRAM_BASE == 0x60000000u, \"dram\");\n";
-  std::string cmd = "cd " + shell_quote(r.dir.string()) +
-                    " && riscv64-unknown-elf-gcc -march=rv32imac -mabi=ilp32 --specs=picolibc.specs "
-                    "-fsyntax-only "
-                    "-include imcvp_config.h -I " +
-                    shell_quote(std::string(IMCVP_SOURCE_DIR) + "/firmware/sdk/include") +
-                    " t.c 2> cc.log";
+  std::ofstream(r.dir / "t.c")
+      << "#include \"imcvp/platform.h\"\n"
+         "_Static_assert(IMCVP_UART0_BASE == 0x10001000u, \"uart\");\n"
+         "_Static_assert(IMCVP_DEFAULT_DRAM_BASE == 0x60000000u, \"dram\");\n";
+  std::string cmd =
+      "cd " + shell_quote(r.dir.string()) +
+      " && riscv64-unknown-elf-gcc -march=rv32imac -mabi=ilp32 --specs=picolibc.specs "
+      "-fsyntax-only "
+      "-include imcvp_config.h -I " +
+      shell_quote(std::string(IMCVP_SOURCE_DIR) + "/firmware/sdk/include") + " t.c 2> cc.log";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << read_text(r.dir / "cc.log");
 }
 

@@ -443,8 +443,8 @@ TEST(Noc, RunAheadGivesIdenticalResults) {
 // stay below 200 MiB; this process's children are only this test's imcvp runs (ctest runs
 // each test case in its own process).
 TEST(Noc, LargeMeshMemoryGrowsLinearly) {
-  auto r = run_imcvp({"run", "-q", "--set", "noc.size_x=64", "--set", "noc.size_y=64",
-                      fw("hello")});
+  auto r =
+      run_imcvp({"run", "-q", "--set", "noc.size_x=64", "--set", "noc.size_y=64", fw("hello")});
   ASSERT_EQ(r.code, 0) << r.err;
   struct rusage ru {};
   ASSERT_EQ(getrusage(RUSAGE_CHILDREN, &ru), 0);

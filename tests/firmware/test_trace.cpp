@@ -399,13 +399,14 @@ TEST(Vcd, InterruptLinesToggle) {
 // Issue 16: a custom topology is drawn at its nodes' x_mm/y_mm (the example's two clusters
 // sit apart on the x axis), not on a circle.
 TEST(Report, CustomTopologyAtItsFloorplanPositions) {
-  auto r = run_imcvp(
-      {"run", "-c", std::string(IMCVP_SOURCE_DIR) + "/configs/noc/custom-example.yaml",
-       fw("dram_stream")});
+  auto r =
+      run_imcvp({"run", "-c", std::string(IMCVP_SOURCE_DIR) + "/configs/noc/custom-example.yaml",
+                 fw("dram_stream")});
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string script = std::string(IMCVP_SOURCE_DIR) + "/scripts/report";
-  ASSERT_EQ(std::system((shell_quote(script) + " " + shell_quote((r.dir / "out").string()) +
-                         " > /dev/null").c_str()),
+  ASSERT_EQ(std::system(
+                (shell_quote(script) + " " + shell_quote((r.dir / "out").string()) + " > /dev/null")
+                    .c_str()),
             0);
   const std::string page = read_text(r.dir / "out/report.html");
   EXPECT_TRUE(contains(page, "custom (x_mm/y_mm), 8 nodes")) << page;

@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   for (const auto& s : img.segments) {
     if (s.memsz == 0 || s.data.size() > s.memsz) std::abort();  // loaded memsz > 0, filesz <= memsz
-    if (s.data.size() > size) std::abort();                    // data came from the file
+    if (s.data.size() > size) std::abort();                     // data came from the file
   }
   // Symbol lookup and pc descriptions, as the trap reports use them.
   (void)img.describe(img.entry);

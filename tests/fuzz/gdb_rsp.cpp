@@ -97,8 +97,8 @@ void handle(Handler& h, const std::string& pkt) {
   for (const auto& rep : o.replies) check_framing(rep);
   if (o.kind == Outcome::Kind::cont || o.kind == Outcome::Kind::step) {
     DebugEvent ev;
-    ev.reason = o.kind == Outcome::Kind::step ? DebugEvent::Reason::step
-                                              : DebugEvent::Reason::breakpoint;
+    ev.reason =
+        o.kind == Outcome::Kind::step ? DebugEvent::Reason::step : DebugEvent::Reason::breakpoint;
     ev.pc = kMemBase;
     check_framing(h.stop_reply(ev));
   }

@@ -13,10 +13,10 @@
  * body program once per window (relocated for the window's first input, COUNT = the window's
  * inputs; the tile's command processor repeats it with the per-input loop increments), other
  * body programs once per input with that input's relocations; it rings the doorbells and
- * sleeps in WFI until every queue has drained (Q_EMPTY interrupts; Q_DONE on every IRQ_EVERY-th slot to refill long streams;
- * Q_ERROR stops the run with the failing tile, queue index, op, error and word). Outputs are
- * compared with the package's int8-reference outputs (int8ref_match), their argmax with the
- * labels (accuracy), and the results go to the UART and to imcvp_report().
+ * sleeps in WFI until every queue has drained (Q_EMPTY interrupts; Q_DONE on every IRQ_EVERY-th
+ * slot to refill long streams; Q_ERROR stops the run with the failing tile, queue index, op, error
+ * and word). Outputs are compared with the package's int8-reference outputs (int8ref_match), their
+ * argmax with the labels (accuracy), and the results go to the UART and to imcvp_report().
  *
  * With `--semihosting-fs DIR` the outputs region (n_inputs x out_stride bytes) is written to
  * DIR/outputs.bin (semihosting SYS_WRITE; reads guest memory without simulated traffic).
@@ -64,8 +64,20 @@
 #define PKG_VERSION 2u
 #define PKG_HEADER_SIZE 128u
 
-enum { SEC_TILES = 1, SEC_PROGRAMS, SEC_DESCRIPTORS, SEC_RELOCS, SEC_WEIGHTS, SEC_PARAMS,
-       SEC_INPUTS, SEC_LABELS, SEC_EXPECTED, SEC_HOSTOPS, SEC_OUTSCALES, SEC_COUNT };
+enum {
+  SEC_TILES = 1,
+  SEC_PROGRAMS,
+  SEC_DESCRIPTORS,
+  SEC_RELOCS,
+  SEC_WEIGHTS,
+  SEC_PARAMS,
+  SEC_INPUTS,
+  SEC_LABELS,
+  SEC_EXPECTED,
+  SEC_HOSTOPS,
+  SEC_OUTSCALES,
+  SEC_COUNT
+};
 enum { KIND_SETUP = 0, KIND_BODY = 1, KIND_SYNC = 2 };
 enum { HOSTOP_ARGMAX = 1, HOSTOP_SOFTMAX = 2 };
 #define FLAG_THROUGHPUT 1u
@@ -98,13 +110,13 @@ typedef struct {
 } slot_info;
 
 typedef struct {
-  uint32_t base;         /* register block */
-  uint32_t tail, head;   /* our Q_TAIL and the last Q_HEAD read */
+  uint32_t base;       /* register block */
+  uint32_t tail, head; /* our Q_TAIL and the last Q_HEAD read */
   uint32_t job, njobs, d;
-  uint32_t slots;        /* ring size: IMCRT_RING_SLOTS, more for LOOP programs; power of 2 */
-  int loop;              /* the current stage's body program is run as a LOOP */
-  uint32_t* ring;        /* slots x 16 words, 64-byte aligned, in TCM */
-  slot_info* info;       /* what each slot holds, for error reports */
+  uint32_t slots;  /* ring size: IMCRT_RING_SLOTS, more for LOOP programs; power of 2 */
+  int loop;        /* the current stage's body program is run as a LOOP */
+  uint32_t* ring;  /* slots x 16 words, 64-byte aligned, in TCM */
+  slot_info* info; /* what each slot holds, for error reports */
 } tile_queue;
 
 static pkg_header H;
@@ -122,14 +134,14 @@ static uint64_t descriptors_submitted;
 
 static volatile uint32_t irq_events, irq_errors;
 
-static const char* const op_names[] = {"NOP",  "MVM",     "LOAD",   "STORE", "SEND",    "WAIT",
-                                       "VEC",  "PROGRAM", "SIGNAL", "FENCE", "BARRIER", "LOOP"};
+static const char* const op_names[] = {"NOP", "MVM",     "LOAD",   "STORE", "SEND",    "WAIT",
+                                       "VEC", "PROGRAM", "SIGNAL", "FENCE", "BARRIER", "LOOP"};
 static const char* const vec_names[] = {"VEC ADD",     "VEC RELU",    "VEC MAXPOOL",
                                         "VEC AVGPOOL", "VEC REQUANT", "VEC COPY"};
 static const char* const err_names[] = {
-    "ok",         "busy",           "bad_op",         "bad_dim",   "bad_batch",
-    "dma",        "weight_range",   "cell_worn",      "bad_dma_range", "not_programmed",
-    "bad_queue",  "bad_tile",       "bad_pattern",    "bad_sem",   "deadlock"};
+    "ok",        "busy",         "bad_op",      "bad_dim",       "bad_batch",
+    "dma",       "weight_range", "cell_worn",   "bad_dma_range", "not_programmed",
+    "bad_queue", "bad_tile",     "bad_pattern", "bad_sem",       "deadlock"};
 static const char* const kind_names[] = {"setup", "body", "sync"};
 
 static const char* op_name(uint32_t w0) {
@@ -186,13 +198,13 @@ static uint32_t fnv1a(uint32_t addr, uint32_t n, uint32_t h) {
   return h;
 }
 
-#define FAIL(code, ...)             \
-  do {                              \
-    printf("imcrt: error: ");       \
-    printf(__VA_ARGS__);            \
-    printf("\n");                   \
-    imcvp_report("error", (code));  \
-    return (code);                  \
+#define FAIL(code, ...)            \
+  do {                             \
+    printf("imcrt: error: ");      \
+    printf(__VA_ARGS__);           \
+    printf("\n");                  \
+    imcvp_report("error", (code)); \
+    return (code);                 \
   } while (0)
 
 /* ---- 1. the package ---- */
@@ -209,8 +221,8 @@ static int check_package(void) {
          (unsigned long)IMCRT_PKG_ADDR);
   memcpy(&H, (const void*)(uintptr_t)IMCRT_PKG_ADDR, sizeof H);
   if (H.version != PKG_VERSION || H.header_size != PKG_HEADER_SIZE)
-    FAIL(EXIT_UNSUPPORTED, "package version %u / header size %u (imcrt reads %u / %u)",
-         H.version, H.header_size, PKG_VERSION, PKG_HEADER_SIZE);
+    FAIL(EXIT_UNSUPPORTED, "package version %u / header size %u (imcrt reads %u / %u)", H.version,
+         H.header_size, PKG_VERSION, PKG_HEADER_SIZE);
   if (H.load_addr != IMCRT_PKG_ADDR)
     FAIL(EXIT_UNSUPPORTED, "package linked for load address 0x%08lx, found at 0x%08lx",
          (unsigned long)H.load_addr, (unsigned long)IMCRT_PKG_ADDR);
@@ -234,8 +246,7 @@ static int check_package(void) {
   for (uint32_t i = 0; i < H.n_sections; ++i) {
     const uint32_t* e = (const uint32_t*)(uintptr_t)(IMCRT_PKG_ADDR + H.dir_off + 16u * i);
     uint32_t id = e[0], off = e[1], size = e[2], count = e[3];
-    if (id == 0 || id >= SEC_COUNT || off % 64u || off > H.total_size ||
-        size > H.total_size - off)
+    if (id == 0 || id >= SEC_COUNT || off % 64u || off > H.total_size || size > H.total_size - off)
       FAIL(EXIT_CORRUPT, "section %lu (id %lu) out of bounds or unknown", (unsigned long)i,
            (unsigned long)id);
     S[id].off = off;
@@ -263,8 +274,8 @@ static int check_soc(void) {
     FAIL(EXIT_OTHER_SOC,
          "package compiled for another SoC: tile windows at 0x%08lx + i*0x%lx, this SoC "
          "0x%08lx + i*0x%lx",
-         (unsigned long)H.tile_base, (unsigned long)H.tile_stride,
-         (unsigned long)IMCVP_TILE_BASE, (unsigned long)IMCVP_TILE_STRIDE);
+         (unsigned long)H.tile_base, (unsigned long)H.tile_stride, (unsigned long)IMCVP_TILE_BASE,
+         (unsigned long)IMCVP_TILE_STRIDE);
   if (H.n_tiles != n)
     FAIL(EXIT_OTHER_SOC, "package compiled for another SoC: %lu tiles, this SoC has %u",
          (unsigned long)H.n_tiles, n);
@@ -344,23 +355,21 @@ static int load_programs(void) {
     int* slot = &prog_at[(p->phase * H.n_tiles + p->tile) * 3u + p->kind];
     if (*slot >= 0)
       FAIL(EXIT_CORRUPT, "program %lu: a second %s program for tile %lu phase %lu",
-           (unsigned long)i, kind_names[p->kind], (unsigned long)p->tile,
-           (unsigned long)p->phase);
+           (unsigned long)i, kind_names[p->kind], (unsigned long)p->tile, (unsigned long)p->phase);
     *slot = (int)i;
     if ((p->flags & ~PROG_LOOP) || (p->flags && (p->kind != KIND_BODY || p->n_desc < 2u)))
-      FAIL(EXIT_CORRUPT, "program %lu: bad flags 0x%lx", (unsigned long)i,
-           (unsigned long)p->flags);
+      FAIL(EXIT_CORRUPT, "program %lu: bad flags 0x%lx", (unsigned long)i, (unsigned long)p->flags);
     for (uint32_t j = 0; j < p->n_desc; ++j) {
       const uint32_t* w = (const uint32_t*)(uintptr_t)(p->desc_addr + 64u * j);
       uint32_t w0 = w[0];
       uint32_t op = w0 & 0xFFu;
       int is_loop = (p->flags & PROG_LOOP) && j == 0u;
       if ((op > 10u && !(is_loop && op == OP_LOOP)) || (is_loop && op != OP_LOOP) ||
-          (is_loop && (w[1] != H.window || w[2] != p->n_desc - 1u)) ||
-          (op != 6u && (w0 >> 16)) || ((w0 >> 9) & 0x7Fu))
+          (is_loop && (w[1] != H.window || w[2] != p->n_desc - 1u)) || (op != 6u && (w0 >> 16)) ||
+          ((w0 >> 9) & 0x7Fu))
         FAIL(EXIT_CORRUPT, "tile %lu phase %lu %s program descriptor %lu: bad op word 0x%08lx",
-             (unsigned long)p->tile, (unsigned long)p->phase, kind_names[p->kind],
-             (unsigned long)j, (unsigned long)w0);
+             (unsigned long)p->tile, (unsigned long)p->phase, kind_names[p->kind], (unsigned long)j,
+             (unsigned long)w0);
     }
   }
   /* Rings (TCM): the host writes them locally, each tile fetches a descriptor with one
@@ -430,8 +439,7 @@ static void queues_init(void) {
                                                        IMC_IRQ_ENABLE_Q_ERROR_MASK |
                                                        IMC_IRQ_ENABLE_Q_EMPTY_MASK);
     imcvp_plic_register(IMCVP_TILE_IRQ(t), 1, on_tile_irq);
-    imcvp_write32(q->base + IMC_Q_CTRL_OFFSET, IMC_Q_CTRL_ENABLE_MASK |
-                                                   IMC_Q_CTRL_IRQ_EMPTY_MASK |
+    imcvp_write32(q->base + IMC_Q_CTRL_OFFSET, IMC_Q_CTRL_ENABLE_MASK | IMC_Q_CTRL_IRQ_EMPTY_MASK |
                                                    IMC_Q_CTRL_STOP_ON_ERROR_MASK);
   }
   imcvp_irq_enable_global();
@@ -489,8 +497,7 @@ static void fill(uint32_t t) {
       continue;
     }
     if (loop && q->d == 0u && free_slots < p->n_desc) break; /* LOOP + body at once */
-    const uint32_t rel[4] = {0u, n * H.in_stride, (n % H.window) * H.frame_size,
-                             n * H.out_stride};
+    const uint32_t rel[4] = {0u, n * H.in_stride, (n % H.window) * H.frame_size, n * H.out_stride};
     uint32_t d = q->d, d_end = p->n_desc;
     if (d_end - d > free_slots) d_end = d + free_slots;
     const uint32_t* src = desc_words(p, d);
@@ -540,15 +547,15 @@ static int report_tile_error(uint32_t t) {
   if (code == 0u) code = (qs >> 8) & 0xFFu; /* a ring error writes no status */
   const slot_info* si = &q->info[slot];
   const pkg_program* p = &progs[si->prog];
-  printf("imcrt: error: tile %lu queue[%lu]: %s: %s (code %lu), word %lu = 0x%08lx "
-         "(status 0x%08lx, error info 0x%08lx); phase %lu %s program descriptor %lu, "
-         "input %u%s\n",
-         (unsigned long)t, (unsigned long)idx, op_name(d[0]), err_name(code),
-         (unsigned long)code, (unsigned long)word, (unsigned long)d[word & 15u],
-         (unsigned long)status,
-         (unsigned long)imcvp_read32(q->base + IMC_ERROR_INFO_OFFSET),
-         (unsigned long)p->phase, kind_names[p->kind], (unsigned long)si->desc, si->input,
-         si->count > 1u ? " (LOOP over this input and the next ones of its window)" : "");
+  printf(
+      "imcrt: error: tile %lu queue[%lu]: %s: %s (code %lu), word %lu = 0x%08lx "
+      "(status 0x%08lx, error info 0x%08lx); phase %lu %s program descriptor %lu, "
+      "input %u%s\n",
+      (unsigned long)t, (unsigned long)idx, op_name(d[0]), err_name(code), (unsigned long)code,
+      (unsigned long)word, (unsigned long)d[word & 15u], (unsigned long)status,
+      (unsigned long)imcvp_read32(q->base + IMC_ERROR_INFO_OFFSET), (unsigned long)p->phase,
+      kind_names[p->kind], (unsigned long)si->desc, si->input,
+      si->count > 1u ? " (LOOP over this input and the next ones of its window)" : "");
   return 1;
 }
 
@@ -579,8 +586,7 @@ static int run_stage(uint32_t phase, uint32_t kind, uint32_t n0, uint32_t nwin) 
       int failed = 0;
       for (uint32_t t = 0; t < H.n_tiles; ++t) failed += report_tile_error(t);
       if (failed) {
-        for (uint32_t t = 0; t < H.n_tiles; ++t)
-          imcvp_write32(Q[t].base + IMC_Q_CTRL_OFFSET, 0u);
+        for (uint32_t t = 0; t < H.n_tiles; ++t) imcvp_write32(Q[t].base + IMC_Q_CTRL_OFFSET, 0u);
         imcvp_report("error", EXIT_TILE_ERROR);
         return EXIT_TILE_ERROR;
       }
@@ -628,13 +634,13 @@ int main(void) {
   memcpy(name, H.name, 8);
   name[8] = 0;
   const uint32_t N = H.n_inputs, B = H.window;
-  printf("imcrt: package '%s' %lu B at 0x%08lx ok: %lu tiles, %lu phase(s), %s mode, window %lu, "
-         "%lu inputs, %lu programs, %lu descriptors (%s)\n",
-         name, (unsigned long)H.total_size, (unsigned long)IMCRT_PKG_ADDR,
-         (unsigned long)H.n_tiles, (unsigned long)H.n_phases,
-         (H.flags & FLAG_THROUGHPUT) ? "throughput" : "latency", (unsigned long)B,
-         (unsigned long)N, (unsigned long)H.n_programs,
-         (unsigned long)S[SEC_DESCRIPTORS].count, desc_cache ? "cached in TCM" : "read from DRAM");
+  printf(
+      "imcrt: package '%s' %lu B at 0x%08lx ok: %lu tiles, %lu phase(s), %s mode, window %lu, "
+      "%lu inputs, %lu programs, %lu descriptors (%s)\n",
+      name, (unsigned long)H.total_size, (unsigned long)IMCRT_PKG_ADDR, (unsigned long)H.n_tiles,
+      (unsigned long)H.n_phases, (H.flags & FLAG_THROUGHPUT) ? "throughput" : "latency",
+      (unsigned long)B, (unsigned long)N, (unsigned long)H.n_programs,
+      (unsigned long)S[SEC_DESCRIPTORS].count, desc_cache ? "cached in TCM" : "read from DRAM");
   queues_init();
   uint32_t loops = 0, loops_copied = 0, bodies = 0, max_slots = 0;
   for (uint32_t i = 0; i < H.n_programs; ++i) {
@@ -649,11 +655,12 @@ int main(void) {
   }
   for (uint32_t t = 0; t < H.n_tiles; ++t)
     if (Q[t].slots > max_slots) max_slots = Q[t].slots;
-  printf("imcrt: %lu of %lu body programs run as LOOPs (copied once per window), %lu per input"
-         "%s; rings of %lu..%lu slots\n",
-         (unsigned long)loops, (unsigned long)bodies, (unsigned long)(bodies - loops),
-         loops_copied ? " (LOOP programs larger than their ring included)" : "",
-         (unsigned long)IMCRT_RING_SLOTS, (unsigned long)max_slots);
+  printf(
+      "imcrt: %lu of %lu body programs run as LOOPs (copied once per window), %lu per input"
+      "%s; rings of %lu..%lu slots\n",
+      (unsigned long)loops, (unsigned long)bodies, (unsigned long)(bodies - loops),
+      loops_copied ? " (LOOP programs larger than their ring included)" : "",
+      (unsigned long)IMCRT_RING_SLOTS, (unsigned long)max_slots);
 
   /* The runtime contract: per window, per phase: setup (every window with several phases,
    * else the first), then the body once per input and the sync program. */
@@ -714,18 +721,19 @@ int main(void) {
   uint64_t latency_ns = windows ? t_steady / windows : 0;
   uint64_t thr_x100 = t_steady ? (uint64_t)N * 100000000000ull / t_steady : 0;
 
-  printf("imcrt: int8ref_match %lu/%lu inputs equal the int8 reference%s\n",
-         (unsigned long)match, (unsigned long)N, match == N ? " (exact)" : "");
+  printf("imcrt: int8ref_match %lu/%lu inputs equal the int8 reference%s\n", (unsigned long)match,
+         (unsigned long)N, match == N ? " (exact)" : "");
   if (have_labels)
     printf("imcrt: accuracy %lu/%lu = %lu.%02lu %%\n", (unsigned long)correct, (unsigned long)N,
            (unsigned long)((correct * 10000u + N / 2u) / N / 100u),
            (unsigned long)((correct * 10000u + N / 2u) / N % 100u));
-  printf("imcrt: run %llu ns (programming %llu ns, %lu windows): %llu ns per input, latency "
-         "%llu ns per window of %lu, %llu.%02llu inputs/s; %llu descriptors\n",
-         (unsigned long long)t_total, (unsigned long long)t_setup, (unsigned long)windows,
-         (unsigned long long)ns_per_input, (unsigned long long)latency_ns, (unsigned long)B,
-         (unsigned long long)(thr_x100 / 100u), (unsigned long long)(thr_x100 % 100u),
-         (unsigned long long)descriptors_submitted);
+  printf(
+      "imcrt: run %llu ns (programming %llu ns, %lu windows): %llu ns per input, latency "
+      "%llu ns per window of %lu, %llu.%02llu inputs/s; %llu descriptors\n",
+      (unsigned long long)t_total, (unsigned long long)t_setup, (unsigned long)windows,
+      (unsigned long long)ns_per_input, (unsigned long long)latency_ns, (unsigned long)B,
+      (unsigned long long)(thr_x100 / 100u), (unsigned long long)(thr_x100 % 100u),
+      (unsigned long long)descriptors_submitted);
   imcvp_report("inputs", (int32_t)N);
   imcvp_report("int8ref_match", (int32_t)match);
   if (have_labels) {
@@ -743,8 +751,7 @@ int main(void) {
   imcvp_report("host_ns", (int32_t)t_host);
   imcvp_report("descriptors", (int32_t)descriptors_submitted);
   imcvp_report("loop_bodies", (int32_t)loops);
-  if (has_softmax && N)
-    imcvp_report("p_top_x1000", (int32_t)(p_top_sum * 1000.0 / N + 0.5));
+  if (has_softmax && N) imcvp_report("p_top_x1000", (int32_t)(p_top_sum * 1000.0 / N + 0.5));
 
   /* The outputs region, for the host (imcc run reads OUTDIR/outputs.bin). */
   uint32_t out_bytes = N * H.out_stride;
@@ -752,8 +759,9 @@ int main(void) {
     printf("imcrt: outputs (%lu x %lu B at 0x%08lx) written to outputs.bin\n", (unsigned long)N,
            (unsigned long)H.out_stride, (unsigned long)H.outputs_addr);
   else
-    printf("imcrt: outputs at 0x%08lx (%lu x %lu B); not written to the host (run imcvp with "
-           "--semihosting-fs DIR for DIR/outputs.bin)\n",
-           (unsigned long)H.outputs_addr, (unsigned long)N, (unsigned long)H.out_stride);
+    printf(
+        "imcrt: outputs at 0x%08lx (%lu x %lu B); not written to the host (run imcvp with "
+        "--semihosting-fs DIR for DIR/outputs.bin)\n",
+        (unsigned long)H.outputs_addr, (unsigned long)N, (unsigned long)H.out_stride);
   return 0;
 }

@@ -858,7 +858,8 @@ int main(void) {
   for (uint32_t img = 0; img < hdr.n_images; ++img) score(img, &outputs[img * hdr.n_classes]);
 #ifdef INFER_QUEUE
   if (!why_not)
-    printf(APP ": tile command queues: %lu descriptors built, %lu re-arm rounds, %lu body "
+    printf(APP
+           ": tile command queues: %lu descriptors built, %lu re-arm rounds, %lu body "
            "copies per ring\n",
            (unsigned long)qdescs, (unsigned long)qrefills, (unsigned long)qR);
   for (uint32_t l = 0; l < hdr.n_layers && why_not; ++l)

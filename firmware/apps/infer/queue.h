@@ -135,8 +135,8 @@ static uint32_t q_body(uint32_t l, imcq_desc* d, uint32_t s0, uint32_t b, int ir
     if (l > 0) imcq_send(&d[k++], 0, 0, tiles[l - 1].index, 0, SEM_CREDIT, 1); /* slot free */
   }
   if (last) {
-    imcq_pattern p = q_rows((uint32_t)(uintptr_t)&outputs[s0 * hdr.n_classes],
-                            4 * hdr.n_classes, b, IMC_BUF_OUT);
+    imcq_pattern p = q_rows((uint32_t)(uintptr_t)&outputs[s0 * hdr.n_classes], 4 * hdr.n_classes, b,
+                            IMC_BUF_OUT);
     qvar_k[l] = k;
     imcq_store(&d[k++], &p);
   } else {
@@ -165,7 +165,8 @@ static int q_init(uint32_t l, uint32_t size) {
                 IMCQ_CTRL_STOP_ON_ERROR | (last ? IMCQ_CTRL_IRQ_EMPTY : 0)))
     return -1;
   qhead0[l] = qr[l].head;
-  return imcq_irq_attach(&qr[l], IMCQ_IRQ_Q_ERROR | (last ? IMCQ_IRQ_Q_DONE | IMCQ_IRQ_Q_EMPTY : 0));
+  return imcq_irq_attach(&qr[l],
+                         IMCQ_IRQ_Q_ERROR | (last ? IMCQ_IRQ_Q_DONE | IMCQ_IRQ_Q_EMPTY : 0));
 }
 
 /* Sleeps until the last ring has consumed everything committed (or a queue failed). */
@@ -220,9 +221,10 @@ static int run_queued_lstm(void) {
      * ring is drained before hseq is overwritten). */
     memcpy(&hseq[img * g->hidden], lstm_h, g->hidden);
     imcq_desc* d;
-    imcq_pattern ph = imcq_pattern_1d((uint32_t)(uintptr_t)&hseq[img * g->hidden], L1->rows, IMC_BUF_IN);
-    imcq_pattern po = q_rows((uint32_t)(uintptr_t)&outputs[img * hdr.n_classes],
-                             4 * hdr.n_classes, 1, IMC_BUF_OUT);
+    imcq_pattern ph =
+        imcq_pattern_1d((uint32_t)(uintptr_t)&hseq[img * g->hidden], L1->rows, IMC_BUF_IN);
+    imcq_pattern po = q_rows((uint32_t)(uintptr_t)&outputs[img * hdr.n_classes], 4 * hdr.n_classes,
+                             1, IMC_BUF_OUT);
     if (!(d = imcq_next(q1))) return q_failed();
     imcq_load(d, &ph);
     if (!(d = imcq_next(q1))) return q_failed();

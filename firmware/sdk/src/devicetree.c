@@ -22,22 +22,29 @@ static uint32_t be32(const void* p) {
 static uint32_t hdr(const void* dtb, unsigned word) {
   return be32((const uint8_t*)dtb + 4u * word);
 }
-static const uint8_t* dt_struct(const void* dtb) { return (const uint8_t*)dtb + hdr(dtb, 2); }
-static uint32_t dt_struct_size(const void* dtb) { return hdr(dtb, 9); }
-static const char* dt_strings(const void* dtb) { return (const char*)dtb + hdr(dtb, 3); }
+static const uint8_t* dt_struct(const void* dtb) {
+  return (const uint8_t*)dtb + hdr(dtb, 2);
+}
+static uint32_t dt_struct_size(const void* dtb) {
+  return hdr(dtb, 9);
+}
+static const char* dt_strings(const void* dtb) {
+  return (const char*)dtb + hdr(dtb, 3);
+}
 
 const void* imcvp_dt_check(const void* dtb) {
   if (!dtb || ((uintptr_t)dtb & 3u)) return NULL;
   if (hdr(dtb, 0) != FDT_MAGIC) return NULL;
   uint32_t total = hdr(dtb, 1), version = hdr(dtb, 5), last_comp = hdr(dtb, 6);
   if (version < 16 || last_comp > 17) return NULL;
-  if (hdr(dtb, 2) + dt_struct_size(dtb) > total || hdr(dtb, 3) + hdr(dtb, 8) > total)
-    return NULL;
+  if (hdr(dtb, 2) + dt_struct_size(dtb) > total || hdr(dtb, 3) + hdr(dtb, 8) > total) return NULL;
   if (hdr(dtb, 2) & 3u) return NULL;
   return dtb;
 }
 
-static uint32_t align4(uint32_t x) { return (x + 3u) & ~3u; }
+static uint32_t align4(uint32_t x) {
+  return (x + 3u) & ~3u;
+}
 
 /* Offset just after a FDT_BEGIN_NODE token and its name. */
 static uint32_t skip_node_name(const uint8_t* s, uint32_t off) {
@@ -157,6 +164,6 @@ int imcvp_dt_reg(const imcvp_dt_node* node, unsigned i, uint32_t* addr, uint32_t
   uint32_t entry = 4u * (node->addr_cells + node->size_cells);
   if (!p || entry == 0 || (i + 1u) * entry > len) return 0;
   p += i * entry;
-  return cells32(p, node->addr_cells, addr) && cells32(p + 4u * node->addr_cells,
-                                                      node->size_cells, size);
+  return cells32(p, node->addr_cells, addr) &&
+         cells32(p + 4u * node->addr_cells, node->size_cells, size);
 }

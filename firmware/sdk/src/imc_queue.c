@@ -199,9 +199,10 @@ const char* imcq_error_name(int code) {
 }
 
 const char* imcq_op_name(uint32_t w0) {
-  static const char* const ops[] = {"nop", "mvm",     "load",   "store", "send",   "wait",
+  static const char* const ops[] = {"nop", "mvm",     "load",   "store", "send",    "wait",
                                     "vec", "program", "signal", "fence", "barrier", "loop"};
-  static const char* const vecs[] = {"add", "relu", "maxpool", "avgpool", "requant", "copy", "add32"};
+  static const char* const vecs[] = {"add",     "relu", "maxpool", "avgpool",
+                                     "requant", "copy", "add32"};
   if (w0 == 0xFFFFFFFFu) return "ring";
   uint32_t op = w0 & 0xFFu, sub = w0 >> 16;
   if (op == IMCQ_OP_VEC) return sub < sizeof vecs / sizeof vecs[0] ? vecs[sub] : "vec?";

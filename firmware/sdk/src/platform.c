@@ -59,9 +59,13 @@ struct imcvp_note {
   char name[8];
   uint32_t desc[12];
 };
-__attribute__((used, aligned(4), section(".note.imcvp,\"\",@note#")))
-static const struct imcvp_note imcvp_platform_note = {
-    6, 12 * 4, 0x49504c31u, "imcvp",
+__attribute__((
+    used, aligned(4),
+    section(".note.imcvp,\"\",@note#"))) static const struct imcvp_note imcvp_platform_note = {
+    6,
+    12 * 4,
+    0x49504c31u,
+    "imcvp",
     {IMCVP_PLATFORM_NOTE_VERSION,
 #ifdef IMCVP_STATIC_PLATFORM
      0u,

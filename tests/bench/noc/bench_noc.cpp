@@ -31,8 +31,8 @@ int main(int argc, char** argv) {
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("8x8 mesh, uniform, %.2f flits/node/cycle, %u-flit packets: %llu cycles in %.3f s\n",
               t.injection_rate, t.packet_flits, static_cast<unsigned long long>(r.cycles), s);
-  std::printf("  network cycles/s  %12.0f   (BookSim2 ~1,880 side by side; %.1fx)\n",
-              r.cycles / s, r.cycles / s / 1880.0);
+  std::printf("  network cycles/s  %12.0f   (BookSim2 ~1,880 side by side; %.1fx)\n", r.cycles / s,
+              r.cycles / s / 1880.0);
   std::printf("  router-cycles/s   %12.0f   (64 routers x cycles/s = %.0f)\n", r.router_cycles / s,
               64 * r.cycles / s);
   std::printf("  flit-hops/s       %12.0f\n", r.flit_hops / s);

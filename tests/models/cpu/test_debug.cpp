@@ -266,8 +266,8 @@ TEST_F(DebugTest, HwBreakpointIsATriggerThatHaltsBeforeTheInstruction) {
 
 TEST_F(DebugTest, HwWatchpointsHaltBeforeTheAccess) {
   Outcome o = run("debug", [](cpu::Rv32Core& c, Script& s) {
-    ASSERT_TRUE(c.add_hw_watchpoint(kLog, 4, WatchKind::write));      // triggers 0+1 (range)
-    ASSERT_TRUE(c.add_hw_watchpoint(kLog + 6, 1, WatchKind::read));   // trigger 2 (exact)
+    ASSERT_TRUE(c.add_hw_watchpoint(kLog, 4, WatchKind::write));     // triggers 0+1 (range)
+    ASSERT_TRUE(c.add_hw_watchpoint(kLog + 6, 1, WatchKind::read));  // trigger 2 (exact)
     EXPECT_EQ(c.triggers_used_by_debugger(), 3u);
     s.on_halt = [](const DebugEvent& ev, cpu::Rv32Core& core, size_t n) {
       EXPECT_TRUE(ev.hw);
@@ -303,9 +303,8 @@ TEST_F(DebugTest, HwPointsAreLimitedToTheFreeTriggers) {
       // The firmware's enabled trigger 2 is not taken.
       EXPECT_TRUE(core.debug_csr_write(cpu::csr::tselect, 2));
       EXPECT_TRUE(core.debug_csr_write(cpu::csr::tdata2, 0x9000));
-      EXPECT_TRUE(core.debug_csr_write(cpu::csr::tdata1, cpu::mcontrol::kType2 |
-                                                             cpu::mcontrol::U |
-                                                             cpu::mcontrol::EXECUTE));
+      EXPECT_TRUE(core.debug_csr_write(
+          cpu::csr::tdata1, cpu::mcontrol::kType2 | cpu::mcontrol::U | cpu::mcontrol::EXECUTE));
       EXPECT_EQ(core.triggers_total(), 4u);
       EXPECT_TRUE(core.add_hw_breakpoint(0x9100));                        // trigger 0
       EXPECT_FALSE(core.add_hw_watchpoint(0x9200, 8, WatchKind::access))  // needs 2 adjacent
@@ -331,7 +330,7 @@ TEST_F(DebugTest, HwPointsAreLimitedToTheFreeTriggers) {
 TEST_F(DebugTest, HwPointsAndTriggersDoNotChangeCountsOrTiming) {
   Outcome plain = run("crc", nullptr, false);
   Outcome dbg = run("crc", [](cpu::Rv32Core& c, Script&) {
-    c.add_hw_breakpoint(0x9000);                              // never reached
+    c.add_hw_breakpoint(0x9000);                            // never reached
     c.add_hw_watchpoint(0x80f00000, 4, WatchKind::access);  // never touched
   });
   ASSERT_EQ(plain.stop.reason, StopReason::finisher) << plain.stop.message;

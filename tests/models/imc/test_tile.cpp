@@ -471,7 +471,7 @@ TEST_F(TileEnergyTest, AdcEnergyAndTimeRiseWithBits) {
   auto t8 = one_analog_mvm(c, &lat8);
   const double e4 = t4["energy"]["adc"]["value"].get<double>();
   const double e8 = t8["energy"]["adc"]["value"].get<double>();
-  EXPECT_DOUBLE_EQ(e8, 16 * 2.0);   // 16 columns x 2 pJ
+  EXPECT_DOUBLE_EQ(e8, 16 * 2.0);    // 16 columns x 2 pJ
   EXPECT_DOUBLE_EQ(e4, 16 * 0.125);  // 2 pJ x 2^(4-8)
   EXPECT_EQ(t4["adc_conversions"]["value"], 16);
   // Latency: 255 x 0.4 ns PWM + one SAR conversion (30 ns x (b+1)/9) + 4 ns + 2 ns register.
@@ -494,7 +494,8 @@ TEST_F(TileEnergyTest, BitSerialConvertsOncePerInputBit) {
   EXPECT_EQ(bs["adc_conversions"]["value"], 16 * 8);
   EXPECT_DOUBLE_EQ(bs["energy"]["adc"]["value"].get<double>(),
                    8 * pwm["energy"]["adc"]["value"].get<double>());
-  EXPECT_GT(bs["energy"]["dac"]["value"].get<double>(), pwm["energy"]["dac"]["value"].get<double>());
+  EXPECT_GT(bs["energy"]["dac"]["value"].get<double>(),
+            pwm["energy"]["dac"]["value"].get<double>());
   // Array on-time: popcount(|x|) steps instead of |x| steps: far less charge.
   EXPECT_LT(bs["energy"]["array"]["value"].get<double>(),
             0.2 * pwm["energy"]["array"]["value"].get<double>());
@@ -536,10 +537,11 @@ Efficiency batch_efficiency(TileConfig c, int w_lo, int w_hi, int x_lo, int x_hi
 TEST_F(TileEnergyTest, CalibrationAgainstPublishedChips) {
   // Default analog tile: 256x256 PCM, 8-bit PWM inputs, 8-bit ADCs, 14 nm.
   Efficiency a = batch_efficiency(TileConfig{}, -127, 127, -127, 127);
-  std::printf("analog default: macro %.1f TOPS/W, tile %.1f TOPS/W, macro %.2f TOPS/mm^2, tile "
-              "%.2f TOPS/mm^2, ADC %.0f pJ/MVM; HERMES core (JSSC 2022) 10.5 TOPS/W, 1.59 "
-              "TOPS/mm^2; HERMES chip (Nat. Electron. 2023) 9.76 TOPS/W\n",
-              a.macro_tops_w, a.tile_tops_w, a.macro_tops_mm2, a.tile_tops_mm2, a.adc_pj_per_mvm);
+  std::printf(
+      "analog default: macro %.1f TOPS/W, tile %.1f TOPS/W, macro %.2f TOPS/mm^2, tile "
+      "%.2f TOPS/mm^2, ADC %.0f pJ/MVM; HERMES core (JSSC 2022) 10.5 TOPS/W, 1.59 "
+      "TOPS/mm^2; HERMES chip (Nat. Electron. 2023) 9.76 TOPS/W\n",
+      a.macro_tops_w, a.tile_tops_w, a.macro_tops_mm2, a.tile_tops_mm2, a.adc_pj_per_mvm);
   EXPECT_NEAR(a.macro_tops_w, 93.8, 0.01 * 93.8);
   EXPECT_NEAR(a.tile_tops_w, 52.3, 0.01 * 52.3);
   EXPECT_NEAR(a.macro_tops_mm2, 2.455, 0.01 * 2.455);
@@ -551,9 +553,10 @@ TEST_F(TileEnergyTest, CalibrationAgainstPublishedChips) {
   d.input_bits = d.weight_bits = 4;
   d.area.node_nm = 22;
   Efficiency g = batch_efficiency(d, -8, 7, -8, 7);
-  std::printf("digital 4b/4b 22 nm: macro %.1f TOPS/W, tile %.1f TOPS/W, macro %.2f TOPS/mm^2, "
-              "tile %.2f TOPS/mm^2; Chih et al. (ISSCC 2021) 89 TOPS/W, 16.3 TOPS/mm^2\n",
-              g.macro_tops_w, g.tile_tops_w, g.macro_tops_mm2, g.tile_tops_mm2);
+  std::printf(
+      "digital 4b/4b 22 nm: macro %.1f TOPS/W, tile %.1f TOPS/W, macro %.2f TOPS/mm^2, "
+      "tile %.2f TOPS/mm^2; Chih et al. (ISSCC 2021) 89 TOPS/W, 16.3 TOPS/mm^2\n",
+      g.macro_tops_w, g.tile_tops_w, g.macro_tops_mm2, g.tile_tops_mm2);
   EXPECT_NEAR(g.macro_tops_w, 160.0, 0.01 * 160.0);
   EXPECT_NEAR(g.tile_tops_w, 68.0, 0.01 * 68.0);
   EXPECT_NEAR(g.macro_tops_mm2, 120.5, 0.01 * 120.5);

@@ -294,4 +294,3 @@ TEST_F(NocNetwork, CustomGraphUsesMinimalRoutingWithEscapeVcs) {
   }
   EXPECT_EQ(b.net->transactions(), 257u);
 }
-

@@ -37,7 +37,8 @@ TEST(Hart, AbsentCsrsAreIllegal) {
   Hart h;
   uint32_t v;
   for (uint32_t c : {0x302u /*medeleg*/, 0x303u /*mideleg*/, 0x100u /*sstatus*/, 0x180u /*satp*/,
-                     0x7a5u /*tcontrol*/, 0x7a8u /*mcontext*/, 0x7b0u /*dcsr*/, 0x7c0u, 0x800u, 0x001u /*fflags*/})
+                     0x7a5u /*tcontrol*/, 0x7a8u /*mcontext*/, 0x7b0u /*dcsr*/, 0x7c0u, 0x800u,
+                     0x001u /*fflags*/})
     EXPECT_FALSE(rd(h, c, v)) << std::hex << c;
   // Implemented but read-zero.
   for (uint32_t c : {0xB03u, 0xB1Fu, 0xB83u, 0x323u, 0x33Fu, 0x3A4u, 0x3C0u, 0x310u, 0x30Au}) {
@@ -228,8 +229,8 @@ TEST(Hart, TriggerCsrsAndMatching) {
   EXPECT_EQ(h.trigger_fire(LOAD, 0x100, 4, false), -1) << "m only";
   h.machine = true;
   // Chain 0 (>= 0x100) -> 1 (< 0x108): a range; the last of the chain fires.
-  EXPECT_TRUE(h.csr_access(csr::tdata1, 0, kType2 | CHAIN | (2u << MATCH_SHIFT) | M | STORE,
-                           true, old));
+  EXPECT_TRUE(
+      h.csr_access(csr::tdata1, 0, kType2 | CHAIN | (2u << MATCH_SHIFT) | M | STORE, true, old));
   EXPECT_TRUE(h.csr_access(csr::tselect, 0, 1, true, old));
   EXPECT_TRUE(h.csr_access(csr::tdata2, 0, 0x108, true, old));
   EXPECT_TRUE(h.csr_access(csr::tdata1, 0, kType2 | (3u << MATCH_SHIFT) | M | STORE, true, old));

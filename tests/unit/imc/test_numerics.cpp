@@ -223,7 +223,8 @@ TEST(Analog, WriteVerifyKeepsTheAihwkitProgrammingError) {
     std::vector<int8_t> w(64 * 64, static_cast<int8_t>(weight));
     OpCounts oc;
     a.program(w.data(), 64, 64, 0.0, rng, oc);
-    const double target = weight_to_conductance(weight, 127, c.device.g_min_us, c.device.g_max_us).gp_us;
+    const double target =
+        weight_to_conductance(weight, 127, c.device.g_min_us, c.device.g_max_us).gp_us;
     std::vector<double> err;
     for (unsigned i = 0; i < 64; ++i)
       for (unsigned j = 0; j < 64; ++j) err.push_back(a.g_prog_us(i, j, false) - target);
@@ -342,7 +343,7 @@ TEST(Energy, AnalogMvmCostPwmAndBitSerial) {
   c.dac.mode = "bit-serial";
   MvmCost s = analog_mvm_cost(c, x, g, 4, 2);
   EXPECT_DOUBLE_EQ(s.e_dac, (0 + 1 + 2 + 7) * 0.05);  // one pulse per 1 bit
-  EXPECT_EQ(s.adc_conversions, 2u * 8);                // one conversion per input bit
+  EXPECT_EQ(s.adc_conversions, 2u * 8);               // one conversion per input bit
   EXPECT_DOUBLE_EQ(s.e_adc, 16 * 2.0);
   EXPECT_NEAR(s.t_ns, 8 * (0.4 + 30) + 4, 1e-9);
   EXPECT_NEAR(s.e_array, 0.04 * (20 * 0.4 + 30 * 0.8 + 40 * 2.8) * 1e-3, 1e-12);
@@ -395,7 +396,7 @@ TEST(Energy, RowConductanceSumsFollowTheProgrammedWeights) {
   OpCounts oc;
   a.program(w.data(), 4, 8, 0.0, rng, oc);
   const double* g = a.row_conductance_us();
-  EXPECT_NEAR(g[0], 16 * 0.25, 1e-12);             // all devices at g_min
+  EXPECT_NEAR(g[0], 16 * 0.25, 1e-12);  // all devices at g_min
   EXPECT_NEAR(g[1], 8 * (25.0 + 0.25), 1e-12);
   EXPECT_NEAR(g[2], 4 * (25.0 + 0.25) + 8 * 0.25, 1e-12);
 }
@@ -682,13 +683,22 @@ std::vector<double> dense_crossbar(const std::vector<double>& g, unsigned R, uns
       const double gij = g[i * C + j];
       unsigned k = vr(i, j);  // KCL at the row node
       at(k, k) += gij + gw;   // left segment (or driver)
-      if (j > 0) at(k, vr(i, j - 1)) -= gw; else at(k, N) += gw * v[i];
-      if (j + 1 < C) { at(k, k) += gw; at(k, vr(i, j + 1)) -= gw; }
+      if (j > 0)
+        at(k, vr(i, j - 1)) -= gw;
+      else
+        at(k, N) += gw * v[i];
+      if (j + 1 < C) {
+        at(k, k) += gw;
+        at(k, vr(i, j + 1)) -= gw;
+      }
       at(k, vc(i, j)) -= gij;
-      k = vc(i, j);  // KCL at the column node
+      k = vc(i, j);          // KCL at the column node
       at(k, k) += gij + gw;  // segment below (or the sense amplifier)
       if (i + 1 < R) at(k, vc(i + 1, j)) -= gw;
-      if (i > 0) { at(k, k) += gw; at(k, vc(i - 1, j)) -= gw; }
+      if (i > 0) {
+        at(k, k) += gw;
+        at(k, vc(i - 1, j)) -= gw;
+      }
       at(k, vr(i, j)) -= gij;
     }
   for (unsigned c = 0; c < N; ++c) {
@@ -716,8 +726,10 @@ std::vector<double> dense_crossbar(const std::vector<double>& g, unsigned R, uns
 
 TEST(IrDrop, NodalSolveMatchesDirectSolve) {
   Rng rng(41);
-  for (auto [R, C, r_ohm] : {std::tuple<unsigned, unsigned, double>{8, 8, 2.0}, {8, 8, 2000.0},
-                             {12, 7, 500.0}, {5, 16, 5000.0}}) {
+  for (auto [R, C, r_ohm] : {std::tuple<unsigned, unsigned, double>{8, 8, 2.0},
+                             {8, 8, 2000.0},
+                             {12, 7, 500.0},
+                             {5, 16, 5000.0}}) {
     std::vector<double> g(R * C), v(R);
     for (auto& e : g) e = 0.25 + 24.75 * rng.uniform();
     for (auto& e : v) e = std::floor(rng.uniform() * 255) - 127;
@@ -754,9 +766,10 @@ TEST(IrDrop, FullColumnLossIsLargeAndDataDependent) {
   };
   const double l_all = loss(all, R * 25.0 * 0.2);
   const double l_top = loss(top, 16 * 25.0 * 0.2), l_bottom = loss(bottom, 16 * 25.0 * 0.2);
-  std::printf("256-row column at 2 ohm: nodal loss %.1f %% (all rows), %.1f %% (16 rows far from "
-              "the ADC), %.1f %% (16 rows next to it)\n",
-              100 * l_all, 100 * l_top, 100 * l_bottom);
+  std::printf(
+      "256-row column at 2 ohm: nodal loss %.1f %% (all rows), %.1f %% (16 rows far from "
+      "the ADC), %.1f %% (16 rows next to it)\n",
+      100 * l_all, 100 * l_top, 100 * l_bottom);
   EXPECT_NEAR(l_all, 0.478, 0.01);
   EXPECT_GT(l_top, l_bottom + 0.05);
 }
@@ -813,7 +826,8 @@ TEST(IrDrop, HostCostOfAFull256x256Solve) {
   std::printf("tolerance 1e-12 V: %u iterations, max difference %.2e of the largest current\n", it2,
               dmax / omax);
   EXPECT_LT(dmax, 0.01 * omax);
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   double ideal = 0, got = 0;
   for (unsigned j = 0; j < C; ++j) {
     double s = 0;

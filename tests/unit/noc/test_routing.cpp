@@ -142,11 +142,21 @@ TEST(NocRouting, EveryShippedTopologyIsDeadlockFree) {
     const char* spec;
     const char* routing;
   };
-  for (Case k : {Case{"mesh:4x4", "xy"}, {"mesh:5x3", "yx"}, {"mesh:4x4", "west_first"},
-                 {"mesh:4x4", "odd_even"}, {"mesh:4x4", "min"}, {"mesh:4x4", "updown"},
-                 {"torus:4x4", "xy"}, {"torus:3x5", "yx"}, {"torus:4x4", "min"}, {"ring:8", "xy"},
-                 {"ring:7", "min"}, {"crossbar:6", "xy"}, {"crossbar:6", "min"},
-                 {"tree:13:3", "xy"}, {"tree:13:3", "min"}}) {
+  for (Case k : {Case{"mesh:4x4", "xy"},
+                 {"mesh:5x3", "yx"},
+                 {"mesh:4x4", "west_first"},
+                 {"mesh:4x4", "odd_even"},
+                 {"mesh:4x4", "min"},
+                 {"mesh:4x4", "updown"},
+                 {"torus:4x4", "xy"},
+                 {"torus:3x5", "yx"},
+                 {"torus:4x4", "min"},
+                 {"ring:8", "xy"},
+                 {"ring:7", "min"},
+                 {"crossbar:6", "xy"},
+                 {"crossbar:6", "min"},
+                 {"tree:13:3", "xy"},
+                 {"tree:13:3", "min"}}) {
     NocConfig c;
     apply_topology_spec(c, k.spec);
     c.routing = k.routing;
@@ -377,8 +387,7 @@ TEST(NocAnynet, BadFilesHaveClearErrorsWithFileAndLine) {
       ":1: duplicate router 1");
   has(anynet_error("zero", "router 0 node 0 router 1 0\nrouter 1 node 1\n"),
       ":1: link latency 0: must be at least 1");
-  has(anynet_error("neg", "router 0 node 0 router 1 -2\nrouter 1 node 1\n"),
-      ":1: link latency -2");
+  has(anynet_error("neg", "router 0 node 0 router 1 -2\nrouter 1 node 1\n"), ":1: link latency -2");
   has(anynet_error("asym", "router 0 node 0 router 1 3\nrouter 1 node 1 router 0 5\n"),
       ":2: link 1-0 has latency 5 here but 3 on line 1");
   has(anynet_error("disc", "router 0 node 0 router 1\nrouter 1 node 1\nrouter 2 node 2\n"),

@@ -31,7 +31,7 @@ TEST(NocSweepSummary, InterpolatesKneesAndFindsSaturation) {
   EXPECT_DOUBLE_EQ(s.zero_load_latency, 20);
   EXPECT_NEAR(s.knee_2x_offered, 0.2 + 0.1 * 10 / 20, 1e-12);
   EXPECT_NEAR(s.knee_3x_offered, 0.3 + 0.1 * 10 / 350, 1e-12);
-  EXPECT_DOUBLE_EQ(s.saturation_offered, 0.4);            // 0.36 < 0.95 x 0.4
+  EXPECT_DOUBLE_EQ(s.saturation_offered, 0.4);  // 0.36 < 0.95 x 0.4
   EXPECT_DOUBLE_EQ(s.saturation_throughput, 0.37);
   EXPECT_DOUBLE_EQ(s.network_latency_at_knee, 50 * 0.75);  // last point before saturation
   // Never saturated, knees not reached: NaN.

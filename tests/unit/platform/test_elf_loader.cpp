@@ -219,7 +219,8 @@ TEST(ElfLoader, RefusesNonRegularAndOversizedFiles) {
              ("imcvp-elf-big-" + std::to_string(getpid()) + ".elf");
   {
     std::ofstream f(big, std::ios::binary);
-    f << "\x7f" "ELF";
+    f << "\x7f"
+         "ELF";
   }
   std::filesystem::resize_file(big, kMaxElfBytes + 1);
   auto [c3, m3] = code_and_msg(big.string());

@@ -27,8 +27,8 @@ const void* imcvp_dt_check(const void* dtb);
 /* A node found by the iterator. */
 typedef struct imcvp_dt_node {
   const void* dtb;
-  uint32_t offset;                /* structure-block offset of its FDT_BEGIN_NODE token */
-  const char* name;               /* unit name, e.g. "imc@20000000" */
+  uint32_t offset;                 /* structure-block offset of its FDT_BEGIN_NODE token */
+  const char* name;                /* unit name, e.g. "imc@20000000" */
   uint32_t addr_cells, size_cells; /* the parent's #address-cells / #size-cells */
 } imcvp_dt_node;
 

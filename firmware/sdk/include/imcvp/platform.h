@@ -58,8 +58,8 @@
 
 /* The platform as the device tree describes it (or the defaults). */
 typedef struct imcvp_platform_info {
-  const void* dtb;      /* the validated device tree, or NULL (defaults in use) */
-  uint32_t dram_base;   /* node compatible "imcvp,dram" */
+  const void* dtb;    /* the validated device tree, or NULL (defaults in use) */
+  uint32_t dram_base; /* node compatible "imcvp,dram" */
   uint32_t dram_size;
   uint32_t tile_base;   /* tile 0's window */
   uint32_t tile_stride; /* tile 1 - tile 0 (the default with fewer than two tiles) */
