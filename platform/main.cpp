@@ -11,6 +11,8 @@
 
 #include <systemc>
 
+#include <time.h>
+
 #include "models/common/config.h"
 #include "models/common/log.h"
 #include "models/common/run_control.h"
@@ -222,8 +224,16 @@ std::string check_output_paths(const RunOptions& o, const PlatformConfig& cfg) {
   return "";
 }
 
+// CPU time of this process (all threads), in seconds.
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
 int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   auto t_start = std::chrono::steady_clock::now();
+  const double cpu_start = process_cpu_seconds();
   if (o.quiet) log::set_level(log::Level::quiet);
   if (o.verbose == 1) log::set_level(log::Level::info);
   if (o.verbose >= 2) log::set_level(log::Level::debug);
@@ -457,6 +467,7 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
 
   // 5. Run. SIGINT/SIGTERM stop it at the core's next quantum boundary (outputs written).
   auto t_run = std::chrono::steady_clock::now();
+  const double cpu_run = process_cpu_seconds();
   RunControl::install_signal_handlers();
   try {
     if (cfg.sim.max_time_ns) {
@@ -512,6 +523,7 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   info.instructions = soc->cpu().instret();
   info.wall_seconds = std::chrono::duration<double>(t_end - t_run).count();
   info.startup_seconds = std::chrono::duration<double>(t_run - t_start).count();
+  info.startup_cpu_seconds = cpu_run - cpu_start;
   nlohmann::ordered_json stats_json;
   try {
     stats_json = stats::Registry::get().to_json();

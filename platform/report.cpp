@@ -109,6 +109,7 @@ nlohmann::ordered_json run_json(const RunInfo& info) {
   j["instructions"] = info.instructions;
   j["host_wall_seconds"] = info.wall_seconds;
   j["host_startup_seconds"] = info.startup_seconds;
+  j["host_startup_cpu_seconds"] = info.startup_cpu_seconds;
   j["host_mips"] = info.wall_seconds > 0 ? info.instructions / info.wall_seconds / 1e6 : 0.0;
   return j;
 }

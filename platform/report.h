@@ -22,7 +22,8 @@ struct RunInfo {
   double sim_time_ns = 0;
   uint64_t instructions = 0;
   double wall_seconds = 0;
-  double startup_seconds = 0;
+  double startup_seconds = 0;      // wall time from the command line to the first instruction
+  double startup_cpu_seconds = 0;  // CPU time of the same phase (insensitive to machine load)
 };
 
 // Writes text to dir/name through a temporary file renamed into place (readers never see a

@@ -25,9 +25,13 @@ TEST(Run, HelloPrintsAndExitsZero) {
   EXPECT_TRUE(std::filesystem::exists(r.dir / "out/stats.txt"));
   EXPECT_TRUE(contains(read_text(r.dir / "out/stats.txt"), "soc.cpu.instructions"));
   EXPECT_TRUE(contains(read_text(r.dir / "out/config.yaml"), "clock_mhz"));
-  // Startup of a small firmware well under 0.1 s (not meaningful under sanitizers).
+  // Startup of a small firmware well under 0.1 s of CPU time (not meaningful under
+  // sanitizers). CPU time, not wall time: under ctest -j2 on a loaded machine the wall figure
+  // includes time the process waited for a core (0.108 s wall for ~0.035 s of work, CI run
+  // of stop 20).
 #ifndef IMCVP_SANITIZED
-  EXPECT_LT(run["host_startup_seconds"].get<double>(), 0.1);
+  EXPECT_LT(run["host_startup_cpu_seconds"].get<double>(), 0.1);
+  EXPECT_GT(run["host_startup_seconds"].get<double>(), 0.0);
 #endif
 }
 
