@@ -21,6 +21,7 @@
 #include "models/common/stats.h"
 #include "models/imc/imc_tile.h"
 #include "models/noc/network.h"
+#include "tests/models/imc/tile_bench_parts.h"
 #include "tests/models/periph/test_initiator.h"
 #include "tests/util/sc_fixture.h"
 
@@ -36,74 +37,8 @@ namespace {
 constexpr uint64_t kMem = 0x8000'0000, kMemSize = 1 << 20;
 using T = ImcTile;
 
-// Memory with optional per-address behaviour: extra latency and forced error responses.
-struct Mem : sc_core::sc_module {
-  tlm_utils::simple_target_socket<Mem> socket{"socket"};
-  std::vector<uint8_t> data = std::vector<uint8_t>(kMemSize, 0);
-  sc_time latency;
-  std::function<sc_time(uint64_t)> extra;  // extra latency per (local) address
-  std::set<uint64_t> fail;                 // local addresses answered with an address error
-  uint64_t accesses = 0;
-  Mem(sc_core::sc_module_name n, sc_time lat) : sc_module(n), latency(lat) {
-    socket.register_b_transport(this, &Mem::b_transport);
-  }
-  void b_transport(tlm::tlm_generic_payload& p, sc_time& d) {
-    ++accesses;
-    const uint64_t a = p.get_address(), n = p.get_data_length();
-    d += latency + (extra ? extra(a) : SC_ZERO_TIME);
-    if (a + n > data.size() || fail.count(a)) {
-      p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-      return;
-    }
-    if (p.is_write())
-      std::memcpy(&data[a], p.get_data_ptr(), n);
-    else
-      std::memcpy(p.get_data_ptr(), &data[a], n);
-    p.set_response_status(tlm::TLM_OK_RESPONSE);
-  }
-};
-
-// Host: register accesses from sc_main (between sc_start calls) or from its own thread (body).
-struct Host : sc_core::sc_module {
-  tlm_utils::simple_initiator_socket<Host> socket{"socket"};
-  std::function<void(Host&)> body;
-  sc_time delay = SC_ZERO_TIME;  // annotation of the last access
-  SC_HAS_PROCESS(Host);
-  explicit Host(sc_core::sc_module_name n) : sc_module(n) { SC_THREAD(run); }
-  void run() {
-    if (body) body(*this);
-  }
-  tlm::tlm_response_status access(tlm::tlm_command cmd, uint64_t addr, uint8_t* d, unsigned n) {
-    tlm::tlm_generic_payload p;
-    p.set_command(cmd);
-    p.set_address(addr);
-    p.set_data_ptr(d);
-    p.set_data_length(n);
-    p.set_streaming_width(n);
-    p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    delay = SC_ZERO_TIME;
-    socket->b_transport(p, delay);
-    return p.get_response_status();
-  }
-  uint32_t rd(uint64_t off) {
-    uint8_t b[4] = {};
-    EXPECT_EQ(access(tlm::TLM_READ_COMMAND, off, b, 4), tlm::TLM_OK_RESPONSE);
-    return uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 | uint32_t(b[3]) << 24;
-  }
-  void wr(uint64_t off, uint32_t v) {
-    uint8_t b[4] = {uint8_t(v), uint8_t(v >> 8), uint8_t(v >> 16), uint8_t(v >> 24)};
-    EXPECT_EQ(access(tlm::TLM_WRITE_COMMAND, off, b, 4), tlm::TLM_OK_RESPONSE);
-  }
-  void put(uint64_t off, const void* d, unsigned n) {
-    std::vector<uint8_t> b(static_cast<const uint8_t*>(d), static_cast<const uint8_t*>(d) + n);
-    EXPECT_EQ(access(tlm::TLM_WRITE_COMMAND, off, b.data(), n), tlm::TLM_OK_RESPONSE);
-  }
-  std::vector<uint8_t> get(uint64_t off, unsigned n) {
-    std::vector<uint8_t> b(n);
-    EXPECT_EQ(access(tlm::TLM_READ_COMMAND, off, b.data(), n), tlm::TLM_OK_RESPONSE);
-    return b;
-  }
-};
+using Mem = test::BenchMem;
+using Host = test::BenchHost;
 
 // Tile + memory behind either the host bus (latency bus_ns per transaction) or a 3x3 mesh
 // (tile DMA at node 0, memory at node 8).
@@ -118,7 +53,7 @@ struct Bench {
   Bench(const TileConfig& cfg, bool use_noc, double bus_ns, double mem_ns, uint64_t seed = 1) {
     host = std::make_unique<Host>("host");
     tile = std::make_unique<ImcTile>("tile0", cfg, 0, seed);
-    mem = std::make_unique<Mem>("mem", sc_time(mem_ns, SC_NS));
+    mem = std::make_unique<Mem>("mem", sc_time(mem_ns, SC_NS), kMemSize);
     host->socket.bind(tile->socket);
     if (use_noc) {
       noc::NocConfig nc;

@@ -17,6 +17,7 @@
 #include "models/common/stats.h"
 #include "models/imc/imc_tile.h"
 #include "models/imc/queue_monitor.h"
+#include "tests/models/imc/tile_bench_parts.h"
 #include "tests/util/sc_fixture.h"
 
 using namespace imcvp;
@@ -32,68 +33,8 @@ constexpr uint64_t kMem = 0x8000'0000, kMemSize = 1 << 20, kTiles = 0x2000'0000,
                    kStride = 0x10'0000;
 constexpr double kBusNs = 5.0, kMemNs = 20.0;
 
-struct Mem : sc_core::sc_module {
-  tlm_utils::simple_target_socket<Mem> socket{"socket"};
-  std::vector<uint8_t> data = std::vector<uint8_t>(kMemSize, 0);
-  explicit Mem(sc_core::sc_module_name n) : sc_module(n) {
-    socket.register_b_transport(this, &Mem::b_transport);
-  }
-  void b_transport(tlm::tlm_generic_payload& p, sc_time& d) {
-    const uint64_t a = p.get_address(), n = p.get_data_length();
-    d += sc_time(kMemNs, SC_NS);
-    if (a + n > data.size()) {
-      p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-      return;
-    }
-    if (p.is_write())
-      std::memcpy(&data[a], p.get_data_ptr(), n);
-    else
-      std::memcpy(p.get_data_ptr(), &data[a], n);
-    p.set_response_status(tlm::TLM_OK_RESPONSE);
-  }
-  void w32(uint64_t off, uint32_t v) {
-    for (int i = 0; i < 4; ++i) data[off + i] = static_cast<uint8_t>(v >> (8 * i));
-  }
-  uint32_t r32(uint64_t off) const {
-    return uint32_t(data[off]) | uint32_t(data[off + 1]) << 8 | uint32_t(data[off + 2]) << 16 |
-           uint32_t(data[off + 3]) << 24;
-  }
-};
-
-struct Host : sc_core::sc_module {
-  tlm_utils::simple_initiator_socket<Host> socket{"socket"};
-  explicit Host(sc_core::sc_module_name n) : sc_module(n) {}
-  tlm::tlm_response_status access(tlm::tlm_command cmd, uint64_t addr, uint8_t* d, unsigned n) {
-    tlm::tlm_generic_payload p;
-    p.set_command(cmd);
-    p.set_address(addr);
-    p.set_data_ptr(d);
-    p.set_data_length(n);
-    p.set_streaming_width(n);
-    p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    sc_time delay = SC_ZERO_TIME;
-    socket->b_transport(p, delay);
-    return p.get_response_status();
-  }
-  uint32_t rd(uint64_t a) {
-    uint8_t b[4] = {};
-    EXPECT_EQ(access(tlm::TLM_READ_COMMAND, a, b, 4), tlm::TLM_OK_RESPONSE) << log::hex(a);
-    return uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 | uint32_t(b[3]) << 24;
-  }
-  void wr(uint64_t a, uint32_t v) {
-    uint8_t b[4] = {uint8_t(v), uint8_t(v >> 8), uint8_t(v >> 16), uint8_t(v >> 24)};
-    EXPECT_EQ(access(tlm::TLM_WRITE_COMMAND, a, b, 4), tlm::TLM_OK_RESPONSE) << log::hex(a);
-  }
-  void put(uint64_t a, const void* d, unsigned n) {
-    std::vector<uint8_t> b(static_cast<const uint8_t*>(d), static_cast<const uint8_t*>(d) + n);
-    EXPECT_EQ(access(tlm::TLM_WRITE_COMMAND, a, b.data(), n), tlm::TLM_OK_RESPONSE);
-  }
-  std::vector<uint8_t> get(uint64_t a, unsigned n) {
-    std::vector<uint8_t> b(n);
-    EXPECT_EQ(access(tlm::TLM_READ_COMMAND, a, b.data(), n), tlm::TLM_OK_RESPONSE);
-    return b;
-  }
-};
+using Mem = test::BenchMem;
+using Host = test::BenchHost;
 
 // A descriptor under construction.
 struct D {
@@ -129,7 +70,7 @@ struct Bench {
     bus::BusConfig bc;
     bc.latency_ns = kBusNs;
     bus = std::make_unique<bus::Bus>("bus", bc);
-    mem = std::make_unique<Mem>("mem");
+    mem = std::make_unique<Mem>("mem", sc_time(kMemNs, SC_NS), kMemSize);
     monitor = std::make_unique<QueueMonitor>("monitor", sc_time(deadlock_ns, SC_NS));
     host->socket.bind(bus->target_socket);
     for (unsigned i = 0; i < n; ++i) {
