@@ -9,7 +9,7 @@ from . import CompileError, __version__, quantize, reference
 from . import soc as soc_mod
 from .backend import package
 from .frontend import evaluate, lower, onnx_loader
-from .passes import pack, partition, place, reload, replicate, schedule
+from .passes import cost, pack, partition, place, reload, replicate, schedule, segment
 
 MAX_WINDOW = 16
 
@@ -74,6 +74,9 @@ def compile_model(model_path, soc_path, out_path, mode="throughput", inputs=None
     tiles_avail = len(soc.tiles) if tiles_max is None else min(tiles_max, len(soc.tiles))
     if tiles_avail < 1:
         raise CompileError("--tiles-max must be at least 1")
+    passes.append(segment.run(m))
+    if m.segmented:   # host stages between tile stages: weights resident, one block per tile
+        replicate_policy, pack_policy = "none", "none"
     blocks, info = partition.run(m, soc)
     passes.append(info)
     blocks, info = replicate.run(m, blocks, soc, tiles_avail, mode, replicate_policy,
@@ -106,8 +109,10 @@ def compile_model(model_path, soc_path, out_path, mode="throughput", inputs=None
             acc = {"float": float(np.mean(np.asarray(fl_pred) == labels)),
                    "int8": float(np.mean(np.asarray(q_pred) == labels))}
     host_ns = sum(schedule_host_cost(o, m) for o in m.host_ops + ["argmax"])
-    passes.append({"pass": "host", "ops": m.host_ops + ["argmax"],
-                   "est_ns_per_input": host_ns})
+    hinfo = {"pass": "host", "ops": m.host_ops + ["argmax"], "est_ns_per_input": host_ns}
+    if m.segmented:
+        hinfo.update(cost.host_layers_report(m, sched, info))
+    passes.append(hinfo)
     name = os.path.splitext(os.path.basename(model_path))[0]
     buf, h, layout = package.build(soc, sched, progs, m, xq, labels, expected, mode, window,
                                    name)

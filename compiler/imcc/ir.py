@@ -58,6 +58,10 @@ class ActTensor:
     scale: float = 1.0        # real value = q * scale
     alias_of: Optional[str] = None   # a view of another tensor's bytes (flatten/reshape)
     col_off: int = 0          # channel offset inside alias_of (concat by addressing)
+    nd: Optional[Tuple[int, ...]] = None   # token tensors: the ONNX shape without the batch
+    #   axis, stored row-major (h = 1, w = prod(nd[:-1]), c = nd[-1]); None: an NCHW image (HWC)
+    const: Optional[np.ndarray] = None     # a constant activation (float, row-major): stored
+    #   int8 in the package's PARAMS (e.g. a learned positional embedding added by VEC ADD)
 
     @property
     def nbytes(self):
@@ -68,7 +72,9 @@ class ActTensor:
 class Layer:
     """kind: conv | add | maxpool | avgpool | concat | host.
     conv: weight float [K, N] with rows in (ky, kx, c) order, kh x kw kernel, stride,
-    pads (top, left, bottom, right). Pools use kh, kw, stride, pads too."""
+    pads (top, left, bottom, right). Pools use kh, kw, stride, pads too.
+    host: a layer the host core computes between tile stages (host_op layernorm | gelu |
+    softmax | matmul | permute; docs/transformers.md), its parameters in `attrs`."""
     name: str
     kind: str
     inputs: List[str]
@@ -89,7 +95,9 @@ class Layer:
     mul: Optional[np.ndarray] = None       # int32 [N] (conv requant) or [2] (add: MA, MB)
     shift: int = 0
     requant: bool = True                   # False: int32 output (final logits)
-    host_op: str = ""                      # kind == host: softmax | argmax
+    host_op: str = ""                      # kind == host: see the docstring
+    attrs: Dict[str, object] = field(default_factory=dict)   # host layers' parameters
+    segment: int = 0                       # tile stage (phase) the layer runs in / after
 
 
 @dataclass

@@ -33,6 +33,8 @@ def to_hwc(model, x):
     x = x.reshape(shp)
     if len(shp) == 4:
         return x[0].transpose(1, 2, 0)
+    if len(shp) == 3:                    # [1, tokens, features]: row-major tokens
+        return x.reshape(1, shp[1], shp[2])
     return x.reshape(1, 1, -1)
 
 
@@ -65,8 +67,15 @@ def quantize(model, images):
 
     model.input_scale = max(amax[model.input], 1e-12) / 127
     set_scale(model.input, model.input_scale)
+    for t in model.tensors.values():     # constant activations (positional embeddings)
+        if t.const is not None:
+            t.scale = max(float(np.max(np.abs(t.const))), 1e-12) / 127
+            t.qconst = np.clip(np.round(t.const / t.scale), -127, 127).astype(np.int64)
     for L in model.layers:
         o = L.output
+        if L.kind == "host":
+            quantize_host(model, L, scale_of, set_scale, amax)
+            continue
         if L.kind == "conv":
             sx = scale_of(L.inputs[0])
             w = L.weight
@@ -101,3 +110,34 @@ def quantize(model, images):
     else:
         model.output_scales = model.producer(model.output).out_scales
     return amax
+
+
+def quantize_host(model, L, scale_of, set_scale, amax):
+    """Integer parameters of a host layer (reference.py host kernels; docs/transformers.md)."""
+    o, p = L.output, L.attrs
+    sx = scale_of(L.inputs[0])
+    so = max(amax.get(o, 0.0), 1e-12) / 127
+    if L.host_op == "layernorm":
+        F = p["F"]
+        set_scale(o, so)
+        p["G"] = np.clip(np.round(p["gamma"] / so * 65536), -(2 ** 31), 2 ** 31 - 1) \
+            .astype(np.int64)
+        p["Bb"] = np.clip(np.round(p["beta"] / so * 65536), -(2 ** 31), 2 ** 31 - 1) \
+            .astype(np.int64)
+        p["E"] = int(min(round(p["eps"] / (sx * sx) * F * F), 2 ** 31 - 1))
+    elif L.host_op == "gelu":
+        from .frontend.ops_transformer import gelu
+        set_scale(o, so)
+        q = np.arange(-128, 128)
+        p["lut"] = np.clip(np.round(gelu(q * sx) / so), -128, 127).astype(np.int64)
+    elif L.host_op == "softmax":
+        set_scale(o, 1.0 / 127)          # probabilities 0..1 as 0..127
+        p["exp"] = np.round(32768 * np.exp(-np.arange(256) * sx)).astype(np.int64)
+    elif L.host_op == "matmul":
+        set_scale(o, so)
+        m, sh = requant_params([sx * scale_of(L.inputs[1]) / so])
+        p["mul"], p["shift"] = int(m[0]), int(sh)
+    elif L.host_op == "permute":
+        set_scale(o, sx)
+    else:
+        raise ValueError(L.host_op)

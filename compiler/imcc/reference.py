@@ -5,6 +5,8 @@ ONNX semantics). int8_forward: bit-exact what the tiles compute (docs/imc-model.
 docs/command-queues.md VEC formulas), including the partition's partial-sum chain: row block 0
 adds the bias (sat32), every next row block takes the previous int32 result as its bias
 (sat32), the last applies ReLU and requantisation."""
+import math
+
 import numpy as np
 
 I32_MIN, I32_MAX = -(2 ** 31), 2 ** 31 - 1
@@ -38,6 +40,8 @@ def patches(x, kh, kw, s, pads, pad_value):
 
 def _get(vals, model, name):
     t = model.tensors[name]
+    if name not in vals and t.const is not None:   # a constant activation
+        return (t.qconst if vals.get("#int8") else t.const).reshape(t.h, t.w, t.c)
     if t.alias_of:
         base = vals[t.alias_of]
         return base.reshape(t.h, t.w, t.c)
@@ -71,10 +75,112 @@ def float_forward(model, x_hwc):
             y = (p.max(axis=1) if L.kind == "maxpool" else p.mean(axis=1)).reshape(oh, ow, -1)
         elif L.kind == "concat":
             y = np.concatenate(xs, axis=2)
+        elif L.kind == "host":
+            y = host_float(model, L, xs)
         else:
             raise ValueError(L.kind)
         vals[L.output] = y.reshape(o.h, o.w, o.c)
     return vals
+
+
+def _nd(model, name, x):
+    t = model.tensors[name]
+    return x.reshape(t.nd if t.nd is not None else (t.h * t.w, t.c))
+
+
+def host_float(model, L, xs):
+    """A host layer in float (calibration; the lowered model's semantics)."""
+    a = _nd(model, L.inputs[0], xs[0])
+    p = L.attrs
+    if L.host_op == "layernorm":
+        m = a.mean(axis=-1, keepdims=True)
+        v = ((a - m) ** 2).mean(axis=-1, keepdims=True)
+        return (a - m) / np.sqrt(v + p["eps"]) * p["gamma"] + p["beta"]
+    if L.host_op == "gelu":
+        from .frontend.ops_transformer import gelu
+        return gelu(a)
+    if L.host_op == "softmax":
+        e = np.exp(a - a.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+    if L.host_op == "matmul":
+        b = _nd(model, L.inputs[1], xs[1])
+        return np.matmul(a, b)
+    if L.host_op == "permute":
+        return np.transpose(a, p["perm"])
+    raise ValueError(L.host_op)
+
+
+# ---------------------------------------------------------------- host kernels (integer)
+# What the runtime's core computes between tile stages (imcrt hostops.c: the same integer
+# operations, bit-exact). x: int8 values as int64 arrays; parameters from quantize.py.
+def rdiv(a, b):
+    """Integer division rounding half away from zero, b > 0 (elementwise on int64)."""
+    a = np.asarray(a, np.int64)
+    q = (2 * np.abs(a) + b) // (2 * b)
+    return np.where(a < 0, -q, q)
+
+
+def isqrt(v):
+    return np.asarray([math.isqrt(int(x)) for x in np.asarray(v).reshape(-1)],
+                      np.int64).reshape(np.shape(v))
+
+
+def host_layernorm(x, F, G, Bb, E):
+    """x [rows, F] int8. S = sum q; d = F q - S; V2 = (sum d^2 + F/2) // F (= F^2 var);
+    den = max(1, isqrt(V2 + E)) (E = round(eps / s_x^2 F^2)); n = rdiv(4096 d, den) (the
+    normalised value with 12 fraction bits: one 32-bit division per element);
+    y = sat8((n G + 4096 Bb + 2^27) >> 28) with G = round(gamma / s_y 2^16),
+    Bb = round(beta / s_y 2^16)."""
+    x = np.asarray(x, np.int64).reshape(-1, F)
+    S = x.sum(axis=1, keepdims=True)
+    d = F * x - S
+    V2 = ((d * d).sum(axis=1, keepdims=True) + F // 2) // F
+    den = np.maximum(1, isqrt(V2 + E))
+    n = rdiv(4096 * d, den)
+    t = n * np.asarray(G, np.int64)[None, :] + 4096 * np.asarray(Bb, np.int64)[None, :]
+    return sat8((t + (1 << 27)) >> 28)
+
+
+def host_lut(x, lut):
+    """y = LUT[q + 128] (int8 -> int8; GELU)."""
+    return np.asarray(lut, np.int64)[np.asarray(x, np.int64) + 128]
+
+
+def host_softmax(x, L, E):
+    """Per row of L: d = max - q (0..255), e = E[d] (E[d] = round(2^15 exp(-d s_x))),
+    S = sum e, y = (254 e + S) / (2 S) = round(127 e / S) in 0..127 (output scale 1/127)."""
+    x = np.asarray(x, np.int64).reshape(-1, L)
+    e = np.asarray(E, np.int64)[x.max(axis=1, keepdims=True) - x]
+    S = e.sum(axis=1, keepdims=True)
+    return (254 * e + S) // (2 * S)
+
+
+def host_matmul(a, b, batch, M, K, N, mul, shift):
+    """[batch, M, K] x [batch, K, N] int8 -> int32 sums -> sat8((acc MUL + 2^(SHIFT-1)) >>
+    SHIFT) (the tiles' requantisation with one multiplier)."""
+    a = np.asarray(a, np.int64).reshape(batch, M, K)
+    b = np.asarray(b, np.int64).reshape(batch, K, N)
+    return sat8(rshift_round(np.matmul(a, b) * int(mul), shift))
+
+
+def host_permute(x, dims, perm):
+    return np.transpose(np.asarray(x).reshape(dims), perm)
+
+
+def host_int(model, L, xs):
+    p = L.attrs
+    if L.host_op == "layernorm":
+        return host_layernorm(xs[0], p["F"], p["G"], p["Bb"], p["E"])
+    if L.host_op == "gelu":
+        return host_lut(xs[0], p["lut"])
+    if L.host_op == "softmax":
+        return host_softmax(xs[0], p["L"], p["exp"])
+    if L.host_op == "matmul":
+        return host_matmul(xs[0], xs[1], p["batch"], p["M"], p["K"], p["N"], p["mul"],
+                           p["shift"])
+    if L.host_op == "permute":
+        return host_permute(xs[0], p["dims"], p["perm"])
+    raise ValueError(L.host_op)
 
 
 def conv_int(L, x, row_groups=None):
@@ -102,7 +208,7 @@ def int8_forward(model, xq, row_groups=None):
     Returns {tensor: int64 array [H, W, C]}."""
     row_groups = row_groups or {}
     t0 = model.tensors[model.input]
-    vals = {model.input: np.asarray(xq, np.int64).reshape(t0.h, t0.w, t0.c)}
+    vals = {model.input: np.asarray(xq, np.int64).reshape(t0.h, t0.w, t0.c), "#int8": True}
     for L in model.layers:
         xs = [_get(vals, model, i) for i in L.inputs]
         o = model.tensors[L.output]
@@ -123,6 +229,8 @@ def int8_forward(model, xq, row_groups=None):
         elif L.kind == "concat":
             y = np.concatenate([vec_add(x, x, int(m), 0, L.shift) for x, m in zip(xs, L.mul)],
                                axis=2)
+        elif L.kind == "host":
+            y = host_int(model, L, xs)
         else:
             raise ValueError(L.kind)
         vals[L.output] = y.reshape(o.h, o.w, o.c)

@@ -342,6 +342,80 @@ TEST(ImcrtBadInput, DescriptorErrorIsDecoded) {
   EXPECT_TRUE(contains(r.out, "(LOOP over this input and the next ones of its window)")) << r.out;
 }
 
+// A tiny Transformer encoder (tests/imcc/transformer_models.py: 8 tokens, width 16, 2 heads,
+// pre-LN or post-LN, LayerNorm and GELU decomposed as PyTorch exports them at opset 13): the
+// projections and the MLP on the tiles, layer norm, GELU, softmax, Q.K^T and softmax.V as host
+// steps on the core between tile stages; every output equals the int8 reference.
+Pkg compile_transformer(const std::string& tag, const std::string& flags) {
+  auto onnx = scratch() / (tag + ".onnx");
+  auto npz = scratch() / (tag + "_inputs.npz");
+  std::string gen = "/usr/bin/python3 " + shell_quote(kSrc + "/tests/imcc/transformer_models.py") +
+                    " " + shell_quote(onnx.string()) + " " + shell_quote(npz.string()) + " " +
+                    flags + " > /dev/null 2>&1";
+  Pkg p;
+  p.path = (scratch() / (tag + ".pkg")).string();
+  p.log = p.path + ".log";
+  if (std::system(gen.c_str()) != 0) return p;
+  std::string cmd = "/usr/bin/python3 " + shell_quote(kSrc + "/scripts/imcc") + " compile " +
+                    shell_quote(onnx.string()) + " -c " + shell_quote(kDigital) + " --inputs " +
+                    shell_quote(npz.string()) + " -o " + shell_quote(p.path) + " > " +
+                    shell_quote(p.log) + " 2>&1";
+  if (std::system(cmd.c_str()) == 0)
+    p.manifest = nlohmann::json::parse(read_text(p.path + ".json"));
+  return p;
+}
+
+void expect_transformer_exact(const Pkg& p) {
+  auto r = run_imcvp({"run", "-c", kDigital, "--load", p.load(), fw("imcrt")});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  int n = p.manifest["inputs"].get<int>();
+  EXPECT_EQ(r.stat("firmware.int8ref_match"), n) << r.out;
+  EXPECT_GT(r.stat("firmware.phases"), 3);  // tile stages between host steps
+  EXPECT_GT(r.stat("firmware.host_steps"), 0);
+  for (const char* k : {"firmware.host_layernorm_us", "firmware.host_gelu_us",
+                        "firmware.host_softmax_us", "firmware.host_matmul_us"})
+    EXPECT_GE(r.stat(k), 0) << k;
+  EXPECT_TRUE(contains(r.out, "host steps: ")) << r.out;
+}
+
+TEST(Imcrt, TransformerPreLnEqualsInt8Reference) {
+  auto p = compile_transformer("tf-pre", "");
+  REQUIRE_PKG(p);
+  expect_transformer_exact(p);
+}
+
+TEST(Imcrt, TransformerPostLnEqualsInt8Reference) {
+  auto p = compile_transformer("tf-post", "--post-ln");
+  REQUIRE_PKG(p);
+  expect_transformer_exact(p);
+}
+
+// A host step with an unknown op (checksum recomputed): refused before any tile is touched.
+TEST(ImcrtBadInput, CorruptHostStepIsRefused) {
+  auto p = compile_transformer("tf-pre", "");
+  REQUIRE_PKG(p);
+  auto bad = scratch() / "bad-step.pkg";
+  std::string py =
+      "import struct,sys\n"
+      "b=bytearray(open(sys.argv[1],'rb').read())\n"
+      "h=struct.unpack_from('<32I',b,0)\n"
+      "for i in range(h[12]):\n"
+      "  sid,off,size,cnt=struct.unpack_from('<4I',b,h[13]+16*i)\n"
+      "  if sid==12: struct.pack_into('<I',b,off,9)\n"
+      "h=0x811C9DC5\n"
+      "for x in b[16:]: h=((h^x)*0x01000193)&0xFFFFFFFF\n"
+      "struct.pack_into('<I',b,12,h)\n"
+      "open(sys.argv[2],'wb').write(b)\n";
+  auto script = scratch() / "bad_step.py";
+  std::ofstream(script) << py;
+  std::string cmd = "/usr/bin/python3 " + shell_quote(script.string()) + " " + shell_quote(p.path) +
+                    " " + shell_quote(bad.string());
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  auto r = run_imcvp({"run", "-c", kDigital, "--load", bad.string() + "@0x40100000", fw("imcrt")});
+  EXPECT_EQ(r.code, 4) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "imcrt: error: host step 0: op 9 / phase")) << r.out;
+}
+
 // `imcc run`: compile + imcvp + outputs.npy + report, the one command a user types.
 TEST(ImccRun, MlpEndToEnd) {
   std::filesystem::path bin(IMCVP_BIN);

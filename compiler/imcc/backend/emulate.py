@@ -15,7 +15,7 @@ loops, and the LOOP errors (bad_op, bad_batch, bad_queue); an error halts the ri
 `imcc check` compares the outputs with the package's expected int8-reference outputs."""
 import numpy as np
 
-from .. import CompileError
+from .. import CompileError, reference
 from ..passes.schedule import (OP, VEC, IN_OFF, IN_SIZE, OUT_OFF, OUT_SIZE, BIAS_OFF, SCALE_OFF,
                                INC_A, INC_B, INC_WORDS)
 from . import package
@@ -318,6 +318,44 @@ class Emulator:
             ran = True
         return ran
 
+    # ---- host steps (imcrt hostops.c; the integer kernels of reference.py)
+    def host_step(self, w, n):
+        h = self.h
+        rel = {0: 0, 1: n * h["in_stride"], 2: (n % h["window"]) * h["frame_size"],
+               3: n * h["out_stride"]}
+        a = [(int(w[k]) + rel[(int(w[15]) >> (2 * k)) & 3]) & 0xFFFFFFFF for k in range(15)]
+        op = a[0]
+
+        def rd(addr, cnt, dt=np.int8):
+            arr, off = self.region(addr, cnt * np.dtype(dt).itemsize)
+            return arr[off:off + cnt * np.dtype(dt).itemsize].view(dt).astype(np.int64)
+
+        def wr(addr, y):
+            y = np.asarray(y, np.int64).reshape(-1)
+            arr, off = self.region(addr, y.size)
+            arr[off:off + y.size] = y.astype(np.int8).view(np.uint8)
+
+        if op == 1:      # layer norm
+            rows, F, E = a[6], a[7], a[8]
+            par = rd(a[5], 2 * F, "<i4")
+            wr(a[4], reference.host_layernorm(rd(a[2], rows * F), F, par[:F], par[F:], E))
+        elif op == 2:    # LUT (GELU)
+            wr(a[4], reference.host_lut(rd(a[2], a[6]), rd(a[5], 256)))
+        elif op == 3:    # softmax
+            rows, L = a[6], a[7]
+            wr(a[4], reference.host_softmax(rd(a[2], rows * L), L, rd(a[5], 256, "<i4")))
+        elif op == 4:    # matmul
+            bt, M, K, N, mul, sh = a[6], a[7], a[8], a[9], s32(a[10]), a[11]
+            wr(a[4], reference.host_matmul(rd(a[2], bt * M * K), rd(a[3], bt * K * N), bt, M,
+                                           K, N, mul, sh))
+        elif op == 5:    # permute
+            dims = a[6:10]
+            perm = [(a[10] >> (4 * i)) & 15 for i in range(4)]
+            wr(a[4], reference.host_permute(rd(a[2], int(np.prod(dims))), dims, perm))
+        else:
+            raise CompileError(f"emulator: host step op {op}")
+        self.stats["host_steps"] = self.stats.get("host_steps", 0) + 1
+
     # ---- the runtime (imcrt's stages)
     def relocated(self, prog, j, n):
         h = self.h
@@ -381,10 +419,16 @@ class Emulator:
             big = max([len(p["desc"]) for p in progs if p["tile"] == t and p["loop"]] or [0])
             self.rings[t] = Ring(ring_slots or package.ring_slots(big))
         B = h["window"]
+        resident = h["flags"] & package.FLAG_RESIDENT
+        steps = self.pkg.host_steps()
+        if resident:   # every phase's weights programmed once, before the first window
+            for ph in range(h["n_phases"]):
+                self.stage({p["tile"]: self.jobs(p, 0, 0) for p in progs
+                            if p["phase"] == ph and p["kind"] == 0})
         for w0 in range(0, n_in, B):
             nwin = min(n_in, w0 + B) - w0
             for ph in range(h["n_phases"]):
-                if h["n_phases"] > 1 or w0 == 0:
+                if not resident and (h["n_phases"] > 1 or w0 == 0):
                     self.stage({p["tile"]: self.jobs(p, 0, 0) for p in progs
                                 if p["phase"] == ph and p["kind"] == 0})
                 streams = {}
@@ -393,6 +437,10 @@ class Emulator:
                         if p["phase"] == ph and p["kind"] == kind:
                             streams.setdefault(p["tile"], []).extend(self.jobs(p, w0, nwin))
                 self.stage(streams)
+                for n in range(w0, w0 + nwin):      # the host steps after this phase
+                    for w in steps:
+                        if int(w[1]) == ph:
+                            self.host_step(w, n)
         out = []
         dt = "<i4" if h["out_elem_size"] == 4 else np.int8
         for n in range(n_in):

@@ -1,5 +1,6 @@
-"""The package format (docs/compiler.md, "Package format"); little-endian, version 2
-(version 2 = version 1 + the PROGRAMS flags word: LOOP body programs).
+"""The package format (docs/compiler.md, "Package format"); little-endian, version 3
+(version 2 = version 1 + the PROGRAMS flags word: LOOP body programs; version 3 = version 2 +
+the HOSTSTEPS section (host layers between tile stages) and the RESIDENT header flag).
 
 Header (128 bytes), a section directory (16 bytes per section), then the sections, each
 64-byte aligned. Absolute addresses in descriptors and in the header assume the package sits
@@ -11,17 +12,19 @@ import numpy as np
 from .. import CompileError
 
 MAGIC = 0x43434D49            # bytes "IMCC"
-VERSION = 2
+VERSION = 3
 HEADER_SIZE = 128
 LOAD_OFFSET = 0x100000        # LOAD_ADDR = dram.base + 1 MiB
 RING_SLOTS = 1024
 MAX_SIZE = 1 << 30
 
 SEC = {"TILES": 1, "PROGRAMS": 2, "DESCRIPTORS": 3, "RELOCS": 4, "WEIGHTS": 5, "PARAMS": 6,
-       "INPUTS": 7, "LABELS": 8, "EXPECTED": 9, "HOSTOPS": 10, "OUTSCALES": 11}
+       "INPUTS": 7, "LABELS": 8, "EXPECTED": 9, "HOSTOPS": 10, "OUTSCALES": 11,
+       "HOSTSTEPS": 12}
 SEC_NAME = {v: k for k, v in SEC.items()}
 HOSTOP = {"argmax": 1, "softmax": 2}
-FLAG_THROUGHPUT, FLAG_LABELS, FLAG_OUT_I32 = 1, 2, 4
+FLAG_THROUGHPUT, FLAG_LABELS, FLAG_OUT_I32, FLAG_RESIDENT = 1, 2, 4, 8
+HOSTSTEP_WORDS = 16           # HOSTSTEPS entry: 16 u32 words, word 15 = relocation kinds
 PROG_LOOP = 1                 # PROGRAMS flags: descriptor 0 is a LOOP over the rest
 RT_RING_SLOTS = 256           # imcrt's ring per tile (TCM), grown for LOOP bodies
 
@@ -109,7 +112,8 @@ def build(soc, sched, progs, model, images_q, labels, expected, mode, window, na
                  else b"", n if labels is not None else 0),
                 ("EXPECTED", bytes(exp), n),
                 ("HOSTOPS", hostops, len(hostops) // 16),
-                ("OUTSCALES", np.asarray(model.output_scales, "<f4").tobytes(), out_elems)]
+                ("OUTSCALES", np.asarray(model.output_scales, "<f4").tobytes(), out_elems),
+                ("HOSTSTEPS", bytes(64 * len(sched.host_steps)), len(sched.host_steps))]
     off = HEADER_SIZE + align(16 * len(sections))
     layout = {}
     for nm, data, cnt in sections:
@@ -153,8 +157,17 @@ def build(soc, sched, progs, model, images_q, labels, expected, mode, window, na
             struct.pack_into("<16I", buf, d_off + 64 * idx, *vals)
             struct.pack_into("<I", buf, r_off + 4 * idx, rel)
             idx += 1
+    hs_off = layout["HOSTSTEPS"][0]
+    for i, st in enumerate(sched.host_steps):
+        rel, vals = 0, []
+        for k, v in enumerate(st["words"][:15]):
+            if isinstance(v, Sym):
+                rel |= RELOC.get(v.region, 0) << (2 * k)
+                v = region[v.region] + v.off
+            vals.append(int(v) & 0xFFFFFFFF)
+        struct.pack_into("<16I", buf, hs_off + 64 * i, *vals, rel)
     for nm, data, cnt in sections:
-        if nm in ("PROGRAMS", "DESCRIPTORS", "RELOCS"):
+        if nm in ("PROGRAMS", "DESCRIPTORS", "RELOCS", "HOSTSTEPS"):
             continue
         o = layout[nm][0]
         buf[o:o + len(data)] = data
@@ -163,7 +176,8 @@ def build(soc, sched, progs, model, images_q, labels, expected, mode, window, na
         struct.pack_into("<4I", buf, d, SEC[nm], layout[nm][0], len(data), cnt or 0)
         d += 16
     flags = (FLAG_THROUGHPUT if mode == "throughput" else 0) | \
-        (FLAG_LABELS if labels is not None else 0) | (FLAG_OUT_I32 if out_es == 4 else 0)
+        (FLAG_LABELS if labels is not None else 0) | (FLAG_OUT_I32 if out_es == 4 else 0) | \
+        (FLAG_RESIDENT if getattr(model, "segmented", False) else 0)
     h = {"magic": MAGIC, "version": VERSION, "header_size": HEADER_SIZE, "total_size": total,
          "checksum": 0, "load_addr": load_addr, "flags": flags, "n_tiles": len(soc.tiles),
          "tile_base": soc.tile_base, "tile_stride": soc.tile_stride,
@@ -205,6 +219,10 @@ class Package:
             out.append({"tile": tile, "phase": phase, "kind": kind, "desc": d, "reloc": r,
                         "loop": bool(flags & PROG_LOOP)})
         return out
+
+    def host_steps(self):
+        data, cnt = self.section("HOSTSTEPS")
+        return np.frombuffer(data, "<u4", 16 * cnt).reshape(cnt, 16)
 
     def array(self, nm, dtype):
         data, cnt = self.section(nm)
@@ -320,3 +338,7 @@ def validate(pkg, src="package"):
                                        "workspace and the tiles")
             if op in (OP["SEND"],) and w[3] >= h["n_tiles"]:
                 raise CompileError(f"{where}: SEND to tile {int(w[3])}")
+    for i, w in enumerate(pkg.host_steps()):
+        if not 1 <= int(w[0]) <= 5 or int(w[1]) >= h["n_phases"]:
+            raise CompileError(f"{src}: host step {i}: op {int(w[0])} / phase {int(w[1])} out "
+                               "of range")

@@ -92,9 +92,12 @@ def lower(g):
         ctx.new_act(g.inputs[0], shp[2], shp[3], shp[1])
     elif len(shp) == 2:
         ctx.new_act(g.inputs[0], 1, 1, shp[1])
+    elif len(shp) == 3:     # [1, tokens, features]: a token tensor (row-major)
+        ctx.new_act(g.inputs[0], 1, shp[1], shp[2]).nd = tuple(shp[1:])
     else:
         raise node_error(type("N", (), {"name": g.inputs[0], "op": "input"})(),
-                         f"input shape {list(shp)} (NCHW or [1, features] only)")
+                         f"input shape {list(shp)} (NCHW, [1, tokens, features] or "
+                         "[1, features] only)")
     for node in g.nodes:
         OPS[node.op].lower(node, ctx)
     out = ctx.names[g.outputs[0]]
@@ -104,6 +107,11 @@ def lower(g):
     # a view as the output: the layer that writes its bytes
     while ctx.tensors[out].alias_of:
         out = ctx.tensors[out].alias_of
+    last = next((L for L in ctx.layers if L.output == out), None)
+    if last is not None and last.kind == "host":
+        raise node_error(type("N", (), {"name": last.name, "op": last.host_op})(),
+                         "the model output is computed on the host core; the last layer must "
+                         "run on the tiles (a Linear/Gemm head)")
     m = Model(g.name, ctx.layers, ctx.tensors, ctx.names[g.inputs[0]], out,
               host_ops=ctx.host_ops)
     m.clip_max = ctx.clip_max

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import CompileError
 from ..ir import Graph, Node, Tensor
-from . import ops  # noqa: F401  (registers the ops)
+from . import fuse, ops, ops_transformer  # noqa: F401  (registers the ops)
 from .registry import OPS, node_error
 
 MIN_OPSET, MAX_OPSET = 11, 17
@@ -67,9 +67,11 @@ def from_proto(m, name="model"):
         tensors[init.name] = Tensor(init.name, tuple(arr.shape), str(arr.dtype), arr)
     init_names = set(tensors)
 
+    const_outs = {o for n in g.node if n.op_type == "Constant" for o in n.output}
+
     def add_vi(vi, what):
         tt = vi.type.tensor_type
-        if vi.name in init_names:
+        if vi.name in init_names or vi.name in const_outs:   # e.g. int64 Reshape shapes
             return
         if tt.elem_type not in FLOAT_TYPES:
             dt = onnx.TensorProto.DataType.Name(tt.elem_type)
@@ -116,11 +118,16 @@ def from_proto(m, name="model"):
                 v = v.astype(np.float32)
             tensors[n.output[0]] = Tensor(n.output[0], tuple(v.shape), str(v.dtype), v)
             continue
-        if n.op_type not in OPS:
-            raise node_error(node, "op is not supported (supported: " +
-                             ", ".join(sorted(OPS)) + ")")
         nodes.append(node)
     graph = Graph(name, nodes, tensors, inputs, [o.name for o in g.output], opset)
+    # decomposed LayerNormalization / GELU -> fused nodes; Identity of constants folded
+    graph.nodes = nodes = fuse.fuse(graph, nodes)
+    for node in nodes:
+        if node.op in OPS and OPS[node.op].lower is None and OPS[node.op].check:
+            OPS[node.op].check(node, graph)     # a piece of a pattern: says which
+        if node.op not in OPS or OPS[node.op].lower is None:
+            raise node_error(node, "op is not supported (supported: " +
+                             ", ".join(sorted(k for k, d in OPS.items() if d.lower)) + ")")
     # the batch axis of intermediate shapes may be symbolic too: propagate by evaluation of
     # shapes through the float evaluator (cheap: one zero input)
     from .evaluate import evaluate

@@ -4,6 +4,7 @@ To add an op: write its three functions with @op(NAME, "check"|"evaluate"|"lower
 import numpy as np
 
 from ..ir import ActTensor, Layer
+from . import ops_transformer as tf
 from .registry import node_error, op
 
 
@@ -138,14 +139,18 @@ def _gemm_wb(node, g):
 @op("Gemm", "evaluate")
 @op("MatMul", "evaluate")
 def gemm_eval(node, env, g):
+    if node.op == "MatMul" and g.const(node.inputs[1]) is None:   # two activations
+        return [np.matmul(env[node.inputs[0]], env[node.inputs[1]])]
     W, b = _gemm_wb(node, g)
     return [env[node.inputs[0]].astype(np.float64) @ W + b]
 
 
 @op("MatMul", "check")
 def matmul_check(node, g):
+    if g.const(node.inputs[0]) is not None:
+        raise node_error(node, "a constant first operand is not supported")
     if g.const(node.inputs[1]) is None:
-        raise node_error(node, "only MatMul with a constant second operand is supported")
+        return tf.matmul_dyn_check(node, g)
     if g.const(node.inputs[1]).ndim != 2:
         raise node_error(node, "the constant operand must be 2-D")
 
@@ -153,8 +158,13 @@ def matmul_check(node, g):
 @op("Gemm", "lower")
 @op("MatMul", "lower")
 def gemm_lower(node, ctx):
-    x, order = ctx.flat(node, node.inputs[0])
+    if node.op == "MatMul" and ctx.g.const(node.inputs[1]) is None:
+        return tf.matmul_dyn_lower(node, ctx)
     W, b = _gemm_wb(node, ctx.g)
+    if ctx.act_any(node, node.inputs[0]).nd is not None and \
+            len(ctx.g.tensors[node.inputs[0]].shape) >= 3:
+        return tf.matmul_const_lower(node, ctx, W, b)
+    x, order = ctx.flat(node, node.inputs[0])
     if W.shape[0] != x.c:
         raise node_error(node, f"operand has {W.shape[0]} rows but the input {x.c} features")
     out = ctx.new_act(node.outputs[0], 1, 1, W.shape[1])
@@ -271,6 +281,9 @@ def add_lower(node, ctx):
     ca, cb = (ctx.g.const(i) for i in node.inputs)
     if ca is not None or cb is not None:  # bias add after a Conv/Gemm: folded into its bias
         xin, c = (node.inputs[1], ca) if ca is not None else (node.inputs[0], cb)
+        xa = ctx.act_any(node, xin)
+        if xa.nd is not None and np.asarray(c).size not in (1, xa.c):
+            return tf.add_const_nd(node, ctx, xin, c)   # e.g. a positional embedding
         layer = ctx.fusable(node, xin, ("conv",), "an Add of a constant is folded into the "
                             "preceding Conv/Gemm's bias")
         if layer.relu:
@@ -291,6 +304,7 @@ def add_lower(node, ctx):
     if (oa is None) != (ob is None) or (oa is not None and not np.array_equal(oa, ob)):
         raise node_error(node, "operands have different memory layouts")
     out = ctx.new_act(node.outputs[0], a.h, a.w, a.c)
+    out.nd = a.nd
     if oa is not None:
         ctx.order[out.name] = oa
     ctx.add_layer(Layer(node.name, "add", [a.name, b.name], out.name, src_nodes=[node.name]))
@@ -381,6 +395,10 @@ def reshape_eval(node, env, g):
 def flatten_lower(node, ctx):
     shp = ctx.g.tensors[node.outputs[0]].shape
     ishp = ctx.g.tensors[node.inputs[0]].shape
+    xa = ctx.act_any(node, node.inputs[0])
+    if xa.nd is not None and len(shp) >= 2 and shp[0] == 1:   # token tensors: a row-major view
+        tf.nd_view(ctx, node.outputs[0], xa, shp[1:])
+        return
     if tuple(shp) == tuple(ishp):
         ctx.alias(node.outputs[0], node.inputs[0])
         return
@@ -443,7 +461,11 @@ def concat_lower(node, ctx):
 @op("Softmax", "check")
 def softmax_check(node, g):
     if node.outputs[0] not in g.outputs:
-        raise node_error(node, "Softmax is run on the host and must be the model's last op")
+        if len(g.tensors[node.inputs[0]].shape) < 3:
+            raise node_error(node, "Softmax is run on the host and must be the model's last "
+                             "op (or, inside a Transformer, over the last axis of a token or "
+                             "attention-score tensor)")
+        tf.softmax_mid_check(node, g)
 
 
 @op("Softmax", "evaluate")
@@ -455,5 +477,7 @@ def softmax_eval(node, env, g):
 
 @op("Softmax", "lower")
 def softmax_lower(node, ctx):
+    if node.outputs[0] not in ctx.g.outputs:
+        return tf.softmax_mid_lower(node, ctx)
     ctx.host_ops.append("softmax")
     ctx.alias(node.outputs[0], node.inputs[0])

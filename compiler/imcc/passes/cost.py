@@ -40,3 +40,62 @@ def program_cost(t, rows, cols):
     devs = rows * cols * 2 * dv["devices_per_weight"]
     pj = devs * it * (dv["write_pulse_energy_pj"] + dv["verify_energy_pj"])
     return ns, pj, it
+
+
+# Host layers (segment pass; docs/transformers.md). Instructions per unit of work of imcrt's
+# integer kernels (firmware/apps/imcrt/hostops.c), counted from their inner loops: MAC = two
+# byte loads, a multiply, an add and the loop (~6); a layer-norm element = the sums, the 64-bit
+# product and rounding division (~60 with libgcc's __divdi3); a softmax element = max, LUT,
+# sum and one 64-bit division (~50); a GELU element = a LUT load and store (~6); a permuted
+# byte = index arithmetic, load and store (~12). Time = instructions x HOST_NS_PER_INSN, the
+# ns per instruction of the ISS's default timing (cpu.clock_mhz 1000, CPI ~1.5 with the mul,
+# load and branch cycles of docs/config-reference.md); energy = instructions x
+# cpu.energy_per_inst_pj (10 pJ, the config default). Calibrated against a measured run in
+# docs/transformers.md.
+HOST_INSN = {"matmul": 6.0, "layernorm": 60.0, "softmax": 50.0, "gelu": 6.0, "permute": 12.0}
+HOST_NS_PER_INSN = 1.5
+HOST_PJ_PER_INSN = 10.0
+
+
+def host_units(model, L):
+    """Work units of a host layer: MACs (matmul) or elements."""
+    p = L.attrs
+    if L.host_op == "matmul":
+        return p["batch"] * p["M"] * p["K"] * p["N"]
+    o = model.tensors[L.output]
+    return o.h * o.w * o.c
+
+
+def host_layer_cost(model, L):
+    insn = HOST_INSN[L.host_op] * host_units(model, L)
+    nbytes = sum(model.tensors[i].nbytes for i in L.inputs) + model.tensors[L.output].nbytes
+    return {"ns": insn * HOST_NS_PER_INSN, "pj": insn * HOST_PJ_PER_INSN, "bytes": nbytes}
+
+
+def host_layers_report(model, sched, sinfo):
+    """Manifest entry of the host pass for a segmented model: each host layer's estimated time,
+    energy and bytes moved (host <-> DRAM), and per segment the tile stage's estimate."""
+    layers, per_seg = [], {}
+    busy = sinfo.get("tile_busy_ns_per_input", {})
+    for L in model.layers:
+        if L.kind != "host":
+            continue
+        c = host_layer_cost(model, L)
+        layers.append({"layer": L.name, "op": L.host_op, "segment": L.segment,
+                       "units": host_units(model, L), "est_ns": round(c["ns"], 1),
+                       "est_uj": round(c["pj"] * 1e-6, 4), "dram_bytes": c["bytes"]})
+        s = per_seg.setdefault(L.segment, {"host_ns": 0.0, "host_uj": 0.0})
+        s["host_ns"] += c["ns"]
+        s["host_uj"] += c["pj"] * 1e-6
+    nseg = max(L.segment for L in model.layers) + 1
+    segs = []
+    for s in range(nseg):
+        tile_ns = max([v for k, v in busy.items() if k.startswith(f"p{s}.")] or [0.0])
+        h = per_seg.get(s, {"host_ns": 0.0, "host_uj": 0.0})
+        segs.append({"segment": s, "tile_est_ns": round(tile_ns, 1),
+                     "host_est_ns": round(h["host_ns"], 1), "host_est_uj": round(h["host_uj"], 4)})
+    att = [x for x in layers if x["op"] in ("matmul", "softmax", "permute")]
+    return {"host_layers": layers, "segments": segs,
+            "attention_host_est_ns": round(sum(x["est_ns"] for x in att), 1),
+            "host_est_ns_total": round(sum(x["est_ns"] for x in layers), 1),
+            "tile_est_ns_total": round(sum(x["tile_est_ns"] for x in segs), 1)}

@@ -54,6 +54,19 @@ def units(blocks):
 
 
 def run(model, phases, soc, tiles_avail, policy):
+    if getattr(model, "segmented", False):
+        # resident stages (segment pass): every block keeps its own tile across phases, so
+        # the blocks of all phases are placed together
+        from ..ir import Phase
+        merged = Phase(0, [], [b for ph in phases for b in ph.blocks])
+        info = run_phases(model, [merged], soc, tiles_avail, policy)
+        for ph in phases:
+            ph.tiles = sorted({b.tile for b in ph.blocks})
+        return info
+    return run_phases(model, phases, soc, tiles_avail, policy)
+
+
+def run_phases(model, phases, soc, tiles_avail, policy):
     total = 0
     naive_total = 0
     for ph in phases:

@@ -9,7 +9,10 @@ energy = sum (docs/imc-model.md PROGRAM; analog: verify_max_iterations pulses pe
 upper bound); endurance consumed = programmings of a tile x pulses per device /
 endurance_writes (analog; SRAM: unlimited).
 With packing (pack pass) the unit is a bin (a tile's packed image, several blocks): phases of
-at most T bins, in order; a bin is programmed with one PROGRAM of its packed image."""
+at most T bins, in order; a bin is programmed with one PROGRAM of its packed image.
+Models with host layers (segment pass): one phase per tile stage, all bins resident on distinct
+tiles, programmed once (no reloads); more bins than tiles is refused."""
+from .. import CompileError
 from ..ir import Phase
 from . import cost
 
@@ -24,17 +27,30 @@ def run(model, blocks, soc, tiles_avail, n_inputs, window, bins=None):
     if bins is None:
         bins = [[i] for i in range(len(blocks))]
     phases, pbins = [], []
-    for k in range(0, len(bins), T):
-        grp = bins[k:k + T]
-        phases.append([blocks[i] for g in grp for i in g])
-        pbins.append([[blocks[i] for i in g] for g in grp])
+    resident = getattr(model, "segmented", False)
+    if resident:   # segment pass: a phase per tile stage, every bin on its own tile
+        if len(bins) > T:
+            raise CompileError(
+                f"{len(bins)} weight blocks do not fit {T} tiles: a model with host layers "
+                "between tile stages (layer norm, softmax, attention) keeps all its weights "
+                "resident (give more tiles or a smaller model)")
+        nseg = max(L.segment for L in model.layers) + 1
+        for s in range(nseg):
+            grp = [g for g in bins if model.layer_by_name[blocks[g[0]].layer].segment == s]
+            phases.append([blocks[i] for g in grp for i in g])
+            pbins.append([[blocks[i] for i in g] for g in grp])
+    else:
+        for k in range(0, len(bins), T):
+            grp = bins[k:k + T]
+            phases.append([blocks[i] for g in grp for i in g])
+            pbins.append([[blocks[i] for i in g] for g in grp])
     if not phases:
         phases, pbins = [[]], [[]]
     for p, bl in enumerate(phases):
         for b in bl:
             b.phase = p
     n_windows = -(-n_inputs // window) if n_inputs else 1
-    programmings = len(phases) * n_windows if len(phases) > 1 else 1
+    programmings = len(phases) * n_windows if len(phases) > 1 and not resident else 1
     t = soc.tiles[0]
     prog_ns = prog_pj = 0.0
     pulses = 0
@@ -48,16 +64,17 @@ def run(model, blocks, soc, tiles_avail, n_inputs, window, bins=None):
                           "program_uj": round(pj * 1e-6, 3)})
         prog_ns += ns
         prog_pj += pj
-    reps = programmings // len(phases) if len(phases) > 1 else 1
+    reps = programmings // len(phases) if len(phases) > 1 and not resident else 1
     info = {"pass": "reload", "tiles_available": T, "phases": len(phases),
+            "resident": resident or len(phases) == 1,
             "window": window, "windows": n_windows,
-            "reloads": (programmings - 1) if len(phases) > 1 else 0,
+            "reloads": (programmings - 1) if len(phases) > 1 and not resident else 0,
             "programmings_per_tile": reps * (1 if len(phases) == 1 else 1),
             "per_phase": per_phase,
             "program_time_ns_total": round(prog_ns * reps, 1),
             "program_energy_uj_total": round(prog_pj * reps * 1e-6, 3)}
     if t["kind"] == "analog":
-        max_on_tile = reps * len(phases)  # a tile takes one block per phase
+        max_on_tile = 1 if resident else reps * len(phases)  # one block per tile per phase
         info["endurance_consumed"] = max_on_tile * pulses / float(t["device"]["endurance_writes"])
         info["endurance_note"] = ("upper bound: verify_max_iterations pulses per device per "
                                   "programming")

@@ -37,6 +37,7 @@ IN_STAGE_OFF, IN_STAGE_SIZE = 0x18000, 0x8000      # chain mode: staged input ro
 PS_STAGE_OFF, PS_STAGE_SIZE = 0x30000, 0x10000     # chain mode: staged partial sums (OUT)
 BARRIER_SEM = 15
 RELOC = {"inputs": 1, "frames": 2, "outputs": 3}
+HOSTOP = {"layernorm": 1, "gelu": 2, "softmax": 3, "matmul": 4, "permute": 5}
 INC_B, INC_WORDS, INC_A = 12, 13, 14   # loop increment words (command-queues.md, LOOP)
 LOOP_RING_SLOTS = 1024                 # a LOOP + its body + the sync must fit a ring this big
 
@@ -100,6 +101,11 @@ class Scheduler:
         t = self.m.tensors[name]
         if t.alias_of:
             return self.base_of(t.alias_of)
+        if t.const is not None:     # a constant activation: int8 in PARAMS
+            key = ("const", name)
+            if key not in self.param_off:
+                return self.add_param_bytes(key, t.qconst.astype("i1").tobytes())
+            return Sym("params", self.param_off[key])
         if name == self.m.input:
             return Sym("inputs", 0)
         if name == self.m.output:
@@ -119,11 +125,55 @@ class Scheduler:
 
     def add_param(self, key, arr):
         import numpy as np
+        return self.add_param_bytes(key, np.asarray(arr, "<i4").tobytes())
+
+    def add_param_bytes(self, key, data):
         self.param_off[key] = len(self.params)
-        self.params += np.asarray(arr, "<i4").tobytes()
+        self.params += data
         while len(self.params) % 64:
             self.params.append(0)
         return Sym("params", self.param_off[key])
+
+    # ---- host steps (segment pass: host layers between tile stages)
+    def gen_host_steps(self):
+        """One 16-word HOSTSTEPS entry per host layer, in layer order (docs/compiler.md,
+        package section 12): op, the phase it follows, source/destination/parameter
+        addresses (Syms: relocated per input like descriptors), op-specific words."""
+        import numpy as np
+        steps = []
+        for L in self.m.layers:
+            if L.kind != "host":
+                continue
+            p = L.attrs
+            src = [self.base_of(i) for i in L.inputs] + [0]
+            dst = self.base_of(L.output)
+            w = [HOSTOP[L.host_op], L.segment, src[0], src[1], dst, 0] + [0] * 10
+            if L.host_op == "layernorm":
+                w[5] = self.add_param(("ln", L.name), np.concatenate([p["G"], p["Bb"]]))
+                w[6:9] = [p["rows"], p["F"], p["E"]]
+            elif L.host_op == "gelu":
+                w[5] = self.add_param_bytes(("lut", L.name),
+                                            np.asarray(p["lut"], "i1").tobytes())
+                w[6] = p["count"]
+            elif L.host_op == "softmax":
+                w[5] = self.add_param(("exp", L.name), p["exp"])
+                w[6:8] = [p["rows"], p["L"]]
+            elif L.host_op == "matmul":
+                w[6:12] = [p["batch"], p["M"], p["K"], p["N"], p["mul"] & 0xFFFFFFFF,
+                           p["shift"]]
+            elif L.host_op == "permute":
+                dims, perm = list(p["dims"]), list(p["perm"])
+                pad = 4 - len(dims)
+                if pad < 0:
+                    raise CompileError(f"layer '{L.name}': a transpose of {len(dims)} axes "
+                                       "(the host permutes at most 4)")
+                dims = [1] * pad + dims
+                perm = list(range(pad)) + [q + pad for q in perm]
+                w[6:10] = dims
+                w[10] = sum(q << (4 * i) for i, q in enumerate(perm))
+            steps.append({"layer": L.name, "op": L.host_op, "phase": L.segment, "words": w})
+        self.host_steps = steps
+        return steps
 
     # ---- tasks
     def build_tasks(self):
@@ -138,7 +188,10 @@ class Scheduler:
             t = m.tensors[n]
             return root(t.alias_of) if t.alias_of else n
 
+        segmented = getattr(m, "segmented", False)
         for L in m.layers:
+            if L.kind == "host":      # the host core runs it between stages (host steps)
+                continue
             if L.kind == "conv":
                 bl = sorted(blocks_of[L.name], key=lambda b: (b.rb, b.cb, b.rep))
                 for b in bl:
@@ -158,7 +211,7 @@ class Scheduler:
             else:
                 reads = [root(i) for i in L.inputs]
                 prods = [p for r in reads for p in writers.get(r, [])]
-                phase = max([p.phase for p in prods] or [0])
+                phase = L.segment if segmented else max([p.phase for p in prods] or [0])
                 same = [p for p in prods if p.phase == phase]
                 if same:  # the producer latest in the task order (not the last input's)
                     order = {id(x): k for k, x in enumerate(self.tasks)}
@@ -444,6 +497,7 @@ class Scheduler:
 
     def run(self):
         self.build_tasks()
+        self.gen_host_steps()
         progs = []
         for ph in self.phases:
             tiles = sorted({t.tile for t in self.tasks if t.phase == ph.index})

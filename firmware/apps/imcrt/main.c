@@ -25,7 +25,13 @@
  * IMCRT_PKG_ADDR (bad magic); 3 unsupported version / header size / load address; 4 corrupt
  * package (size, checksum, sections, programs, descriptors); 5 the package was compiled for
  * another SoC; 6 a descriptor failed on a tile (or a queue deadlocked); 7 out of TCM for the
- * rings.
+ * rings or a host step's operands.
+ *
+ * Host steps (package version 3, section HOSTSTEPS): layers the core computes between tile
+ * stages (a Transformer's layer norm, GELU, softmax, Q.K^T and softmax.V; hostops.c). After a
+ * phase's body stage the core runs that phase's host steps for every input of the window, in
+ * package order, with the input's relocations. A RESIDENT package (flag 8) programs every
+ * phase's tiles once, before the first window.
  */
 #include <math.h>
 #include <stdint.h>
@@ -33,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostops.h"
 #include "imcvp/csr.h"
 #include "imcvp/imc.h"
 #include "imcvp/irq.h"
@@ -61,7 +68,7 @@
 #define EXIT_NO_MEMORY 7
 
 #define PKG_MAGIC 0x43434D49u
-#define PKG_VERSION 2u
+#define PKG_VERSION 3u
 #define PKG_HEADER_SIZE 128u
 
 enum {
@@ -76,13 +83,15 @@ enum {
   SEC_EXPECTED,
   SEC_HOSTOPS,
   SEC_OUTSCALES,
+  SEC_HOSTSTEPS,
   SEC_COUNT
 };
 enum { KIND_SETUP = 0, KIND_BODY = 1, KIND_SYNC = 2 };
 enum { HOSTOP_ARGMAX = 1, HOSTOP_SOFTMAX = 2 };
 #define FLAG_THROUGHPUT 1u
 #define FLAG_LABELS 2u
-#define PROG_LOOP 1u /* program flags: descriptor 0 is a LOOP over descriptors 1.. */
+#define FLAG_RESIDENT 8u /* several phases (tile stages), weights programmed once */
+#define PROG_LOOP 1u     /* program flags: descriptor 0 is a LOOP over descriptors 1.. */
 #define OP_LOOP 11u
 
 typedef struct {
@@ -264,6 +273,22 @@ static int check_package(void) {
       (H.out_elem_size != 1u && H.out_elem_size != 4u) ||
       H.out_stride < H.out_elems * H.out_elem_size)
     FAIL(EXIT_CORRUPT, "inconsistent header/section sizes");
+  if (S[SEC_HOSTSTEPS].size != 64u * S[SEC_HOSTSTEPS].count)
+    FAIL(EXIT_CORRUPT, "host step section size %lu for %lu entries",
+         (unsigned long)S[SEC_HOSTSTEPS].size, (unsigned long)S[SEC_HOSTSTEPS].count);
+  for (uint32_t i = 0; i < S[SEC_HOSTSTEPS].count; ++i) {
+    const uint32_t* w =
+        (const uint32_t*)(uintptr_t)(IMCRT_PKG_ADDR + S[SEC_HOSTSTEPS].off + 64u * i);
+    if (w[0] == 0u || w[0] >= HSTEP_COUNT || w[1] >= H.n_phases)
+      FAIL(EXIT_CORRUPT, "host step %lu: op %lu / phase %lu out of range", (unsigned long)i,
+           (unsigned long)w[0], (unsigned long)w[1]);
+    for (unsigned k = 2; k <= 5; ++k)
+      if (w[k] && (w[k] < IMCRT_PKG_ADDR || w[k] >= H.workspace_end))
+        FAIL(EXIT_CORRUPT,
+             "host step %lu: address word %u = 0x%08lx outside the package and "
+             "its workspace",
+             (unsigned long)i, k, (unsigned long)w[k]);
+  }
   return 0;
 }
 
@@ -623,6 +648,31 @@ static uint32_t argmax(uint32_t addr) {
   return best;
 }
 
+/* The host steps of phase ph for input n (relocated like descriptor words). */
+static uint64_t host_op_ns[HSTEP_COUNT];
+static uint32_t host_steps_run;
+static int run_host_steps(uint32_t ph, uint32_t n) {
+  const uint32_t rel[4] = {0u, n * H.in_stride, (n % H.window) * H.frame_size, n * H.out_stride};
+  for (uint32_t i = 0; i < S[SEC_HOSTSTEPS].count; ++i) {
+    const uint32_t* e =
+        (const uint32_t*)(uintptr_t)(IMCRT_PKG_ADDR + S[SEC_HOSTSTEPS].off + 64u * i);
+    if (e[1] != ph) continue;
+    uint32_t w[16];
+    for (unsigned k = 0; k < 16u; ++k) w[k] = e[k] + (k < 15u ? rel[(e[15] >> (2u * k)) & 3u] : 0u);
+    uint64_t t0 = imcvp_sim_time_ns();
+    int rc = hoststep_run(w);
+    host_op_ns[e[0]] += imcvp_sim_time_ns() - t0;
+    ++host_steps_run;
+    if (rc == -1)
+      FAIL(EXIT_NO_MEMORY, "out of TCM for host step %lu (op %lu) of phase %lu, input %lu",
+           (unsigned long)i, (unsigned long)e[0], (unsigned long)ph, (unsigned long)n);
+    if (rc)
+      FAIL(EXIT_CORRUPT, "host step %lu: bad entry (op %lu)", (unsigned long)i,
+           (unsigned long)e[0]);
+  }
+  return 0;
+}
+
 int main(void) {
   int rc = check_package();
   if (rc) return rc;
@@ -664,13 +714,24 @@ int main(void) {
 
   /* The runtime contract: per window, per phase: setup (every window with several phases,
    * else the first), then the body once per input and the sync program. */
-  uint64_t t_start = imcvp_sim_time_ns(), t_setup = 0, t_first_setup = 0;
+  uint64_t t_start = imcvp_sim_time_ns(), t_setup = 0, t_first_setup = 0, t_tiles = 0, t_hsteps = 0;
+  const int resident = (H.flags & FLAG_RESIDENT) != 0u;
   imcvp_roi_begin(1u);
+  if (resident) { /* every phase's tiles programmed once, before the first window */
+    uint64_t t0 = imcvp_sim_time_ns();
+    for (uint32_t ph = 0; ph < H.n_phases; ++ph) {
+      rc = run_stage(ph, KIND_SETUP, 0, 0);
+      if (rc) return rc;
+    }
+    rc = calibrate_analog_tiles();
+    if (rc) return rc;
+    t_setup = t_first_setup = imcvp_sim_time_ns() - t0;
+  }
   uint32_t windows = 0;
   for (uint32_t n0 = 0; n0 < N; n0 += B, ++windows) {
     uint32_t nwin = N - n0 < B ? N - n0 : B;
     for (uint32_t ph = 0; ph < H.n_phases; ++ph) {
-      if (H.n_phases > 1u || n0 == 0u) {
+      if (!resident && (H.n_phases > 1u || n0 == 0u)) {
         uint64_t t0 = imcvp_sim_time_ns();
         rc = run_stage(ph, KIND_SETUP, 0, 0);
         if (rc) return rc;
@@ -680,8 +741,18 @@ int main(void) {
         t_setup += dt;
         if (n0 == 0u) t_first_setup += dt;
       }
+      uint64_t t0 = imcvp_sim_time_ns();
       rc = run_stage(ph, KIND_BODY, n0, nwin);
       if (rc) return rc;
+      uint64_t t1 = imcvp_sim_time_ns();
+      t_tiles += t1 - t0;
+      if (S[SEC_HOSTSTEPS].count) {
+        for (uint32_t n = n0; n < n0 + nwin; ++n) {
+          rc = run_host_steps(ph, n);
+          if (rc) return rc;
+        }
+        t_hsteps += imcvp_sim_time_ns() - t1;
+      }
     }
   }
   imcvp_roi_end(1u);
@@ -716,7 +787,7 @@ int main(void) {
 
   /* Timing: the steady state leaves out the one-time programming of a single-phase model;
    * with several phases reprogramming is part of every window. */
-  uint64_t t_steady = t_total - (H.n_phases == 1u ? t_first_setup : 0u);
+  uint64_t t_steady = t_total - (H.n_phases == 1u || resident ? t_first_setup : 0u);
   uint64_t ns_per_input = N ? t_steady / N : 0;
   uint64_t latency_ns = windows ? t_steady / windows : 0;
   uint64_t thr_x100 = t_steady ? (uint64_t)N * 100000000000ull / t_steady : 0;
@@ -751,6 +822,22 @@ int main(void) {
   imcvp_report("host_ns", (int32_t)t_host);
   imcvp_report("descriptors", (int32_t)descriptors_submitted);
   imcvp_report("loop_bodies", (int32_t)loops);
+  if (S[SEC_HOSTSTEPS].count) {
+    static const char* const hnames[HSTEP_COUNT] = {"",
+                                                    "host_layernorm_us",
+                                                    "host_gelu_us",
+                                                    "host_softmax_us",
+                                                    "host_matmul_us",
+                                                    "host_permute_us"};
+    printf("imcrt: %lu host steps: %llu ns on the core, tile stages %llu ns\n",
+           (unsigned long)host_steps_run, (unsigned long long)t_hsteps,
+           (unsigned long long)t_tiles);
+    imcvp_report("host_steps", (int32_t)host_steps_run);
+    imcvp_report("host_step_us", (int32_t)(t_hsteps / 1000u));
+    imcvp_report("tile_stage_us", (int32_t)(t_tiles / 1000u));
+    for (unsigned k = 1; k < HSTEP_COUNT; ++k)
+      if (host_op_ns[k]) imcvp_report(hnames[k], (int32_t)(host_op_ns[k] / 1000u));
+  }
   if (has_softmax && N) imcvp_report("p_top_x1000", (int32_t)(p_top_sum * 1000.0 / N + 0.5));
 
   /* The outputs region, for the host (imcc run reads OUTDIR/outputs.bin). */
