@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 
-from . import CompileError
+from . import CompileError, report_transformer
 
 
 def _compile_args(p):
@@ -30,6 +30,9 @@ def _compile_args(p):
                    help="auto: chain-mode layers stage each output row's input rows and "
                         "partial sums in the tile (per-position LOADs in-tile); none: every "
                         "position LOADs from DRAM")
+    p.add_argument("--attention", choices=["auto", "host", "tiles"], default="auto",
+                   help="Transformers: Q.K^T and softmax.V on the host core, on a digital "
+                        "tile programmed per input, or auto (tiles when possible and cheaper)")
     p.add_argument("--pack", choices=["auto", "none"], default="auto",
                    help="auto: several crossbar blocks per tile at distinct column offsets "
                         "(MVM ROW0/COL0) when the blocks outnumber the tiles; none: one "
@@ -42,7 +45,7 @@ def cmd_compile(a, argv):
     m = compile_model(a.model, a.config, out, a.mode, a.inputs, a.calib, a.replicate,
                       a.placement, a.tiles_max, argv, loops=a.loop == "auto",
                       pack_policy=a.pack, window_max=a.window,
-                      stage_rows=a.stage == "auto")
+                      stage_rows=a.stage == "auto", attention_policy=a.attention)
     ph = next(p for p in m["passes"] if p["pass"] == "reload")
     sc = next(p for p in m["passes"] if p["pass"] == "schedule")
     acc = m["accuracy"]
@@ -101,6 +104,7 @@ def report_rows(dirs):
                 r["est_ns/input"] = p["est_ns_per_input_pipelined"]
             if p["pass"] == "partition":
                 r["util"] = p["array_utilisation"]
+        report_transformer.manifest_rows(man, r)
         for k, v in man.get("accuracy", {}).items():
             r[f"acc_{k}"] = round(100 * v, 2)
         r["compile_s"] = man["compile_time_s"]
@@ -160,6 +164,7 @@ def vp_results(outdir):
             r[k] = int(fw[k])
     if "throughput_x100" in fw:
         r["inputs_per_s"] = round(fw["throughput_x100"] / 100, 1)
+    report_transformer.vp_rows(fw, n, r)
     roi = next((x for x in st.get("roi", []) if x["id"] == 1), None)
     if roi and n:
         d = {k: v["value"] for k, v in roi["delta"].items()}
@@ -226,7 +231,7 @@ def cmd_run(a, argv):
     m = compile_model(a.model, a.config, pkg, a.mode, a.inputs, a.calib, a.replicate,
                       a.placement, a.tiles_max, argv, loops=a.loop == "auto",
                       pack_policy=a.pack, window_max=a.window,
-                      stage_rows=a.stage == "auto")
+                      stage_rows=a.stage == "auto", attention_policy=a.attention)
     cmd = [imcvp, "run", "-q", "-c", a.config, "-d", a.outdir, "--semihosting-fs",
            os.path.abspath(a.outdir), "--load", f"{pkg}@{m['load_addr']}"]
     if a.age is not None:

@@ -9,7 +9,7 @@ from . import CompileError, __version__, quantize, reference
 from . import soc as soc_mod
 from .backend import package
 from .frontend import evaluate, lower, onnx_loader
-from .passes import cost, pack, partition, place, reload, replicate, schedule, segment
+from .passes import attention, cost, pack, partition, place, reload, replicate, schedule, segment
 
 MAX_WINDOW = 16
 
@@ -48,7 +48,8 @@ def frontend(model_path):
 
 def compile_model(model_path, soc_path, out_path, mode="throughput", inputs=None, calib=None,
                   replicate_policy="auto", placement="hops", tiles_max=None, argv=None,
-                  loops=True, pack_policy="auto", window_max=MAX_WINDOW, stage_rows=True):
+                  loops=True, pack_policy="auto", window_max=MAX_WINDOW, stage_rows=True,
+                  attention_policy="auto"):
     t_start = time.time()
     soc = soc_mod.load(soc_path)
     g, m = frontend(model_path)
@@ -74,11 +75,12 @@ def compile_model(model_path, soc_path, out_path, mode="throughput", inputs=None
     tiles_avail = len(soc.tiles) if tiles_max is None else min(tiles_max, len(soc.tiles))
     if tiles_avail < 1:
         raise CompileError("--tiles-max must be at least 1")
+    blocks, info = partition.run(m, soc)
+    passes.append(info)
+    passes.append(attention.run(m, soc, tiles_avail, len(blocks), attention_policy))
     passes.append(segment.run(m))
     if m.segmented:   # host stages between tile stages: weights resident, one block per tile
         replicate_policy, pack_policy = "none", "none"
-    blocks, info = partition.run(m, soc)
-    passes.append(info)
     blocks, info = replicate.run(m, blocks, soc, tiles_avail, mode, replicate_policy,
                                  pack_policy)
     passes.append(info)
@@ -91,6 +93,9 @@ def compile_model(model_path, soc_path, out_path, mode="throughput", inputs=None
     phases, info = reload.run(m, blocks, soc, tiles_avail, n_in, window, bins)
     passes.append(info)
     passes.append(place.run(m, phases, soc, tiles_avail, placement))
+    att_tile = attention.assign_tile(m, phases, soc, tiles_avail)
+    if att_tile is not None:
+        passes[-1]["attention_tile"] = att_tile
     sched, progs, info = schedule.run(m, phases, soc, mode, window, loops)
     passes.append(info)
     # int8 reference (what the tiles compute) and float model on the inputs

@@ -73,7 +73,7 @@ def quantize(model, images):
             t.qconst = np.clip(np.round(t.const / t.scale), -127, 127).astype(np.int64)
     for L in model.layers:
         o = L.output
-        if L.kind == "host":
+        if L.kind in ("host", "matmul"):    # matmul: attention on a tile (same numbers)
             quantize_host(model, L, scale_of, set_scale, amax)
             continue
         if L.kind == "conv":

@@ -75,7 +75,7 @@ def float_forward(model, x_hwc):
             y = (p.max(axis=1) if L.kind == "maxpool" else p.mean(axis=1)).reshape(oh, ow, -1)
         elif L.kind == "concat":
             y = np.concatenate(xs, axis=2)
-        elif L.kind == "host":
+        elif L.kind in ("host", "matmul"):
             y = host_float(model, L, xs)
         else:
             raise ValueError(L.kind)
@@ -229,7 +229,7 @@ def int8_forward(model, xq, row_groups=None):
         elif L.kind == "concat":
             y = np.concatenate([vec_add(x, x, int(m), 0, L.shift) for x, m in zip(xs, L.mul)],
                                axis=2)
-        elif L.kind == "host":
+        elif L.kind in ("host", "matmul"):   # matmul on a tile: the same requantisation
             y = host_int(model, L, xs)
         else:
             raise ValueError(L.kind)

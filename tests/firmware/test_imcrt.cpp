@@ -346,7 +346,8 @@ TEST(ImcrtBadInput, DescriptorErrorIsDecoded) {
 // pre-LN or post-LN, LayerNorm and GELU decomposed as PyTorch exports them at opset 13): the
 // projections and the MLP on the tiles, layer norm, GELU, softmax, Q.K^T and softmax.V as host
 // steps on the core between tile stages; every output equals the int8 reference.
-Pkg compile_transformer(const std::string& tag, const std::string& flags) {
+Pkg compile_transformer(const std::string& tag, const std::string& flags,
+                        const std::string& imcc_flags = "--attention host") {
   auto onnx = scratch() / (tag + ".onnx");
   auto npz = scratch() / (tag + "_inputs.npz");
   std::string gen = "/usr/bin/python3 " + shell_quote(kSrc + "/tests/imcc/transformer_models.py") +
@@ -358,23 +359,28 @@ Pkg compile_transformer(const std::string& tag, const std::string& flags) {
   if (std::system(gen.c_str()) != 0) return p;
   std::string cmd = "/usr/bin/python3 " + shell_quote(kSrc + "/scripts/imcc") + " compile " +
                     shell_quote(onnx.string()) + " -c " + shell_quote(kDigital) + " --inputs " +
-                    shell_quote(npz.string()) + " -o " + shell_quote(p.path) + " > " +
-                    shell_quote(p.log) + " 2>&1";
+                    shell_quote(npz.string()) + " " + imcc_flags + " -o " + shell_quote(p.path) +
+                    " > " + shell_quote(p.log) + " 2>&1";
   if (std::system(cmd.c_str()) == 0)
     p.manifest = nlohmann::json::parse(read_text(p.path + ".json"));
   return p;
 }
 
-void expect_transformer_exact(const Pkg& p) {
+void expect_transformer_exact(const Pkg& p, bool matmul_on_host = true) {
   auto r = run_imcvp({"run", "-c", kDigital, "--load", p.load(), fw("imcrt")});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   int n = p.manifest["inputs"].get<int>();
   EXPECT_EQ(r.stat("firmware.int8ref_match"), n) << r.out;
   EXPECT_GT(r.stat("firmware.phases"), 3);  // tile stages between host steps
   EXPECT_GT(r.stat("firmware.host_steps"), 0);
-  for (const char* k : {"firmware.host_layernorm_us", "firmware.host_gelu_us",
-                        "firmware.host_softmax_us", "firmware.host_matmul_us"})
+  for (const char* k :
+       {"firmware.host_layernorm_us", "firmware.host_gelu_us", "firmware.host_softmax_us"})
     EXPECT_GE(r.stat(k), 0) << k;
+  // Q.K^T and softmax.V: host steps, or MVMs on the attention tile (no host matmul at all)
+  if (matmul_on_host)
+    EXPECT_GE(r.stat("firmware.host_matmul_us"), 0);
+  else
+    EXPECT_EQ(r.stat("firmware.host_matmul_us"), -1);
   EXPECT_TRUE(contains(r.out, "host steps: ")) << r.out;
 }
 
@@ -388,6 +394,14 @@ TEST(Imcrt, TransformerPostLnEqualsInt8Reference) {
   auto p = compile_transformer("tf-post", "--post-ln");
   REQUIRE_PKG(p);
   expect_transformer_exact(p);
+}
+
+// Q.K^T and softmax.V on a digital tile programmed per input (PROGRAM from the activation
+// frame in the body program): the same int8 reference.
+TEST(Imcrt, TransformerAttentionOnTilesEqualsInt8Reference) {
+  auto p = compile_transformer("tf-tiles", "", "--attention tiles");
+  REQUIRE_PKG(p);
+  expect_transformer_exact(p, false);
 }
 
 // A host step with an unknown op (checksum recomputed): refused before any tile is touched.

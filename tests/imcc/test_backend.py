@@ -65,8 +65,9 @@ class PackageTest(unittest.TestCase):
         self.assertEqual(h["out_elems"], 10)
         man = json.load(open(self.pkg + ".json"))
         names = [x["pass"] for x in man["passes"]]
-        self.assertEqual(names, ["frontend", "quantize", "segment", "partition", "replicate",
-                                 "pack", "reload", "place", "schedule", "host", "backend"])
+        self.assertEqual(names, ["frontend", "quantize", "partition", "attention", "segment",
+                                 "replicate", "pack", "reload", "place", "schedule", "host",
+                                 "backend"])
         self.assertEqual(man["passes"][-2]["ops"], ["softmax", "argmax"])
         # relocations: the input image words (kind 1) point into INPUTS, outputs (3) into
         # the output area, frames (2) into the frame area

@@ -153,9 +153,9 @@ class HostKernelTest(unittest.TestCase):
 
 
 class EncoderTest(unittest.TestCase):
-    def check_exact(self, model, n=6, name="t"):
+    def check_exact(self, model, n=6, name="t", extra=()):
         with tempfile.TemporaryDirectory(prefix="imcc-test-") as d:
-            rc, out, err, pkg = compile_tiny(d, model, n, name=name)
+            rc, out, err, pkg = compile_tiny(d, model, n, extra, name=name)
             self.assertEqual(rc, 0, err)
             man = json.load(open(pkg + ".json"))
             p = package.read(pkg)
@@ -169,7 +169,7 @@ class EncoderTest(unittest.TestCase):
             return man
 
     def test_pre_ln_encoder_emulates_exactly(self):
-        man = self.check_exact(tm.encoder(layers=2))
+        man = self.check_exact(tm.encoder(layers=2), extra=("--attention", "host"))
         seg = next(x for x in man["passes"] if x["pass"] == "segment")
         self.assertGreater(seg["segments"], 4)
         host = next(x for x in man["passes"] if x["pass"] == "host")
@@ -252,6 +252,80 @@ class EncoderTest(unittest.TestCase):
                     want = net(torch.from_numpy(x)).detach().numpy()
                     np.testing.assert_allclose(evaluate.evaluate(graph_of(m), x), want,
                                                rtol=1e-4, atol=1e-5)
+
+
+PCM = os.path.join(os.path.dirname(DIGITAL), "imc16-pcm.yaml")
+
+
+class AttentionPlacementTest(unittest.TestCase):
+    """--attention host|tiles|auto: Q.K^T and softmax.V on the core or on a digital tile
+    programmed per input; both bit-exact with the int8 reference."""
+
+    def compile(self, d, model, *extra, config=DIGITAL, n=4):
+        path = os.path.join(d, "a.onnx")
+        onnx.save(model, path)
+        npz = os.path.join(d, "a.npz")
+        dims = model.graph.input[0].type.tensor_type.shape.dim
+        np.savez(npz, **tm.inputs(n=n, T=dims[1].dim_value, F=dims[2].dim_value))
+        pkg = os.path.join(d, "a.pkg")
+        rc, out, err = run_cli("compile", path, "-c", config, "--inputs", npz, "-o", pkg,
+                               *extra)
+        return rc, err, pkg
+
+    def test_tiles_mode_programs_a_free_tile_per_input_and_is_exact(self):
+        with tempfile.TemporaryDirectory(prefix="imcc-test-") as d:
+            rc, err, pkg = self.compile(d, tm.encoder(layers=2), "--attention", "tiles")
+            self.assertEqual(rc, 0, err)
+            man = json.load(open(pkg + ".json"))
+            att = next(x for x in man["passes"] if x["pass"] == "attention")
+            self.assertEqual([x["choice"] for x in att["layers"]], ["tiles"] * 4)
+            for x in att["layers"]:
+                self.assertGreater(x["tiles"]["est_ns"], 0)
+                self.assertGreater(x["host"]["est_ns"], 0)
+                self.assertGreater(x["tiles"]["noc_bytes"], 0)
+            tile = next(x for x in man["passes"] if x["pass"] == "place")["attention_tile"]
+            host = next(x for x in man["passes"] if x["pass"] == "host")
+            self.assertNotIn("matmul", {x["op"] for x in host["host_layers"]})
+            p = package.read(pkg)
+            progs = [q for q in p.programs() if q["tile"] == tile and q["kind"] == 1]
+            ops = [int(w[0]) & 0xFF for q in progs for w in q["desc"]]
+            self.assertIn(7, ops)                 # PROGRAM in a body program: per input
+            outs = emulate.Emulator(p).run()
+            exp = p.array("EXPECTED", "<i4").reshape(p.h["n_inputs"], -1)
+            for i, o in enumerate(outs):
+                np.testing.assert_array_equal(o, exp[i, :o.size])
+
+    def test_host_and_tiles_give_the_same_reference(self):
+        with tempfile.TemporaryDirectory(prefix="imcc-test-") as d:
+            exp = []
+            for mode in ("host", "tiles"):
+                rc, err, pkg = self.compile(d, tm.encoder(), "--attention", mode)
+                self.assertEqual(rc, 0, err)
+                exp.append(package.read(pkg).array("EXPECTED", "<i4").copy())
+            np.testing.assert_array_equal(exp[0], exp[1])
+
+    def test_auto_on_analog_tiles_stays_on_the_host(self):
+        with tempfile.TemporaryDirectory(prefix="imcc-test-") as d:
+            rc, err, pkg = self.compile(d, tm.encoder(), config=PCM)
+            self.assertEqual(rc, 0, err)
+            att = next(x for x in json.load(open(pkg + ".json"))["passes"]
+                       if x["pass"] == "attention")
+            self.assertEqual({x["choice"] for x in att["layers"]}, {"host"})
+            self.assertIn("no digital tile", att["layers"][0]["why_host"])
+            rc, err, pkg = self.compile(d, tm.encoder(), "--attention", "tiles", config=PCM)
+            self.assertEqual(rc, 1)
+            self.assertIn("--attention tiles: cannot run on a tile: the SoC has no digital", err)
+            self.assertIn("(op MatMul)", err)
+
+    def test_sequence_too_long_for_the_tile(self):
+        """300 tokens: K^T has 300 columns > 256 (and M x K > IN): tiles refused naming the
+        node; auto keeps attention on the host."""
+        m = tm.encoder(T=300, F=4, D=8, H=1, M=8)
+        with tempfile.TemporaryDirectory(prefix="imcc-test-") as d:
+            rc, err, pkg = self.compile(d, m, "--attention", "tiles", n=2)
+            self.assertEqual(rc, 1)
+            self.assertIn("N = 300 > 256 array columns", err)
+            self.assertEqual(err.count("\n"), 1)
 
 
 class RefusalTest(unittest.TestCase):

@@ -213,7 +213,9 @@ class Scheduler:
                 prods = [p for r in reads for p in writers.get(r, [])]
                 phase = L.segment if segmented else max([p.phase for p in prods] or [0])
                 same = [p for p in prods if p.phase == phase]
-                if same:  # the producer latest in the task order (not the last input's)
+                if L.kind == "matmul":    # attention on its tile (attention.assign_tile)
+                    tile = L.attrs["tile"]
+                elif same:  # the producer latest in the task order (not the last input's)
                     order = {id(x): k for k, x in enumerate(self.tasks)}
                     tile = max(same, key=lambda p: order[id(p)]).tile
                 else:
@@ -264,6 +266,8 @@ class Scheduler:
             code += self.gen_pool(L)
         elif L.kind == "concat":
             code += self.gen_concat(L)
+        elif L.kind == "matmul":
+            code += self.gen_matmul(L)
         sig = []
         for cname in t.consumers:
             c = by[cname]
@@ -437,6 +441,26 @@ class Scheduler:
             off += x.c
         return code
 
+    def gen_matmul(self, L):
+        """Attention on a tile (attention pass): per head PROGRAM B_h (K x N, row-major in the
+        frame) into the array, LOAD A_h (M x K) into IN, one MVM (SIGNED | REQUANT, the
+        layer's multiplier in SCALE), STORE the M x N int8 result."""
+        p = L.attrs
+        bt, M, K, N = p["batch"], p["M"], p["K"], p["N"]
+        ab, bb, ob = (self.base_of(n) for n in (L.inputs[0], L.inputs[1], L.output))
+        key = ("mm_scale", L.name)
+        sc = self.add_param(key, [p["mul"]] * N) if key not in self.param_off else \
+            Sym("params", self.param_off[key])
+        code = [pattern("LOAD", sc, 4 * N, 4 * N, 1, 0, 0, 4 * N, 1, 1, 0, 0, 0, SCALE_OFF)]
+        for h in range(bt):
+            code.append(desc(OP["PROGRAM"], bb + h * K * N, K, N))
+            code.append(pattern("LOAD", ab, K, K, bt * M, 0, h * M, K, M, 1, 0, 0, 0, IN_OFF))
+            code.append(desc(OP["MVM"], K, N, M, IN_OFF, OUT_OFF, POST_SIGNED | POST_REQUANT,
+                             p["shift"], 0, 0))
+            code.append(pattern("STORE", ob, N, N, bt * M, 0, h * M, N, M, 1, 0, 0, 0,
+                                OUT_OFF))
+        return code
+
     def gen_setup(self, b):
         m = self.m
         L = m.layer_by_name[b.layer]
@@ -588,6 +612,8 @@ class Scheduler:
                     ns += 1 + w[4] / 8.0
                 elif op == OP["SEND"]:
                     ns += cost.dma_ns(t0, 4)
+                elif op == OP["PROGRAM"]:     # per input: attention on a tile
+                    ns += cost.program_cost(t0, w[2], w[3])[0] + cost.dma_ns(t0, w[2] * w[3])
             busy[(p.phase, p.tile)] = busy.get((p.phase, p.tile), 0.0) + ns
         per_phase = {}
         for (ph, tile), ns in busy.items():
