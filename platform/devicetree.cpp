@@ -218,10 +218,9 @@ std::vector<std::string> check_platform_note(const ElfImage& img, const Platform
     if (version != kPlatformNoteVersion || n.desc.size() < 12 * 4) {
       out.push_back("its platform note (.note.imcvp) is version " + std::to_string(version) + " (" +
                     std::to_string(n.desc.size()) +
-                    " bytes) from a different SDK; this "
-                    "imcvp reads version " +
+                    " bytes) from a different SDK; this imcvp reads version " +
                     std::to_string(kPlatformNoteVersion) +
-                    ": addresses not checked (rebuild it against this SDK)");
+                    ": its addresses cannot be checked (rebuild it against this SDK)");
       return out;
     }
     const bool reads_dt = (word(1) & kNoteFlagReadsDt) != 0;
@@ -231,10 +230,12 @@ std::vector<std::string> check_platform_note(const ElfImage& img, const Platform
       out.push_back(std::string(what) + ": compiled for " + log::hex(fw) + ", but " + key + " = " +
                     log::hex(conf));
     };
-    cmp("sim-control", word(2), cfg.simctrl.base, "simctrl.base");
-    cmp("CLINT", word(3), cfg.clint.base, "clint.base");
-    cmp("PLIC", word(4), cfg.plic.base, "plic.base");
-    cmp("UART0", word(5), cfg.uart0.base, "uart0.base");
+    const uint32_t flags = word(1);
+    cmp("sim-control", word(2), cfg.simctrl.base, "simctrl.base",
+        (flags & kNoteFlagSimctrlFromDt) != 0);
+    cmp("CLINT", word(3), cfg.clint.base, "clint.base", (flags & kNoteFlagClintFromDt) != 0);
+    cmp("PLIC", word(4), cfg.plic.base, "plic.base", (flags & kNoteFlagPlicFromDt) != 0);
+    cmp("UART0", word(5), cfg.uart0.base, "uart0.base", (flags & kNoteFlagUart0FromDt) != 0);
     cmp("IMC tile base", word(6), cfg.imc.tile_base, "imc.tile_base", reads_dt);
     cmp("IMC tile stride", word(7), cfg.imc.tile_stride, "imc.tile_stride", reads_dt);
     cmp("DRAM base", word(8), cfg.dram.base, "dram.base", reads_dt);

@@ -30,11 +30,18 @@ std::vector<uint8_t> build_dtb(const PlatformConfig& cfg);
 // type kPlatformNoteType). Layout: little-endian 32-bit words, see firmware/sdk/src/platform.c.
 constexpr uint32_t kPlatformNoteType = 0x49504c31;  // "1LPI"
 constexpr uint32_t kPlatformNoteVersion = 1;
-constexpr uint32_t kNoteFlagReadsDt = 1;  // tile windows and DRAM base come from the DT
+// Note flags: which addresses the firmware reads from the DT (their words are only fallbacks).
+constexpr uint32_t kNoteFlagReadsDt = 1;        // tile windows and DRAM base
+constexpr uint32_t kNoteFlagSimctrlFromDt = 2;  // sim-control
+constexpr uint32_t kNoteFlagClintFromDt = 4;    // CLINT
+constexpr uint32_t kNoteFlagPlicFromDt = 8;     // PLIC
+constexpr uint32_t kNoteFlagUart0FromDt = 16;   // UART0
 
 // Compares the firmware's platform note (if any) with the configuration. Returns one message
-// per problem: each differing address by name (firmware value vs config key and value), or a
-// note from a different SDK version. Empty when they agree or the firmware has no note.
+// per problem: each differing compiled-in address by name (firmware value vs config key and
+// value; addresses the note marks as read from the DT are not compared), or a note from a
+// different SDK version. Empty when they agree or the firmware has no note. `imcvp run` stops
+// on any of them (exit 78) unless --allow-mismatch.
 std::vector<std::string> check_platform_note(const ElfImage& img, const PlatformConfig& cfg);
 
 }  // namespace imcvp::platform

@@ -59,6 +59,7 @@ struct RunOptions {
   std::string signature;
   bool dump_config = false;
   std::string dump_dtb, dump_dts, dump_header;  // --dump-dtb/--dump-dts/--dump-header FILE
+  bool allow_mismatch = false;  // --allow-mismatch: platform-note differences only warn
   bool list_stats = false;
   std::string stats_format = "table";
   bool list_params = false;
@@ -388,9 +389,24 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   std::unique_ptr<Soc> soc;
   try {
     soc = std::make_unique<Soc>("soc", cfg);
+    // The firmware's compiled-in addresses (the SDK's platform note) against the configuration:
+    // a difference is a config error naming each address, after the configuration proved
+    // buildable (its own errors come first) and before the ELF is loaded (a moved TCM would
+    // otherwise be reported as a segment outside memory).
+    if (auto diffs = check_platform_note(img, cfg); !diffs.empty()) {
+      if (!o.allow_mismatch) {
+        std::string msg = o.firmware + " was built for another platform:";
+        for (const auto& m : diffs) msg += "\n  " + m;
+        msg +=
+            "\n(rebuild it for this configuration, or run with --allow-mismatch to proceed; "
+            "docs/firmware-guide.md, \"Device tree\")";
+        return fail(exit_code::config, msg);
+      }
+      for (const auto& m : diffs)
+        log::warn("firmware", o.firmware, " was built for another platform: ", m,
+                  " (--allow-mismatch: running anyway)");
+    }
     soc->load_elf(img);
-    for (const auto& m : check_platform_note(img, cfg))
-      log::warn("firmware", o.firmware, " was built for another platform: ", m);
     for (const auto& l : o.loads) {
       auto at = l.rfind('@');
       uint64_t addr = 0;
@@ -620,6 +636,9 @@ int sc_main(int argc, char* argv[]) {
   run->add_option("--dump-dts", o.dump_dts, "Write the device tree's source to FILE and exit");
   run->add_option("--dump-header", o.dump_header,
                   "Write the memory map as a C header of imcvp/platform.h macros and exit");
+  run->add_flag("--allow-mismatch", o.allow_mismatch,
+                "Run firmware whose compiled-in addresses (its .note.imcvp) differ from the "
+                "configuration, with a warning per address, instead of stopping (exit 78)");
   auto* stats_opt = run->add_option("--list-stats", o.stats_format,
                                     "List every statistic (path, kind, unit, description) of the "
                                     "configured platform, and exit; FORMAT: table or markdown")

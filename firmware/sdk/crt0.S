@@ -7,7 +7,8 @@
  *
  * Steps: park harts other than 0, set gp/sp/tp, install mtvec, mask interrupts, copy .data
  * if its load address differs, zero .tbss/.bss, keep a1 (the device tree's address) in
- * imcvp_boot_dtb, run constructors, call main(0, NULL), then exit(main's return value).
+ * imcvp_boot_dtb, read the platform from it (imcvp_platform()), run constructors, call
+ * main(0, NULL), then exit(main's return value).
  */
     .section .text.init.enter, "ax", @progbits
     .global _start
@@ -51,6 +52,7 @@ _start:
 4:
     la      t0, imcvp_boot_dtb
     sw      s1, 0(t0)
+    call    imcvp_platform      /* device addresses from the tree, before any constructor */
     call    __libc_init_array
     li      a0, 0
     li      a1, 0

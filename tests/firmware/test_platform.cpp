@@ -126,14 +126,89 @@ TEST(DeviceTree, DramStreamFollowsAMovedDram) {
   EXPECT_EQ(r.code, 0) << r.out << r.err;
 }
 
-TEST(PlatformNote, MovedDevicesAreNamedInAWarning) {
-  auto r = run_imcvp({"run", "--set", "uart0.base=0x10001000", "--set", "clint.base=0x2010000",
-                      "--max-time", "100us", fw("hello")});
-  EXPECT_NE(r.err.find("hello.elf was built for another platform: UART0: compiled for "
-                       "0x10000000, but uart0.base = 0x10001000"),
+// hello.elf with word `index` of its .note.imcvp descriptor replaced (0 = version, 1 = flags),
+// written to a temporary directory; returns its path.
+std::string patched_note(const std::string& app, unsigned index, uint32_t value,
+                         const std::string& tag) {
+  std::string elf = read_text(fw(app));
+  const char name[] = "imcvp\0\0\0";
+  auto pos = elf.find(std::string(name, 8));
+  if (pos == std::string::npos) return {};
+  uint32_t v = 0;
+  std::memcpy(&v, elf.data() + pos + 8, 4);
+  if (v != 1u) return {};  // the SDK's version
+  std::memcpy(elf.data() + pos + 8 + 4 * index, &value, 4);
+  auto dir = std::filesystem::temp_directory_path() /
+             ("imcvp-note-" + std::to_string(getpid()) + "-" + tag);
+  std::filesystem::create_directories(dir);
+  auto path = (dir / (app + "-" + tag + ".elf")).string();
+  std::ofstream(path, std::ios::binary) << elf;
+  return path;
+}
+
+// The SDK discovers UART0, CLINT, PLIC and sim-control from the device tree: the shipped apps
+// run unmodified with every device moved (hello prints through the moved UART, imc_selftest
+// reads the SEED register of the moved sim-control, timer takes CLINT and PLIC interrupts).
+TEST(PlatformNote, SdkFollowsMovedUartClintPlicAndSimctrl) {
+  const std::vector<std::string> moved = {
+      "--set", "uart0.base=0x10001000", "--set", "clint.base=0x2010000",
+      "--set", "plic.base=0x08000000",  "--set", "simctrl.base=0x00200000"};
+  const std::pair<const char*, const char*> apps[] = {{"hello", "sum(1..100)=5050"},
+                                                      {"imc_selftest", "imc_selftest: PASS"},
+                                                      {"timer", "timer demo: all interrupts OK"}};
+  for (const auto& [app, ok] : apps) {
+    SCOPED_TRACE(app);
+    std::vector<std::string> args = {"run"};
+    args.insert(args.end(), moved.begin(), moved.end());
+    args.push_back(fw(app));
+    auto r = run_imcvp(args, std::string("moved-") + app);
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find(ok), std::string::npos) << r.out;
+    EXPECT_EQ(r.err.find("another platform"), std::string::npos) << r.err;
+  }
+}
+
+// Firmware with compiled-in device addresses (the note's flags cleared: nothing read from the
+// device tree) stops with exit 78 naming each differing address; --allow-mismatch runs it with
+// one warning per address.
+TEST(PlatformNote, CompiledInAddressesThatDifferStopTheRun) {
+  auto elf = patched_note("hello", 1, 0u, "static");
+  ASSERT_FALSE(elf.empty()) << "hello.elf has no version-1 .note.imcvp";
+  const std::vector<std::string> moved = {
+      "--set", "uart0.base=0x10001000", "--set", "clint.base=0x2010000", "--max-time", "100us"};
+  std::vector<std::string> args = {"run"};
+  args.insert(args.end(), moved.begin(), moved.end());
+  args.push_back(elf);
+  auto r = run_imcvp(args, "static");
+  EXPECT_EQ(r.code, 78) << r.out << r.err;
+  EXPECT_NE(r.err.find("hello-static.elf was built for another platform:"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("UART0: compiled for 0x10000000, but uart0.base = 0x10001000"),
             std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("CLINT: compiled for 0x02000000, but clint.base = 0x02010000"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("--allow-mismatch"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("Hello"), std::string::npos) << "stopped before running: " << r.out;
+
+  args.insert(args.begin() + 1, "--allow-mismatch");
+  r = run_imcvp(args, "static-allowed");
+  EXPECT_NE(r.code, 78) << r.err;
+  EXPECT_NE(r.err.find("warning"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("UART0: compiled for 0x10000000, but uart0.base = 0x10001000 "
+                       "(--allow-mismatch: running anyway)"),
+            std::string::npos)
+      << r.err;
+  std::filesystem::remove_all(std::filesystem::path(elf).parent_path());
+}
+
+// The TCM base stays compiled in (the linker script places the program there): a moved TCM
+// is a mismatch error, not "segment outside memory".
+TEST(PlatformNote, MovedTcmIsAMismatchError) {
+  auto r = run_imcvp({"run", "--set", "tcm.base=0x90000000", fw("hello")}, "tcm");
+  EXPECT_EQ(r.code, 78) << r.err;
+  EXPECT_NE(r.err.find("TCM base: compiled for 0x80000000, but tcm.base = 0x90000000"),
             std::string::npos)
       << r.err;
 }
@@ -144,26 +219,19 @@ TEST(PlatformNote, MatchingConfigGivesNoWarning) {
   EXPECT_EQ(r.err.find("another platform"), std::string::npos) << r.err;
 }
 
-// A note from another SDK version: the word after the note's name is the version.
-TEST(PlatformNote, NoteFromAnotherSdkVersionIsReported) {
-  std::string elf = read_text(fw("hello"));
-  const char name[] = "imcvp\0\0\0";
-  auto pos = elf.find(std::string(name, 8));
-  ASSERT_NE(pos, std::string::npos) << "hello.elf has no .note.imcvp";
-  uint32_t v = 0;
-  std::memcpy(&v, elf.data() + pos + 8, 4);
-  ASSERT_EQ(v, 1u);
-  v = 7;
-  std::memcpy(elf.data() + pos + 8, &v, 4);
-  auto dir = std::filesystem::temp_directory_path() / ("imcvp-note-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  auto patched = (dir / "hello-v7.elf").string();
-  std::ofstream(patched, std::ios::binary) << elf;
-  auto r = run_imcvp({"run", patched});
-  EXPECT_EQ(r.code, 0) << r.err;
+// A note from another SDK version: its addresses cannot be read, so the run stops (78) unless
+// --allow-mismatch.
+TEST(PlatformNote, NoteFromAnotherSdkVersionIsAnError) {
+  auto patched = patched_note("hello", 0, 7u, "v7");
+  ASSERT_FALSE(patched.empty()) << "hello.elf has no version-1 .note.imcvp";
+  auto r = run_imcvp({"run", patched}, "v7");
+  EXPECT_EQ(r.code, 78) << r.err;
   EXPECT_NE(r.err.find("platform note (.note.imcvp) is version 7"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("rebuild it against this SDK"), std::string::npos) << r.err;
-  std::filesystem::remove_all(dir);
+  r = run_imcvp({"run", "--allow-mismatch", patched}, "v7-allowed");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("is version 7"), std::string::npos) << r.err;
+  std::filesystem::remove_all(std::filesystem::path(patched).parent_path());
 }
 
 }  // namespace
