@@ -1,5 +1,6 @@
 #include "models/dram/dram_controller.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -114,7 +115,11 @@ DramController::DramController(sc_core::sc_module_name name, const DramConfig& c
     catch_up();
     engine_.update_energy();
   });
-  stats_.on_reset([this] { engine_.reset_stats(); });
+  stats_.on_reset([this] {
+    if (trace::on(trace::kDram)) trace_power();  // the energy before the reset, then rebase
+    engine_.reset_stats();
+    trace_power_e_pj_ = engine_.energy_so_far_pj();
+  });
 }
 
 DramController::~DramController() {
@@ -126,6 +131,21 @@ void DramController::catch_up() {
   uint64_t cycle = (v + tck_ticks_ - 1) / tck_ticks_;
   if (cycle > engine_.now()) engine_.advance_to(cycle);
   if (__builtin_expect(!trace_log_.empty(), 0)) trace_commands();
+  if (trace::on(trace::kDram)) trace_power();
+}
+
+void DramController::trace_power() {
+  auto& tr = trace::Tracer::get();
+  if (trace_power_ < 0) trace_power_ = tr.rate(trace::kDram, std::string(name()) + " power (mW)");
+  const double e = engine_.energy_so_far_pj();
+  const double t = to_ns(cycle_time(engine_.now()));
+  const double de = std::max(0.0, e - trace_power_e_pj_);  // rounding only: energy never falls
+  if (t > trace_power_t_ns_)
+    tr.rate_add_span(trace_power_, trace_power_t_ns_, t - trace_power_t_ns_, de);
+  else if (de > 0)
+    tr.rate_add(trace_power_, t, de);
+  if (t >= trace_power_t_ns_) trace_power_t_ns_ = t;
+  trace_power_e_pj_ = e;
 }
 
 void DramController::trace_commands() {

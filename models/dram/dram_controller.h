@@ -85,6 +85,11 @@ class DramController : public sc_core::sc_module {
   std::vector<CmdRecord> trace_log_;
   std::vector<int> trace_tracks_;  // per (channel, rank, bank group); -1 = not created
   std::vector<int> trace_rates_;   // per channel
+  // DRAM power counter ("<name> power (mW)"): the energy since the last sample, spread
+  // uniformly over the time since then (pJ/ns = mW).
+  void trace_power();
+  int trace_power_ = -1;
+  double trace_power_e_pj_ = 0, trace_power_t_ns_ = 0;  // the last sample
 
   uint64_t requests_ = 0, errors_ = 0, dmi_grants_ = 0;
   stats::Group stats_{name()};

@@ -81,6 +81,8 @@ class Channel {
   uint64_t next_event(uint64_t now) const;
   void step(uint64_t t);
   void flush_background(uint64_t t);
+  // Background energy accrued since the last flush_background, up to cycle t (not added).
+  double pending_background_pj(uint64_t t) const;
   void rebase_background(uint64_t t) {
     for (auto& r : ranks_) r.bg_since = t;
   }
@@ -541,6 +543,13 @@ void Channel::set_open(Rank& rk, uint32_t, uint64_t t, int delta) {
   }
 }
 
+double Channel::pending_background_pj(uint64_t t) const {
+  double e = 0;
+  for (const auto& rk : ranks_)
+    if (t > rk.bg_since) e += p_bg_[bg_state(rk)] * static_cast<double>(t - rk.bg_since);
+  return e;
+}
+
 void Channel::flush_background(uint64_t t) {
   DramStats& s = eng_.stats_;
   for (auto& rk : ranks_) {
@@ -908,6 +917,12 @@ void DramEngine::update_energy() {
       static_cast<double>(q) * static_cast<double>(now_ - last_occupancy_cycle_);
   last_occupancy_cycle_ = now_;
   for (auto& c : channels_) c->flush_background(now_);
+}
+
+double DramEngine::energy_so_far_pj() const {
+  double e = stats_.energy_total_pj();
+  for (const auto& c : channels_) e += c->pending_background_pj(now_);
+  return e;
 }
 
 void DramEngine::reset_stats() {

@@ -88,6 +88,10 @@ class DramEngine {
   const DramStats& stats() const { return stats_; }
   // Brings background energy up to now() (call before reading energy stats).
   void update_energy();
+  // Total energy up to now(), background included, without changing the stats (update_energy
+  // adds background in pieces: calling it more often would change the sums' last bits). For
+  // the trace's power counter.
+  double energy_so_far_pj() const;
   // Zeroes counters and energy (stats reset); timing state is kept.
   void reset_stats();
 

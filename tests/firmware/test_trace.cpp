@@ -175,6 +175,41 @@ TEST(Trace, ImcCommandsAndDramBursts) {
   EXPECT_TRUE(act);
 }
 
+// Issue 16: each DRAM controller has a power counter; its samples (energy per interval, pJ/ns
+// = mW) integrate to the controller's energy in stats.json (background included), and tracing
+// does not change the stats.
+TEST(Trace, DramPowerCounterIntegratesToTheDramEnergy) {
+  auto d = run_imcvp({"run", "-q", "--trace=dram", fw("dram_stream")}, "traced");
+  ASSERT_EQ(d.code, 0) << d.err;
+  auto t = trace_of(d);
+  auto tracks = check_structure(t);
+  const std::string name = "dram/soc.dram power (mW)";
+  ASSERT_TRUE(tracks.count(name)) << "no DRAM power counter";
+  const auto& v = tracks[name];
+  ASSERT_GE(v.size(), 3u);
+  double energy_pj = 0, peak = 0, low = 1e300;
+  for (std::size_t i = 0; i + 1 < v.size(); ++i) {
+    const double mw = v[i]["args"]["value"].get<double>();
+    energy_pj += mw * (v[i + 1]["ts"].get<double>() - v[i]["ts"].get<double>()) * 1000.0;
+    peak = std::max(peak, mw);
+    low = std::min(low, mw);
+  }
+  EXPECT_EQ(v.back()["args"]["value"].get<double>(), 0.0) << "the counter ends at the run's end";
+  double stats_pj = 0;
+  for (const char* k :
+       {"energy_act", "energy_read", "energy_write", "energy_refresh", "energy_background_active",
+        "energy_background_precharged", "energy_powerdown", "energy_io"})
+    stats_pj += d.stat(std::string("soc.dram.") + k);
+  EXPECT_NEAR(energy_pj, stats_pj, 1e-6 * stats_pj);
+  EXPECT_GT(low, 0.0) << "background power never drops to zero while the run lasts";
+  EXPECT_GT(peak, 1.5 * low) << "bursts show above the background";
+
+  auto u = run_imcvp({"run", "-q", fw("dram_stream")}, "untraced");
+  ASSERT_EQ(u.code, 0) << u.err;
+  EXPECT_EQ(read_text(d.dir / "out/stats.json"), read_text(u.dir / "out/stats.json"))
+      << "the power counter must not change the stats";
+}
+
 TEST(Trace, DeterministicAndWindowed) {
   auto a = run_imcvp({"run", "-q", "--trace=all", fw("timer")}, "a");
   auto b = run_imcvp({"run", "-q", "--trace=all", fw("timer")}, "b");
@@ -470,7 +505,15 @@ TEST(Report, RendersChartsInHeadlessChromium) {
   EXPECT_TRUE(contains(d, "<svg id=\"energy-dynamic-chart\"")) << d;
   EXPECT_TRUE(contains(d, "data-scale=\"log\"")) << d;
   EXPECT_TRUE(contains(d, "(DRAM background: standby, power-down and refresh")) << d;
-  EXPECT_TRUE(contains(d, "DRAM (run average from stats)")) << d;
+  {
+    // DRAM in the power chart from its trace counter, not the run average.
+    auto at = d.find("<svg id=\"power-chart\"");
+    ASSERT_NE(at, std::string::npos);
+    const std::string chart = d.substr(at, d.find("</svg>", at) - at);
+    EXPECT_TRUE(contains(chart, ">soc.dram (peak ")) << chart;
+    EXPECT_FALSE(contains(d, "DRAM (run average from stats)")) << d;
+    EXPECT_TRUE(contains(d, "DRAM: each controller's power counter in trace.json")) << d;
+  }
   for (const char* id : {"dram-bw-chart", "power-chart"}) {
     auto at = d.find(std::string("<svg id=\"") + id + "\"");
     ASSERT_NE(at, std::string::npos) << id;
