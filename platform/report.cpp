@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "models/common/stats.h"
 #include "platform/version.h"
 
 namespace imcvp::platform {
@@ -94,6 +95,21 @@ std::string prepare_outdir(const std::string& dir) {
   return "";
 }
 
+namespace {
+// Matrix-vector multiplies (vectors) of every IMC tile (soc.tile<N>.mvms), from the live
+// stats registry: the denominator of the host time per simulated MVM.
+double tile_mvms() {
+  double n = 0;
+  for (const stats::Group* g : stats::Registry::get().groups()) {
+    const std::string& p = g->path();
+    if (p.rfind("soc.tile", 0) != 0 || p.find('.', 8) != std::string::npos) continue;
+    for (const auto& e : g->entries())
+      if (e.name == "mvms") n += e.number();
+  }
+  return n;
+}
+}  // namespace
+
 nlohmann::ordered_json run_json(const RunInfo& info) {
   nlohmann::ordered_json j;
   j["version"] = kVersion;
@@ -111,6 +127,9 @@ nlohmann::ordered_json run_json(const RunInfo& info) {
   j["host_startup_seconds"] = info.startup_seconds;
   j["host_startup_cpu_seconds"] = info.startup_cpu_seconds;
   j["host_mips"] = info.wall_seconds > 0 ? info.instructions / info.wall_seconds / 1e6 : 0.0;
+  // Host time per simulated MVM vector (the whole run's host time, ISS and NoC included).
+  if (const double mvms = tile_mvms(); mvms > 0)
+    j["host_us_per_mvm"] = info.wall_seconds * 1e6 / mvms;
   return j;
 }
 
@@ -187,6 +206,18 @@ std::string summary_table(const nlohmann::ordered_json& stats, const RunInfo& in
   std::snprintf(buf, sizeof buf, "%.3f s (%.1f MIPS)", info.wall_seconds,
                 info.wall_seconds > 0 ? info.instructions / info.wall_seconds / 1e6 : 0.0);
   row("host wall time", buf);
+  // Simulation speed at model scale: inputs the firmware reported (imcrt: "inputs") per host
+  // second, and host time per simulated MVM vector.
+  if (const double mvms = tile_mvms(); mvms > 0 && info.wall_seconds > 0) {
+    const double inputs = num(stats, "firmware.inputs");
+    if (inputs > 0)
+      std::snprintf(buf, sizeof buf, "%.2f inputs/s, %.2f us per MVM (%.0f MVMs)",
+                    inputs / info.wall_seconds, info.wall_seconds * 1e6 / mvms, mvms);
+    else
+      std::snprintf(buf, sizeof buf, "%.2f us per MVM (%.0f MVMs)", info.wall_seconds * 1e6 / mvms,
+                    mvms);
+    row("host speed", buf);
+  }
   if (stats.contains("energy")) {
     os << "  energy by component:\n";
     for (auto& [k, v] : stats["energy"].items()) {

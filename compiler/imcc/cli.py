@@ -143,7 +143,7 @@ def cmd_report(a):
 # imcrt's exit codes (firmware/apps/imcrt/main.c, docs/compiler.md "Runtime (imcrt)")
 IMCRT_EXIT = {2: "no package at the load address", 3: "unsupported package version/address",
               4: "corrupt package", 5: "package compiled for another SoC",
-              6: "a descriptor failed on a tile", 7: "out of TCM"}
+              6: "a descriptor failed on a tile", 7: "out of TCM", 8: "bad shard descriptor"}
 ENERGY_PARTS = ["core", "host_bus", "noc_router", "noc_link", "dram", "imc_array", "dac", "adc",
                 "digital_periphery", "buffers", "programming"]
 
@@ -193,7 +193,16 @@ def vp_results(outdir):
     rj = os.path.join(outdir, "run.json")
     if os.path.exists(rj):
         with open(rj) as f:
-            r["sim_wall_s"] = round(json.load(f).get("host_wall_seconds", 0.0), 2)
+            run = json.load(f)
+        wall = run.get("host_wall_seconds", 0.0)
+        r["sim_wall_s"] = round(wall, 2)
+        # Simulation speed: inputs per host second (a sharded run: over the parallel phase's
+        # wall time) and host microseconds per simulated MVM vector.
+        r["images_per_s"] = round(run.get("images_per_s", n / wall if wall > 0 else 0.0), 3)
+        if "host_us_per_mvm" in run:
+            r["host_us_per_mvm"] = round(run["host_us_per_mvm"], 2)
+        if "shards" in run:
+            r["shards"] = run["shards"]
     return r
 
 
@@ -215,7 +224,10 @@ def _age_overlay(config, age_s, outdir):
 
 
 def cmd_run(a, argv):
+    from . import runner
     from .compiler import compile_model
+    if a.jobs < 1:
+        raise CompileError(f"--jobs {a.jobs}: must be at least 1")
     build = os.environ.get("IMCVP_BUILD", "build")
     imcvp = os.path.join(build, "imcvp")
     elf = os.path.join(build, "firmware", "bin", "imcrt.elf")
@@ -224,7 +236,12 @@ def cmd_run(a, argv):
             raise CompileError(f"{p}: not found (build imcvp and the imcrt firmware; "
                                "IMCVP_BUILD names the build directory)")
     os.makedirs(a.outdir, exist_ok=True)
-    for stale in ("outputs.bin", "outputs.npy", "report.json"):
+    if a.test_set:  # the whole test split (docs/compiler.md, "Running at scale")
+        a.inputs = runner.test_set(a.test_set, a.limit, a.outdir)
+    elif a.limit is not None and a.inputs:
+        a.inputs = runner.limit_inputs(a.inputs, a.limit, a.outdir)
+    for stale in ("outputs.bin", "outputs.npy", "report.json", "shards.json", "stats.json",
+                  "run.json"):
         if os.path.exists(os.path.join(a.outdir, stale)):
             os.remove(os.path.join(a.outdir, stale))
     pkg = os.path.join(a.outdir, os.path.splitext(os.path.basename(a.model))[0] + ".pkg")
@@ -239,6 +256,12 @@ def cmd_run(a, argv):
     for s in a.set or []:
         cmd += ["--set", s]
     cmd.append(elf)
+    if a.jobs > 1 or a.slurm:  # shards over GNU parallel or a Slurm array (runner.py)
+        d = cmd.index("-d")  # the shards get their own -d, --semihosting-fs and --load
+        base = cmd[:d] + cmd[d + 6:]
+        if runner.run_sharded(a, m, pkg, base, argv) is None:
+            return 0
+        return _report(a.outdir, " ".join(cmd))
     print("imcc run:", " ".join(cmd), flush=True)
     with open(os.path.join(a.outdir, "imcrt.log"), "w") as log:
         rc = subprocess.call(cmd, stdout=log, stderr=subprocess.STDOUT)
@@ -260,11 +283,21 @@ def cmd_run(a, argv):
     o = np.stack([np.frombuffer(b, dt, h["out_elems"], i * h["out_stride"])
                   for i in range(h["n_inputs"])]) if h["n_inputs"] else np.zeros((0,), dt)
     np.save(os.path.join(a.outdir, "outputs.npy"), o)
-    res = vp_results(a.outdir)
-    res["imcvp_cmd"] = " ".join(cmd)
-    with open(os.path.join(a.outdir, "report.json"), "w") as f:
+    return _report(a.outdir, " ".join(cmd))
+
+
+def _report(outdir, imcvp_cmd):
+    res = vp_results(outdir)
+    res["imcvp_cmd"] = imcvp_cmd
+    with open(os.path.join(outdir, "report.json"), "w") as f:
         json.dump(res, f, indent=1)
-    return cmd_report(argparse.Namespace(outdirs=[a.outdir]))
+    return cmd_report(argparse.Namespace(outdirs=[outdir]))
+
+
+def cmd_merge(a):
+    from . import runner
+    runner.merge(a.outdir)
+    return _report(a.outdir, "(merged shards)")
 
 
 def main(argv=None):
@@ -287,6 +320,18 @@ def main(argv=None):
                    help="age every tile by SECONDS since programming (analog drift)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="passed to imcvp run --set (e.g. an analog tile's age)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="shard the inputs over N imcvp processes (GNU parallel) and merge")
+    p.add_argument("--slurm", action="store_true",
+                   help="write a Slurm array job (one task per shard of --jobs) and its merge "
+                        "step instead of running")
+    p.add_argument("--slurm-partition", help="#SBATCH --partition")
+    p.add_argument("--slurm-time", help="#SBATCH --time per shard")
+    p.add_argument("--test-set", choices=["fashion"],
+                   help="inputs: the whole Fashion-MNIST test set (Debian dataset-fashion-mnist)")
+    p.add_argument("--limit", type=int, metavar="N", help="only the first N inputs")
+    p = sub.add_parser("merge", help="merge the shards of an imcc run --jobs/--slurm OUTDIR")
+    p.add_argument("outdir")
     a = ap.parse_args(argv)
     try:
         if a.cmd == "compile":
@@ -295,6 +340,8 @@ def main(argv=None):
             return cmd_check(a)
         if a.cmd == "report":
             return cmd_report(a)
+        if a.cmd == "merge":
+            return cmd_merge(a)
         return cmd_run(a, argv)
     except CompileError as e:
         print(f"imcc: error: {e}", file=sys.stderr)

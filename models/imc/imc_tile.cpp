@@ -108,6 +108,7 @@ ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned i
       irq("irq"),
       cfg_(cfg),
       index_(index),
+      seed_(seed),
       rng_(seed),
       reg_latency_(cfg.periphery.reg_latency_ns, SC_NS),
       regs_(this->name()) {
@@ -250,6 +251,20 @@ ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned i
   regs_.add("COMMANDS", kCommands, 4, 0, Access::ro, "Commands written to CMD (saturates)")
       .on_read([this](Reg&, const AccessCtx&) -> uint64_t {
         return std::min<uint64_t>(commands_, 0xFFFFFFFFu);
+      });
+  // Per-input determinism (docs/compiler.md, "Running at scale"): results that do not depend
+  // on which inputs ran before in the same simulation, nor on when.
+  regs_.add("NOISE_CTRL", kNoiseCtrl, 4, 0, Access::rw, "Noise and drift evaluation options")
+      .field("PIN_AGE", 0, 1, Access::rw,
+             "device age = AGE_S alone (the simulated time since PROGRAM is ignored)")
+      .on_write([this](Reg& r, uint64_t, const AccessCtx& c) {
+        if (!c.debug && analog_) analog_->set_age_pinned(r.value() & 1u);
+      });
+  regs_
+      .add("NOISE_KEY", kNoiseKey, 4, 0, Access::rw,
+           "Writing K restarts the tile's noise stream at (seed, tile, K)")
+      .on_write([this](Reg& r, uint64_t, const AccessCtx& c) {
+        if (!c.debug) rng_ = Rng(derive_seed(seed_, 0x4E4F4953ull << 32 | r.value()));
       });
 
   add_queue_registers();
@@ -835,7 +850,7 @@ ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
     }
     MvmCost k;
     if (analog_) {
-      analog_->mvm(x.data(), row0 + nr, col0 + nc, is_signed, t_s, rng_, y.data(), oc);
+      analog_->mvm(x.data(), row0 + nr, col0 + nc, is_signed, t_s, rng_, y.data(), oc, col0);
       k = analog_mvm_cost(cfg_, x.data() + row0, analog_->row_conductance_us() + row0, nr, nc);
       dac_conversions_ += nr;
     } else {

@@ -56,7 +56,8 @@ class ImcTile : public sc_core::sc_module {
                             kIrqStatus = 0x24, kDimRows = 0x28, kDimCols = 0x2C, kBatch = 0x30,
                             kShift = 0x34, kSrcAddr = 0x38, kDstAddr = 0x3C, kDmaLocal = 0x40,
                             kDmaLen = 0x44, kAgeS = 0x48, kCalScale = 0x4C, kLastLatencyNs = 0x50,
-                            kStuckCells = 0x54, kCommands = 0x58;
+                            kStuckCells = 0x54, kCommands = 0x58, kNoiseCtrl = 0x5C,
+                            kNoiseKey = 0x60;
   // Command processor (docs/command-queues.md).
   static constexpr uint64_t kQBase = 0x80, kQSize = 0x84, kQHead = 0x88, kQTail = 0x8C,
                             kQCtrl = 0x90, kQStatus = 0x94, kQErrIndex = 0x98, kQSignal = 0x9C,
@@ -186,6 +187,7 @@ class ImcTile : public sc_core::sc_module {
 
   TileConfig cfg_;
   unsigned index_;
+  uint64_t seed_;  // the tile's stream seed: NOISE_KEY reseeds rng_ from (seed_, key)
   Rng rng_;
   std::unique_ptr<AnalogArray> analog_;
   std::unique_ptr<DigitalArray> digital_;

@@ -544,7 +544,7 @@ double AnalogArray::device_g(const Device& d, double t_s, Rng& rng) const {
   if (d.stuck == kStuckOn) return cfg_.device.g_max_us;
   if (d.stuck == kStuckOff) return cfg_.device.g_min_us;
   const auto& ni = cfg_.nonideal;
-  double age = std::max(0.0, t_s - d.t_prog) + extra_age_s_;
+  const double age = age_of(d, t_s);
   double g = d.g_prog;
   if (ni.drift && d.nu > 0) g *= drift_factor(age, ni.drift_t0_s, d.nu);
   if (ni.read_noise) {
@@ -555,7 +555,9 @@ double AnalogArray::device_g(const Device& d, double t_s, Rng& rng) const {
 }
 
 void AnalogArray::refresh(unsigned n_rows, unsigned n_cols, double t_s, Rng& rng) {
-  if (cache_valid_ && cache_t_ == t_s && cache_rows_ == n_rows && cache_cols_ == n_cols) return;
+  if (cache_valid_ && (cache_t_ == t_s || age_pinned_) && cache_rows_ == n_rows &&
+      cache_cols_ == n_cols)
+    return;
   const int w_max = weight_max(cfg_.weight_bits);
   const double scale =
       w_max / (cfg_.device.g_max_us - cfg_.device.g_min_us) / static_cast<double>(dpw_);
@@ -599,8 +601,12 @@ bool AnalogArray::column_model() const {
 
 void AnalogArray::refresh_moments(unsigned n_rows, unsigned n_cols, double t_s) {
   const auto& ni = cfg_.nonideal;
-  if (mom_valid_ && mom_rows_ == n_rows && mom_cols_ == n_cols) {
-    if (mom_t_ == t_s) return;
+  if (programmed_) {  // one set of moments for every block packed into the programmed image
+    n_rows = std::max(n_rows, prog_rows_);
+    n_cols = std::max(n_cols, prog_cols_);
+  }
+  if (mom_valid_ && mom_rows_ >= n_rows && mom_cols_ >= n_cols) {
+    if (mom_t_ == t_s || age_pinned_) return;
     if (ni.drift_cache_tol > 0) {
       // Every device's drift factor ((a + t0)/t0)^-nu and read-noise std (proportional to
       // sqrt(ln((a + t0 + t_read)/(2 t_read)))) change, as functions of ln(a + t0), at most at
@@ -642,7 +648,7 @@ void AnalogArray::refresh_moments(unsigned n_rows, unsigned n_cols, double t_s) 
           } else {
             if (!(d.t_prog == last_tp)) {  // devices programmed together share the time terms
               last_tp = d.t_prog;
-              const double age = std::max(0.0, t_s - d.t_prog) + extra_age_s_;
+              const double age = age_of(d, t_s);
               log_drift = std::log((age + t0) / t0);
               noise_t = read_noise_time_term(age, cfg_) * ni.read_noise_scale;
             }
@@ -738,9 +744,10 @@ void axpy2x4(unsigned n, const double* a, const float* b, const double* const* m
 }  // namespace
 
 void AnalogArray::column_mvm(const double* x, unsigned n_rows, unsigned n_cols, Rng& rng,
-                             double* acc, bool add_noise) {
+                             double* acc, bool add_noise, unsigned col0) {
   std::vector<float> var(n_cols, 0.0f);
   for (unsigned j = 0; j < n_cols; ++j) acc[j] = 0.0;
+  const unsigned nc = n_cols - col0;  // the converted columns; rows of mean_ are mom_cols_ long
   double a[4];
   float b[4];
   const double* m[4];
@@ -749,22 +756,22 @@ void AnalogArray::column_mvm(const double* x, unsigned n_rows, unsigned n_cols, 
   for (unsigned i = 0; i < n_rows; ++i) {  // nonzero rows in order, four at a time
     const double xi = x ? x[i] : 1.0;
     if (xi == 0) continue;
-    const std::size_t o = static_cast<std::size_t>(i) * n_cols;
+    const std::size_t o = static_cast<std::size_t>(i) * mom_cols_ + col0;
     a[k] = xi;
     b[k] = static_cast<float>(xi * xi);
     m[k] = &mean_[o];
     v[k] = &var_[o];
     if (++k == 4) {
-      axpy2x4(n_cols, a, b, m, v, acc, var.data());
+      axpy2x4(nc, a, b, m, v, acc + col0, var.data() + col0);
       k = 0;
     }
   }
-  for (unsigned r = 0; r < k; ++r) axpy2(n_cols, a[r], b[r], m[r], v[r], acc, var.data());
+  for (unsigned r = 0; r < k; ++r) axpy2(nc, a[r], b[r], m[r], v[r], acc + col0, var.data() + col0);
   col_var_.assign(var.begin(), var.end());
   // Sum over rows and devices of independent noises = one normal per column with the summed
   // variance (exact for Gaussian terms; clamped terms enter with their exact mean/variance).
   if (add_noise && cfg_.nonideal.read_noise)
-    for (unsigned j = 0; j < n_cols; ++j) acc[j] += std::sqrt(col_var_[j]) * rng.normal();
+    for (unsigned j = col0; j < n_cols; ++j) acc[j] += std::sqrt(col_var_[j]) * rng.normal();
 }
 
 double AnalogArray::column_sum_abs_moments(unsigned n_rows, unsigned n_cols, Rng& rng) {
@@ -786,7 +793,7 @@ double AnalogArray::column_sum_abs(unsigned n_rows, unsigned n_cols) const {
 }
 
 void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool is_signed,
-                      double t_s, Rng& rng, int32_t* y, OpCounts& oc) {
+                      double t_s, Rng& rng, int32_t* y, OpCounts& oc, unsigned col0) {
   const bool column = column_model();
   if (column)
     refresh_moments(n_rows, n_cols, t_s);
@@ -813,7 +820,7 @@ void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool i
   } else if (column) {
     std::vector<double> xd(x, x + n_rows);
     // With a real ADC the read noise is drawn together with the ADC's own noise below.
-    column_mvm(xd.data(), n_rows, n_cols, rng, acc.data(), bits == 0);
+    column_mvm(xd.data(), n_rows, n_cols, rng, acc.data(), bits == 0, col0);
   } else {
     for (unsigned i = 0; i < n_rows; ++i) {
       const double xi = x[i];
@@ -829,7 +836,7 @@ void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool i
   // Column model: the column's read noise (std sqrt(col_var_) before the gain) and the ADC's
   // noise are independent normals, drawn as one of the summed variance.
   const bool col_noise = column && bits > 0 && (cfg_.nonideal.read_noise || adc_sd > 0);
-  for (unsigned j = 0; j < n_cols; ++j) {
+  for (unsigned j = col0; j < n_cols; ++j) {
     double v = acc[j];
     if (bits > 0) {
       double yn = v / full * adc_gain_[j] + adc_offset_lsb_[j] * lsb;

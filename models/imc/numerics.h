@@ -11,6 +11,7 @@
 // are static.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -165,8 +166,9 @@ class AnalogArray {
                OpCounts& oc);
   // MVM of one input vector (already DAC-clamped integers) at time t_s: int32 accumulators in
   // integer weight x input units after the ADC and drift compensation.
+  // Only columns col0..n_cols-1 are converted (y[col0..n_cols)); y[0..col0) is untouched.
   void mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool is_signed, double t_s, Rng& rng,
-           int32_t* y, OpCounts& oc);
+           int32_t* y, OpCounts& oc, unsigned col0 = 0);
   // Weights as the devices now hold them (rounded, clamped to the weight range).
   void readback(unsigned n_rows, unsigned n_cols, double t_s, Rng& rng, int8_t* w);
   // Global drift compensation (aihwkit GlobalDriftCompensation): alpha = ref / now, where ref
@@ -180,6 +182,16 @@ class AnalogArray {
     mom_valid_ = false;
   }
   double extra_age_s() const { return extra_age_s_; }
+  // Pinned age (NOISE_CTRL.PIN_AGE): every device's age is the extra age alone, whatever the
+  // simulated time since programming, so results do not depend on when an input runs
+  // (docs/compiler.md, "Running at scale").
+  void set_age_pinned(bool on) {
+    if (on == age_pinned_) return;
+    age_pinned_ = on;
+    cache_valid_ = false;
+    mom_valid_ = false;
+  }
+  bool age_pinned() const { return age_pinned_; }
   uint64_t stuck_devices() const { return stuck_count_; }
   // Effective differential weight (integer weight units, before the ADC) at time t_s.
   double effective_weight(unsigned i, unsigned j, double t_s, Rng& rng);
@@ -210,17 +222,23 @@ class AnalogArray {
   // IR drop), unless they are cached for this time.
   void refresh(unsigned n_rows, unsigned n_cols, double t_s, Rng& rng);
   double device_g(const Device& d, double t_s, Rng& rng) const;
+  // Seconds since programming plus the extra age (only the extra age when pinned).
+  double age_of(const Device& d, double t_s) const {
+    return age_pinned_ ? extra_age_s_ : std::max(0.0, t_s - d.t_prog) + extra_age_s_;
+  }
   double column_sum_abs(unsigned n_rows, unsigned n_cols) const;
   // Column read-noise model (nonideal.read_noise_model: column): true when it applies.
   bool column_model() const;
-  // Recomputes mean_/var_ (mean and variance of every effective weight of the active block
-  // at t_s: drift, the read noise clamped at 0, first-order IR drop) unless the cached ones
-  // are within nonideal.drift_cache_tol of t_s.
+  // Recomputes mean_/var_ (mean and variance of every effective weight at t_s: drift, the
+  // read noise clamped at 0, first-order IR drop) over at least n_rows x n_cols and at least
+  // the programmed block (row stride mom_cols_), so the blocks packed on one tile share them,
+  // unless the cached ones cover it and are within nonideal.drift_cache_tol of t_s.
   void refresh_moments(unsigned n_rows, unsigned n_cols, double t_s);
-  // Column sums acc[j] = sum_i x_i * mean_ij and col_var_[j] = sum_i x_i^2 var_ij (x = null:
-  // all-ones input); with add_noise, acc[j] += sqrt(col_var_[j]) * N(0,1) when read noise is on.
+  // Column sums acc[j] = sum_i x_i * mean_ij and col_var_[j] = sum_i x_i^2 var_ij for
+  // j in [col0, n_cols) (x = null: all-ones input); with add_noise, acc[j] +=
+  // sqrt(col_var_[j]) * N(0,1) when read noise is on. acc and col_var_ are indexed by j.
   void column_mvm(const double* x, unsigned n_rows, unsigned n_cols, Rng& rng, double* acc,
-                  bool add_noise);
+                  bool add_noise, unsigned col0 = 0);
   double column_sum_abs_moments(unsigned n_rows, unsigned n_cols, Rng& rng);
 
   TileConfig cfg_;
@@ -247,6 +265,7 @@ class AnalogArray {
   double ref_sum_ = 0.0;
   double alpha_ = 1.0;
   double extra_age_s_ = 0.0;
+  bool age_pinned_ = false;
   uint64_t stuck_count_ = 0;
 };
 

@@ -25,13 +25,21 @@
  * IMCRT_PKG_ADDR (bad magic); 3 unsupported version / header size / load address; 4 corrupt
  * package (size, checksum, sections, programs, descriptors); 5 the package was compiled for
  * another SoC; 6 a descriptor failed on a tile (or a queue deadlocked); 7 out of TCM for the
- * rings or a host step's operands.
+ * rings or a host step's operands; 8 bad shard descriptor.
  *
  * Host steps (package version 3, section HOSTSTEPS): layers the core computes between tile
  * stages (a Transformer's layer norm, GELU, softmax, Q.K^T and softmax.V; hostops.c). After a
  * phase's body stage the core runs that phase's host steps for every input of the window, in
  * package order, with the input's relocations. A RESIDENT package (flag 8) programs every
  * phase's tiles once, before the first window.
+ *
+ * Shards (docs/compiler.md, "Running at scale"): a 16-byte descriptor at IMCRT_SHARD_ADDR
+ * ('IMCS', first input, count, ~(first ^ count); `imcc run --jobs N` loads one per process)
+ * makes imcrt run inputs first..first+count-1 only; first must start a window. Every analog
+ * tile runs with NOISE_CTRL.PIN_AGE (device age = AGE_S, not the simulated time since
+ * programming) and its noise stream restarted at NOISE_KEY = the window's first input at the
+ * start of every window (after the one-time programming of a single-phase model), so an
+ * input's outputs do not depend on which inputs ran before it in the same process.
  */
 #include <math.h>
 #include <stdint.h>
@@ -66,6 +74,12 @@
 #define EXIT_OTHER_SOC 5
 #define EXIT_TILE_ERROR 6
 #define EXIT_NO_MEMORY 7
+#define EXIT_BAD_SHARD 8
+
+#ifndef IMCRT_SHARD_ADDR /* the shard descriptor: 4 KiB below the package */
+#define IMCRT_SHARD_ADDR (IMCRT_PKG_ADDR - 0x1000u)
+#endif
+#define SHARD_MAGIC 0x53434D49u /* 'IMCS' */
 
 #define PKG_MAGIC 0x43434D49u
 #define PKG_VERSION 3u
@@ -354,6 +368,40 @@ static int calibrate_analog_tiles(void) {
     ++calibrations;
   }
   return 0;
+}
+
+/* The shard to run (whole package without a descriptor at IMCRT_SHARD_ADDR). */
+static uint32_t shard_first = 0, shard_count = 0, sharded = 0;
+static int read_shard(void) {
+  uint32_t w[4] = {0, 0, 0, 0};
+  shard_first = 0;
+  shard_count = H.n_inputs;
+  if (!probe_read(IMCRT_SHARD_ADDR, &w[0]) || w[0] != SHARD_MAGIC) return 0;
+  memcpy(w, (const void*)(uintptr_t)IMCRT_SHARD_ADDR, sizeof w);
+  if (w[3] != ~(w[1] ^ w[2]) || w[2] == 0u || w[1] >= H.n_inputs || w[2] > H.n_inputs - w[1] ||
+      w[1] % H.window != 0u)
+    FAIL(EXIT_BAD_SHARD,
+         "bad shard descriptor at 0x%08lx: first %lu, count %lu (check 0x%08lx): the package "
+         "has %lu inputs, windows of %lu; first must be a multiple of the window",
+         (unsigned long)IMCRT_SHARD_ADDR, (unsigned long)w[1], (unsigned long)w[2],
+         (unsigned long)w[3], (unsigned long)H.n_inputs, (unsigned long)H.window);
+  shard_first = w[1];
+  shard_count = w[2];
+  sharded = 1;
+  return 0;
+}
+
+/* Per-input determinism: every analog tile evaluates drift and read noise at the device age
+ * AGE_S (PIN_AGE) and, with key != ~0, restarts its noise stream at (seed, tile, key). */
+static void noise_setup(uint32_t key, int pin) {
+  const uint8_t* tt = (const uint8_t*)(uintptr_t)(IMCRT_PKG_ADDR + S[SEC_TILES].off);
+  for (unsigned t = 0; t < H.n_tiles; ++t) {
+    if (tt[8u * t] != 0u) continue; /* digital: no noise */
+    imc_tile tile;
+    if (imc_open(&tile, t) != IMC_OK) continue;
+    if (pin) imc_write(&tile, IMC_NOISE_CTRL_OFFSET, 1u); /* PIN_AGE */
+    if (key != ~0u) imc_write(&tile, IMC_NOISE_KEY_OFFSET, key);
+  }
 }
 
 /* ---- 3. programs ---- */
@@ -680,6 +728,8 @@ int main(void) {
   if (rc) return rc;
   rc = load_programs();
   if (rc) return rc;
+  rc = read_shard();
+  if (rc) return rc;
   char name[9];
   memcpy(name, H.name, 8);
   name[8] = 0;
@@ -691,6 +741,9 @@ int main(void) {
       (unsigned long)H.n_phases, (H.flags & FLAG_THROUGHPUT) ? "throughput" : "latency",
       (unsigned long)B, (unsigned long)N, (unsigned long)H.n_programs,
       (unsigned long)S[SEC_DESCRIPTORS].count, desc_cache ? "cached in TCM" : "read from DRAM");
+  if (sharded)
+    printf("imcrt: shard: inputs %lu..%lu of %lu\n", (unsigned long)shard_first,
+           (unsigned long)(shard_first + shard_count - 1u), (unsigned long)N);
   queues_init();
   uint32_t loops = 0, loops_copied = 0, bodies = 0, max_slots = 0;
   for (uint32_t i = 0; i < H.n_programs; ++i) {
@@ -717,6 +770,9 @@ int main(void) {
   uint64_t t_start = imcvp_sim_time_ns(), t_setup = 0, t_first_setup = 0, t_tiles = 0, t_hsteps = 0;
   const int resident = (H.flags & FLAG_RESIDENT) != 0u;
   imcvp_roi_begin(1u);
+  uint32_t windows = 0;
+  const uint32_t first = shard_first, last = shard_first + shard_count;
+  noise_setup(~0u, 1);
   if (resident) { /* every phase's tiles programmed once, before the first window */
     uint64_t t0 = imcvp_sim_time_ns();
     for (uint32_t ph = 0; ph < H.n_phases; ++ph) {
@@ -727,11 +783,13 @@ int main(void) {
     if (rc) return rc;
     t_setup = t_first_setup = imcvp_sim_time_ns() - t0;
   }
-  uint32_t windows = 0;
-  for (uint32_t n0 = 0; n0 < N; n0 += B, ++windows) {
-    uint32_t nwin = N - n0 < B ? N - n0 : B;
+  for (uint32_t n0 = first; n0 < last; n0 += B, ++windows) {
+    uint32_t nwin = last - n0 < B ? last - n0 : B;
+    /* Several phases reprogram every window: their programming noise is the window's too. */
+    if (H.n_phases > 1u && !resident) noise_setup(n0, 0);
+    if (resident) noise_setup(n0, 0);
     for (uint32_t ph = 0; ph < H.n_phases; ++ph) {
-      if (!resident && (H.n_phases > 1u || n0 == 0u)) {
+      if (!resident && (H.n_phases > 1u || n0 == first)) {
         uint64_t t0 = imcvp_sim_time_ns();
         rc = run_stage(ph, KIND_SETUP, 0, 0);
         if (rc) return rc;
@@ -739,8 +797,9 @@ int main(void) {
         if (rc) return rc;
         uint64_t dt = imcvp_sim_time_ns() - t0;
         t_setup += dt;
-        if (n0 == 0u) t_first_setup += dt;
+        if (n0 == first) t_first_setup += dt;
       }
+      if (H.n_phases == 1u) noise_setup(n0, 0);
       uint64_t t0 = imcvp_sim_time_ns();
       rc = run_stage(ph, KIND_BODY, n0, nwin);
       if (rc) return rc;
@@ -769,7 +828,7 @@ int main(void) {
     out_scales = (const float*)(uintptr_t)(IMCRT_PKG_ADDR + S[SEC_OUTSCALES].off);
   int have_labels = (H.flags & FLAG_LABELS) && S[SEC_LABELS].count >= N;
   double p_top_sum = 0.0;
-  for (uint32_t n = 0; n < N; ++n) {
+  for (uint32_t n = first; n < last; ++n) {
     uint32_t out = H.outputs_addr + n * H.out_stride;
     uint32_t exp = IMCRT_PKG_ADDR + S[SEC_EXPECTED].off + n * H.out_stride;
     if (memcmp((const void*)(uintptr_t)out, (const void*)(uintptr_t)exp,
@@ -784,20 +843,21 @@ int main(void) {
     }
   }
   uint64_t t_host = imcvp_sim_time_ns() - h0;
+  const uint32_t NR = last - first; /* inputs run (the shard's) */
 
   /* Timing: the steady state leaves out the one-time programming of a single-phase model;
    * with several phases reprogramming is part of every window. */
   uint64_t t_steady = t_total - (H.n_phases == 1u || resident ? t_first_setup : 0u);
-  uint64_t ns_per_input = N ? t_steady / N : 0;
+  uint64_t ns_per_input = NR ? t_steady / NR : 0;
   uint64_t latency_ns = windows ? t_steady / windows : 0;
-  uint64_t thr_x100 = t_steady ? (uint64_t)N * 100000000000ull / t_steady : 0;
+  uint64_t thr_x100 = t_steady ? (uint64_t)NR * 100000000000ull / t_steady : 0;
 
   printf("imcrt: int8ref_match %lu/%lu inputs equal the int8 reference%s\n", (unsigned long)match,
-         (unsigned long)N, match == N ? " (exact)" : "");
+         (unsigned long)NR, match == NR ? " (exact)" : "");
   if (have_labels)
-    printf("imcrt: accuracy %lu/%lu = %lu.%02lu %%\n", (unsigned long)correct, (unsigned long)N,
-           (unsigned long)((correct * 10000u + N / 2u) / N / 100u),
-           (unsigned long)((correct * 10000u + N / 2u) / N % 100u));
+    printf("imcrt: accuracy %lu/%lu = %lu.%02lu %%\n", (unsigned long)correct, (unsigned long)NR,
+           (unsigned long)((correct * 10000u + NR / 2u) / NR / 100u),
+           (unsigned long)((correct * 10000u + NR / 2u) / NR % 100u));
   printf(
       "imcrt: run %llu ns (programming %llu ns, %lu windows): %llu ns per input, latency "
       "%llu ns per window of %lu, %llu.%02llu inputs/s; %llu descriptors\n",
@@ -805,12 +865,13 @@ int main(void) {
       (unsigned long long)ns_per_input, (unsigned long long)latency_ns, (unsigned long)B,
       (unsigned long long)(thr_x100 / 100u), (unsigned long long)(thr_x100 % 100u),
       (unsigned long long)descriptors_submitted);
-  imcvp_report("inputs", (int32_t)N);
+  imcvp_report("inputs", (int32_t)NR);
   imcvp_report("int8ref_match", (int32_t)match);
   if (have_labels) {
     imcvp_report("correct", (int32_t)correct);
-    imcvp_report("accuracy_x100", (int32_t)(N ? (correct * 10000u + N / 2u) / N : 0));
+    imcvp_report("accuracy_x100", (int32_t)(NR ? (correct * 10000u + NR / 2u) / NR : 0));
   }
+  if (sharded) imcvp_report("first_input", (int32_t)first);
   imcvp_report("window", (int32_t)B);
   imcvp_report("phases", (int32_t)H.n_phases);
   imcvp_report("run_us", (int32_t)(t_total / 1000u));
@@ -838,17 +899,17 @@ int main(void) {
     for (unsigned k = 1; k < HSTEP_COUNT; ++k)
       if (host_op_ns[k]) imcvp_report(hnames[k], (int32_t)(host_op_ns[k] / 1000u));
   }
-  if (has_softmax && N) imcvp_report("p_top_x1000", (int32_t)(p_top_sum * 1000.0 / N + 0.5));
+  if (has_softmax && NR) imcvp_report("p_top_x1000", (int32_t)(p_top_sum * 1000.0 / NR + 0.5));
 
   /* The outputs region, for the host (imcc run reads OUTDIR/outputs.bin). */
-  uint32_t out_bytes = N * H.out_stride;
-  if (host_write_file("outputs.bin", H.outputs_addr, out_bytes) == 0)
-    printf("imcrt: outputs (%lu x %lu B at 0x%08lx) written to outputs.bin\n", (unsigned long)N,
-           (unsigned long)H.out_stride, (unsigned long)H.outputs_addr);
+  uint32_t out_bytes = NR * H.out_stride;
+  if (host_write_file("outputs.bin", H.outputs_addr + first * H.out_stride, out_bytes) == 0)
+    printf("imcrt: outputs (%lu x %lu B at 0x%08lx) written to outputs.bin\n", (unsigned long)NR,
+           (unsigned long)H.out_stride, (unsigned long)(H.outputs_addr + first * H.out_stride));
   else
     printf(
         "imcrt: outputs at 0x%08lx (%lu x %lu B); not written to the host (run imcvp with "
         "--semihosting-fs DIR for DIR/outputs.bin)\n",
-        (unsigned long)H.outputs_addr, (unsigned long)N, (unsigned long)H.out_stride);
+        (unsigned long)H.outputs_addr, (unsigned long)NR, (unsigned long)H.out_stride);
   return 0;
 }

@@ -399,6 +399,37 @@ TEST_F(TileTest, SameSeedSameAnalogResults) {
   EXPECT_NE(a, c);
 }
 
+// Per-input determinism (docs/compiler.md, "Running at scale"): NOISE_KEY restarts the
+// tile's noise stream, so an MVM after a key write gives the same outputs whatever ran before
+// it; PIN_AGE makes them independent of the simulated time since programming too.
+TEST_F(TileTest, NoiseKeyAndPinnedAgeMakeAnMvmIndependentOfHistory) {
+  auto run = [](unsigned mvms_before, double wait_s, bool key, bool pin) {
+    fresh_context();
+    TileConfig c;  // PCM defaults: programming noise, drift, read noise, ADC
+    c.rows = 64;
+    c.cols = 16;
+    Bench b(c, 5);
+    if (pin) b.wr(T::kNoiseCtrl, 1);
+    auto w = weights(64 * 16, 11, -127, 127);
+    b.put(T::kWbufOffset, w.data(), w.size());
+    EXPECT_EQ(b.cmd(T::Op::program), 0u);
+    auto x0 = weights(64, 13, -127, 127);
+    b.put(T::kInOffset, x0.data(), 64);
+    for (unsigned k = 0; k < mvms_before; ++k) EXPECT_EQ(b.cmd(T::Op::mvm), 0u);
+    if (wait_s > 0) sc_core::sc_start(sc_time(wait_s, sc_core::SC_SEC));
+    if (key) b.wr(T::kNoiseKey, 32);
+    auto x = weights(64, 12, -127, 127);
+    b.put(T::kInOffset, x.data(), 64);
+    EXPECT_EQ(b.cmd(T::Op::mvm), 0u);
+    return as_i32(b.get(T::kOutOffset, 64));
+  };
+  const auto ref = run(0, 0, true, true);
+  EXPECT_EQ(run(3, 0, true, true), ref);        // other MVMs before: same stream after the key
+  EXPECT_EQ(run(1, 1000.0, true, true), ref);   // and 1000 s later: the age is pinned
+  EXPECT_NE(run(3, 0, false, true), ref);       // no key: the stream continues
+  EXPECT_NE(run(0, 1000.0, true, false), ref);  // not pinned: drifted for 1000 s
+}
+
 TEST_F(TileTest, EnergyAndStats) {
   Bench b(TileConfig{});
   auto w = weights(256 * 256, 13, -127, 127);

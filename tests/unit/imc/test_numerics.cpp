@@ -989,6 +989,48 @@ TEST(ColumnReadNoise, SameSeedGivesIdenticalOutputsAndBatchVectorsDiffer) {
             std::vector<int32_t>(r.begin() + 64, r.begin() + 128));
 }
 
+// A packed tile's blocks (MVMs over rows 0..R and columns COL0..C) use the moments of the
+// whole programmed image (no recomputation when the block changes) and convert only their own
+// columns: with the noises off (drift kept, so the moments are not trivial) they equal those
+// columns of the full MVM, and y before COL0 is left alone.
+TEST(ColumnReadNoise, ColumnOffsetMvmEqualsTheFullMvmsColumns) {
+  TileConfig c = ideal_analog(64, 32);
+  c.nonideal.drift = true;
+  c.adc.bits = 8;
+  Rng rng(4);
+  AnalogArray a(c, rng);
+  Rng wr(2);
+  auto w = random_weights(wr, 48 * 32, -127, 127);
+  OpCounts oc;
+  a.program(w.data(), 48, 32, 0.0, rng, oc);
+  std::vector<int32_t> x(48, 0), full(32), part(32, -7);
+  for (unsigned i = 0; i < 40; ++i) x[i] = static_cast<int32_t>(i * 3) - 60;
+  a.mvm(x.data(), 48, 32, true, 100.0, rng, full.data(), oc);
+  a.mvm(x.data(), 40, 24, true, 100.0, rng, part.data(), oc, 10);  // rows 0..39, cols 10..23
+  for (unsigned j = 0; j < 10; ++j) EXPECT_EQ(part[j], -7) << j;
+  for (unsigned j = 10; j < 24; ++j) EXPECT_EQ(part[j], full[j]) << j;
+}
+
+// PIN_AGE (AnalogArray::set_age_pinned): the age is the extra age alone, whatever t_s.
+TEST(ColumnReadNoise, PinnedAgeIgnoresTheTimeSinceProgramming) {
+  TileConfig c = ideal_analog(32, 8);
+  c.nonideal.drift = true;
+  Rng rng(4);
+  AnalogArray a(c, rng);
+  Rng wr(2);
+  auto w = random_weights(wr, 32 * 8, -127, 127);
+  OpCounts oc;
+  a.program(w.data(), 32, 8, 0.0, rng, oc);
+  std::vector<int32_t> x(32, 100), y0(8), y1(8), y2(8);
+  a.set_age_pinned(true);
+  a.mvm(x.data(), 32, 8, true, 0.0, rng, y0.data(), oc);
+  a.mvm(x.data(), 32, 8, true, 1e6, rng, y1.data(), oc);
+  EXPECT_EQ(y0, y1);
+  a.set_age_pinned(false);
+  a.mvm(x.data(), 32, 8, true, 1e6, rng, y2.data(), oc);  // 11.6 days of drift
+  EXPECT_NE(y0, y2);
+}
+
 // The cached drift/read-noise moments are reused within nonideal.drift_cache_tol and
 // recomputed beyond; tol = 0 recomputes at every new time (exact).
 TEST(ColumnReadNoise, DriftCacheStaysWithinItsTolerance) {

@@ -164,6 +164,15 @@
 /* COMMANDS (RO, 4 bytes, reset 0x0): Commands written to CMD (saturates) */
 #define IMC_COMMANDS_OFFSET 0x58u
 
+/* NOISE_CTRL (RW, 4 bytes, reset 0x0): Noise and drift evaluation options */
+#define IMC_NOISE_CTRL_OFFSET 0x5cu
+#define IMC_NOISE_CTRL_PIN_AGE_SHIFT 0u
+#define IMC_NOISE_CTRL_PIN_AGE_WIDTH 1u
+#define IMC_NOISE_CTRL_PIN_AGE_MASK 0x1u
+
+/* NOISE_KEY (RW, 4 bytes, reset 0x0): Writing K restarts the tile's noise stream at (seed, tile, K) */
+#define IMC_NOISE_KEY_OFFSET 0x60u
+
 /* Q_BASE (RW, 4 bytes, reset 0x0): Queue: global address of descriptor slot 0 (64-byte aligned) */
 #define IMC_Q_BASE_OFFSET 0x80u
 
