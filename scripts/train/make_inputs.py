@@ -11,6 +11,8 @@ for test images 0..7 apply to images[0..7]).
   resnet_fashion_inputs.npz  images [256, 1, 28, 28]  Fashion-MNIST t10k, pixels / 255
   mlp_digits_inputs.npz      images [360, 64]         digits test split, pixels / 16
   cnn_digits_inputs.npz      images [360, 1, 8, 8]    the same, reshaped NCHW
+  transformer_fashion_inputs.npz  images [256, 16, 49]  Fashion-MNIST t10k, pixels / 255, cut
+                             into 16 tokens of 7x7 patches (trainlib.patchify)
 
 Written with np.savez_compressed (reproducible: fixed zip timestamps).
 """
@@ -24,7 +26,8 @@ import numpy as np  # noqa: E402
 import trainlib  # noqa: E402
 
 INPUTS = {"resnet_fashion": "resnet_fashion_inputs.npz", "mlp_digits": "mlp_digits_inputs.npz",
-          "cnn_digits": "cnn_digits_inputs.npz"}
+          "cnn_digits": "cnn_digits_inputs.npz",
+          "transformer_fashion": "transformer_fashion_inputs.npz"}
 
 
 def main():
@@ -36,7 +39,8 @@ def main():
     _, _, xd, yd = trainlib.digits()
     sets = {"resnet_fashion": (xf[:a.n_fashion], yf[:a.n_fashion]),
             "mlp_digits": (xd, yd),
-            "cnn_digits": (xd.reshape(-1, 1, 8, 8), yd)}
+            "cnn_digits": (xd.reshape(-1, 1, 8, 8), yd),
+            "transformer_fashion": (trainlib.patchify(xf[:a.n_fashion]), yf[:a.n_fashion])}
     for name, (x, y) in sets.items():
         path = os.path.join(a.out_dir, INPUTS[name])
         np.savez_compressed(path, images=np.ascontiguousarray(x, np.float32),

@@ -2,12 +2,16 @@
 onnxruntime; python3-onnx 1.12 has no reference evaluator). Float64 arithmetic.
 
 Ops: Conv (groups 1, any stride/pads/dilation 1), Gemm, MatMul, BatchNormalization (inference),
-Relu, Clip, Add, MaxPool, AveragePool (no padding), GlobalAveragePool, Flatten, Reshape.
-Enough to check the committed models; it is not a general ONNX runtime.
+Relu, Clip, Add, MaxPool, AveragePool (no padding), GlobalAveragePool, Flatten, Reshape; for
+the Transformer: Constant, Sub, Mul, Div, Pow, Sqrt, Erf, ReduceMean, Softmax, Transpose
+(MatMul and Add broadcast as numpy does). Enough to check the committed models; it is not a
+general ONNX runtime.
 
   run(model, {"input": x}) -> list of output arrays (x carries the graph's batch of 1, or any
   batch: the evaluator is shape-agnostic in the batch axis).
 """
+import math
+
 import numpy as np
 from onnx import helper, numpy_helper
 
@@ -59,6 +63,10 @@ def pool(x, at, kind):
     return _windows(x, kh, kw, sh, sw, pads, 0.0).mean(axis=(4, 5))
 
 
+_BINARY = {"Sub": np.subtract, "Mul": np.multiply, "Div": np.divide, "Pow": np.power}
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
 def run(model, feeds):
     env = {i.name: numpy_helper.to_array(i).astype(np.float64) for i in model.graph.initializer}
     env.update({k: np.asarray(v, np.float64) for k, v in feeds.items()})
@@ -101,6 +109,22 @@ def run(model, feeds):
             shape = [int(v) for v in x[1]]
             shape[0] = x[0].shape[0] if shape[0] in (0, 1) else shape[0]  # batch-agnostic
             y = x[0].reshape(shape)
+        elif op == "Constant":
+            y = numpy_helper.to_array(at["value"]).astype(np.float64)
+        elif op in _BINARY:
+            y = _BINARY[op](x[0], x[1])
+        elif op == "Sqrt":
+            y = np.sqrt(x[0])
+        elif op == "Erf":
+            y = _erf(x[0])
+        elif op == "ReduceMean":
+            axes = tuple(at["axes"]) if "axes" in at else None
+            y = x[0].mean(axis=axes, keepdims=bool(at.get("keepdims", 1)))
+        elif op == "Softmax":
+            e = np.exp(x[0] - x[0].max(axis=at.get("axis", -1), keepdims=True))
+            y = e / e.sum(axis=at.get("axis", -1), keepdims=True)
+        elif op == "Transpose":
+            y = np.transpose(x[0], at.get("perm"))
         else:
             raise NotImplementedError("onnx_np: op %s (node %s)" % (op, node.name))
         env[node.output[0]] = y

@@ -28,7 +28,9 @@ OPSET = 13
 # use a subset of them.
 ALLOWED_OPS = {"Conv", "Gemm", "MatMul", "BatchNormalization", "Relu", "Clip", "Add",
                "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Concat",
-               "Softmax"}
+               "Softmax",
+               # issue 18: Transformer encoders (decomposed LayerNorm and GELU at opset 13)
+               "Transpose", "Constant", "ReduceMean", "Sub", "Pow", "Sqrt", "Div", "Mul", "Erf"}
 DIGITS_SPLIT = {"n_test": 360, "seed": 0}  # as imcinfer's NETS["digits"/"cnn"]["train"]
 
 
@@ -38,6 +40,15 @@ def fashion(train=True):
     xtr, ytr, xte, yte = imcnet.load_fashion(train_limit=None if train else 1)
     f = lambda x: np.ascontiguousarray(x.reshape(-1, 1, 28, 28), dtype=np.float32)  # noqa
     return f(xtr), ytr, f(xte), yte
+
+
+def patchify(x):
+    """Fashion-MNIST images [N, 1, 28, 28] (or [N, 784]) -> [N, 16, 49]: 16 tokens of 7x7
+    patches, token = patch row * 4 + patch column, feature = pixel row * 7 + pixel column
+    inside the patch (the Transformer's input, models/onnx/transformer_fashion.onnx)."""
+    n = x.shape[0]
+    return np.ascontiguousarray(
+        np.asarray(x).reshape(n, 4, 7, 4, 7).transpose(0, 1, 3, 2, 4).reshape(n, 16, 49))
 
 
 def digits():

@@ -18,12 +18,18 @@ import trainlib  # noqa: E402
 from trainlib import imcnet  # noqa: E402
 
 D = os.path.join(ROOT, "models", "onnx")
+TF_OPS = ["Add", "Constant", "Div", "Erf", "Gemm", "MatMul", "Mul", "Pow", "ReduceMean", "Reshape",
+          "Softmax", "Sqrt", "Sub", "Transpose"]
+TF_WEIGHTS, TF_INIT = 69312, 71946
 # Documented in models/onnx/README.md: input shape, ops, Conv/Gemm weights, all initializer
 # elements, INPUTS file (name, N).
 MODELS = {
     "resnet_fashion": {"input": [1, 1, 28, 28], "weights": 301984, "init": 302730,
                        "ops": ["Add", "Conv", "Flatten", "Gemm", "GlobalAveragePool", "Relu"],
                        "inputs": ("resnet_fashion_inputs.npz", 256), "min_acc": 0.91},
+    "transformer_fashion": {"input": [1, 16, 49], "weights": TF_WEIGHTS, "init": TF_INIT,
+                            "ops": TF_OPS, "inputs": ("transformer_fashion_inputs.npz", 256),
+                            "min_acc": 0.85},
     "mlp_digits": {"input": [1, 64], "weights": 4736, "init": 4810, "ops": ["Gemm", "Relu"],
                    "inputs": ("mlp_digits_inputs.npz", 360), "min_acc": 0.97},
     "cnn_digits": {"input": [1, 1, 8, 8], "weights": 792, "init": 810,
@@ -89,8 +95,31 @@ class TestModels(unittest.TestCase):
         for k in ("script", "command", "seed", "epochs", "dataset"):
             self.assertIn(k, meta)
 
+    def test_transformer_requirements(self):
+        """Issue 18: 16 tokens of 7x7 patches, width 64, 2 pre-LN layers of 4 heads, mean
+        pooling, LayerNorm and GELU decomposed as opset 13 exports them, >= 85 %."""
+        m, meta = load("transformer_fashion")
+        arch = meta["architecture"]
+        self.assertEqual((arch["tokens"], arch["patch"], arch["width"], arch["layers"],
+                          arch["heads"], arch["norm"], arch["pooling"]),
+                         (16, 7, 64, 2, 4, "pre-LN", "mean over tokens"))
+        count = lambda op: sum(n.op_type == op for n in m.graph.node)  # noqa: E731
+        self.assertEqual(count("Softmax"), 2)  # one per layer, over the 4 heads at once
+        self.assertEqual(count("Erf"), 2)  # exact GELU, one per MLP
+        self.assertEqual(count("Sqrt"), 5)  # LayerNorms: 2 per layer + the final one
+        inits = {i.name for i in m.graph.initializer}
+        act_matmuls = [n for n in m.graph.node if n.op_type == "MatMul"
+                       and not any(i in inits for i in n.input)]
+        self.assertEqual(len(act_matmuls), 4)  # Q·Kᵀ and softmax·V per layer
+        self.assertIn("pos", inits)  # learned positional embedding, added as a constant
+        last = [n for n in m.graph.node if n.op_type == "ReduceMean"][-1]
+        self.assertEqual(onnx.helper.get_attribute_value(last.attribute[0]), [1])  # tokens
+        self.assertGreaterEqual(meta["float_test_accuracy"], 0.85)
+        self.assertEqual(meta["test_images"], 10000)
+        self.assertLess(os.path.getsize(os.path.join(D, "transformer_fashion.onnx")), 5 << 20)
+
     def test_inputs_files(self):
-        _, _, _, yf = trainlib.fashion(train=False)
+        _, _, xf, yf = trainlib.fashion(train=False)
         _, _, xd, yd = trainlib.digits()
         for name, want in MODELS.items():
             with self.subTest(model=name):
@@ -106,8 +135,11 @@ class TestModels(unittest.TestCase):
                 self.assertEqual(y.shape, (n,))
                 self.assertGreaterEqual(x.min(), 0.0)
                 self.assertLessEqual(x.max(), 1.0)
-                self.assertTrue(np.array_equal(y, (yf if name == "resnet_fashion" else yd)[:n]))
-                if name != "resnet_fashion":
+                fashion = name.endswith("_fashion")
+                self.assertTrue(np.array_equal(y, (yf if fashion else yd)[:n]))
+                if name == "transformer_fashion":
+                    self.assertTrue(np.array_equal(x, trainlib.patchify(xf[:n])))
+                elif not fashion:
                     self.assertTrue(np.array_equal(x.reshape(n, 64), xd))
                 _, meta = load(name)
                 self.assertEqual(meta["inputs_file"]["sha256"], trainlib.sha256(path))
