@@ -64,14 +64,9 @@ Engine::Engine(const NocConfig& cfg) : cfg_(cfg), topo_(cfg) {
   fresh.credits = uint16_t(depth_);
   out_.assign(in_.size(), fresh);
   routers_.resize(n_);
-  for (auto& rt : routers_) {
-    rt.nonempty.assign(ports_, 0);
-    rt.g_ptr.assign(ports_, 0);
-    rt.a_ptr.assign(ports_, 0);
-    rt.vc_ptr.assign(ports_, 0);
-    rt.va_ptr.assign(ports_, 0);
-    rt.va_in_ptr.assign(size_t(ports_) * r.vnets * classes_, 0);
-  }
+  port_state_.assign(size_t(n_) * ports_, PortState{});
+  pools_ = ports_ * r.vnets * classes_;
+  va_in_ptr_.assign(size_t(n_) * pools_, 0);
   nis_.resize(n_);
   for (auto& ni : nis_) {
     ni.q.resize(r.vnets);
@@ -213,12 +208,76 @@ uint64_t Engine::run_until_delivery(uint64_t limit) {
   return now_;
 }
 
+// Stage 0 fetches the VC state, stage 1 (later) what that state points to.
+// Always inlined: GCC treats a function made only of prefetches as pure and drops calls to it.
+__attribute__((always_inline)) inline void Engine::prefetch_event(const Event& e, int stage) const {
+  switch (e.kind) {
+    case kFlit: {
+      const size_t idx = in_idx(e.node, e.port, e.vc);
+      if (stage == 0) {
+        __builtin_prefetch(&in_[idx]);
+        __builtin_prefetch(&routers_[e.node]);
+        __builtin_prefetch(&port_state_[size_t(e.node) * ports_ + e.port]);
+      } else {
+        const InVc& iv = in_[idx];
+        uint32_t pos = uint32_t(iv.head) + iv.count;
+        if (pos >= depth_) pos -= depth_;
+        __builtin_prefetch(&buf_[idx * depth_ + pos]);
+      }
+      break;
+    }
+    case kCredit:
+      if (stage == 0) __builtin_prefetch(&out_[in_idx(e.node, e.port, e.vc)]);
+      break;
+    case kNiCredit:
+      break;
+    case kEject:
+      if (stage == 0) __builtin_prefetch(&pkts_[e.flit.pkt]);
+      break;
+  }
+}
+
+// Stage 0: the input VCs holding flits; stage 1 (one router later): their head flits, packets
+// and the output VCs they hold.
+__attribute__((always_inline)) inline void Engine::prefetch_router(uint32_t r, int stage) const {
+  const PortState* ps = &port_state_[size_t(r) * ports_];
+  for (uint32_t p = 0; p < ports_; ++p) {
+    uint64_t m = ps[p].nonempty;
+    while (m) {
+      const uint32_t v = uint32_t(__builtin_ctzll(m));
+      m &= m - 1;
+      const size_t idx = in_idx(r, p, v);
+      if (stage == 0) {
+        __builtin_prefetch(&in_[idx]);
+        continue;
+      }
+      const InVc& iv = in_[idx];
+      __builtin_prefetch(&buf_[idx * depth_ + iv.head]);
+      __builtin_prefetch(&pkts_[iv.pkt]);
+      if (iv.state == kActive && iv.out_port != Topology::kLocal) {
+        __builtin_prefetch(&out_[in_idx(r, iv.out_port, iv.out_vc)]);
+      } else if (iv.state == kVcAlloc && iv.cand.c[0].port != Topology::kLocal) {
+        const OutVc* o = &out_[in_idx(r, iv.cand.c[0].port, 0)];
+        __builtin_prefetch(o);
+        __builtin_prefetch(o + vcs_ - 1);
+      }
+    }
+  }
+}
+
 void Engine::cycle(uint64_t t) {
   // 1. Arrivals due this cycle.
   auto& slot = wheel_[t & wheel_mask_];
   if (!slot.empty()) {
-    // apply() never schedules into the current slot (all delays >= 1).
-    for (const Event& e : slot) apply(e, t);
+    // apply() never schedules into the current slot (all delays >= 1). The state an event
+    // touches is prefetched a few events ahead: at 1,000 routers the network's state does not
+    // fit the caches and the engine waits on memory otherwise (results do not depend on it).
+    const size_t ne = slot.size();
+    for (size_t i = 0; i < ne; ++i) {
+      if (i + 2 * kPrefetchEvents < ne) prefetch_event(slot[i + 2 * kPrefetchEvents], 0);
+      if (i + kPrefetchEvents < ne) prefetch_event(slot[i + kPrefetchEvents], 1);
+      apply(slot[i], t);
+    }
     pending_events_ -= slot.size();
     slot.clear();
   }
@@ -238,7 +297,19 @@ void Engine::cycle(uint64_t t) {
   // 3. Routers holding flits.
   if (!active_routers_.empty()) {
     stats_.router_cycles += active_routers_.size();
-    for (size_t i = 0; i < active_routers_.size(); ++i) step_router(active_routers_[i], t);
+    // Prefetched in stages (results do not depend on it): the port masks two routers ahead,
+    // then the input VCs and flit buffers they name one router ahead.
+    const size_t na = active_routers_.size();
+    for (size_t i = 0; i < na; ++i) {
+      if (i + 6 < na) {
+        const uint32_t r6 = active_routers_[i + 6];
+        __builtin_prefetch(&port_state_[size_t(r6) * ports_]);
+        __builtin_prefetch(&routers_[r6]);
+      }
+      if (i + 4 < na) prefetch_router(active_routers_[i + 4], 0);
+      if (i + 2 < na) prefetch_router(active_routers_[i + 2], 1);
+      step_router(active_routers_[i], t);
+    }
     size_t k = 0;
     for (uint32_t r : active_routers_) {
       if (routers_[r].buffered)
@@ -258,7 +329,9 @@ void Engine::apply(const Event& e, uint64_t t) {
       uint32_t r = e.node;
       InVc& iv = in_[in_idx(r, e.port, e.vc)];
       size_t base = in_idx(r, e.port, e.vc) * depth_;
-      buf_[base + (iv.head + iv.count) % depth_] = e.flit;
+      uint32_t pos = uint32_t(iv.head) + iv.count;
+      if (pos >= depth_) pos -= depth_;
+      buf_[base + pos] = e.flit;
       if (iv.count == 0 && iv.state == kIdle) {
         iv.state = kRouting;
         iv.pkt = e.flit.pkt;
@@ -270,7 +343,7 @@ void Engine::apply(const Event& e, uint64_t t) {
       ++rt.buffered;
       ++buffered_total_;
       if (rt.buffered > stats_.buffer_peak_flits[r]) stats_.buffer_peak_flits[r] = rt.buffered;
-      rt.nonempty[e.port] |= uint64_t(1) << e.vc;
+      port_state_[size_t(r) * ports_ + e.port].nonempty |= uint64_t(1) << e.vc;
       activate(r);
       break;
     }
@@ -306,9 +379,11 @@ void Engine::apply(const Event& e, uint64_t t) {
         stats_.queueing_latency_sum += p.injected - p.created;
         stats_.hops_sum += p.hops;
         stats_.latency.sample(double(lat));
-        auto& pc = stats_.matrix[uint64_t(p.src) * n_ + p.dst];
-        ++pc.packets;
-        pc.flits += p.flits;
+        if (track_matrix_) {
+          auto& pc = stats_.matrix[uint64_t(p.src) * n_ + p.dst];
+          ++pc.packets;
+          pc.flits += p.flits;
+        }
         ++deliveries_;
         if (on_delivered) on_delivered(e.flit.pkt, p);
         // The callback may send() (a reply), which can grow pkts_: index again.
@@ -388,16 +463,16 @@ bool Engine::try_vc_alloc(uint32_t r, uint32_t in_port, uint32_t vc, uint64_t t)
         best_vc = 0;
         break;
       }
-      Router& rt = routers_[r];
       uint32_t b = vc_base(p.vnet, ch.cls), cnt = cls_n_[ch.cls];
-      uint32_t start = rt.va_ptr[ch.port];
+      uint32_t off = port_state_[size_t(r) * ports_ + ch.port].va_ptr % cnt;
       uint32_t nfree = 0, first = 0;
+      const OutVc* ovs = &out_[in_idx(r, ch.port, b)];
       for (uint32_t k = 0; k < cnt; ++k) {
-        uint32_t v = b + (start + k) % cnt;
-        const OutVc& ov = out_[in_idx(r, ch.port, v)];
+        const OutVc& ov = ovs[off];
         if (ov.owner < 0 && (!vct_ || ov.credits >= p.flits)) {
-          if (nfree++ == 0) first = v;
+          if (nfree++ == 0) first = b + off;
         }
+        if (++off == cnt) off = 0;
       }
       if (nfree > best_free) {
         best_free = nfree;
@@ -411,7 +486,7 @@ bool Engine::try_vc_alloc(uint32_t r, uint32_t in_port, uint32_t vc, uint64_t t)
   iv.out_vc = uint16_t(best_vc);
   if (ch.port != Topology::kLocal) {
     out_[in_idx(r, ch.port, best_vc)].owner = int32_t(in_port * vcs_ + vc);
-    routers_[r].va_ptr[ch.port] =
+    port_state_[size_t(r) * ports_ + ch.port].va_ptr =
         uint16_t((best_vc - vc_base(p.vnet, ch.cls) + 1) % cls_n_[ch.cls]);
   }
   pkts_[iv.pkt].rstate = ch.state;
@@ -421,7 +496,8 @@ bool Engine::try_vc_alloc(uint32_t r, uint32_t in_port, uint32_t vc, uint64_t t)
 }
 
 void Engine::step_router(uint32_t r, uint64_t t) {
-  Router& rt = routers_[r];
+  PortState* ps = &port_state_[size_t(r) * ports_];
+  uint16_t* va_in_ptr = &va_in_ptr_[size_t(r) * pools_];
   // RC, then VA requests. VA arbitrates per output VC pool (output port, vnet, dateline class)
   // over the requesting input VCs; each winner takes a free VC of its pool. round_robin: the
   // pool's pointer moves past the first winner (fixed order starved inputs when VCs free up
@@ -432,7 +508,7 @@ void Engine::step_router(uint32_t r, uint64_t t) {
   va_reqs_.clear();
   const uint32_t pv = ports_ * vcs_;
   for (uint32_t p = 0; p < ports_; ++p) {
-    uint64_t m = rt.nonempty[p];
+    uint64_t m = ps[p].nonempty;
     while (m) {
       uint32_t v = uint32_t(__builtin_ctzll(m));
       m &= m - 1;
@@ -447,7 +523,8 @@ void Engine::step_router(uint32_t r, uint64_t t) {
         const auto& ch = iv.cand.c[0];
         uint32_t pool = (ch.port * cfg_.router.vnets + pkts_[iv.pkt].vnet) * classes_ + ch.cls;
         uint32_t me = p * vcs_ + v;
-        uint64_t rr = (me + pv - rt.va_in_ptr[pool]) % pv;
+        uint64_t rr = me + pv - va_in_ptr[pool];
+        if (rr >= pv) rr -= pv;
         if (escape_) {
           // Escape routing: the adaptive and escape pools of a port are shared by requests
           // from several first-candidate pools, so arbitrate over all requests of the router
@@ -475,10 +552,10 @@ void Engine::step_router(uint32_t r, uint64_t t) {
         if (escape_) {
           if (std::find(pools_won_.begin(), pools_won_.end(), pool) == pools_won_.end()) {
             pools_won_.push_back(pool);
-            rt.va_in_ptr[pool] = uint16_t((me + 1) % pv);
+            va_in_ptr[pool] = uint16_t(me + 1 == pv ? 0 : me + 1);
           }
         } else if (pool != last_pool) {
-          rt.va_in_ptr[pool] = uint16_t((me + 1) % pv);
+          va_in_ptr[pool] = uint16_t(me + 1 == pv ? 0 : me + 1);
         }
         last_pool = pool;
       } else {
@@ -489,7 +566,7 @@ void Engine::step_router(uint32_t r, uint64_t t) {
   // SA: iSLIP, one iteration. Requests: every ready VC with a credit.
   touched_out_.clear();
   for (uint32_t p = 0; p < ports_; ++p) {
-    uint64_t m = rt.nonempty[p];
+    uint64_t m = ps[p].nonempty;
     while (m) {
       uint32_t v = uint32_t(__builtin_ctzll(m));
       m &= m - 1;
@@ -506,7 +583,7 @@ void Engine::step_router(uint32_t r, uint64_t t) {
   if (!touched_out_.empty()) switch_allocate(r, t);
   // Ready VCs that did not move a flit this cycle count as stalled (lost SA or no credit).
   for (uint32_t p = 0; p < ports_; ++p) {
-    uint64_t m = rt.nonempty[p];
+    uint64_t m = ps[p].nonempty;
     while (m) {
       uint32_t v = uint32_t(__builtin_ctzll(m));
       m &= m - 1;
@@ -518,12 +595,12 @@ void Engine::step_router(uint32_t r, uint64_t t) {
 }
 
 void Engine::switch_allocate(uint32_t r, uint64_t t) {
-  Router& rt = routers_[r];
+  PortState* ps = &port_state_[size_t(r) * ports_];
   // Grant: each output picks the requesting input nearest its pointer.
   touched_in_.clear();
   for (uint16_t o : touched_out_) {
     auto& reqs = req_in_[o];
-    uint32_t g = rt.g_ptr[o], best = 0, bestd = ports_ + 1;
+    uint32_t g = ps[o].g_ptr, best = 0, bestd = ports_ + 1;
     for (uint16_t p : reqs) {
       uint32_t d = (p + ports_ - g) % ports_;
       if (d < bestd) {
@@ -538,7 +615,7 @@ void Engine::switch_allocate(uint32_t r, uint64_t t) {
   // Accept: each input picks the granting output nearest its pointer; pointers move on accept.
   for (uint16_t p : touched_in_) {
     auto& gs = grants_[p];
-    uint32_t a = rt.a_ptr[p], best = 0, bestd = ports_ + 1;
+    uint32_t a = ps[p].a_ptr, best = 0, bestd = ports_ + 1;
     for (uint16_t o : gs) {
       uint32_t d = (o + ports_ - a) % ports_;
       if (d < bestd) {
@@ -547,12 +624,12 @@ void Engine::switch_allocate(uint32_t r, uint64_t t) {
       }
     }
     gs.clear();
-    rt.g_ptr[best] = uint16_t((p + 1) % ports_);
-    rt.a_ptr[p] = uint16_t((best + 1) % ports_);
+    ps[best].g_ptr = uint16_t(p + 1 == ports_ ? 0 : p + 1);
+    ps[p].a_ptr = uint16_t(best + 1 == ports_ ? 0 : best + 1);
     // The VC at input p that goes to `best`: oldest packet (age) or round-robin from the
     // input's VC pointer.
-    uint64_t m = rt.nonempty[p];
-    uint32_t vp = rt.vc_ptr[p], chosen = vcs_;
+    uint64_t m = ps[p].nonempty;
+    uint32_t vp = ps[p].vc_ptr, chosen = vcs_;
     uint64_t chosen_d = ~uint64_t(0);
     while (m) {
       uint32_t v = uint32_t(__builtin_ctzll(m));
@@ -566,7 +643,7 @@ void Engine::switch_allocate(uint32_t r, uint64_t t) {
         chosen = v;
       }
     }
-    rt.vc_ptr[p] = uint16_t((chosen + 1) % vcs_);
+    ps[p].vc_ptr = uint16_t((chosen + 1) % vcs_);
     won_[p] = int32_t(chosen);
     send_flit(r, p, chosen, t);
   }
@@ -576,7 +653,7 @@ void Engine::send_flit(uint32_t r, uint32_t p, uint32_t v, uint64_t t) {
   size_t idx = in_idx(r, p, v);
   InVc& iv = in_[idx];
   Flit f = buf_[idx * depth_ + iv.head];
-  iv.head = uint16_t((iv.head + 1) % depth_);
+  iv.head = uint16_t(iv.head + 1 == depth_ ? 0 : iv.head + 1);
   --iv.count;
   Router& rt = routers_[r];
   account_occupancy(r, t);
@@ -619,7 +696,7 @@ void Engine::send_flit(uint32_t r, uint32_t p, uint32_t v, uint64_t t) {
     stats_.energy_link_pj += link_pj_per_bit_mm_ * pt.length_mm * width_bits_;
     schedule(arrive, Event{kFlit, uint16_t(pt.peer_port), iv.out_vc, pt.peer, f});
   }
-  if (iv.count == 0) rt.nonempty[p] &= ~(uint64_t(1) << v);
+  if (iv.count == 0) port_state_[size_t(r) * ports_ + p].nonempty &= ~(uint64_t(1) << v);
   if (tail) {
     iv.state = kIdle;
     if (iv.count) {  // next packet's head already waiting

@@ -116,6 +116,9 @@ class Engine {
   void reset_stats();
   // Flushes lazily kept integrals (buffer occupancy) up to now().
   void sync_stats();
+  // Whether NetStats::matrix is kept (default on; synthetic-traffic runs, which never read it,
+  // turn it off: with uniform traffic it grows to n^2 entries and costs a tree insert per packet).
+  void set_track_matrix(bool on) { track_matrix_ = on; }
   double link_length_mm(uint32_t node, uint32_t port) const {
     return topo_.link_length_mm(node, port);
   }
@@ -143,8 +146,12 @@ class Engine {
     uint32_t buffered = 0;
     bool active = false;
     uint64_t occ_since = 0;
-    std::vector<uint64_t> nonempty;  // per input port: bitmask of VCs holding flits
-    std::vector<uint16_t> g_ptr, a_ptr, vc_ptr, va_ptr, va_in_ptr;
+  };
+  // Per router, flat (router-major) so that one router's arbitration state is contiguous:
+  // [r * ports_ + port] input VC masks and pointers, [r * pools_ + pool] VA pointers.
+  struct PortState {
+    uint64_t nonempty = 0;  // bitmask of the input port's VCs holding flits
+    uint16_t g_ptr = 0, a_ptr = 0, vc_ptr = 0, va_ptr = 0;
   };
   struct Ni {
     std::vector<std::deque<uint32_t>> q;  // per vnet
@@ -164,12 +171,15 @@ class Engine {
     Flit flit;
   };
 
+  static constexpr size_t kPrefetchEvents = 4;
   void cycle(uint64_t t);
   void apply(const Event& e, uint64_t t);
   void step_ni(uint32_t node, uint64_t t);
   void step_router(uint32_t r, uint64_t t);
   void schedule(uint64_t at, const Event& e);
   void activate(uint32_t r);
+  void prefetch_router(uint32_t r, int stage) const;
+  void prefetch_event(const Event& e, int stage) const;
   void account_occupancy(uint32_t r, uint64_t t);
   void switch_allocate(uint32_t r, uint64_t t);
   void send_flit(uint32_t r, uint32_t in_port, uint32_t vc, uint64_t t);
@@ -194,6 +204,10 @@ class Engine {
   std::vector<Flit> buf_;
   std::vector<OutVc> out_;
   std::vector<Router> routers_;
+  std::vector<PortState> port_state_;  // [r * ports_ + p]
+  std::vector<uint16_t> va_in_ptr_;    // [r * pools_ + pool]
+  uint32_t pools_ = 0;
+  bool track_matrix_ = true;
   std::vector<Ni> nis_;
   std::vector<uint32_t> active_routers_, active_nis_;
   std::vector<uint32_t> scratch_;

@@ -67,6 +67,7 @@ uint32_t Pattern::dest(uint32_t src, uint64_t rnd) const {
 
 TrafficResult run_traffic(const NocConfig& noc, const TrafficConfig& cfg) {
   Engine eng(noc);
+  eng.set_track_matrix(false);  // never read here
   const Topology& topo = eng.topology();
   Pattern pattern(topo, cfg);
   const uint32_t n = topo.nodes();
