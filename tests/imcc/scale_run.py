@@ -78,6 +78,25 @@ class RunAtScale(unittest.TestCase):
         # The analog tiles are not exact, so identical outputs are not trivially equal ones.
         self.assertLess(rep1["int8ref_match"], 8)
 
+    def test_speed_in_run_json_and_summary(self):
+        out = self.runs[1][0]
+        with open(os.path.join(out, "run.json")) as f:
+            run = json.load(f)
+        self.assertGreater(run["host_us_per_mvm"], 0)
+        # imcvp's end-of-run summary (imcc runs it with -q): the same package, one more time.
+        pkg = [f for f in os.listdir(out) if f.endswith(".pkg")][0]
+        with open(os.path.join(out, pkg + ".json")) as f:
+            load = json.load(f)["load_addr"]
+        r = subprocess.run([os.path.join(BUILD, "imcvp"), "run", "-c", PCM, "-d",
+                            os.path.join(self.d, "summary"), "--load",
+                            f"{os.path.join(out, pkg)}@{load}",
+                            os.path.join(BUILD, "firmware", "bin", "imcrt.elf")],
+                           env=ENV, capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        line = next((l for l in r.stdout.splitlines() if "host speed" in l), "")
+        # 8 inputs x 2 layers (one MVM vector each)
+        self.assertRegex(line, r"host speed +[0-9.]+ inputs/s, [0-9.]+ us per MVM \(16 MVMs\)")
+
     def test_shard_logs_and_merge_rules(self):
         out = self.runs[4][0]
         with open(os.path.join(out, "shards.json")) as f:
