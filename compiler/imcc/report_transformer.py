@@ -10,6 +10,15 @@ def manifest_rows(man, r):
             r["attention"] = f"{p['policy']}: {ch.count('tiles')} tiles / {ch.count('host')} host"
             r["est_attention_ns/input"] = round(sum(x[x["choice"]]["est_ns"]
                                                     for x in p["layers"]), 1)
+            # per layer: the choice's estimate (time, energy, NoC bytes), the other's time
+            parts = []
+            for x in p["layers"]:
+                c, o = x["choice"], "host" if x["choice"] == "tiles" else "tiles"
+                e = x[c]
+                alt = f", {o} {x[o]['est_ns']:.0f} ns" if o in x else ""
+                parts.append(f"{x['layer']}: {c} {e['est_ns']:.0f} ns {e['est_uj']} uJ "
+                             f"{e['noc_bytes']} B{alt}")
+            r["attention_layers"] = "; ".join(parts)
         if p["pass"] == "host" and "host_est_ns_total" in p:
             r["est_host_ns/input"] = p["host_est_ns_total"]
 

@@ -328,6 +328,19 @@ class AttentionPlacementTest(unittest.TestCase):
             self.assertEqual(err.count("\n"), 1)
 
 
+class TcmLimitTest(unittest.TestCase):
+    def test_scores_larger_than_the_host_scratch_are_refused(self):
+        """512 tokens on the host: the 512 x 512 score matrix and its operands exceed the
+        256 KiB imcrt can spare in TCM: refused naming the node."""
+        m = tm.encoder(T=512, F=4, D=8, H=1, M=8)
+        with tempfile.TemporaryDirectory(prefix="imcc-test-") as d:
+            rc, out, err, pkg = compile_tiny(d, m, 1, ("--attention", "host"))
+            self.assertEqual(rc, 1, out + err)
+            self.assertIn("(op MatMul): the host step needs", err)
+            self.assertIn("KiB of TCM", err)
+            self.assertEqual(err.count("\n"), 1)
+
+
 class RefusalTest(unittest.TestCase):
     def err(self, model, extra=()):
         with tempfile.TemporaryDirectory(prefix="imcc-test-") as d:

@@ -42,6 +42,35 @@ INC_B, INC_WORDS, INC_A = 12, 13, 14   # loop increment words (command-queues.md
 LOOP_RING_SLOTS = 1024                 # a LOOP + its body + the sync must fit a ring this big
 
 
+# imcrt's TCM scratch for one host step (hostops.c: operands and result copied into TCM):
+# 1 MiB of TCM (tcm.size_bytes) less the rings (up to 16 tiles x 256 slots x 64 B), the cached
+# descriptors and the program: a step may use 256 KiB.
+HOST_SCRATCH_MAX = 256 * 1024
+ONNX_OP = {"layernorm": "LayerNormalization", "gelu": "Gelu", "softmax": "Softmax",
+           "matmul": "MatMul", "permute": "Transpose"}
+
+
+def host_scratch(L):
+    """Bytes of TCM imcrt's kernel for host layer L allocates (hostops.c)."""
+    p = L.attrs
+
+    def a4(n):
+        return -(-n // 4) * 4
+    if L.host_op == "layernorm":
+        return a4(p["rows"] * p["F"]) + 8 * p["F"]
+    if L.host_op == "gelu":
+        return a4(p["count"]) + 256
+    if L.host_op == "softmax":
+        return a4(p["rows"] * p["L"]) + 1024 + 4 * p["L"] + 8
+    if L.host_op == "matmul":
+        bt, M, K, N = p["batch"], p["M"], p["K"], p["N"]
+        return a4(bt * M * K) + a4(bt * K * N) + bt * M * N
+    n = 1
+    for d in p["dims"]:
+        n *= d
+    return a4(n) + n
+
+
 class Sym:
     """An address to resolve once the package is laid out: region base + off."""
     __slots__ = ("region", "off")
@@ -171,6 +200,13 @@ class Scheduler:
                 perm = list(range(pad)) + [q + pad for q in perm]
                 w[6:10] = dims
                 w[10] = sum(q << (4 * i) for i, q in enumerate(perm))
+            need = host_scratch(L)
+            if need > HOST_SCRATCH_MAX:
+                raise CompileError(
+                    f"node '{L.name}' (op {ONNX_OP[L.host_op]}): the host "
+                    f"step needs {need // 1024} KiB of TCM for its operands and result, more "
+                    f"than the {HOST_SCRATCH_MAX // 1024} KiB imcrt can spare (sequence or "
+                    "heads too large for the host core)")
             steps.append({"layer": L.name, "op": L.host_op, "phase": L.segment, "words": w})
         self.host_steps = steps
         return steps
