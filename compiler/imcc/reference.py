@@ -190,7 +190,14 @@ def conv_int(L, x, row_groups=None):
     groups = row_groups or [np.arange(w.shape[0])]
     a = None
     for g in groups:
-        acc = p[:, g] @ w[g]
+        # float64 BLAS instead of numpy's int64 loop (~10x faster): exact while every partial
+        # sum is an integer below 2^53, which |x| < 2^20 and |w| <= 128 guarantee for any K
+        # below 2^25; otherwise the int64 product.
+        pg = p[:, g]
+        if len(g) < (1 << 25) and (pg.size == 0 or np.abs(pg).max() < (1 << 20)):
+            acc = (pg.astype(np.float64) @ w[g].astype(np.float64)).astype(np.int64)
+        else:
+            acc = pg @ w[g]
         a = sat32(acc + (L.bq.astype(np.int64) if a is None else a))
     if L.relu:
         a = np.maximum(a, 0)
