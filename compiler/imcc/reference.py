@@ -103,6 +103,11 @@ def host_float(model, L, xs):
         e = np.exp(a - a.max(axis=-1, keepdims=True))
         return e / e.sum(axis=-1, keepdims=True)
     if L.host_op == "matmul":
+        if L.kind == "matmul" and (p.get("in_fold") or p.get("out_fold")):
+            a, b = _unfold_in(L, xs)
+            y = np.matmul(a.reshape(p["batch"], p["M"], p["K"]),
+                          b.reshape(p["batch"], p["K"], p["N"]))
+            return _fold_out(L, y)
         b = _nd(model, L.inputs[1], xs[1])
         return np.matmul(a, b)
     if L.host_op == "permute":
@@ -167,8 +172,26 @@ def host_permute(x, dims, perm):
     return np.transpose(np.asarray(x).reshape(dims), perm)
 
 
+def _unfold_in(L, xs):
+    """A tile MatMul whose head transposes were folded (attention.fold_transposes) reads the
+    untransposed tensors: apply the transposes here."""
+    f = L.attrs.get("in_fold") or [None, None]
+    return [x if fi is None else np.transpose(np.asarray(x).reshape(fi[0]), fi[1])
+            for x, fi in zip(xs, f)]
+
+
+def _fold_out(L, y):
+    f = L.attrs.get("out_fold")
+    return y if f is None else np.transpose(np.asarray(y).reshape(f[0]), f[1])
+
+
 def host_int(model, L, xs):
     p = L.attrs
+    if L.kind == "matmul" and (p.get("in_fold") or p.get("out_fold")):
+        xs = _unfold_in(L, xs)
+        y = host_matmul(xs[0], xs[1], p["batch"], p["M"], p["K"], p["N"], p["mul"],
+                        p["shift"])
+        return _fold_out(L, y)
     if L.host_op == "layernorm":
         return host_layernorm(xs[0], p["F"], p["G"], p["Bb"], p["E"])
     if L.host_op == "gelu":

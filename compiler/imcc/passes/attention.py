@@ -83,7 +83,61 @@ def run(model, soc, tiles_avail, n_blocks, policy):
         if on_tiles:
             L.kind = "matmul"      # a tile task (schedule.gen_matmul), tile chosen after place
         info["layers"].append(row)
+    info["folded_transposes"] = fold_transposes(model)
     return info
+
+
+def _root(model, n):
+    t = model.tensors[n]
+    return _root(model, t.alias_of) if t.alias_of else n
+
+
+def _readers(model, n):
+    r = _root(model, n)
+    return [L for L in model.layers if any(_root(model, i) == r for i in L.inputs)]
+
+
+# (operand, perm) pairs a tile MatMul reads with a strided LOAD instead of a host transpose,
+# for head views [T, H, dh] of a [T, H*dh] token tensor: A = Q (perm 1,0,2: row m of head h
+# = bytes h*dh.. of token m), B = K^T (perm 1,2,0: a column gather, Z = dh LOADs of one byte
+# per token) or V (perm 1,0,2).
+FOLD_A = {(1, 0, 2)}
+FOLD_B = {(1, 0, 2), (1, 2, 0)}
+
+
+def fold_transposes(model):
+    """Attention on a tile reads Q, K^T and V straight from the projections' [T, D] outputs and
+    writes its result straight into [T, D] (strided LOAD/STORE patterns per head), so the
+    head transposes around it disappear from the host (schedule.gen_matmul)."""
+    from .schedule import IN_STAGE_SIZE
+    folded = []
+    for L in [x for x in model.layers if x.kind == "matmul"]:
+        p = L.attrs
+        p["in_fold"], p["out_fold"] = [None, None], None
+        for i, allowed in ((0, FOLD_A), (1, FOLD_B)):
+            P = model.producer(_root(model, L.inputs[i]))
+            if P is None or P.kind != "host" or P.host_op != "permute" or \
+                    len(P.attrs["dims"]) != 3 or tuple(P.attrs["perm"]) not in allowed or \
+                    _readers(model, P.output) != [L]:
+                continue
+            if i == 1 and p["K"] * p["N"] > IN_STAGE_SIZE // 2:
+                continue
+            p["in_fold"][i] = (tuple(P.attrs["dims"]), tuple(P.attrs["perm"]))
+            L.inputs[i] = P.inputs[0]
+            model.layers.remove(P)
+            folded.append(P.name)
+        rd = _readers(model, L.output)
+        if len(rd) == 1 and rd[0].kind == "host" and rd[0].host_op == "permute" and \
+                tuple(rd[0].attrs["perm"]) == (1, 0, 2) and len(rd[0].attrs["dims"]) == 3 and \
+                _root(model, rd[0].inputs[0]) == L.output:
+            Q = rd[0]
+            p["out_fold"] = (tuple(Q.attrs["dims"]), (1, 0, 2))
+            L.output = Q.output
+            model.layers.remove(Q)
+            folded.append(Q.name)
+    if folded:
+        model.layer_by_name = {x.name: x for x in model.layers}
+    return folded
 
 
 def assign_tile(model, phases, soc, tiles_avail):

@@ -488,13 +488,42 @@ class Scheduler:
         sc = self.add_param(key, [p["mul"]] * N) if key not in self.param_off else \
             Sym("params", self.param_off[key])
         code = [pattern("LOAD", sc, 4 * N, 4 * N, 1, 0, 0, 4 * N, 1, 1, 0, 0, 0, SCALE_OFF)]
+        fa, fb = p.get("in_fold") or [None, None]
+        fo = p.get("out_fold")
+        me = self.soc.tile_addr(p["tile"])
         for h in range(bt):
-            code.append(desc(OP["PROGRAM"], bb + h * K * N, K, N))
-            code.append(pattern("LOAD", ab, K, K, bt * M, 0, h * M, K, M, 1, 0, 0, 0, IN_OFF))
+            if fb is None:
+                code.append(desc(OP["PROGRAM"], bb + h * K * N, K, N))
+            else:    # gather B_h from the [T, H*dh] tensor into IN, PROGRAM from there
+                T, H, dh = fb[0]
+                D = H * dh
+                if fb[1] == (1, 2, 0):      # K^T: the head's [T, dh] rows in one LOAD, then
+                    # an in-tile LOAD gathers per feature k one byte of every token
+                    half = IN_STAGE_OFF + IN_STAGE_SIZE // 2
+                    code.append(pattern("LOAD", bb, D, D, T, h * dh, 0, K, N, 1, 0, 0, 0,
+                                        half))
+                    code.append(pattern("LOAD", me + half, K, K, N, 0, 0, 1, N, K, 0, 1, 0,
+                                        IN_STAGE_OFF))
+                else:                       # V: rows of the head's dh features
+                    code.append(pattern("LOAD", bb, D, D, T, h * dh, 0, N, K, 1, 0, 0, 0,
+                                        IN_STAGE_OFF))
+                code.append(desc(OP["PROGRAM"], me + IN_STAGE_OFF, K, N))
+            if fa is None:
+                code.append(pattern("LOAD", ab, K, K, bt * M, 0, h * M, K, M, 1, 0, 0, 0,
+                                    IN_OFF))
+            else:
+                T, H, dh = fa[0]
+                code.append(pattern("LOAD", ab, H * dh, H * dh, T, h * dh, 0, K, M, 1, 0, 0,
+                                    0, IN_OFF))
             code.append(desc(OP["MVM"], K, N, M, IN_OFF, OUT_OFF, POST_SIGNED | POST_REQUANT,
                              p["shift"], 0, 0))
-            code.append(pattern("STORE", ob, N, N, bt * M, 0, h * M, N, M, 1, 0, 0, 0,
-                                OUT_OFF))
+            if fo is None:
+                code.append(pattern("STORE", ob, N, N, bt * M, 0, h * M, N, M, 1, 0, 0, 0,
+                                    OUT_OFF))
+            else:
+                Hh, T, dh = fo[0]
+                code.append(pattern("STORE", ob, Hh * dh, Hh * dh, T, h * dh, 0, N, M, 1, 0,
+                                    0, 0, OUT_OFF))
         return code
 
     def gen_setup(self, b):
