@@ -286,6 +286,7 @@ class _AnalogMixin:
             raise ValueError(f"age_range {age_range}: need 0 < min <= max (seconds)")
         self.fixed_age = fixed_age
         self.noise = True
+        self.bypass = False  # plain float layer (calibrate_inputs: imcc calibrates in float)
         self.momentum = momentum
         self.register_buffer("x_absmax", torch.zeros(()))
         self.last_age = None
@@ -444,6 +445,8 @@ class AnalogLinear(_AnalogMixin, nn.Linear):
         self._hat_init(tile, age_range, fixed_age, momentum)
 
     def forward(self, x):
+        if self.bypass:
+            return F.linear(x, self.weight, self.bias)
         y = self._analog_forward(x, lambda xb, wb: xb.matmul(wb.t()))
         return y if self.bias is None else y + self.bias
 
@@ -461,6 +464,8 @@ class AnalogConv2d(_AnalogMixin, nn.Conv2d):
         self._hat_init(tile, age_range, fixed_age, momentum)
 
     def forward(self, x):
+        if self.bypass:
+            return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
         conv = lambda xb, wb: F.conv2d(xb, wb, None, self.stride, self.padding,  # noqa: E731
                                        self.dilation, 1)
         y = self._analog_forward(x, conv)
@@ -516,8 +521,11 @@ def configure(model, noise=None, age=None, age_range=None):
 
 def calibrate_inputs(model, batches):
     """Set every analog layer's input scale to the max |x| it sees over `batches` (an
-    iterable of model inputs), as imcc's calibration does. Returns the model."""
+    iterable of model inputs) in the float forward of the model, as imcc's calibration does
+    (the layers run as plain float layers meanwhile). Returns the model."""
     layers = analog_layers(model)
+    for m in layers:
+        m.bypass = True
     seen = {id(m): torch.zeros(()) for m in layers}
     hooks = [m.register_forward_pre_hook(
         lambda mod, inp: seen.__setitem__(id(mod), torch.maximum(seen[id(mod)],
@@ -532,6 +540,8 @@ def calibrate_inputs(model, batches):
     finally:
         for h in hooks:
             h.remove()
+        for m in layers:
+            m.bypass = False
         model.train(was)
     for m in layers:
         m.x_absmax.copy_(seen[id(m)])
