@@ -124,9 +124,9 @@ extern imcvp_platform_info imcvp_platform_data;
  * not give keep their IMCVP_DEFAULT_* fallbacks. The SDK's crt0 calls it before main(), so the
  * devices' addresses are known from the first line of main.
  *
- * Blocking: no (walks the DTB once, a few thousand instructions; later calls return at once).
- * Errors: none; an invalid or missing DTB leaves every default in place (dtb is then NULL).
  * @return the description; never NULL.
+ * @blocking no (walks the DTB once, a few thousand instructions; later calls return at once)
+ * @errors none; an invalid or missing DTB leaves every default in place (dtb is then NULL)
  *
  * Example:
  * @code
@@ -141,9 +141,10 @@ const imcvp_platform_info* imcvp_platform(void);
  *
  * From the device tree when it lists tile i, else IMCVP_TILE_BASE + i * IMCVP_TILE_STRIDE
  * (so an index past the last tile yields where such a tile would be; check tile_count).
- * Blocking: no. Errors: none.
  * @param i tile index (0-based)
  * @return the window's base address
+ * @blocking no
+ * @errors none
  *
  * Example: `uint32_t id = imcvp_read32(imcvp_tile_addr(1) + IMC_REG_ID);`
  */
@@ -157,25 +158,35 @@ uintptr_t imcvp_tile_addr(unsigned i);
 /* Devices: discovered (run-time) unless given with -D, IMCVP_STATIC_PLATFORM or in assembler.
  * IMCVP_<DEV>_FROM_DT tells platform.c which ones to mark as discovered in the note. */
 #if defined(IMCVP_STATIC_PLATFORM) || defined(__ASSEMBLER__)
+/** @cond INTERNAL */
 #define IMCVP_DEVICES_STATIC 1
+/** @endcond */
 #endif
 #if !defined(IMCVP_SIMCTRL_BASE) && !defined(IMCVP_DEVICES_STATIC)
+/** @cond INTERNAL */
 #define IMCVP_SIMCTRL_FROM_DT 1
+/** @endcond */
 /** Sim-control block (test finisher; imcvp/simctrl.h): from the device tree. */
 #define IMCVP_SIMCTRL_BASE (imcvp_platform_data.simctrl_base)
 #endif
 #if !defined(IMCVP_CLINT_BASE) && !defined(IMCVP_DEVICES_STATIC)
+/** @cond INTERNAL */
 #define IMCVP_CLINT_FROM_DT 1
+/** @endcond */
 /** CLINT (imcvp/clint.h): from the device tree. */
 #define IMCVP_CLINT_BASE (imcvp_platform_data.clint_base)
 #endif
 #if !defined(IMCVP_PLIC_BASE) && !defined(IMCVP_DEVICES_STATIC)
+/** @cond INTERNAL */
 #define IMCVP_PLIC_FROM_DT 1
+/** @endcond */
 /** PLIC (imcvp/plic.h): from the device tree. */
 #define IMCVP_PLIC_BASE (imcvp_platform_data.plic_base)
 #endif
 #if !defined(IMCVP_UART0_BASE) && !defined(IMCVP_DEVICES_STATIC)
+/** @cond INTERNAL */
 #define IMCVP_UART0_FROM_DT 1
+/** @endcond */
 /** UART0 (imcvp/uart.h): from the device tree. */
 #define IMCVP_UART0_BASE (imcvp_platform_data.uart0_base)
 #endif
