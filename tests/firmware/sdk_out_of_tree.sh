@@ -58,7 +58,17 @@ if cmake -S "$tmp/native" -B "$tmp/native/build" -DCMAKE_PREFIX_PATH="$tmp/prefi
 fi
 grep -q "CMAKE_TOOLCHAIN_FILE=.*riscv-toolchain.cmake" "$tmp/native.log" || fail "$(cat "$tmp/native.log")"
 
-# An install prefix that is not writable (skipped as root: root writes anywhere).
+# An install prefix that cannot be written: below a regular file (fails for root too), and a
+# read-only directory (only as non-root: root writes anywhere).
+touch "$tmp/plainfile"
+if cmake --install "$build" --prefix "$tmp/plainfile/p" > "$tmp/nodir.log" 2>&1; then
+  fail "an install prefix below a regular file"
+fi
+# (CMake wraps its messages: compare with the line breaks folded.)
+nodir=$(tr -s ' \n' '  ' < "$tmp/nodir.log")
+grep -q "cannot make directory" <<< "$nodir" &&
+  grep -q "installing the firmware SDK to $tmp/plainfile/p failed" <<< "$nodir" ||
+  fail "$(cat "$tmp/nodir.log")"
 if [[ $(id -u) -ne 0 ]]; then
   mkdir -p "$tmp/ro" && chmod 555 "$tmp/ro"
   if cmake --install "$build" --prefix "$tmp/ro/p" > "$tmp/ro.log" 2>&1; then fail "read-only prefix"; fi
