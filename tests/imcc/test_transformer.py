@@ -331,6 +331,37 @@ class AttentionPlacementTest(unittest.TestCase):
             self.assertEqual(err.count("\n"), 1)
 
 
+class ConcatTest(unittest.TestCase):
+    def model(self, axis):
+        b = tm.TfBuilder(4)
+        x = b.linear("x", 12, 16)
+        y = b.node("Concat", [b.linear(x, 16, 8), b.linear(x, 16, 8)], axis=axis)
+        y = b.node("ReduceMean", [y], axes=[1], keepdims=0)
+        return b.model("x", [1, 8, 12], b.gemm(y, 16, 5), [1, 5])
+
+    def test_concat_of_features_is_exact(self):
+        with tempfile.TemporaryDirectory(prefix="imcc-test-") as d:
+            rc, out, err, pkg = compile_tiny(d, self.model(-1), 4)
+            self.assertEqual(rc, 0, err)
+            p = package.read(pkg)
+            outs = emulate.Emulator(p).run()
+            exp = p.array("EXPECTED", "<i4").reshape(p.h["n_inputs"], -1)
+            for i, o in enumerate(outs):
+                np.testing.assert_array_equal(o, exp[i, :o.size])
+        g = graph_of(self.model(2))
+        lm = lower.lower(g)
+        x = tm.inputs(n=1)["images"]
+        quantize.quantize(lm, [x])
+        np.testing.assert_allclose(
+            reference.float_forward(lm, quantize.to_hwc(lm, x))[lm.output].reshape(-1),
+            evaluate.evaluate(g, x).reshape(-1), rtol=1e-9, atol=1e-9)
+
+    def test_concat_of_tokens_is_refused(self):
+        with self.assertRaises(CompileError) as cm:
+            graph_of(self.model(1))
+        self.assertIn("only on the last (feature) axis", str(cm.exception))
+
+
 class TcmLimitTest(unittest.TestCase):
     def test_scores_larger_than_the_host_scratch_are_refused(self):
         """512 tokens on the host: the 512 x 512 score matrix and its operands exceed the

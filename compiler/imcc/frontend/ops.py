@@ -429,6 +429,12 @@ def concat_check(node, g):
     ax = node.attrs.get("axis", 1)
     if ax < 0:
         ax += rank
+    if rank >= 3 and g.tensors[node.inputs[0]].shape[0] == 1 and rank != 4:
+        # token tensors ([1, T, F] and views): the features (the last axis) are the channels
+        if ax != rank - 1:
+            raise node_error(node, f"axis={node.attrs.get('axis')}: a Concat of token tensors "
+                             f"only on the last (feature) axis ({rank - 1})")
+        return
     if ax != 1:
         raise node_error(node, f"axis={node.attrs.get('axis')}: only channel concatenation "
                          "(axis 1) is supported")
@@ -436,7 +442,7 @@ def concat_check(node, g):
 
 @op("Concat", "evaluate")
 def concat_eval(node, env, g):
-    return [np.concatenate([env[i] for i in node.inputs], axis=1)]
+    return [np.concatenate([env[i] for i in node.inputs], axis=node.attrs.get("axis", 1))]
 
 
 @op("Concat", "lower")
@@ -446,7 +452,17 @@ def concat_lower(node, ctx):
         raise node_error(node, "inputs differ in height/width")
     if any(x.name in ctx.order for x in xs) and xs[0].h * xs[0].w != 1:
         raise node_error(node, "flattened inputs are not supported")
+    nd = [x.nd for x in xs]
+    if any(n is not None for n in nd):      # token tensors: concatenate the last axis
+        if any(n is None or tuple(n[:-1]) != tuple(nd[0][:-1]) for n in nd):
+            raise node_error(node, f"token tensors of shapes {nd} differ before the last axis")
+        rank = len(ctx.g.tensors[node.inputs[0]].shape)
+        if node.attrs.get("axis", 1) % rank != rank - 1:
+            raise node_error(node, f"axis={node.attrs.get('axis', 1)}: a Concat of token "
+                             "tensors only on the last (feature) axis")
     out = ctx.new_act(node.outputs[0], xs[0].h, xs[0].w, sum(x.c for x in xs))
+    if nd[0] is not None:
+        out.nd = tuple(nd[0][:-1]) + (out.c,)
     if all(x.name in ctx.order for x in xs):
         off, order = 0, []
         for x in xs:
