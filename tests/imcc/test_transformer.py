@@ -413,6 +413,21 @@ class RefusalTest(unittest.TestCase):
         e = self.err(m)
         self.assertIn("K must match", e)
 
+    def test_token_tensors_are_not_images(self):
+        """Ops with NCHW semantics on a [1, T, F] tensor would silently compute the wrong
+        thing: refused naming the node."""
+        b = tm.TfBuilder(0)
+        y = b.bn(b.linear("x", 12, 8), 8)
+        with self.assertRaises(CompileError) as cm:
+            lower.lower(graph_of(b.model("x", [1, 8, 12], y, [1, 8, 8])))
+        self.assertIn("(op BatchNormalization)", str(cm.exception))
+        b = tm.TfBuilder(0)
+        y = b.node("Add", [b.linear("x", 12, 8), b.const(np.ones((8, 1)))])
+        y = b.node("ReduceMean", [y], axes=[1], keepdims=0)
+        with self.assertRaises(CompileError) as cm:
+            lower.lower(graph_of(b.model("x", [1, 8, 12], b.gemm(y, 8, 3), [1, 3])))
+        self.assertIn("not per-feature", str(cm.exception))
+
     def test_host_output_refused(self):
         b = tm.TfBuilder(0)
         y = b.layernorm(b.linear("x", 12, 16), 16)

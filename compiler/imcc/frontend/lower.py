@@ -46,6 +46,9 @@ class LowerCtx:
 
     def act4(self, node, onnx_name):
         t = self.act_any(node, onnx_name)
+        if t.nd is not None:
+            raise node_error(node, f"expects an NCHW image, got a token tensor of shape "
+                             f"{list(self.g.tensors[onnx_name].shape)}")
         if len(self.g.tensors[onnx_name].shape) != 4:
             raise node_error(node, f"expects a 4-D NCHW input, got shape "
                              f"{list(self.g.tensors[onnx_name].shape)}")

@@ -203,6 +203,9 @@ def bn_lower(node, ctx):
                         "the preceding Conv/Gemm")
     if layer.relu:
         raise node_error(node, "BatchNormalization after a ReLU cannot be folded")
+    if ctx.tensors[layer.output].nd is not None:
+        raise node_error(node, "BatchNormalization of a token tensor (it normalises axis 1, "
+                         "the tokens) is not supported")
     a, c = _bn_params(node, ctx.g)
     layer.weight = layer.weight * a[None, :]
     layer.bias = layer.bias * a + c
@@ -290,6 +293,9 @@ def add_lower(node, ctx):
             raise node_error(node, "constant Add after a ReLU cannot be folded")
         n = layer.weight.shape[1]
         c = np.asarray(c, np.float64)
+        if xa.nd is not None and c.size == n and c.ndim and c.shape[-1] != n:
+            raise node_error(node, f"constant of shape {list(c.shape)} is not per-feature "
+                             "(broadcasting over the features is not supported)")
         if c.size not in (1, n):
             raise node_error(node, f"constant of shape {list(c.shape)} is not per-channel")
         layer.bias = layer.bias + c.reshape(-1)
