@@ -17,6 +17,7 @@
 #include "models/periph/plic.h"
 #include "models/periph/simctrl.h"
 #include "models/periph/uart16550.h"
+#include "platform/chip_power.h"
 
 namespace imcvp::platform {
 
@@ -110,6 +111,7 @@ struct PlatformConfig {
   // hang off the host bus directly (no NoC timing or energy; faster).
   std::string interconnect = "noc";
   noc::NocConfig noc;
+  ChipConfig chip;
 
   PlatformConfig() {
     // The memory map of docs/memory-map.md.
@@ -148,6 +150,9 @@ struct PlatformConfig {
               "Network-on-chip (interconnect=noc). Endpoints 'host', 'dram', 'tile<i>' are "
               "placed by noc.endpoints or by default: host node 0, dram the last node, tiles the "
               "free nodes from 1 (docs/noc-model.md)");
+    v.section("chip", chip,
+              "Host-side area and static power: host core, TCM, DRAM interfaces "
+              "(docs/imc-model.md, \"Chip area, static power and efficiency\")");
   }
 };
 

@@ -29,6 +29,9 @@ std::map<std::string, Flat> flatten() {
         e[k], "pJ"};
     total += e[k];
   }
+  const double st = reg.energy_static();
+  out["energy.dynamic"] = {total - st, "pJ"};
+  out["energy.static"] = {st, "pJ"};
   out["energy.total"] = {total, "pJ"};
   return out;
 }

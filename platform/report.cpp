@@ -226,6 +226,32 @@ std::string summary_table(const nlohmann::ordered_json& stats, const RunInfo& in
       row("  " + k, eng(e * 1e-12, "J"));
     }
   }
+  if (auto* c = find(stats, "soc.chip"); c && num(*c, "area.total") > 0) {
+    // Chip area, static power and efficiency at three levels (platform/chip_power.h).
+    os << "  chip (docs/imc-model.md, \"Chip area, static power and efficiency\"):\n";
+    std::snprintf(buf, sizeof buf, "%.3f mm^2 (tiles %.3f, NoC %.3f, host %.3f, DRAM if %.3f)",
+                  num(*c, "area.total"), num(*c, "area.tiles"), num(*c, "area.noc"),
+                  num(*c, "area.host_core") + num(*c, "area.tcm"), num(*c, "area.dram_interface"));
+    row("  area", buf);
+    std::snprintf(buf, sizeof buf, "%.2f mW (tiles %.2f, NoC %.2f, host %.2f, DRAM if %.2f)",
+                  num(*c, "power.static.total"), num(*c, "power.static.tiles"),
+                  num(*c, "power.static.noc"),
+                  num(*c, "power.static.host_core") + num(*c, "power.static.tcm"),
+                  num(*c, "power.static.dram_interface"));
+    row("  static power", buf);
+    if (num(*c, "macs") > 0) {
+      std::snprintf(buf, sizeof buf, "%.2f / %.2f / %.3g (%.3g with static)",
+                    num(*c, "efficiency.macro.tops_per_w"), num(*c, "efficiency.tile.tops_per_w"),
+                    num(*c, "efficiency.system.tops_per_w"),
+                    num(*c, "efficiency.system.tops_per_w_with_static"));
+      row("  TOPS/W macro/tile/system", buf);
+    }
+    std::snprintf(buf, sizeof buf, "%.3g / %.3g / %.3g (peak %.3g TOPS, achieved %.3g)",
+                  num(*c, "efficiency.macro.tops_per_mm2"), num(*c, "efficiency.tile.tops_per_mm2"),
+                  num(*c, "efficiency.system.tops_per_mm2"), num(*c, "efficiency.peak_tops"),
+                  num(*c, "efficiency.tops"));
+    row("  TOPS/mm^2 macro/tile/sys", buf);
+  }
   if (auto* b = find(stats, "soc.bus.targets")) {
     os << "  host bus traffic (reads / writes / bytes):\n";
     for (auto& [k, v] : b->items()) {

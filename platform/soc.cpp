@@ -204,6 +204,9 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg) : sc_module(na
       plic_->irq_in[i](*tie_low_.back());
     }
   }
+  // Chip area, static power and three-level efficiency (platform/chip_power.h).
+  chip_ = std::make_unique<ChipStats>(std::string(this->name()) + ".chip", cfg_.chip,
+                                      cfg_.tcm.size_bytes, static_cast<unsigned>(drams_.size()));
 }
 
 void Soc::set_end_time(const sc_core::sc_time& t) {

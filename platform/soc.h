@@ -21,6 +21,7 @@
 #include "models/dram/dram_controller.h"
 #include "models/imc/imc_tile.h"
 #include "models/noc/network.h"
+#include "platform/chip_power.h"
 #include "platform/elf_loader.h"
 #include "platform/platform_config.h"
 
@@ -94,6 +95,7 @@ class Soc : public sc_core::sc_module {
   std::unique_ptr<periph::Plic> plic_;
   std::unique_ptr<periph::Uart16550> uart0_;
   std::vector<std::unique_ptr<imc::ImcTile>> tiles_;
+  std::unique_ptr<ChipStats> chip_;
   std::unique_ptr<imc::QueueMonitor> queue_monitor_;
   std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> tile_irq_;
   tlm_utils::simple_initiator_socket<Soc> debug_{"debug"};

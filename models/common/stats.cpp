@@ -38,6 +38,10 @@ const char* energy_kind_name(EnergyKind k) {
       return "buffers";
     case EnergyKind::programming:
       return "programming";
+    case EnergyKind::imc_leakage:
+      return "imc_leakage";
+    case EnergyKind::host_memory:
+      return "host_memory";
   }
   return "?";
 }
@@ -152,14 +156,16 @@ void Group::counter(const std::string& name, uint64_t& ref, const char* unit, co
   entries_.push_back(std::move(e));
 }
 void Group::value(const std::string& name, double& ref, const char* unit, const char* desc,
-                  EnergyKind kind) {
+                  EnergyKind kind, bool is_static) {
   Entry e = make(Entry::Type::value, name, unit, desc, kind);
+  e.is_static = is_static;
   e.f64 = &ref;
   entries_.push_back(std::move(e));
 }
 void Group::formula(const std::string& name, std::function<double()> f, const char* unit,
-                    const char* desc, EnergyKind kind) {
+                    const char* desc, EnergyKind kind, bool is_static) {
   Entry e = make(Entry::Type::formula, name, unit, desc, kind);
+  e.is_static = is_static;
   e.fn = std::move(f);
   entries_.push_back(std::move(e));
 }
@@ -231,6 +237,14 @@ std::vector<double> Registry::energy_breakdown() const {
     for (const auto& en : g->entries())
       if (en.kind != EnergyKind::none) e[static_cast<int>(en.kind)] += en.number();
   return e;
+}
+
+double Registry::energy_static() const {
+  double s = 0;
+  for (auto* g : groups())
+    for (const auto& en : g->entries())
+      if (en.kind != EnergyKind::none && en.is_static) s += en.number();
+  return s;
 }
 
 namespace {
@@ -320,6 +334,12 @@ nlohmann::ordered_json Registry::to_json() {
         {"value", breakdown[k]}, {"unit", "pJ"}, {"desc", "Energy of this component kind"}};
     total += breakdown[k];
   }
+  const double st = energy_static();
+  en["dynamic"] = {
+      {"value", total - st}, {"unit", "pJ"}, {"desc", "Dynamic energy (total without static)"}};
+  en["static"] = {{"value", st},
+                  {"unit", "pJ"},
+                  {"desc", "Static energy: leakage, DRAM background and refresh"}};
   en["total"] = {{"value", total}, {"unit", "pJ"}, {"desc", "Total energy"}};
   root["energy"] = en;
   return root;
@@ -360,6 +380,10 @@ std::string Registry::to_text() {
          fmt_number(breakdown[k]), "Energy of this component kind", "pJ");
     total += breakdown[k];
   }
+  const double st = energy_static();
+  line("energy.dynamic", fmt_number(total - st), "Dynamic energy (total without static)", "pJ");
+  line("energy.static", fmt_number(st), "Static energy: leakage, DRAM background and refresh",
+       "pJ");
   line("energy.total", fmt_number(total), "Total energy", "pJ");
   return os.str();
 }

@@ -36,9 +36,11 @@ enum class EnergyKind {
   digital_periphery,
   buffers,
   programming,
+  imc_leakage,  // static power of the tiles (docs/imc-model.md, "Static power")
+  host_memory,  // host SRAMs (TCM, boot ROM): leakage
 };
 const char* energy_kind_name(EnergyKind k);
-constexpr int kNumEnergyKinds = static_cast<int>(EnergyKind::programming) + 1;
+constexpr int kNumEnergyKinds = static_cast<int>(EnergyKind::host_memory) + 1;
 
 // Fixed-width-bin histogram with exact count/sum/min/max; percentiles are interpolated inside
 // the bin (exact to the bin width). Values beyond the range go to under/overflow bins.
@@ -75,12 +77,14 @@ class Group {
 
   // A monotonically counted integer; reset() sets it to 0.
   void counter(const std::string& name, uint64_t& ref, const char* unit, const char* desc);
-  // A real value (e.g. accumulated energy); reset() sets it to 0.
+  // A real value (e.g. accumulated energy); reset() sets it to 0. is_static marks static
+  // (leakage or background) energy, which accrues with time whatever the activity: the
+  // breakdown reports it as energy.static beside energy.dynamic.
   void value(const std::string& name, double& ref, const char* unit, const char* desc,
-             EnergyKind kind = EnergyKind::none);
+             EnergyKind kind = EnergyKind::none, bool is_static = false);
   // Computed at dump time; not reset. An energy formula (unit pJ) counts in the breakdown.
   void formula(const std::string& name, std::function<double()> f, const char* unit,
-               const char* desc, EnergyKind kind = EnergyKind::none);
+               const char* desc, EnergyKind kind = EnergyKind::none, bool is_static = false);
   // A value that is not reset (configuration-derived or a level, e.g. "size_bytes").
   void constant(const std::string& name, std::function<double()> f, const char* unit,
                 const char* desc);
@@ -97,6 +101,7 @@ class Group {
     std::string unit;
     std::string desc;
     EnergyKind kind = EnergyKind::none;
+    bool is_static = false;  // static (leakage/background) energy
     uint64_t* u64 = nullptr;
     double* f64 = nullptr;
     std::function<double()> fn;
@@ -128,9 +133,11 @@ class Registry {
   void reset_all();
   // Total pJ per energy kind over all groups (kinds with zero included).
   std::vector<double> energy_breakdown() const;
+  // Total pJ of the entries marked static (leakage, DRAM background and refresh).
+  double energy_static() const;
 
   // The stats tree: {"soc": {"cpu": {"insts": {"value": 1, "unit": "count", "desc": ...}}}}
-  // plus "energy" (breakdown by kind and total, pJ). Calls sync_all() first.
+  // plus "energy" (breakdown by kind, then dynamic, static and total, pJ). Calls sync_all() first.
   nlohmann::ordered_json to_json();
   // gem5 style: "path.name  value  # desc (unit)" one per line.
   std::string to_text();

@@ -92,13 +92,15 @@ DramController::DramController(sc_core::sc_module_name name, const DramConfig& c
   stats_.value("energy_act", s.e_act_pj, "pJ", "ACT+PRE energy", stats::EnergyKind::dram);
   stats_.value("energy_read", s.e_rd_pj, "pJ", "Read burst energy", stats::EnergyKind::dram);
   stats_.value("energy_write", s.e_wr_pj, "pJ", "Write burst energy", stats::EnergyKind::dram);
-  stats_.value("energy_refresh", s.e_ref_pj, "pJ", "Refresh energy", stats::EnergyKind::dram);
+  // Refresh and background energy accrue with time whatever the traffic: static energy in the
+  // breakdown (energy.static, docs/stats-reference.md).
+  stats_.value("energy_refresh", s.e_ref_pj, "pJ", "Refresh energy", stats::EnergyKind::dram, true);
   stats_.value("energy_background_active", s.e_bg_active_pj, "pJ",
-               "Active standby background energy", stats::EnergyKind::dram);
+               "Active standby background energy", stats::EnergyKind::dram, true);
   stats_.value("energy_background_precharged", s.e_bg_precharged_pj, "pJ",
-               "Precharged standby background energy", stats::EnergyKind::dram);
+               "Precharged standby background energy", stats::EnergyKind::dram, true);
   stats_.value("energy_powerdown", s.e_powerdown_pj, "pJ", "Power-down background energy",
-               stats::EnergyKind::dram);
+               stats::EnergyKind::dram, true);
   stats_.value("energy_io", s.e_io_pj, "pJ", "Interface energy", stats::EnergyKind::dram);
   stats_.formula(
       "energy_per_bit",

@@ -117,6 +117,9 @@ ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned i
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(std::string(this->name()) + ": " + e.what());
   }
+  // Digital energies and delays from the nodes their sources give them at to area.node_nm
+  // (docs/imc-model.md, "Technology node").
+  cfg_ = at_node(cfg_);
   if (cfg_.analog())
     analog_ = std::make_unique<AnalogArray>(cfg_, rng_);
   else
@@ -331,10 +334,25 @@ ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned i
   s.value("energy.buffers", e_buffers_, "pJ", "Local buffer accesses", stats::EnergyKind::buffers);
   s.value("energy.programming", e_programming_, "pJ", "Weight programming and verify",
           stats::EnergyKind::programming);
-  auto total = [this] {
+  // Static power of the tile's CMOS (docs/imc-model.md, "Static power"), accrued over the
+  // simulated time since the last stats reset.
+  const TileArea ar = tile_area(cfg_, kBiasSize + kScaleSize + kInSize + kOutSize + kWbufSize);
+  const double p_static_mw = tile_leakage_mw(cfg_, ar);
+  auto e_static = [this, p_static_mw] {
+    const double el = sc_core::sc_time_stamp().to_seconds() * 1e9 - stats_epoch_ns_;
+    return el > 0 ? p_static_mw * el : 0.0;  // mW x ns = pJ
+  };
+  s.constant(
+      "power.static", [p_static_mw] { return p_static_mw; }, "mW",
+      "Static (leakage) power of the tile's CMOS at area.node_nm");
+  s.formula("energy.static", e_static, "pJ", "Static (leakage) energy since the stats reset",
+            stats::EnergyKind::imc_leakage, true);
+  auto dynamic = [this] {
     return e_array_ + e_dac_ + e_adc_ + e_digital_ + e_buffers_ + e_programming_ + e_vector_;
   };
-  s.formula("energy.total", total, "pJ", "Sum of the tile's energy parts");
+  auto total = [dynamic, e_static] { return dynamic() + e_static(); };
+  s.formula("energy.dynamic", dynamic, "pJ", "Sum of the tile's dynamic energy parts");
+  s.formula("energy.total", total, "pJ", "Dynamic plus static energy of the tile");
   s.formula(
       "tops",
       [this] {
@@ -356,7 +374,6 @@ ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned i
   // array + DACs + ADCs (analog) or the digital CIM array, as published macro figures count
   // it; the tile adds post-processing, buffers, vector unit and the periphery, without
   // weight programming.
-  const TileArea ar = tile_area(cfg_, kBiasSize + kScaleSize + kInSize + kOutSize + kWbufSize);
   s.constant(
       "area.array", [ar] { return ar.array; }, "mm^2", "Memory array (cells or SRAM CIM)");
   s.constant(
@@ -388,8 +405,14 @@ ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned i
       "Peak throughput per macro area");
   s.formula(
       "efficiency.tile.tops_per_w",
-      [this, ops_per_w, total] { return ops_per_w(total() - e_programming_); }, "TOPS/W",
-      "Operations per joule of tile energy without weight programming");
+      [this, ops_per_w, dynamic] { return ops_per_w(dynamic() - e_programming_); }, "TOPS/W",
+      "Operations per joule of dynamic tile energy without weight programming");
+  s.formula(
+      "efficiency.tile.tops_per_w_with_static",
+      [this, ops_per_w, dynamic, e_static] {
+        return ops_per_w(dynamic() - e_programming_ + e_static());
+      },
+      "TOPS/W", "As tops_per_w with the tile's static energy over the run");
   s.constant(
       "efficiency.tile.tops_per_mm2", [peak, ar] { return peak / ar.total(); }, "TOPS/mm^2",
       "Peak throughput per tile area");

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "models/common/tech_scaling.h"
+
 namespace imcvp::imc {
 
 namespace {
@@ -267,6 +269,17 @@ MvmCost digital_mvm_cost(const TileConfig& c, unsigned nr, unsigned nc) {
 }
 
 std::string energy_config_error(const TileConfig& c) {
+  const std::pair<const char*, double> nodes[] = {
+      {"area.node_nm", c.area.node_nm},
+      {"area.leakage_node_nm", c.area.leakage_node_nm},
+      {"area.clock_node_nm", c.area.clock_node_nm},
+      {"dac.node_nm", c.dac.node_nm},
+      {"digital.node_nm", c.digital.node_nm},
+      {"periphery.node_nm", c.periphery.node_nm},
+      {"periphery.buffer_node_nm", c.periphery.buffer_node_nm},
+      {"queue.node_nm", c.queue.node_nm}};
+  for (const auto& [key, v] : nodes)
+    if (auto e = tech::node_error(v); !e.empty()) return std::string(key) + ": " + e;
   if (c.kind != "analog") return "";
   if (c.adc.energy_model == "walden" && c.adc.bits > 12)
     return "adc.bits = " + std::to_string(c.adc.bits) +
@@ -315,6 +328,42 @@ double peak_tops(const TileConfig& c) {
     k = digital_mvm_cost(c, c.rows, c.cols);
   }
   return k.t_ns > 0 ? 2.0 * double(c.rows) * c.cols / k.t_ns * 1e-3 : 0.0;
+}
+
+TileConfig at_node(const TileConfig& c) {
+  TileConfig o = c;
+  const double n = c.area.node_nm;
+  auto es = [n](double from) { return tech::energy_scale(from, n); };
+  // The clocks (cycle times) are this design's choices at area.clock_node_nm.
+  const double dd = tech::delay_scale(c.area.clock_node_nm, n);
+  o.area.clock_node_nm = n;
+  o.dac.energy_pj *= es(c.dac.node_nm);
+  o.dac.node_nm = n;
+  const double de = es(c.digital.node_nm);
+  o.digital.cycle_ns *= dd;
+  o.digital.write_row_ns *= dd;
+  o.digital.mac_energy_pj *= de;
+  o.digital.write_energy_pj_per_byte *= de;
+  o.digital.node_nm = n;
+  o.periphery.postproc_ns *= dd;
+  o.periphery.postproc_energy_pj *= es(c.periphery.node_nm);
+  o.periphery.node_nm = n;
+  o.periphery.buffer_energy_pj_per_byte *= es(c.periphery.buffer_node_nm);
+  o.periphery.buffer_node_nm = n;
+  const double qe = es(c.queue.node_nm);
+  o.queue.clock_ns *= dd;
+  o.queue.vec_simple_energy_pj *= qe;
+  o.queue.vec_mul_energy_pj *= qe;
+  o.queue.node_nm = n;
+  return o;
+}
+
+double tile_leakage_mw(const TileConfig& c, const TileArea& a) {
+  const double from = c.area.leakage_node_nm, to = c.area.node_nm;
+  const double density =
+      c.area.leakage_mw_per_mm2 * tech::power_scale(from, to) / tech::area_scale(from, to);
+  const double cmos = a.total() - (c.analog() ? a.array : 0.0);
+  return density * cmos;
 }
 
 namespace {

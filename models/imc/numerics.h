@@ -118,6 +118,20 @@ TileArea tile_area(const TileConfig& c, uint64_t buffer_bytes);
 // Peak throughput (TOPS, 2 ops per MAC) of back-to-back full-array MVMs.
 double peak_tops(const TileConfig& c);
 
+// ---- technology node and static power (docs/imc-model.md, "Technology node", "Static power")
+// The configuration as the tile runs it at area.node_nm: every digital energy given at its
+// section's node_nm (dac, digital, periphery, periphery.buffer_node_nm, queue) is multiplied by
+// tech::energy_scale (Stillmaker & Baas 2017) to the tile's node; the clock periods
+// (digital.cycle_ns, digital.write_row_ns, periphery.postproc_ns, queue.clock_ns), design
+// choices given at area.clock_node_nm, by tech::delay_scale. Analog quantities (array I*V*t, ADC
+// Walden FoM and conversion time, PWM step, device programming) are not scaled. Idempotent: the
+// scaled sections carry node_nm = area.node_nm.
+TileConfig at_node(const TileConfig& c);
+// Static power (mW) of the tile's CMOS: area.leakage_mw_per_mm2 scaled from leakage_node_nm to
+// node_nm (x power_scale / area_scale) times the CMOS area (everything but the memory array of
+// an analog tile).
+double tile_leakage_mw(const TileConfig& c, const TileArea& a);
+
 // ---- IR drop: nodal solve of a crossbar (docs/imc-model.md, Numerics item 8) ----
 // Column currents i_out[cols] (uA) of a rows x cols crossbar of conductances g_us (row-major,
 // uS) with row drive voltages v[rows] (V) applied at column 0 through one wire segment, wire

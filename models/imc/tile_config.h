@@ -186,6 +186,9 @@ struct DacConfig {
   // serial one pulse per 1 bit of |x| (docs/imc-model.md, Energy); zero inputs cost nothing.
   // constant: energy_pj per row per MVM regardless of the input (the pre-issue-14 model).
   std::string energy_model = "data";
+  // Node at which energy_pj is given (the estimate above is for HERMES's 14 nm): scaled to
+  // area.node_nm with Stillmaker & Baas 2017 (docs/imc-model.md, "Technology node").
+  double node_nm = 14.0;
 
   template <class V>
   void visit(V& v) {
@@ -197,6 +200,8 @@ struct DacConfig {
             {0.0, 1e9});
     v.choice("energy_model", energy_model, {"data", "constant"},
              "DAC energy: per pulse actually driven (data) or per row per MVM (constant)");
+    v.param("node_nm", node_nm, "Node at which energy_pj is given (scaled to area.node_nm)", "nm",
+            {7.0, 180.0});
   }
 };
 
@@ -267,10 +272,13 @@ struct DigitalConfig {
   // reach ~22 fJ/MAC at 4 bit): 50 fJ. Scaled by (input_bits x weight_bits)/64: a bit-serial
   // digital CIM macro does one weight_bits-wide AND/add per input bit (Chih et al. 2021).
   double mac_energy_pj = 0.05;
-  // SRAM row write: one cycle per row; ~1.25 pJ/byte (Horowitz, ISSCC 2014, 45 nm: 10 pJ per
-  // 64-bit read of an 8 KiB SRAM).
+  // SRAM row write: one cycle per row; 1.25 pJ/byte at 45 nm (Horowitz, ISSCC 2014: 10 pJ per
+  // 64-bit read of an 8 KiB SRAM), 0.34 pJ/byte at 22 nm (x0.276, Stillmaker & Baas 2017).
   double write_row_ns = 1.0;
-  double write_energy_pj_per_byte = 1.25;
+  double write_energy_pj_per_byte = 0.34;
+  // Node of mac_energy_pj and write_energy_pj_per_byte (Chih et al.'s 22 nm), scaled to
+  // area.node_nm with Stillmaker & Baas 2017 (cycle_ns and write_row_ns: area.clock_node_nm).
+  double node_nm = 22.0;
 
   template <class V>
   void visit(V& v) {
@@ -282,6 +290,9 @@ struct DigitalConfig {
     v.param("write_row_ns", write_row_ns, "Time to write one weight row", "ns", {0.0, 1e9});
     v.param("write_energy_pj_per_byte", write_energy_pj_per_byte, "Weight write energy", "pJ",
             {0.0, 1e9});
+    v.param("node_nm", node_nm,
+            "Node at which the digital energies are given (scaled to area.node_nm)", "nm",
+            {7.0, 180.0});
   }
 };
 
@@ -297,13 +308,16 @@ struct PeripheryConfig {
   // Read voltage across a cell: PCM is read at 0.1-0.3 V, well below the threshold-switching
   // voltage, so reads do not disturb the state (Burr et al., IEEE JETCAS 6(2), 2016). 0.2 V.
   double read_voltage_v = 0.2;
-  // Post-processing (bias, ReLU, requantisation): a few cycles of a 1 GHz digital pipeline
-  // per vector and ~0.1 pJ per column (8x32-bit multiply-add in 22-45 nm; Horowitz ISSCC 2014:
-  // 32-bit add 0.1 pJ, 32-bit multiply 3.1 pJ at 45 nm; scaled): estimates.
+  // Post-processing (bias, ReLU, requantisation): four cycles of the tile's 1 GHz pipeline
+  // per vector and, per column, an 8x32-bit multiply-add: ~0.9 pJ at 45 nm (Horowitz, ISSCC
+  // 2014: 32-bit multiply 3.1 pJ, about a quarter for 8 x 32 bits, plus a 32-bit add 0.1 pJ).
   double postproc_ns = 4.0;
-  double postproc_energy_pj = 0.5;
+  double postproc_energy_pj = 0.9;
+  // Node of postproc_energy_pj (scaled to area.node_nm; postproc_ns: area.clock_node_nm).
+  double node_nm = 45.0;
   // Local buffer SRAM: ~1.25 pJ/byte (Horowitz, ISSCC 2014, 45 nm, 8 KiB SRAM 64-bit read).
   double buffer_energy_pj_per_byte = 1.25;
+  double buffer_node_nm = 45.0;
   // DMA engine: setup per transfer and streaming rate (8 B per 1 GHz cycle); the bus adds its
   // own latency per burst. Modelling assumptions.
   double dma_setup_ns = 10.0;
@@ -329,8 +343,12 @@ struct PeripheryConfig {
             {0.0, 1e9});
     v.param("postproc_energy_pj", postproc_energy_pj, "Post-processing energy per column", "pJ",
             {0.0, 1e9});
+    v.param("node_nm", node_nm, "Node of postproc_energy_pj (scaled to area.node_nm)", "nm",
+            {7.0, 180.0});
     v.param("buffer_energy_pj_per_byte", buffer_energy_pj_per_byte,
             "Local buffer access energy per byte", "pJ", {0.0, 1e9});
+    v.param("buffer_node_nm", buffer_node_nm,
+            "Node of buffer_energy_pj_per_byte (scaled to area.node_nm)", "nm", {7.0, 180.0});
     v.param("dma_setup_ns", dma_setup_ns, "DMA setup time per transfer", "ns", {0.0, 1e9});
     v.param("dma_bytes_per_ns", dma_bytes_per_ns, "DMA streaming rate", "B/ns", {1e-6, 1e9});
     v.param("dma_burst_bytes", dma_burst_bytes, "Bytes per DMA bus transaction", "B", {4, 4096});
@@ -353,12 +371,13 @@ struct QueueConfig {
   // Vector unit lanes (elements per cycle). PUMA's vector functional unit is a parameterised
   // SIMD unit; 4 lanes is a modelling choice for a small tile periphery.
   uint32_t vec_lanes = 4;
-  // Energy per element: 8-bit add/compare 0.03 pJ (Horowitz, "Computing's energy problem",
-  // ISSCC 2014, 45 nm); ops with a multiply (ADD with rescale, REQUANT) use the same ~0.5 pJ
-  // per element as the MVM post-processing (periphery.postproc_energy_pj; Horowitz: 32-bit
-  // multiply 3.1 pJ at 45 nm, scaled to an 8x32-bit multiply at 22 nm: estimate).
+  // Energy per element at 45 nm: 8-bit add/compare 0.03 pJ (Horowitz, "Computing's energy
+  // problem", ISSCC 2014); ops with a multiply (ADD with rescale, REQUANT) the MVM
+  // post-processing's 0.9 pJ per element (periphery.postproc_energy_pj).
   double vec_simple_energy_pj = 0.03;
-  double vec_mul_energy_pj = 0.5;
+  double vec_mul_energy_pj = 0.9;
+  // Node of the energies above; scaled to area.node_nm (clock_ns: area.clock_node_nm).
+  double node_nm = 45.0;
 
   template <class V>
   void visit(V& v) {
@@ -371,12 +390,17 @@ struct QueueConfig {
             "Vector unit energy per element read (ReLU, max, copy, accumulate)", "pJ", {0.0, 1e6});
     v.param("vec_mul_energy_pj", vec_mul_energy_pj,
             "Vector unit energy per element with a multiply (ADD, REQUANT)", "pJ", {0.0, 1e6});
+    v.param("node_nm", node_nm, "Node of the vector energies (scaled to area.node_nm)", "nm",
+            {7.0, 180.0});
   }
 };
 
-// Area of a tile (docs/imc-model.md, "Area and efficiency"). Component areas are given at the
-// node their source measured them at and scaled to node_nm as (node_nm/ref)^2 (first-order
-// layout scaling), except the ADC, whose regression has its own node term.
+// Technology node, area and static power of a tile (docs/imc-model.md, "Technology node",
+// "Area and efficiency", "Static power"). node_nm is the tile's node: component areas are
+// given at the node their source measured them at and scaled to node_nm as (node_nm/ref)^2
+// (first-order layout scaling), except the ADC, whose regression has its own node term; the
+// digital energies and delays of the other sections are scaled from their own node_nm keys
+// with Stillmaker & Baas 2017 (models/common/tech_scaling.h).
 struct AreaConfig {
   // Technology node of the tile's CMOS: HERMES is 14 nm CMOS with back-end PCM (Le Gallo et
   // al., Nature Electronics 6, 2023; Khaddam-Aljameh et al., IEEE JSSC 57(4), 2022).
@@ -402,13 +426,28 @@ struct AreaConfig {
   // and registers, ~70k gates x 0.15 um^2 ~ 0.01 mm^2 (estimate).
   double periphery_mm2 = 0.01;
   double periphery_node_nm = 14.0;
+  // Static (leakage) power density of the tile's CMOS (periphery, drivers, ADCs, SRAM buffers,
+  // digital CIM array) at leakage_node_nm: 37.5 M transistors/mm^2 (Intel 14 nm; M. Bohr,
+  // "14 nm process technology", Intel Developer Forum 2014), half of them off, ~0.1 um
+  // effective width each, I_off ~3 nA/um (a standard-Vt low-power FinFET; IRDS 2017 "More
+  // Moore" LP targets are 1-10 nA/um) at 0.8 V: 37.5e6 x 0.5 x 0.1 um x 3 nA/um x 0.8 V ~
+  // 4.5 mW/mm^2 (estimate). Scaled to node_nm by Stillmaker & Baas's power over area factor.
+  // The non-volatile memory array itself draws no static current (unbiased when idle).
+  double leakage_mw_per_mm2 = 4.5;
+  double leakage_node_nm = 14.0;
+  // The tile's clock periods (queue.clock_ns, periphery.postproc_ns, digital.cycle_ns and
+  // write_row_ns: 1 GHz, PUMA's controller clock, Ankit et al., ASPLOS 2019) are this design's
+  // choice at this node; at another area.node_nm they scale with Stillmaker & Baas's delay.
+  double clock_node_nm = 14.0;
 
   template <class V>
   void visit(V& v) {
     // 7..180 nm: the range of published CMOS scaling data (Stillmaker & Baas, "Scaling
     // equations for the accurate prediction of CMOS device performance from 180 nm to 7 nm",
     // Integration 58, 2017); outside it the first-order scaling is not trusted.
-    v.param("node_nm", node_nm, "CMOS technology node of the tile", "nm", {7.0, 180.0});
+    v.param("node_nm", node_nm,
+            "CMOS technology node of the tile (area, digital energy and delay, leakage)", "nm",
+            {7.0, 180.0});
     v.param("cell_f2", cell_f2, "Memory device cell area (analog)", "F^2", {1.0, 1e6});
     v.param("sram_cell_um2", sram_cell_um2, "SRAM bit cell area at sram_cell_node_nm", "um^2",
             {1e-4, 100.0});
@@ -420,6 +459,12 @@ struct AreaConfig {
     v.param("periphery_mm2", periphery_mm2, "Digital periphery area at periphery_node_nm", "mm^2",
             {0.0, 1e3});
     v.param("periphery_node_nm", periphery_node_nm, "Node of dac_um2 and periphery_mm2", "nm",
+            {7.0, 180.0});
+    v.param("leakage_mw_per_mm2", leakage_mw_per_mm2,
+            "Static power density of the tile's CMOS at leakage_node_nm", "mW/mm^2", {0.0, 1e6});
+    v.param("leakage_node_nm", leakage_node_nm, "Node of leakage_mw_per_mm2", "nm", {7.0, 180.0});
+    v.param("clock_node_nm", clock_node_nm,
+            "Node at which the tile's clock periods are given (scaled to node_nm by delay)", "nm",
             {7.0, 180.0});
   }
 };

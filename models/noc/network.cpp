@@ -3,11 +3,13 @@
 #include "models/common/payload_parts.h"
 #include "models/common/sim_time.h"
 #include "models/common/trace.h"
+#include "models/noc/noc_power.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 
 namespace imcvp::noc {
@@ -626,6 +628,33 @@ void Network::register_stats() {
   s.histogram("packet_latency", const_cast<stats::Histogram&>(st.latency), "cycles",
               "Packet latency histogram");
   const Topology& topo = e->topology();
+  // Area and static power (models/noc/noc_power.h; docs/noc-model.md, "Area and power").
+  auto np = std::make_shared<NetworkPower>(network_power(e->config(), topo));
+  const double period_ns = 1e3 / cfg_.router.clock_mhz;
+  auto elapsed_ns = [e, period_ns] {
+    return double(e->now() - e->stats().since_cycle) * period_ns;
+  };
+  s.constant(
+      "area.routers", [np] { return np->router_area_mm2; }, "mm^2", "Area of all routers");
+  s.constant(
+      "area.links", [np] { return np->link_area_mm2; }, "mm^2", "Area of all link repeaters");
+  s.constant(
+      "power.static_routers", [np] { return np->router_static_mw; }, "mW",
+      "Static (leakage) power of all routers");
+  s.constant(
+      "power.static_links", [np] { return np->link_static_mw; }, "mW",
+      "Static (leakage) power of all link repeaters");
+  s.formula(
+      "energy_static_routers", [np, elapsed_ns] { return np->router_static_mw * elapsed_ns(); },
+      "pJ", "Router static energy since the stats reset", stats::EnergyKind::noc_router, true);
+  s.formula(
+      "energy_static_links", [np, elapsed_ns] { return np->link_static_mw * elapsed_ns(); }, "pJ",
+      "Link repeater static energy since the stats reset", stats::EnergyKind::noc_link, true);
+  const auto& ec = e->config().energy;  // per-bit energies as the engine charges them
+  const double router_flit_pj =
+      (ec.buffer_pj_per_bit + ec.alloc_pj_per_bit + ec.crossbar_pj_per_bit) *
+      cfg_.router.link_width_bits;
+  const double link_flit_pj_per_mm = ec.link_pj_per_bit_mm * cfg_.router.link_width_bits;
   for (uint32_t r = 0; r < topo.nodes(); ++r) {
     std::string rn = "router" + std::to_string(r);
     f((rn + ".avg_buffered_flits").c_str(),
@@ -638,6 +667,19 @@ void Network::register_stats() {
     f((rn + ".peak_buffered_flits").c_str(),
       [e, r] { return double(e->stats().buffer_peak_flits[r]); }, "flits",
       "Most flits buffered in the router at once");
+    f((rn + ".energy").c_str(),
+      [e, r, router_flit_pj] {
+        const uint32_t ports = e->topology().ports();
+        uint64_t flits = 0;
+        for (uint32_t p = 0; p < ports; ++p) flits += e->stats().link_flits[size_t(r) * ports + p];
+        return double(flits) * router_flit_pj;
+      },
+      "pJ", "Dynamic energy of the router (buffer, allocation, crossbar; in energy_router_*)");
+    s.constant(
+        rn + ".area", [np] { return np->router.area_mm2(); }, "mm^2", "Router area");
+    s.constant(
+        rn + ".power.static", [np] { return np->router.static_mw; }, "mW",
+        "Router static (leakage) power");
     f((rn + ".vc_stall_cycles").c_str(),
       [e, r] {
         const auto& st2 = e->stats();
@@ -661,6 +703,16 @@ void Network::register_stats() {
           return span ? double(st2.link_flits[size_t(r) * e->topology().ports() + p]) / span : 0.0;
         },
         "flits/cycle", "Link utilisation");
+      const double len = topo.port(r, p).length_mm;
+      f((ln + ".energy").c_str(),
+        [e, r, p, len, link_flit_pj_per_mm] {
+          return double(e->stats().link_flits[size_t(r) * e->topology().ports() + p]) * len *
+                 link_flit_pj_per_mm;
+        },
+        "pJ", "Dynamic wire energy of the link (in energy_link)");
+      const double lst = np->links[size_t(r) * topo.ports() + p].static_mw;
+      s.constant(
+          ln + ".power.static", [lst] { return lst; }, "mW", "Link repeater static power");
     }
   }
   pair_registered_.clear();

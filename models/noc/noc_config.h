@@ -112,6 +112,15 @@ struct EnergyConfig {
   // Floorplan estimate: tile pitch. Intel's 80-tile Teraflops chip used 1.5 x 2.0 mm tiles
   // (Vangal et al., JSSC 43(1), 2008); 1.5 mm is taken.
   double tile_pitch_mm = 1.5;
+  // parametric: the per-bit energies above are replaced by the router/link model of
+  // models/noc/noc_power.h (ports, VCs, buffer depth, flit width; constants at 45 nm scaled to
+  // node_nm with Stillmaker & Baas 2017); constant: the per-bit energies above as given.
+  std::string model = "parametric";
+  // Node of the NoC's CMOS: the default tiles' 14 nm (HERMES).
+  double node_nm = 14.0;
+  // Static power density at 14 nm, as the tiles' area.leakage_mw_per_mm2 (4.5 mW/mm^2: Intel
+  // 14 nm density x a low-power FinFET's I_off; estimate in models/imc/tile_config.h).
+  double leakage_mw_per_mm2 = 4.5;
 
   template <class V>
   void visit(V& v) {
@@ -125,6 +134,13 @@ struct EnergyConfig {
             {0.0, 1e3});
     v.param("tile_pitch_mm", tile_pitch_mm, "Distance between neighbouring nodes (floorplan)", "mm",
             {0.001, 1e3});
+    v.choice("model", model, {"parametric", "constant"},
+             "Router/link energy: parametric model (ports, VCs, depth, width, node) or the "
+             "per-bit constants above");
+    v.param("node_nm", node_nm, "Technology node of routers and links", "nm", {7.0, 180.0});
+    v.param("leakage_mw_per_mm2", leakage_mw_per_mm2,
+            "Static power density of router and repeater CMOS at 14 nm (scaled to node_nm)",
+            "mW/mm^2", {0.0, 1e6});
   }
 };
 

@@ -422,7 +422,9 @@ TEST_F(TileQueue, VectorUnitOpsAreBitExactWithTheirLatency) {
   EXPECT_EQ(b.stat(0, "queue.vec.avgpool"), 1);
   // Elements read: add 16, relu 8, max 8, avg 8, requant 8, copy 8 = 56; energies per element.
   EXPECT_EQ(b.stat(0, "queue.vec_elements"), 56);
-  const auto& q = TileConfig().queue;
+  // The per-element energies as the tile runs them: scaled from queue.node_nm (45 nm) to the
+  // tile's area.node_nm (14 nm; docs/imc-model.md, "Technology node").
+  const auto q = at_node(TileConfig()).queue;
   EXPECT_NEAR(b.stat(0, "energy.vector"), 56 * q.vec_simple_energy_pj + 16 * q.vec_mul_energy_pj,
               1e-9);
 }

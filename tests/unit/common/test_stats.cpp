@@ -63,3 +63,23 @@ TEST(Stats, DumpIsDeterministic) {
   g.counter("a", a, "count", "A");
   EXPECT_EQ(dump_json(Registry::get().to_json()), dump_json(Registry::get().to_json()));
 }
+
+// Static (leakage/background) energy entries are summed into energy.static; energy.dynamic is
+// the rest; both sit beside energy.total in JSON and text.
+TEST(Stats, StaticEnergyIsReportedBesideDynamicAndTotal) {
+  double dyn = 2.0, leak = 0.5;
+  Group g("soc.part");
+  g.value("energy_dyn", dyn, "pJ", "Dynamic", EnergyKind::core);
+  g.value("energy_leak", leak, "pJ", "Leakage", EnergyKind::core, true);
+  g.formula(
+      "energy_bg", [] { return 1.5; }, "pJ", "Background", EnergyKind::dram, true);
+  auto j = Registry::get().to_json();
+  EXPECT_EQ(j["energy"]["core"]["value"], 2.5);
+  EXPECT_EQ(j["energy"]["static"]["value"], 2.0);
+  EXPECT_EQ(j["energy"]["dynamic"]["value"], 2.0);
+  EXPECT_EQ(j["energy"]["total"]["value"], 4.0);
+  EXPECT_DOUBLE_EQ(Registry::get().energy_static(), 2.0);
+  const std::string text = Registry::get().to_text();
+  EXPECT_NE(text.find("energy.static"), std::string::npos);
+  EXPECT_NE(text.find("energy.dynamic"), std::string::npos);
+}

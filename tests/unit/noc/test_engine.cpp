@@ -140,6 +140,7 @@ TEST(NocEngine, IdleNetworkCostsNothing) {
 
 TEST(NocEngine, StatsCountLinksEnergyAndMatrix) {
   NocConfig c;
+  c.energy.model = "constant";  // the per-bit constants as given (parametric: noc_power.h)
   Engine e(c);
   e.send(0, 2, 3, 0, 0, 1);  // 3 flits, 0 -> 1 -> 2
   e.run_until(200);
