@@ -12,10 +12,24 @@ extern "C" {
 }
 
 #include "models/common/log.h"
+#include "models/noc/topology.h"
 
 namespace imcvp::platform {
 
 namespace {
+
+// The NoC's routing algorithm in use, as `imcvp traffic` and the stats report it (e.g.
+// "xy+dateline" on a torus, "min+updown_escape" on a custom graph), not the raw noc.routing key
+// (which may be empty: the topology's default). A NoC that does not build is the
+// configuration's error when it is the interconnect; behind a bus the key is written as given.
+std::string noc_routing(const PlatformConfig& cfg) {
+  try {
+    return noc::Topology(cfg.noc).routing();
+  } catch (const noc::NocError&) {
+    if (cfg.interconnect == "noc") throw;
+    return cfg.noc.routing;
+  }
+}
 
 // Window sizes and PLIC wiring, as in soc.cpp (docs/memory-map.md).
 constexpr uint64_t kSimCtrlSize = 4 << 10;
@@ -199,7 +213,7 @@ std::vector<uint8_t> build_dtb(const PlatformConfig& cfg) {
   } else {
     w.u32("imcvp,nodes", cfg.noc.nodes);
   }
-  w.str("imcvp,routing", cfg.noc.routing);
+  w.str("imcvp,routing", noc_routing(cfg));
   w.end();
   w.end();  // root
   return w.finish();

@@ -76,6 +76,37 @@ TEST(DeviceTree, FollowsTheConfig) {
   EXPECT_NE(dts.find("interrupts = <0x12>"), std::string::npos) << dts;
 }
 
+// /noc's imcvp,routing is the algorithm in use, as `imcvp traffic` reports it, not the raw
+// noc.routing key (which was "xy" on a torus and empty on a custom graph).
+TEST(DeviceTree, NocRoutingIsTheAlgorithmInUse) {
+  if (!have("dtc")) GTEST_SKIP() << "dtc missing";
+  const std::string src = IMCVP_SOURCE_DIR;
+  struct Case {
+    std::vector<std::string> args;
+    const char* routing;
+  } cases[] = {
+      {{"-c", src + "/configs/soc/pipeline-mesh.yaml"}, "xy"},
+      {{"-c", src + "/configs/soc/pipeline-torus.yaml"}, "xy+dateline"},
+      {{"--set", "interconnect=noc", "-c", src + "/configs/noc/custom-example.yaml"},
+       "min+updown_escape"},
+      {{"--set", "interconnect=noc", "-c", src + "/configs/noc/custom-example.yaml", "--set",
+        "noc.routing=updown"},
+       "updown"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {"run"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    args.insert(args.end(), {"--dump-dtb", "soc.dtb"});
+    auto r = run_imcvp(args);
+    ASSERT_EQ(r.code, 0) << c.routing << ": " << r.err;
+    std::string dts = dtc_decode(r.dir / "soc.dtb");
+    ASSERT_FALSE(dts.empty());
+    EXPECT_NE(dts.find(std::string("imcvp,routing = \"") + c.routing + "\";"), std::string::npos)
+        << c.routing << "\n"
+        << dts.substr(dts.find("noc {"));
+  }
+}
+
 TEST(DeviceTree, DumpDtbToAnUnwritablePathFails) {
   auto r = run_imcvp({"run", "--dump-dtb", "/nonexistent-dir/soc.dtb"});
   EXPECT_EQ(r.code, 73) << r.err;
