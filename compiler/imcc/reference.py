@@ -118,13 +118,6 @@ def host_float(model, L, xs):
 # ---------------------------------------------------------------- host kernels (integer)
 # What the runtime's core computes between tile stages (imcrt hostops.c: the same integer
 # operations, bit-exact). x: int8 values as int64 arrays; parameters from quantize.py.
-def rdiv(a, b):
-    """Integer division rounding half away from zero, b > 0 (elementwise on int64)."""
-    a = np.asarray(a, np.int64)
-    q = (2 * np.abs(a) + b) // (2 * b)
-    return np.where(a < 0, -q, q)
-
-
 def isqrt(v):
     return np.asarray([math.isqrt(int(x)) for x in np.asarray(v).reshape(-1)],
                       np.int64).reshape(np.shape(v))
@@ -132,16 +125,17 @@ def isqrt(v):
 
 def host_layernorm(x, F, G, Bb, E):
     """x [rows, F] int8. S = sum q; d = F q - S; V2 = (sum d^2 + F/2) // F (= F^2 var);
-    den = max(1, isqrt(V2 + E)) (E = round(eps / s_x^2 F^2)); n = rdiv(4096 d, den) (the
-    normalised value with 12 fraction bits: one 32-bit division per element);
-    y = sat8((n G + 4096 Bb + 2^27) >> 28) with G = round(gamma / s_y 2^16),
-    Bb = round(beta / s_y 2^16)."""
+    den = max(1, isqrt(V2 + E)) (E = round(eps / s_x^2 F^2)); R = (2^31 - 1) // den (one
+    division per row); n = (4096 d R + 2^30) >> 31 (the normalised value with 12 fraction
+    bits: a multiply per element); y = sat8((n G + 4096 Bb + 2^27) >> 28) with
+    G = round(gamma / s_y 2^16), Bb = round(beta / s_y 2^16)."""
     x = np.asarray(x, np.int64).reshape(-1, F)
     S = x.sum(axis=1, keepdims=True)
     d = F * x - S
     V2 = ((d * d).sum(axis=1, keepdims=True) + F // 2) // F
     den = np.maximum(1, isqrt(V2 + E))
-    n = rdiv(4096 * d, den)
+    R = (2 ** 31 - 1) // den
+    n = (4096 * d * R + (1 << 30)) >> 31
     t = n * np.asarray(G, np.int64)[None, :] + 4096 * np.asarray(Bb, np.int64)[None, :]
     return sat8((t + (1 << 27)) >> 28)
 

@@ -72,13 +72,8 @@ static int64_t rshift_round(int64_t p, uint32_t shift) {
 }
 
 /* rows x F: S = sum q; d = F q - S; V2 = (sum d^2 + F/2) / F; den = max(1, isqrt(V2 + E));
- * n = rdiv(4096 d, den) (32-bit); y = sat8((n G + 4096 Bb + 2^27) >> 28). */
-static int32_t rdiv32(int32_t a, int32_t b) {
-  uint32_t ua = (uint32_t)(a < 0 ? -a : a);
-  int32_t q = (int32_t)((2u * ua + (uint32_t)b) / (2u * (uint32_t)b));
-  return a < 0 ? -q : q;
-}
-
+ * R = (2^31 - 1) / den (one division per row); n = (4096 d R + 2^30) >> 31;
+ * y = sat8((n G + 4096 Bb + 2^27) >> 28). */
 static int layernorm(const uint32_t* w) {
   uint32_t rows = w[6], F = w[7], E = w[8];
   uint32_t n = rows * F;
@@ -99,8 +94,10 @@ static int layernorm(const uint32_t* w) {
     uint64_t V2 = (Q + F / 2u) / F;
     int32_t den = (int32_t)isqrt64(V2 + E);
     if (den < 1) den = 1;
+    const int32_t R = 0x7FFFFFFF / den;
     for (uint32_t i = 0; i < F; ++i) { /* in place: q[i] is read before it is written */
-      int32_t nv = rdiv32(4096 * ((int32_t)F * q[i] - S), den);
+      int64_t p = (int64_t)(4096 * ((int32_t)F * q[i] - S)) * R;
+      int32_t nv = (int32_t)((p + (1ll << 30)) >> 31);
       int64_t t = (int64_t)nv * gb[i] + 4096ll * gb[F + i];
       q[i] = sat8((t + (1ll << 27)) >> 28);
     }
