@@ -37,6 +37,7 @@ struct Options {
   int64_t packet_flits = -1, warmup = -1, measure = -1, drain = -1, seed = -1, outstanding = -1,
           reply_flits = -1;
   bool dump_config = false;
+  bool vc_stats = false;
   std::string list_params;  // tsv
   std::string export_anynet;
   CLI::Option* list_opt = nullptr;
@@ -105,6 +106,18 @@ nlohmann::ordered_json to_json(const noc::TrafficResult& r) {
     links.push_back({l.from, l.to, u});
   }
   j["links"] = std::move(links);
+  // --vc-stats: per link and VC (the JSON's "link_vcs_format").
+  if (!r.links.empty() && !r.links.front().vc_utilisation.empty()) {
+    auto vcs = nlohmann::ordered_json::array();
+    auto round6 = [](const std::vector<double>& v) {
+      auto a = nlohmann::ordered_json::array();
+      for (double x : v) a.push_back(std::round(x * 1e6) / 1e6);
+      return a;
+    };
+    for (const auto& l : r.links)
+      vcs.push_back({l.from, l.to, round6(l.vc_utilisation), round6(l.vc_occupancy)});
+    j["link_vcs"] = std::move(vcs);
+  }
   return j;
 }
 
@@ -126,6 +139,9 @@ nlohmann::ordered_json to_json(const noc::SweepSummary& s) {
 }
 
 int run(const Options& o) {
+  if (o.vc_stats && o.format != "json")
+    return fail(exit_code::usage,
+                "--vc-stats writes per-VC arrays into the JSON: use --format json");
   TrafficRoot root;
   // The traffic mode's own defaults: one virtual network (all traffic is one class).
   root.noc.router.vnets = 1;
@@ -156,6 +172,7 @@ int run(const Options& o) {
     if (o.drain >= 0) t.drain_cycles = uint64_t(o.drain);
     if (o.seed >= 0) t.seed = uint64_t(o.seed);
     if (o.rate >= 0) t.injection_rate = o.rate;
+    t.per_vc = o.vc_stats;
     if (t.packet_flits == 0) return fail(exit_code::usage, "--packet-flits must be at least 1");
     if (t.measure_cycles == 0) return fail(exit_code::usage, "--measure must be at least 1");
   } catch (const config::ConfigError& e) {
@@ -243,6 +260,9 @@ int run(const Options& o) {
     }
     doc["seed"] = root.traffic.seed;
     doc["links_format"] = {"from", "to", "flits_per_cycle"};
+    if (o.vc_stats)
+      doc["link_vcs_format"] = {"from", "to", "flits_per_cycle per VC",
+                                "avg_buffered_flits per VC (receiver's input VC)"};
     doc["points"] = nlohmann::ordered_json::array();
   }
   std::vector<noc::TrafficResult> results;
@@ -338,6 +358,9 @@ Command add_traffic_command(CLI::App& app) {
   sub->add_option("--seed", o->seed, "Random seed")->transform(uint_in(0, INT64_MAX));
   sub->add_option("--format", o->format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
   sub->add_option("-o,--output", o->output, "Write the table to FILE instead of stdout");
+  sub->add_flag("--vc-stats", o->vc_stats,
+                "JSON: per link and VC, flits/cycle and the receiving input VC's average "
+                "buffered flits (link_vcs)");
   sub->add_flag("--dump-config", o->dump_config, "Print the resolved configuration and exit");
   sub->add_option("--export-anynet", o->export_anynet,
                   "Write the topology as a BookSim2 anynet file (link latencies included) and "

@@ -97,6 +97,14 @@ void Engine::reset_stats() {
   stats_ = NetStats{};
   stats_.link_flits.assign(size_t(n_) * ports_, 0);
   stats_.vc_stall_cycles.assign(in_.size(), 0);
+  vcs_on_ = track_vcs_;
+  if (vcs_on_) {
+    stats_.vc_flits.assign(in_.size(), 0);
+    stats_.vc_occupancy.assign(in_.size(), 0);
+    // Flits buffered now count from now on.
+    for (size_t i = 0; i < in_.size(); ++i)
+      stats_.vc_occupancy[i] = -int64_t(in_[i].count) * int64_t(now_);
+  }
   stats_.buffer_flit_cycles.assign(n_, 0);
   stats_.buffer_peak_flits.assign(n_, 0);
   for (uint32_t r = 0; r < n_; ++r) stats_.buffer_peak_flits[r] = routers_[r].buffered;
@@ -335,6 +343,7 @@ void Engine::apply(const Event& e, uint64_t t) {
       uint32_t pos = uint32_t(iv.head) + iv.count;
       if (pos >= depth_) pos -= depth_;
       buf_[base + pos] = e.flit;
+      if (vcs_on_) stats_.vc_occupancy[in_idx(r, e.port, e.vc)] -= int64_t(t);
       if (iv.count == 0 && iv.state == kIdle) {
         iv.state = kRouting;
         iv.pkt = e.flit.pkt;
@@ -627,7 +636,7 @@ void Engine::switch_allocate(uint32_t r, uint64_t t) {
       }
     }
     gs.clear();
-    ps[best].g_ptr = uint16_t(p + 1 == ports_ ? 0 : p + 1);
+    ps[best].g_ptr = uint16_t(p + 1u == ports_ ? 0 : p + 1);
     ps[p].a_ptr = uint16_t(best + 1 == ports_ ? 0 : best + 1);
     // The VC at input p that goes to `best`: oldest packet (age) or round-robin from the
     // input's VC pointer.
@@ -656,8 +665,12 @@ void Engine::send_flit(uint32_t r, uint32_t p, uint32_t v, uint64_t t) {
   size_t idx = in_idx(r, p, v);
   InVc& iv = in_[idx];
   Flit f = buf_[idx * depth_ + iv.head];
-  iv.head = uint16_t(iv.head + 1 == depth_ ? 0 : iv.head + 1);
+  iv.head = uint16_t(iv.head + 1u == depth_ ? 0 : iv.head + 1);
   --iv.count;
+  if (vcs_on_) {
+    stats_.vc_occupancy[idx] += int64_t(t);
+    if (iv.out_port != Topology::kLocal) ++stats_.vc_flits[in_idx(r, iv.out_port, iv.out_vc)];
+  }
   Router& rt = routers_[r];
   account_occupancy(r, t);
   --rt.buffered;

@@ -60,6 +60,13 @@ struct NetStats {
   std::vector<uint64_t> vc_stall_cycles;     // [(node * ports + in port) * vcs + vc]
   std::vector<uint64_t> buffer_flit_cycles;  // [node]: integral of buffered flits over cycles
   std::vector<uint64_t> buffer_peak_flits;   // [node]: most flits buffered at once
+  // Per VC, only while Engine::set_track_vcs(true) (empty otherwise):
+  //  vc_flits[(node * ports + out port) * vcs + vc]: flits sent on that VC of the output link;
+  //  vc_occupancy[(node * ports + in port) * vcs + vc]: flit-cycles buffered in that input VC,
+  //  kept as sum(departure) - sum(arrival) over its flits; Engine::vc_flit_cycles() adds the
+  //  flits still buffered.
+  std::vector<uint64_t> vc_flits;
+  std::vector<int64_t> vc_occupancy;
   // Traffic matrix, sparse: (src * n + dst) -> delivered packets and flits. Only pairs that
   // carried traffic have an entry, so memory grows with the traffic, not with n^2.
   struct PairCount {
@@ -119,6 +126,16 @@ class Engine {
   // Whether NetStats::matrix is kept (default on; synthetic-traffic runs, which never read it,
   // turn it off: with uniform traffic it grows to n^2 entries and costs a tree insert per packet).
   void set_track_matrix(bool on) { track_matrix_ = on; }
+  // Per-VC flit counts and buffer occupancy (NetStats::vc_flits, vc_occupancy); off by default
+  // (one more counter per flit-hop). Takes effect from the next reset_stats().
+  void set_track_vcs(bool on) { track_vcs_ = on; }
+  // Flit-cycles buffered in input VC `idx` ((node * ports + port) * vcs + vc) since the last
+  // reset, up to now(). 0 unless VCs are tracked.
+  uint64_t vc_flit_cycles(size_t idx) const {
+    if (stats_.vc_occupancy.empty()) return 0;
+    return uint64_t(stats_.vc_occupancy[idx] + int64_t(in_[idx].count) * int64_t(now_));
+  }
+  uint32_t vcs() const { return vcs_; }
   double link_length_mm(uint32_t node, uint32_t port) const {
     return topo_.link_length_mm(node, port);
   }
@@ -208,6 +225,8 @@ class Engine {
   std::vector<uint16_t> va_in_ptr_;    // [r * pools_ + pool]
   uint32_t pools_ = 0;
   bool track_matrix_ = true;
+  bool track_vcs_ = false;
+  bool vcs_on_ = false;  // track_vcs_ as of the last reset_stats() (the vectors exist)
   std::vector<Ni> nis_;
   std::vector<uint32_t> active_routers_, active_nis_;
   std::vector<uint32_t> scratch_;

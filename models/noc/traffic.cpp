@@ -68,6 +68,10 @@ uint32_t Pattern::dest(uint32_t src, uint64_t rnd) const {
 TrafficResult run_traffic(const NocConfig& noc, const TrafficConfig& cfg) {
   Engine eng(noc);
   eng.set_track_matrix(false);  // never read here
+  if (cfg.per_vc) {
+    eng.set_track_vcs(true);
+    eng.reset_stats();  // the VC counters exist from here (nothing has happened yet)
+  }
   const Topology& topo = eng.topology();
   Pattern pattern(topo, cfg);
   const uint32_t n = topo.nodes();
@@ -246,8 +250,18 @@ TrafficResult run_traffic(const NocConfig& noc, const TrafficConfig& cfg) {
     for (uint32_t p = 1; p < topo.ports(); ++p) {
       uint32_t peer = topo.port(v, p).peer;
       if (peer == Topology::kNone) continue;
-      res.links.push_back(
-          {v, peer, p, double(st.link_flits[size_t(v) * topo.ports() + p]) / double(span)});
+      TrafficResult::LinkUse l{
+          v, peer, p, double(st.link_flits[size_t(v) * topo.ports() + p]) / double(span), {}, {}};
+      if (cfg.per_vc) {
+        const uint32_t vcs = eng.vcs(), pp = topo.port(v, p).peer_port;
+        for (uint32_t c = 0; c < vcs; ++c) {
+          const size_t out = (size_t(v) * topo.ports() + p) * vcs + c;
+          const size_t in = (size_t(peer) * topo.ports() + pp) * vcs + c;
+          l.vc_utilisation.push_back(double(st.vc_flits[out]) / double(span));
+          l.vc_occupancy.push_back(double(eng.vc_flit_cycles(in)) / double(span));
+        }
+      }
+      res.links.push_back(std::move(l));
     }
   res.saturated = !res.stable || res.accepted < (1.0 - kSaturationTolerance) * res.offered;
   res.energy_router_pj = st.energy_buffer_pj + st.energy_alloc_pj + st.energy_crossbar_pj;

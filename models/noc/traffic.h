@@ -37,6 +37,9 @@ struct TrafficConfig {
   std::string mode = "open";
   uint32_t max_outstanding = 4;  // request_reply: requests in flight per node
   uint32_t reply_flits = 1;      // request_reply: reply packet size
+  // Per-VC link statistics (TrafficResult::LinkUse::vc_*); not a config key: `imcvp traffic
+  // --vc-stats` sets it (one counter more per flit-hop, and n x ports x VCs numbers of output).
+  bool per_vc = false;
 
   template <class V>
   void visit(V& v) {
@@ -83,6 +86,9 @@ struct TrafficResult {
   struct LinkUse {
     uint32_t from = 0, to = 0, port = 0;
     double utilisation = 0;
+    // per_vc only, one entry per VC of the link: flits/cycle sent on the VC (they sum to
+    // `utilisation`) and the average flits buffered in the VC at the receiving router's input.
+    std::vector<double> vc_utilisation, vc_occupancy;
   };
   std::vector<LinkUse> links;
   // accepted < (1 - tolerance) x offered (or measured packets missing): past saturation.

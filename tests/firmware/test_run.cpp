@@ -515,6 +515,39 @@ TEST(Traffic, SweepCsvIsDeterministicAndJsonParses) {
   EXPECT_NEAR(doc["points"][0]["accepted"].get<double>(), 0.1, 0.01);
 }
 
+// --vc-stats: per link, one flits/cycle and one average-occupancy entry per VC; the VCs add up
+// to the link's utilisation, and the rest of the output is unchanged. CSV has no room for it.
+TEST(Traffic, VcStatsPerLinkAndVcInJson) {
+  std::vector<std::string> args = {"traffic", "--topology", "mesh:3x3", "--injection-rate",
+                                   "0.3",     "--measure",  "2000",     "--packet-flits",
+                                   "2",       "--format",   "json"};
+  auto plain = run_imcvp(args, "plain");
+  args.push_back("--vc-stats");
+  auto r = run_imcvp(args, "vcs");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  auto ref = nlohmann::json::parse(plain.out);
+  EXPECT_EQ(doc["link_vcs_format"].size(), 4u);
+  const auto& p = doc["points"][0];
+  EXPECT_EQ(p["avg_packet_latency"], ref["points"][0]["avg_packet_latency"]);
+  EXPECT_EQ(p["links"], ref["points"][0]["links"]);
+  EXPECT_FALSE(ref["points"][0].contains("link_vcs"));
+  ASSERT_EQ(p["link_vcs"].size(), 24u);  // 12 bidirectional links of a 3x3 mesh
+  for (size_t i = 0; i < 24; ++i) {
+    const auto& l = p["link_vcs"][i];
+    EXPECT_EQ(l[0], p["links"][i][0]);
+    EXPECT_EQ(l[1], p["links"][i][1]);
+    ASSERT_EQ(l[2].size(), 8u);  // the default 8 VCs
+    ASSERT_EQ(l[3].size(), 8u);
+    double sum = 0;
+    for (const auto& u : l[2]) sum += u.get<double>();
+    EXPECT_NEAR(sum, p["links"][i][2].get<double>(), 1e-5);
+  }
+  auto bad = run_imcvp({"traffic", "--vc-stats"}, "csv");
+  EXPECT_EQ(bad.code, 64);
+  EXPECT_TRUE(contains(bad.err, "--vc-stats")) << bad.err;
+}
+
 // Closed loop: a node with k requests in flight delivers at most k per round trip (Little's
 // law), so once the slots are the limit the accepted load grows with k.
 TEST(Traffic, RequestReplyThroughputFollowsOutstandingSlots) {
