@@ -30,6 +30,15 @@ MODELS = {
     "transformer_fashion": {"input": [1, 16, 49], "weights": TF_WEIGHTS, "init": TF_INIT,
                             "ops": TF_OPS, "inputs": ("transformer_fashion_inputs.npz", 256),
                             "min_acc": 0.85},
+    # hardware-aware fine-tuned for PCM (scripts/train/finetune_hat.py): same graphs
+    "resnet_fashion_hat_pcm": {"input": [1, 1, 28, 28], "weights": 301984, "init": 302730,
+                               "ops": ["Add", "Conv", "Flatten", "Gemm", "GlobalAveragePool",
+                                       "Relu"],
+                               "inputs": ("resnet_fashion_inputs.npz", 256), "min_acc": 0.91},
+    "transformer_fashion_hat_pcm": {"input": [1, 16, 49], "weights": TF_WEIGHTS,
+                                    "init": TF_INIT, "ops": TF_OPS,
+                                    "inputs": ("transformer_fashion_inputs.npz", 256),
+                                    "min_acc": 0.85},
     "mlp_digits": {"input": [1, 64], "weights": 4736, "init": 4810, "ops": ["Gemm", "Relu"],
                    "inputs": ("mlp_digits_inputs.npz", 360), "min_acc": 0.97},
     "cnn_digits": {"input": [1, 1, 8, 8], "weights": 792, "init": 810,
@@ -118,6 +127,24 @@ class TestModels(unittest.TestCase):
         self.assertEqual(meta["test_images"], 10000)
         self.assertLess(os.path.getsize(os.path.join(D, "transformer_fashion.onnx")), 5 << 20)
 
+    def test_hat_models(self):
+        """The HAT fine-tuned models: provenance names their source (its sha256 as committed),
+        the script, seed and the torch noise model's accuracy before/after at three ages."""
+        for name, src in (("resnet_fashion_hat_pcm", "resnet_fashion"),
+                          ("transformer_fashion_hat_pcm", "transformer_fashion")):
+            with self.subTest(model=name):
+                _, meta = load(name)
+                _, smeta = load(src)
+                self.assertEqual(meta["source_model"], src + ".onnx")
+                self.assertEqual(meta["source_sha256"], smeta["sha256"])
+                self.assertEqual(meta["script"], "scripts/train/finetune_hat.py")
+                self.assertIn("--seed %d" % meta["seed"], meta["command"])
+                t = meta["torch_noise_model_accuracy"]
+                for when in ("before", "after"):
+                    self.assertEqual(sorted(t[when]), sorted(["1 day", "1 year", "10 years",
+                                                              "quantised, no noise", "float"]))
+                self.assertEqual(meta["hat"]["module"], "compiler/imcc/torch_hat.py")
+
     def test_inputs_files(self):
         _, _, xf, yf = trainlib.fashion(train=False)
         _, _, xd, yd = trainlib.digits()
@@ -135,9 +162,9 @@ class TestModels(unittest.TestCase):
                 self.assertEqual(y.shape, (n,))
                 self.assertGreaterEqual(x.min(), 0.0)
                 self.assertLessEqual(x.max(), 1.0)
-                fashion = name.endswith("_fashion")
+                fashion = "_fashion" in name
                 self.assertTrue(np.array_equal(y, (yf if fashion else yd)[:n]))
-                if name == "transformer_fashion":
+                if name.startswith("transformer_fashion"):
                     self.assertTrue(np.array_equal(x, trainlib.patchify(xf[:n])))
                 elif not fashion:
                     self.assertTrue(np.array_equal(x.reshape(n, 64), xd))
