@@ -215,9 +215,21 @@ static int host_write_file(const char* name, uint32_t addr, uint32_t n) {
   return left == 0 ? 0 : -1;
 }
 
+/* FNV-1a over bytes, read with aligned 32-bit loads where possible: every load from DRAM is
+ * one bus/NoC transaction, so word loads make checking a large package (a 10,000-image test
+ * set: 9.7 MB) 4x cheaper in simulated and host time. Same value as the bytewise loop. */
 static uint32_t fnv1a(uint32_t addr, uint32_t n, uint32_t h) {
   const uint8_t* p = (const uint8_t*)(uintptr_t)addr;
-  for (uint32_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x01000193u;
+  uint32_t i = 0;
+  for (; i < n && ((addr + i) & 3u); ++i) h = (h ^ p[i]) * 0x01000193u;
+  for (; i + 4u <= n; i += 4u) {
+    uint32_t w = *(const volatile uint32_t*)(uintptr_t)(addr + i); /* little endian */
+    h = (h ^ (w & 0xFFu)) * 0x01000193u;
+    h = (h ^ ((w >> 8) & 0xFFu)) * 0x01000193u;
+    h = (h ^ ((w >> 16) & 0xFFu)) * 0x01000193u;
+    h = (h ^ (w >> 24)) * 0x01000193u;
+  }
+  for (; i < n; ++i) h = (h ^ p[i]) * 0x01000193u;
   return h;
 }
 
