@@ -46,12 +46,13 @@ def program_cost(t, rows, cols):
 # (firmware/apps/imcrt/hostops.c) on the ISS with its default timing (cpu.clock_mhz 1000 and
 # the per-class cycle counts of docs/config-reference.md), each operand copied from DRAM into
 # TCM and the result back with 32-bit accesses. ns per unit (a MAC for matmul, an element
-# otherwise) MEASURED on the VP: the 2-layer, width-64, 16-token encoder on imc16-digital,
-# 20 inputs, firmware.host_<op>_us / units (docs/transformers.md, "Cost model"). The DRAM
-# round trips dominate the element-wise kernels (a GELU LUT lookup is ~6 instructions).
+# otherwise) MEASURED on the VP: the 2-layer, width-64, 16-token encoder on imc16-digital
+# (models/onnx/transformer_fashion.onnx, 256 inputs), firmware.host_<op>_us / units
+# (docs/transformers.md, "Measured"). The DRAM round trips dominate the element-wise kernels
+# (a GELU LUT lookup is ~6 instructions).
 # Energy: instructions x cpu.energy_per_inst_pj (10 pJ, the config default) with the measured
 # ~2.6 ns per instruction of those kernels (33.8 M instructions in 88 ms of host steps).
-HOST_NS_PER_UNIT = {"matmul": 29.3, "layernorm": 223.0, "softmax": 165.0, "gelu": 75.0,
+HOST_NS_PER_UNIT = {"matmul": 29.3, "layernorm": 211.0, "softmax": 165.0, "gelu": 75.0,
                     "permute": 67.0}
 HOST_NS_PER_INSN = 2.6
 HOST_PJ_PER_INSN = 10.0
