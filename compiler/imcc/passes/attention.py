@@ -149,7 +149,8 @@ def assign_tile(model, phases, soc, tiles_avail):
     free = [i for i in range(tiles_avail) if i not in used and soc.tiles[i]["kind"] == "digital"]
     if not free:
         raise CompileError(f"node '{mm[0].name}' (op MatMul): no digital tile free of weights "
-                           "for attention on tiles")
+                           "for attention on tiles after placement (the weights took the "
+                           "digital tiles): use --attention host")
     tile = min(free, key=lambda i: (soc.hops(soc.tile_nodes[i], soc.dram_node), i))
     for L in mm:
         L.attrs["tile"] = tile
