@@ -223,6 +223,38 @@ sweep:
         self.assertTrue((out / "plots" / "latency_vs_load.png").is_file())
         self.assertTrue((out / "plots" / "links_p0000.png").is_file())
 
+    def test_traffic_vc_stats_heat_map(self):
+        # Issue 17 item 5: `options: [--vc-stats]` puts per-VC link use into traffic.json and
+        # plot-sweep draws it per link and VC.
+        spec = self.write_spec("vcs", f"""
+mode: traffic
+base:
+  config: [{ROOT}/configs/noc/booksim-iq.yaml]
+  loads: "0.2"
+  options: [--warmup, "200", --measure, "1000", --vc-stats]
+sweep:
+  grid:
+    topology: [mesh:3x3]
+""")
+        out = self.work / "out-vcs"
+        sweep("run", spec, "-j", "1")
+        sweep("collect", out)
+        doc = json.loads((out / "runs" / "p0000" / "traffic.json").read_text())
+        pt = doc["points"][0]
+        self.assertEqual(len(pt["link_vcs"]), 24)
+        self.assertEqual(len(pt["link_vcs"][0][2]), 16)  # booksim-iq: 16 VCs
+        for (a, b, u), (a2, b2, us, _) in zip(pt["links"], pt["link_vcs"]):
+            self.assertEqual((a, b), (a2, b2))
+            self.assertAlmostEqual(sum(us), u, places=4)
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            return
+        p = subprocess.run(["/usr/bin/python3", str(PLOT), str(out / "results.csv"), "-o",
+                            str(out / "plots")], capture_output=True, text=True, timeout=100)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue((out / "plots" / "link_vcs_p0000.png").is_file())
+
     def test_plot_keeps_a_config_file_topology_in_its_bundle(self):
         # Regression (issue 17): a bundle axis whose values set the topology by keys for one
         # entry and by a config file for another made `config` look like a parameter of its
