@@ -362,6 +362,38 @@ class ConcatTest(unittest.TestCase):
         self.assertIn("only on the last (feature) axis", str(cm.exception))
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TF = os.path.join(ROOT, "models", "onnx", "transformer_fashion.onnx")
+
+
+@unittest.skipUnless(os.path.exists(TF), "models/onnx/transformer_fashion.onnx not present")
+class CommittedModelTest(unittest.TestCase):
+    """The committed encoder (4 of its inputs) compiles with attention on the host and on a
+    tile; both emulate exactly and give the same int8 reference."""
+
+    def test_host_and_tiles(self):
+        z = np.load(TF.replace(".onnx", "_inputs.npz"))
+        with tempfile.TemporaryDirectory(prefix="imcc-test-") as d:
+            npz = os.path.join(d, "in.npz")
+            np.savez(npz, images=z["images"][:4], labels=z["labels"][:4])
+            exp = []
+            for mode in ("host", "tiles"):
+                pkg = os.path.join(d, mode + ".pkg")
+                rc, out, err = run_cli("compile", TF, "-c", DIGITAL, "--inputs", npz, "-o",
+                                       pkg, "--attention", mode)
+                self.assertEqual(rc, 0, err)
+                p = package.read(pkg)
+                outs = emulate.Emulator(p).run()
+                e = p.array("EXPECTED", "<i4").reshape(4, -1)
+                for i, o in enumerate(outs):
+                    np.testing.assert_array_equal(o, e[i, :o.size])
+                exp.append(e)
+                man = json.load(open(pkg + ".json"))
+                seg = next(x for x in man["passes"] if x["pass"] == "segment")
+                self.assertEqual(seg["segments"], 10)
+            np.testing.assert_array_equal(exp[0], exp[1])
+
+
 class TcmLimitTest(unittest.TestCase):
     def test_scores_larger_than_the_host_scratch_are_refused(self):
         """512 tokens on the host: the 512 x 512 score matrix and its operands exceed the
