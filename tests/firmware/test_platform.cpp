@@ -199,6 +199,25 @@ TEST(PlatformNote, SdkFollowsMovedUartClintPlicAndSimctrl) {
   }
 }
 
+// What the SDK read from the tree, as imc_selftest prints it: the moved devices and the
+// timebase (/cpus timebase-frequency). The mtime rate stays compiled in (IMCVP_MTIME_HZ), so a
+// changed clint.timebase_hz is a mismatch: run with --allow-mismatch to see the value read.
+TEST(PlatformNote, SdkReportsWhatItReadFromTheTree) {
+  auto r = run_imcvp({"run", "--allow-mismatch", "--set", "uart0.base=0x10001000", "--set",
+                      "dram.base=0x60000000", "--set", "clint.timebase_hz=20000000",
+                      fw("imc_selftest")});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out,
+                       "imc_selftest: platform from the device tree: UART0 0x10001000, "
+                       "CLINT 0x02000000, PLIC 0x0c000000, sim-control 0x00100000, "
+                       "DRAM 0x60000000, timebase 20000000 Hz"))
+      << r.out;
+  EXPECT_TRUE(contains(r.err,
+                       "mtime frequency: compiled for 10000000 Hz, but "
+                       "clint.timebase_hz = 20000000"))
+      << r.err;
+}
+
 // Firmware with compiled-in device addresses (the note's flags cleared: nothing read from the
 // device tree) stops with exit 78 naming each differing address; --allow-mismatch runs it with
 // one warning per address.

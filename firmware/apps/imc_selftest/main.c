@@ -181,6 +181,13 @@ int main(void) {
   if (n == 0) return 100;
   /* The device tree says how many tiles there are: each must answer (imcvp/platform.h). */
   const imcvp_platform_info* plat = imcvp_platform();
+  printf(
+      "imc_selftest: platform %s: UART0 0x%08lx, CLINT 0x%08lx, PLIC 0x%08lx, "
+      "sim-control 0x%08lx, DRAM 0x%08lx, timebase %lu Hz\n",
+      plat->dtb ? "from the device tree" : "defaults (no device tree)",
+      (unsigned long)plat->uart0_base, (unsigned long)plat->clint_base,
+      (unsigned long)plat->plic_base, (unsigned long)plat->simctrl_base,
+      (unsigned long)plat->dram_base, (unsigned long)plat->timebase_hz);
   if (plat->dtb && n != plat->tile_count) {
     printf("imc_selftest: FAIL: the device tree lists %lu tile(s), %u answer\n",
            (unsigned long)plat->tile_count, n);

@@ -36,12 +36,14 @@ static int info_ready;
 #define FDT_PROP 3u
 #define FDT_NOP 4u
 
-enum { K_NONE, K_DRAM, K_TILE, K_SIMCTRL, K_CLINT, K_PLIC, K_UART, K_COUNT };
+enum { K_NONE, K_DRAM, K_TILE, K_SIMCTRL, K_CLINT, K_PLIC, K_UART, K_CPUS, K_COUNT };
 static const char* const kind_compat[K_COUNT] = {
-    0, "imcvp,dram", "imcvp,imc-tile", "sifive,test0", "riscv,clint0", "riscv,plic0", "ns16550a"};
-enum { P_COMPAT, P_REG, P_ADDR_CELLS, P_SIZE_CELLS, P_INTERRUPTS, P_INDEX, P_COUNT };
-static const char* const prop_names[P_COUNT] = {"compatible",  "reg",        "#address-cells",
-                                                "#size-cells", "interrupts", "imcvp,index"};
+    0, "imcvp,dram", "imcvp,imc-tile", "sifive,test0", "riscv,clint0", "riscv,plic0", "ns16550a",
+    0 /* K_CPUS: the node /cpus, by name */};
+enum { P_COMPAT, P_REG, P_ADDR_CELLS, P_SIZE_CELLS, P_INTERRUPTS, P_INDEX, P_TIMEBASE, P_COUNT };
+static const char* const prop_names[P_COUNT] = {"compatible",        "reg",        "#address-cells",
+                                                "#size-cells",       "interrupts", "imcvp,index",
+                                                "timebase-frequency"};
 
 static uint32_t be32(const uint8_t* b) {
   return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
@@ -49,8 +51,8 @@ static uint32_t be32(const uint8_t* b) {
 
 /* The node being read: its kind and the properties the SDK needs. */
 typedef struct {
-  int kind, has_reg, has_irq, has_index;
-  uint32_t addr, size, irq, index;
+  int kind, has_reg, has_irq, has_index, has_timebase;
+  uint32_t addr, size, irq, index, timebase;
 } dt_rec;
 
 /* Big-endian n-cell value that fits 32 bits (else 0). */
@@ -64,7 +66,7 @@ static int cells32(const uint8_t* p, uint32_t n, uint32_t* v) {
 static int compat_kind(const char* list, uint32_t len) {
   for (uint32_t i = 0; i < len;) {
     const char* c = list + i;
-    for (int k = 1; k < K_COUNT; ++k)
+    for (int k = 1; k < K_CPUS; ++k)
       if (c[0] == kind_compat[k][0] && c[1] == kind_compat[k][1] && strcmp(c, kind_compat[k]) == 0)
         return k;
     i += (uint32_t)strlen(c) + 1u;
@@ -73,7 +75,8 @@ static int compat_kind(const char* list, uint32_t len) {
 }
 
 static void take(imcvp_platform_info* info, const dt_rec* r, int* seen) {
-  if (r->kind == K_NONE || !r->has_reg) return;
+  if (r->kind == K_CPUS && r->has_timebase && r->timebase) info->timebase_hz = r->timebase;
+  if (r->kind == K_NONE || r->kind == K_CPUS || !r->has_reg) return;
   if (r->kind == K_TILE) {
     uint32_t idx = r->has_index ? r->index : info->tile_count;
     if (idx >= IMCVP_DT_MAX_TILES) return;
@@ -138,11 +141,13 @@ static void read_tree(imcvp_platform_info* info, const uint8_t* dtb) {
       if (++depth >= (int)sizeof acells) return;
       acells[depth] = 2;
       scells[depth] = 1;
-      off = (off + 4u + (uint32_t)strlen((const char*)st + off + 4u) + 1u + 3u) & ~3u;
+      const char* node = (const char*)st + off + 4u;
+      if (depth == 2 && strcmp(node, "cpus") == 0) r.kind = K_CPUS;
+      off = (off + 4u + (uint32_t)strlen(node) + 1u + 3u) & ~3u;
     } else if (tok == FDT_PROP) {
       const uint32_t len = be32(st + off + 4u), name = be32(st + off + 8u);
       const uint8_t* v = st + off + 12u;
-      if (name == off_of[P_COMPAT]) {
+      if (name == off_of[P_COMPAT] && r.kind != K_CPUS) {
         r.kind = compat_kind((const char*)v, len);
       } else if (name == off_of[P_ADDR_CELLS] && len == 4) {
         acells[depth] = (uint8_t)be32(v);
@@ -158,6 +163,9 @@ static void read_tree(imcvp_platform_info* info, const uint8_t* dtb) {
       } else if (name == off_of[P_INDEX] && len == 4) {
         r.index = be32(v);
         r.has_index = 1;
+      } else if (name == off_of[P_TIMEBASE] && len == 4) {
+        r.timebase = be32(v);
+        r.has_timebase = 1;
       }
       off = (off + 12u + len + 3u) & ~3u;
     } else if (tok == FDT_NOP) {
