@@ -320,8 +320,21 @@ YAML::Node set_to_node(const std::string& assignment) {
     if (p.empty()) throw ConfigError("--set " + assignment + ": empty key in path '" + path + "'");
   YAML::Node node = leaf;
   for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+    // "tiles[0]" / "tiles[*]": one element of a list, or every element ({tiles: {"[0]": ..}},
+    // Reader::list updates the elements in place).
+    std::string key = *it;
+    const auto br = key.find('[');
+    if (br != std::string::npos) {
+      if (br == 0 || key.back() != ']' || key.find('[', br + 1) != std::string::npos)
+        throw ConfigError("--set " + assignment + ": malformed list index in '" + key +
+                          "' (expected name[i] or name[*])");
+      YAML::Node idx(YAML::NodeType::Map);
+      idx[key.substr(br)] = node;
+      node = idx;
+      key = key.substr(0, br);
+    }
     YAML::Node m(YAML::NodeType::Map);
-    m[*it] = node;
+    m[key] = node;
     node = m;
   }
   return node;

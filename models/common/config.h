@@ -142,6 +142,38 @@ class Reader {
     auto found = take(key);
     if (!found) return;
     YAML::Node n = *found;
+    if (n.IsMap()) {
+      // --set key[i].sub=value or key[*].sub=value (set_to_node: {key: {"[i]": {sub: value}}}):
+      // update existing elements in place instead of replacing the list.
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        const std::string k = it->first.as<std::string>();
+        if (k.size() < 3 || k.front() != '[' || k.back() != ']') fail(n, key, "expected a list");
+        const std::string idx = k.substr(1, k.size() - 2);
+        std::size_t first = 0, last = vec.size();
+        if (idx != "*") {
+          std::size_t i = 0;
+          for (char ch : idx) {
+            if (ch < '0' || ch > '9' || i > 100000000)
+              fail(it->first, (std::string(key) + k).c_str(), "index must be a number or *");
+            i = i * 10 + std::size_t(ch - '0');
+          }
+          if (i >= vec.size())
+            fail(it->first, (std::string(key) + k).c_str(),
+                 "index " + idx + " out of range: the list has " + std::to_string(vec.size()) +
+                     " entries");
+          first = i;
+          last = i + 1;
+        }
+        for (std::size_t i = first; i < last; ++i) {
+          const std::string ek = std::string(key) + "[" + std::to_string(i) + "]";
+          if (!it->second.IsMap()) fail(it->second, ek.c_str(), "expected a mapping");
+          Reader r(it->second, file_, join(key) + "[" + std::to_string(i) + "]");
+          vec[i].visit(r);
+          r.finish();
+        }
+      }
+      return;
+    }
     if (!n.IsSequence()) fail(n, key, "expected a list");
     std::vector<S> out;
     for (std::size_t i = 0; i < n.size(); ++i) {

@@ -10,6 +10,7 @@
 #include <tuple>
 #include <vector>
 
+#include "models/common/tech_scaling.h"
 #include "models/imc/numerics.h"
 
 using namespace imcvp::imc;
@@ -338,7 +339,7 @@ TEST(Energy, AnalogMvmCostPwmAndBitSerial) {
   EXPECT_NEAR(k.e_array, 0.04 * (20 * 0.4 + 30 * 1.2 + 40 * 50.8) * 1e-3, 1e-12);
   EXPECT_DOUBLE_EQ(k.e_adc, 2 * 2.0);
   EXPECT_EQ(k.adc_conversions, 2u);
-  EXPECT_DOUBLE_EQ(k.e_digital, 2 * 0.5);
+  EXPECT_DOUBLE_EQ(k.e_digital, 2 * c.periphery.postproc_energy_pj);
   EXPECT_NEAR(k.t_ns, 255 * 0.4 + 30 + 4, 1e-9);
   c.dac.mode = "bit-serial";
   MvmCost s = analog_mvm_cost(c, x, g, 4, 2);
@@ -1062,4 +1063,59 @@ TEST(ColumnReadNoise, DriftCacheStaysWithinItsTolerance) {
   EXPECT_EQ(cached[2], exact[2]);
   // Exact path: the drifted outputs really differ over 50 s.
   EXPECT_NE(exact[0], exact[2]);
+}
+
+// Technology node (docs/imc-model.md, "Technology node"): every digital energy is scaled from
+// the node of its source to area.node_nm, the clocks from area.clock_node_nm; analog figures
+// stay; at_node is idempotent.
+TEST(TechNode, AtNodeScalesDigitalEnergiesFromTheirSourceNodes) {
+  TileConfig c;  // 14 nm tile
+  const TileConfig s = at_node(c);
+  EXPECT_NEAR(s.periphery.buffer_energy_pj_per_byte, 1.25 * imcvp::tech::energy_scale(45, 14),
+              1e-12);
+  EXPECT_NEAR(s.periphery.postproc_energy_pj, 0.9 * imcvp::tech::energy_scale(45, 14), 1e-12);
+  EXPECT_NEAR(s.queue.vec_simple_energy_pj, 0.03 * imcvp::tech::energy_scale(45, 14), 1e-12);
+  EXPECT_NEAR(s.digital.mac_energy_pj, 0.05 * imcvp::tech::energy_scale(22, 14), 1e-12);
+  EXPECT_DOUBLE_EQ(s.dac.energy_pj, c.dac.energy_pj);    // given at 14 nm
+  EXPECT_DOUBLE_EQ(s.queue.clock_ns, c.queue.clock_ns);  // clocks given at 14 nm
+  EXPECT_DOUBLE_EQ(s.adc.energy_pj, c.adc.energy_pj);    // analog: not scaled
+  EXPECT_DOUBLE_EQ(s.adc.conversion_ns, c.adc.conversion_ns);
+  const TileConfig s2 = at_node(s);
+  EXPECT_DOUBLE_EQ(s2.periphery.buffer_energy_pj_per_byte, s.periphery.buffer_energy_pj_per_byte);
+  EXPECT_DOUBLE_EQ(s2.digital.mac_energy_pj, s.digital.mac_energy_pj);
+  // At 45 nm the clocks slow down by the delay ratio and the 45 nm constants are as given.
+  c.area.node_nm = 45;
+  const TileConfig b = at_node(c);
+  EXPECT_NEAR(b.queue.clock_ns, imcvp::tech::delay_scale(14, 45), 1e-12);
+  EXPECT_NEAR(b.periphery.postproc_ns, 4 * imcvp::tech::delay_scale(14, 45), 1e-12);
+  EXPECT_DOUBLE_EQ(b.periphery.buffer_energy_pj_per_byte, 1.25);
+  EXPECT_NEAR(b.dac.energy_pj, 0.05 * imcvp::tech::energy_scale(14, 45), 1e-12);
+}
+
+TEST(TechNode, NodesOutsideTheTableAreConfigErrors) {
+  TileConfig c;
+  c.queue.node_nm = 5;
+  EXPECT_NE(energy_config_error(c).find("queue.node_nm: technology node 5 nm is outside"),
+            std::string::npos)
+      << energy_config_error(c);
+  c = TileConfig();
+  c.kind = "digital";
+  c.digital.node_nm = 250;
+  EXPECT_NE(energy_config_error(c).find("digital.node_nm"), std::string::npos);
+}
+
+// Static power: density (scaled by power/area from leakage_node_nm) x the CMOS area; the
+// non-volatile array itself does not leak.
+TEST(TechNode, TileLeakageIsDensityTimesCmosArea) {
+  TileConfig c;
+  const TileArea a = tile_area(c, 1 << 18);
+  EXPECT_NEAR(tile_leakage_mw(c, a), 4.5 * (a.total() - a.array), 1e-12);
+  c.kind = "digital";
+  const TileArea d = tile_area(c, 1 << 18);
+  EXPECT_NEAR(tile_leakage_mw(c, d), 4.5 * d.total(), 1e-12);  // the SRAM CIM array leaks
+  c.area.node_nm = 45;
+  const TileArea d45 = tile_area(c, 1 << 18);
+  EXPECT_NEAR(
+      tile_leakage_mw(c, d45),
+      4.5 * imcvp::tech::power_scale(14, 45) / imcvp::tech::area_scale(14, 45) * d45.total(), 1e-9);
 }
