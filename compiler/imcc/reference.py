@@ -44,6 +44,9 @@ def _get(vals, model, name):
         return (t.qconst if vals.get("#int8") else t.const).reshape(t.h, t.w, t.c)
     if t.alias_of:
         base = vals[t.alias_of]
+        n = t.h * t.w * t.c
+        if base.size > n:     # a view of the first rows (Gather of token 0)
+            base = base.reshape(-1)[:n]
         return base.reshape(t.h, t.w, t.c)
     return vals[name]
 
@@ -74,7 +77,7 @@ def float_forward(model, x_hwc):
             p = p.reshape(oh * ow, L.kh * L.kw, -1)
             y = (p.max(axis=1) if L.kind == "maxpool" else p.mean(axis=1)).reshape(oh, ow, -1)
         elif L.kind == "concat":
-            y = np.concatenate(xs, axis=2)
+            y = np.concatenate(xs, axis=1 if L.attrs.get("axis") == "tokens" else 2)
         elif L.kind in ("host", "matmul"):
             y = host_float(model, L, xs)
         else:
@@ -252,7 +255,7 @@ def int8_forward(model, xq, row_groups=None):
             y = ((2 * s + k) // (2 * k)).reshape(oh, ow, -1)
         elif L.kind == "concat":
             y = np.concatenate([vec_add(x, x, int(m), 0, L.shift) for x, m in zip(xs, L.mul)],
-                               axis=2)
+                               axis=1 if L.attrs.get("axis") == "tokens" else 2)
         elif L.kind in ("host", "matmul"):   # matmul on a tile: the same requantisation
             y = host_int(model, L, xs)
         else:

@@ -337,17 +337,20 @@ class ConcatTest(unittest.TestCase):
         x = b.linear("x", 12, 16)
         y = b.node("Concat", [b.linear(x, 16, 8), b.linear(x, 16, 8)], axis=axis)
         y = b.node("ReduceMean", [y], axes=[1], keepdims=0)
-        return b.model("x", [1, 8, 12], b.gemm(y, 16, 5), [1, 5])
+        return b.model("x", [1, 8, 12], b.gemm(y, 16 if axis in (-1, 2) else 8, 5), [1, 5])
 
-    def test_concat_of_features_is_exact(self):
+    def exact(self, axis):
         with tempfile.TemporaryDirectory(prefix="imcc-test-") as d:
-            rc, out, err, pkg = compile_tiny(d, self.model(-1), 4)
+            rc, out, err, pkg = compile_tiny(d, self.model(axis), 4)
             self.assertEqual(rc, 0, err)
             p = package.read(pkg)
             outs = emulate.Emulator(p).run()
             exp = p.array("EXPECTED", "<i4").reshape(p.h["n_inputs"], -1)
             for i, o in enumerate(outs):
                 np.testing.assert_array_equal(o, exp[i, :o.size])
+
+    def test_concat_of_features_is_exact(self):
+        self.exact(-1)
         g = graph_of(self.model(2))
         lm = lower.lower(g)
         x = tm.inputs(n=1)["images"]
@@ -356,10 +359,15 @@ class ConcatTest(unittest.TestCase):
             reference.float_forward(lm, quantize.to_hwc(lm, x))[lm.output].reshape(-1),
             evaluate.evaluate(g, x).reshape(-1), rtol=1e-9, atol=1e-9)
 
-    def test_concat_of_tokens_is_refused(self):
-        with self.assertRaises(CompileError) as cm:
-            graph_of(self.model(1))
-        self.assertIn("only on the last (feature) axis", str(cm.exception))
+    def test_concat_of_tokens_is_exact(self):
+        self.exact(1)
+        g = graph_of(self.model(1))
+        lm = lower.lower(g)
+        x = tm.inputs(n=1)["images"]
+        quantize.quantize(lm, [x])
+        np.testing.assert_allclose(
+            reference.float_forward(lm, quantize.to_hwc(lm, x))[lm.output].reshape(-1),
+            evaluate.evaluate(g, x).reshape(-1), rtol=1e-9, atol=1e-9)
 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -392,6 +400,58 @@ class CommittedModelTest(unittest.TestCase):
                 seg = next(x for x in man["passes"] if x["pass"] == "segment")
                 self.assertEqual(seg["segments"], 10)
             np.testing.assert_array_equal(exp[0], exp[1])
+
+
+@unittest.skipUnless(os.path.exists("/usr/lib/python3/dist-packages/torch"), "no torch")
+class ClassTokenTest(unittest.TestCase):
+    """A class token as PyTorch exports it: Concat(cls constant, tokens) over axis 1, Gather of
+    token 0 after the final LayerNorm."""
+
+    def export(self, d, gather_index=0):
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.emb = nn.Linear(12, 16)
+                self.cls = nn.Parameter(torch.randn(1, 1, 16))
+                self.pos = nn.Parameter(0.1 * torch.randn(9, 16))
+                self.ln = nn.LayerNorm(16)
+                self.head = nn.Linear(16, 5)
+
+            def forward(self, x):
+                x = torch.cat([self.cls, self.emb(x)], dim=1) + self.pos
+                return self.head(self.ln(x)[:, gather_index])
+
+        torch.manual_seed(0)
+        net = Net().eval()
+        path = os.path.join(d, "cls.onnx")
+        torch.onnx.export(net, torch.zeros(1, 8, 12), path, opset_version=13)
+        return net, onnx.load(path)
+
+    def test_class_token_exact_and_float_equal(self):
+        import torch
+        with tempfile.TemporaryDirectory(prefix="imcc-test-") as d:
+            net, m = self.export(d)
+            self.assertIn("Gather", {n.op_type for n in m.graph.node})
+            x = np.random.RandomState(3).rand(1, 8, 12).astype(np.float32)
+            g = graph_of(m)
+            want = net(torch.from_numpy(x)).detach().numpy()
+            np.testing.assert_allclose(evaluate.evaluate(g, x), want, rtol=1e-4, atol=1e-5)
+            lm = lower.lower(g)
+            quantize.quantize(lm, [x])
+            np.testing.assert_allclose(
+                reference.float_forward(lm, quantize.to_hwc(lm, x))[lm.output].reshape(-1),
+                evaluate.evaluate(g, x).reshape(-1), rtol=1e-9, atol=1e-9)
+            EncoderTest.check_exact(self, m, name="cls")
+
+    def test_other_token_refused(self):
+        with tempfile.TemporaryDirectory(prefix="imcc-test-") as d:
+            _, m = self.export(d, gather_index=3)
+            with self.assertRaises(CompileError) as cm:
+                graph_of(m)
+            self.assertIn("only token 0", str(cm.exception))
 
 
 class TcmLimitTest(unittest.TestCase):

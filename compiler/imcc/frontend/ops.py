@@ -436,10 +436,12 @@ def concat_check(node, g):
     if ax < 0:
         ax += rank
     if rank >= 3 and g.tensors[node.inputs[0]].shape[0] == 1 and rank != 4:
-        # token tensors ([1, T, F] and views): the features (the last axis) are the channels
-        if ax != rank - 1:
+        # token tensors ([1, T, F] and views): the features (the last axis) are the channels;
+        # [1, T, F] tensors may also be concatenated over the tokens (a class token)
+        if ax != rank - 1 and not (rank == 3 and ax == 1):
             raise node_error(node, f"axis={node.attrs.get('axis')}: a Concat of token tensors "
-                             f"only on the last (feature) axis ({rank - 1})")
+                             f"only on the last (feature) axis ({rank - 1}) or, for [1, T, F], "
+                             "over the tokens (axis 1)")
         return
     if ax != 1:
         raise node_error(node, f"axis={node.attrs.get('axis')}: only channel concatenation "
@@ -448,11 +450,15 @@ def concat_check(node, g):
 
 @op("Concat", "evaluate")
 def concat_eval(node, env, g):
-    return [np.concatenate([env[i] for i in node.inputs], axis=node.attrs.get("axis", 1))]
+    return [np.concatenate([env[i] if i in env else g.const(i).astype(np.float64)
+                            for i in node.inputs], axis=node.attrs.get("axis", 1))]
 
 
 @op("Concat", "lower")
 def concat_lower(node, ctx):
+    if len(ctx.g.tensors[node.outputs[0]].shape) == 3 and \
+            node.attrs.get("axis", 1) % 3 == 1:
+        return tf.concat_tokens(node, ctx)
     xs = [ctx.act_any(node, i) for i in node.inputs]
     if any((x.h, x.w) != (xs[0].h, xs[0].w) for x in xs):
         raise node_error(node, "inputs differ in height/width")

@@ -324,3 +324,57 @@ def split_lower(node, ctx):
                             bias=layer.bias[n0:n0 + n].copy(),
                             src_nodes=layer.src_nodes + [node.name]))
         n0 += n
+
+
+# ------------------------------------------------------------------ class token
+def concat_tokens(node, ctx):
+    """Concat of [1, T_i, F] tensors over the tokens (a class token prepended): a `concat`
+    layer appending rows (VEC ADD rescale + STORE at a row offset); a constant input (the
+    class token) is stored int8 in PARAMS."""
+    xs = []
+    for k, i in enumerate(node.inputs):
+        c = ctx.g.const(i)
+        if c is None:
+            xs.append(nd_act(ctx, node, i))
+            continue
+        c = np.asarray(c, np.float64)
+        if c.ndim != 3 or c.shape[0] != 1:
+            raise node_error(node, f"constant input of shape {list(c.shape)} (expected "
+                             "[1, tokens, features])")
+        name = f"{node.name}#const{k}"
+        t = ActTensor(name, 1, c.shape[1], c.shape[2], nd=tuple(c.shape[1:]),
+                      const=c.reshape(-1).copy())
+        ctx.tensors[name] = t
+        xs.append(t)
+    F = xs[0].c
+    if any(x.c != F or len(x.nd) != 2 for x in xs):
+        raise node_error(node, "inputs differ in features (or are not [1, T, F])")
+    out = new_nd(ctx, node.outputs[0], (sum(x.w for x in xs), F))
+    ctx.add_layer(Layer(node.name, "concat", [x.name for x in xs], out.name,
+                        src_nodes=[node.name], attrs={"axis": "tokens"}))
+
+
+@op("Gather", "check")
+def gather_check(node, g):
+    idx = g.const(node.inputs[1])
+    shp = g.tensors[node.inputs[0]].shape
+    if idx is None or np.asarray(idx).size != 1 or len(shp) != 3 or \
+            node.attrs.get("axis", 0) % 3 != 1:
+        raise node_error(node, "only a Gather of one token (axis 1, a constant index) of a "
+                         "[1, T, F] tensor is supported (a class token)")
+    if int(np.asarray(idx).reshape(-1)[0]) != 0:
+        raise node_error(node, f"Gather of token {int(np.asarray(idx).reshape(-1)[0])}: only "
+                         "token 0 (where the class token goes) is supported")
+
+
+@op("Gather", "evaluate")
+def gather_eval(node, env, g):
+    return [np.take(env[node.inputs[0]], np.asarray(g.const(node.inputs[1])).astype(np.int64),
+                    axis=node.attrs.get("axis", 0))]
+
+
+@op("Gather", "lower")
+def gather_lower(node, ctx):
+    """Token 0 of [1, T, F]: a view of the tensor's first F bytes (no code)."""
+    x = nd_act(ctx, node, node.inputs[0])
+    nd_view(ctx, node.outputs[0], x, ctx.g.tensors[node.outputs[0]].shape[1:])

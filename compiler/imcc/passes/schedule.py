@@ -463,18 +463,24 @@ class Scheduler:
         o = m.tensors[L.output]
         ob = self.base_of(L.output)
         npos, off, code = o.h * o.w, 0, []
+        tokens = L.attrs.get("axis") == "tokens"   # token tensors: rows appended
         for name, mul in zip(L.inputs, L.mul):
             x = m.tensors[name]
             xb = self.base_of(name)
-            for p0, p1 in self._rows_chunks(npos, x.c, IN_SIZE):
+            xpos = x.h * x.w if tokens else npos
+            for p0, p1 in self._rows_chunks(xpos, x.c, IN_SIZE):
                 n = p1 - p0
-                code.append(pattern("LOAD", xb, x.c, x.c, npos, 0, p0, x.c, n, 1, 0, 0, 0,
+                code.append(pattern("LOAD", xb, x.c, x.c, xpos, 0, p0, x.c, n, 1, 0, 0, 0,
                                     IN_OFF))
                 code.append(desc(OP["VEC"], IN_OFF, IN_OFF, OUT_OFF, n * x.c,
                                  int(mul) & 0xFFFFFFFF, 0, L.shift, sub=VEC["ADD"]))
-                code.append(pattern("STORE", ob, o.c, o.c, npos, off, p0, x.c, n, 1, 0, 0, 0,
-                                    OUT_OFF))
-            off += x.c
+                if tokens:
+                    code.append(pattern("STORE", ob, o.c, o.c, npos, 0, off + p0, x.c, n, 1,
+                                        0, 0, 0, OUT_OFF))
+                else:
+                    code.append(pattern("STORE", ob, o.c, o.c, npos, off, p0, x.c, n, 1, 0,
+                                        0, 0, OUT_OFF))
+            off += xpos if tokens else x.c
         return code
 
     def gen_matmul(self, L):
