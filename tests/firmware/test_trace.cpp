@@ -457,6 +457,25 @@ TEST(Report, CustomTopologyAtItsFloorplanPositions) {
   EXPECT_LT(std::stod(m0[1].str()) + 200, std::stod(m5[1].str())) << "6 mm apart in x";
 }
 
+// Without --trace=dram the trace has no DRAM power counter: the power chart shows the run's
+// average DRAM power from the stats instead, and says so.
+TEST(Report, PowerChartFallsBackToTheDramAverageWithoutTheCounter) {
+  auto r = run_imcvp({"run", "-q", "--trace=cpu", fw("dram_stream")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string script = std::string(IMCVP_SOURCE_DIR) + "/scripts/report";
+  ASSERT_EQ(std::system(
+                (shell_quote(script) + " " + shell_quote((r.dir / "out").string()) + " > /dev/null")
+                    .c_str()),
+            0);
+  const std::string page = read_text(r.dir / "out/report.html");
+  auto at = page.find("<svg id=\"power-chart\"");
+  ASSERT_NE(at, std::string::npos) << page;
+  const std::string chart = page.substr(at, page.find("</svg>", at) - at);
+  EXPECT_TRUE(contains(chart, "DRAM (run average from stats)")) << chart;
+  EXPECT_TRUE(contains(page, "the trace has no DRAM power counter")) << page;
+  EXPECT_FALSE(contains(page, "each controller's power counter")) << page;
+}
+
 TEST(Report, RendersChartsInHeadlessChromium) {
   if (std::system("command -v chromium > /dev/null 2>&1") != 0)
     GTEST_SKIP() << "chromium not installed (scripts/install-deps --test)";
