@@ -290,6 +290,7 @@ std::string energy_config_error(const TileConfig& c) {
 }
 
 double adc_area_um2(const TileConfig& c) {
+  if (c.adc.area_um2 > 0) return c.adc.area_um2;  // a published/measured ADC area
   const double t_ns = std::max(adc_conversion_ns(c.adc), 1e-3);
   const double f_hz = 1e9 / t_ns;
   const double e_pj = std::max(adc_energy_pj(c.adc), 1e-6);

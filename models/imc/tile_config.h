@@ -240,6 +240,9 @@ struct AdcConfig {
   // Off by default; a converter designed to its resolution keeps it below ~0.5 LSB (its SNDR
   // then stays within ~1 dB of 6.02 b + 1.76 dB; Murmann's survey tabulates SNDR per design).
   double noise_sigma_lsb = 0.0;
+  // Area of one ADC at area.node_nm (um^2); 0: the survey regression of adc_area_um2()
+  // (docs/imc-model.md, "Area and efficiency"). Calibration presets set their chip's figure.
+  double area_um2 = 0.0;
 
   template <class V>
   void visit(V& v) {
@@ -258,6 +261,7 @@ struct AdcConfig {
     v.param("gain_sigma", gain_sigma, "Per-column relative gain error std", "", {0.0, 1.0});
     v.param("offset_sigma_lsb", offset_sigma_lsb, "Per-column offset error std", "LSB", {0.0, 1e6});
     v.param("noise_sigma_lsb", noise_sigma_lsb, "Noise per conversion (std)", "LSB", {0.0, 1e6});
+    v.param("area_um2", area_um2, "Area of one ADC (0: survey regression)", "um^2", {0.0, 1e9});
   }
 };
 
