@@ -475,7 +475,8 @@ class AnalogConv2d(_AnalogMixin, nn.Conv2d):
 # ------------------------------------------------------------------ model conversion
 def convert(model, tile, age_range=(86400.0, 3.156e8), fixed_age=None, momentum=0.1):
     """Replace every nn.Linear / nn.Conv2d of `model` (in place, recursively) by its analog
-    version on `tile` (a TileConfig, e.g. from load_tile_config), keeping the weights. Returns
+    version on `tile` (a TileConfig, e.g. from load_tile_config), keeping the weights (the same
+    Parameter objects: an existing optimiser keeps working). Returns
     the model. age_range: (min, max) seconds of the log-uniform age drawn per forward;
     fixed_age: seconds, overrides the range."""
     if not isinstance(tile, TileConfig):
@@ -496,10 +497,17 @@ def convert(model, tile, age_range=(86400.0, 3.156e8), fixed_age=None, momentum=
         else:
             convert(m, tile, age_range, fixed_age, momentum)
             continue
-        new.load_state_dict(m.state_dict(), strict=False)
-        new.to(m.weight.device)
+        _share_parameters(new, m)
+        new.x_absmax = new.x_absmax.to(m.weight.device)
         setattr(model, name, new)
     return model
+
+
+def _share_parameters(new, old):
+    """new takes old's weight and bias Parameter objects (not copies), so an optimiser made
+    before convert()/strip() keeps training the same tensors."""
+    new.weight = old.weight
+    new.bias = old.bias
 
 
 def analog_layers(model):
@@ -560,7 +568,6 @@ def strip(model):
         else:
             strip(m)
             continue
-        sd = {k: v for k, v in m.state_dict().items() if k != "x_absmax"}
-        new.load_state_dict(sd)
+        _share_parameters(new, m)
         setattr(model, name, new)
     return model

@@ -223,7 +223,10 @@ class TestNoiseModel(unittest.TestCase):
         x = torch.randn(2, 1, 6, 6)
         ref = m(x).detach()
         hidden_max = float(m[1](m[0](x)).abs().max())
+        w0 = m[0].weight
+        opt = torch.optim.SGD(m.parameters(), lr=0.1)  # made before convert
         hat.convert(m, pcm())
+        self.assertIs(m[0].weight, w0)  # the same Parameter: the optimiser still trains it
         self.assertEqual(len(hat.analog_layers(m)), 2)
         hat.calibrate_inputs(m, [x])
         self.assertAlmostEqual(float(m[0].x_absmax), float(x.abs().max()), places=6)
@@ -233,6 +236,13 @@ class TestNoiseModel(unittest.TestCase):
         hat.strip(m)
         self.assertEqual([type(l).__name__ for l in m], ["Conv2d", "ReLU", "Flatten", "Linear"])
         torch.testing.assert_close(m(x), ref)
+        self.assertIs(m[0].weight, w0)
+        before = w0.detach().clone()
+        hat.convert(m, pcm())
+        m(x).pow(2).sum().backward()
+        opt.step()  # the optimiser made before either convert updates the analog layer
+        self.assertFalse(torch.equal(m[0].weight.detach(), before))
+        self.assertIs(m[0].weight, w0)
         with self.assertRaises(TypeError):
             hat.convert(m, {"kind": "analog"})
 
