@@ -12,6 +12,7 @@
 
 #include "models/common/config.h"
 #include "models/common/run_control.h"
+#include "models/noc/noc_power.h"
 #include "models/noc/traffic.h"
 
 namespace imcvp::platform {
@@ -121,6 +122,49 @@ nlohmann::ordered_json to_json(const noc::TrafficResult& r) {
   return j;
 }
 
+// Area, static power and energy per flit of the routers and links (docs/noc-model.md, "Area and
+// power"): totals, the router (every router has the topology's radix) and one row per
+// unidirectional router-to-router link.
+nlohmann::ordered_json power_json(const noc::Engine& e) {
+  const auto& cfg = e.config();  // energy per bit as the engine charges it
+  const auto& topo = e.topology();
+  const noc::NetworkPower np = noc::network_power(cfg, topo);
+  const double w = cfg.router.link_width_bits;
+  nlohmann::ordered_json j;
+  j["model"] = cfg.energy.model;
+  j["node_nm"] = cfg.energy.node_nm;
+  j["area_mm2"] = np.router_area_mm2 + np.link_area_mm2;
+  j["static_mw"] = np.router_static_mw + np.link_static_mw;
+  j["routers"] = {{"count", topo.nodes()},
+                  {"ports", topo.ports()},
+                  {"area_mm2", np.router_area_mm2},
+                  {"static_mw", np.router_static_mw}};
+  j["router"] = {
+      {"area_mm2", np.router.area_mm2()},
+      {"area_buffer_mm2", np.router.area_buffer_mm2},
+      {"area_crossbar_mm2", np.router.area_crossbar_mm2},
+      {"area_alloc_mm2", np.router.area_alloc_mm2},
+      {"static_mw", np.router.static_mw},
+      {"energy_pj_per_flit", (cfg.energy.buffer_pj_per_bit + cfg.energy.alloc_pj_per_bit +
+                              cfg.energy.crossbar_pj_per_bit) *
+                                 w},
+  };
+  j["links_total"] = {{"area_mm2", np.link_area_mm2}, {"static_mw", np.link_static_mw}};
+  j["link_power_format"] = {"from",     "to",       "length_mm", "energy_pj_per_flit",
+                            "area_mm2", "static_mw"};
+  auto links = nlohmann::ordered_json::array();
+  for (uint32_t r = 0; r < topo.nodes(); ++r)
+    for (uint32_t p = 1; p < topo.ports(); ++p) {
+      const auto& pt = topo.port(r, p);
+      if (pt.peer == noc::Topology::kNone) continue;
+      const auto& l = np.links[size_t(r) * topo.ports() + p];
+      links.push_back({r, pt.peer, pt.length_mm, cfg.energy.link_pj_per_bit_mm * pt.length_mm * w,
+                       l.area_mm2, l.static_mw});
+    }
+  j["link_power"] = std::move(links);
+  return j;
+}
+
 // NaN (not reached) is null in JSON.
 nlohmann::ordered_json num_or_null(double v) {
   return std::isnan(v) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v);
@@ -189,11 +233,13 @@ int run(const Options& o) {
   }
   // Validate the network and pattern once, before any output.
   std::string routing_label;
+  nlohmann::ordered_json area_power;  // routers and links (models/noc/noc_power.h)
   try {
     noc::Engine probe(root.noc);
     noc::Pattern pat(probe.topology(), root.traffic);
     (void)pat;
     routing_label = probe.topology().routing();
+    area_power = power_json(probe);
     if (!o.export_anynet.empty()) {
       std::ofstream f(o.export_anynet, std::ios::trunc);
       if (!(f << noc::to_anynet(probe.topology())))
@@ -259,6 +305,7 @@ int run(const Options& o) {
       doc["reply_flits"] = root.traffic.reply_flits;
     }
     doc["seed"] = root.traffic.seed;
+    doc["area_power"] = area_power;
     doc["links_format"] = {"from", "to", "flits_per_cycle"};
     if (o.vc_stats)
       doc["link_vcs_format"] = {"from", "to", "flits_per_cycle per VC",

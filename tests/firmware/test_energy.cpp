@@ -105,3 +105,28 @@ TEST(PlatformEnergy, StaticDynamicAndChipSummary) {
   EXPECT_TRUE(contains(r.out, "TOPS/W macro/tile/system")) << r.out;
   EXPECT_TRUE(contains(r.out, "static power")) << r.out;
 }
+
+// `imcvp traffic` reports the routers' and links' area, static power and energy per flit
+// (issue 17 item 4): totals, the router and one row per unidirectional link.
+TEST(PlatformEnergy, TrafficReportsAreaAndPower) {
+  auto r = run_imcvp({"traffic", "--injection-rate", "0.02", "--format", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto d = nlohmann::json::parse(r.out);
+  const auto& a = d["area_power"];
+  EXPECT_EQ(a["model"], "parametric");
+  EXPECT_EQ(a["routers"]["count"], 16);
+  EXPECT_EQ(a["link_power"].size(), 48u);  // 4x4 mesh: 24 links, both directions
+  // 0.5 pJ/bit at 45 nm (ORION split) scaled to 14 nm (Stillmaker & Baas: x0.1117), 128 bits.
+  EXPECT_NEAR(a["router"]["energy_pj_per_flit"].get<double>(), 0.5 * 128 * 0.11170, 0.01);
+  double links_area = 0;
+  for (const auto& l : a["link_power"]) {
+    EXPECT_DOUBLE_EQ(l[2].get<double>(), 1.5);  // tile pitch
+    links_area += l[4].get<double>();
+  }
+  EXPECT_NEAR(links_area, a["links_total"]["area_mm2"].get<double>(), 1e-12);
+  EXPECT_NEAR(a["area_mm2"].get<double>(), a["routers"]["area_mm2"].get<double>() + links_area,
+              1e-12);
+  EXPECT_NEAR(a["routers"]["area_mm2"].get<double>(), 16 * a["router"]["area_mm2"].get<double>(),
+              1e-12);
+  EXPECT_GT(d["points"][0]["energy_router_pj"].get<double>(), 0);
+}
