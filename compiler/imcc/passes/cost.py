@@ -5,21 +5,133 @@ NOC_NS_PER_HOP = 2.0
 HOST_NS_PER_ELEM = {"softmax": 40.0, "argmax": 3.0}
 
 
+import math
+
+# Technology-node scaling, the same table as models/common/tech_scaling.cpp (docs/imc-model.md,
+# "Technology node"): Stillmaker & Baas, "Scaling equations for the accurate prediction of CMOS
+# device performance from 180 nm to 7 nm", Integration 58, 2017; per node (nm): nominal VDD,
+# delay cubic and energy quadratic in VDD (45/32 nm: HP rows).
+_TECH = [
+    (180, 1.8, (0, 97.09, -356.7, 406.5), (0, 24.64, -17.98)),
+    (130, 1.3, (-76.65, 334.9, -493.4, 275.8), (7.171, -6.709, 2.904)),
+    (90, 1.2, (-60.34, 262.5, -384.2, 210.9), (4.762, -4.781, 2.092)),
+    (65, 1.1, (-53.3, 230.4, -333.9, 178.6), (3.755, -4.398, 1.975)),
+    (45, 1.0, (-501.6, 1567, -1619, 566.1), (1.018, -0.3107, 0.1539)),
+    (32, 0.9, (-1047, 2982, -2797, 873.5), (0.8367, -0.4341, 0.1701)),
+    (20, 0.9, (0, 34.63, -66.37, 41.15), (0.373, -0.1582, 0.04104)),
+    (16, 0.85, (0, 24.8, -47.52, 28.87), (0.2958, -0.1241, 0.03024)),
+    (14, 0.8, (-40.66, 109.2, -100.6, 35.92), (0.2363, -0.09675, 0.02239)),
+    (10, 0.75, (-34.95, 93.65, -85.99, 30.4), (0.2068, -0.09311, 0.02375)),
+    (7, 0.7, (-28.58, 76.6, -70.26, 24.69), (0.1776, -0.09097, 0.02447)),
+]
+
+
+def _figures(node):
+    """(delay, energy) factors at node (nm): the fits at nominal VDD, log-log interpolated."""
+    def ev(row):
+        _, v, d, e = row
+        return (((d[0] * v + d[1]) * v + d[2]) * v + d[3], (e[0] * v + e[1]) * v + e[2])
+    if not 7 <= node <= 180:
+        raise ValueError(f"technology node {node} nm is outside the scaling table [7, 180] nm")
+    for i, row in enumerate(_TECH):
+        if node == row[0]:
+            return ev(row)
+        nxt = _TECH[i + 1] if i + 1 < len(_TECH) else None
+        if nxt and nxt[0] < node < row[0]:
+            a, b = ev(row), ev(nxt)
+            f = math.log(node / row[0]) / math.log(nxt[0] / row[0])
+            return tuple(math.exp(math.log(x) + (math.log(y) - math.log(x)) * f)
+                         for x, y in zip(a, b))
+    raise ValueError(f"technology node {node} nm")
+
+
+def energy_scale(frm, to):
+    return _figures(to)[1] / _figures(frm)[1]
+
+
+def delay_scale(frm, to):
+    return _figures(to)[0] / _figures(frm)[0]
+
+
+def _g(t, sec, key, default):
+    return t.get(sec, {}).get(key, default)
+
+
+def _node(t):
+    return _g(t, "area", "node_nm", 14.0)
+
+
+def _clock(t):
+    """Clock periods are given at area.clock_node_nm (imcvp's at_node())."""
+    return delay_scale(_g(t, "area", "clock_node_nm", 14.0), _node(t))
+
+
+def adc_energy_pj(t):
+    """ADC energy per conversion as imcvp's adc_energy_pj(): Walden (x2 per bit from ref_bits)
+    or constant; bits 0 (ideal) is charged as ref_bits."""
+    a = t["adc"]
+    ref = a.get("ref_bits", 8)
+    bits = a.get("bits", 8) or ref
+    if a.get("energy_model", "walden") == "constant":
+        return a["energy_pj"]
+    return a["energy_pj"] * 2.0 ** (bits - ref)
+
+
+def adc_conversion_ns(t):
+    """SAR: conversion_ns x (bits + 1)/(ref_bits + 1); flash: conversion_ns."""
+    a = t["adc"]
+    ref = a.get("ref_bits", 8)
+    bits = a.get("bits", 8) or ref
+    if a.get("architecture", "sar") == "flash":
+        return a["conversion_ns"]
+    return a["conversion_ns"] * (bits + 1) / (ref + 1)
+
+
 def mvm_ns(t, cols):
+    """One MVM vector, as imcvp's analog_mvm_cost()/digital_mvm_cost() time."""
+    post = t["periphery"]["postproc_ns"] * _clock(t)
     if t["kind"] == "digital":
         d = t["digital"]
-        return t["input_bits"] * d["cycles_per_bit"] * d["cycle_ns"] + t["periphery"]["postproc_ns"]
-    steps = (2 ** t["input_bits"] - 1) if t["dac"]["mode"] == "pwm" else t["input_bits"]
-    return steps * t["dac"]["step_ns"] + -(-cols // t["adc"]["count"]) * \
-        t["adc"]["conversion_ns"] + t["periphery"]["postproc_ns"]
+        return t["input_bits"] * d["cycles_per_bit"] * d["cycle_ns"] * _clock(t) + post
+    rounds = -(-cols // t["adc"]["count"])
+    if t["dac"]["mode"] == "pwm":
+        return (2 ** t["input_bits"] - 1) * t["dac"]["step_ns"] + rounds * adc_conversion_ns(t) \
+            + post
+    return t["input_bits"] * (t["dac"]["step_ns"] + rounds * adc_conversion_ns(t)) + post
 
 
-def mvm_pj(t, rows, cols):
+def mvm_pj(t, rows, cols, mean_abs_x=0.5, mean_abs_w=0.5):
+    """Expected energy of one MVM vector with imcvp's model (docs/imc-model.md, "Energy"),
+    the data-dependent parts at mean |x|/x_max = mean_abs_x and mean |w|/w_max = mean_abs_w
+    (uniform data: 0.5), every input non-zero: ADC conversions (one per input bit plane
+    bit-serial) x adc_energy_pj; DAC pulses (PWM 1, bit-serial ~input_bits/2 per row) x
+    dac.energy_pj; array V^2 G t_on of both polarities (ivt) or cell_energy_pj per cell;
+    post-processing per column. Digital energies are scaled from their section's node to
+    area.node_nm, as imcvp's at_node()."""
     p = t["periphery"]
+    node = _node(t)
+    post = cols * p["postproc_energy_pj"] * energy_scale(p.get("node_nm", 45.0), node)
     if t["kind"] == "digital":
-        return rows * cols * t["digital"]["mac_energy_pj"] + cols * p["postproc_energy_pj"]
-    return rows * t["dac"]["energy_pj"] + rows * cols * p["cell_energy_pj"] + \
-        cols * t["adc"]["energy_pj"] + cols * p["postproc_energy_pj"]
+        d = t["digital"]
+        mac = d["mac_energy_pj"] * energy_scale(d.get("node_nm", 22.0), node)
+        return rows * cols * mac * (t["input_bits"] * t["weight_bits"] / 64.0) + post
+    bs = t["dac"]["mode"] != "pwm"
+    b = t["input_bits"]
+    conv = cols * (b if bs else 1)
+    dac = t["dac"]["energy_pj"] * energy_scale(t["dac"].get("node_nm", 14.0), node)
+    pulses = rows * (b / 2.0 if bs else 1.0)
+    if p.get("array_energy_model", "ivt") == "constant":
+        arr = rows * cols * p["cell_energy_pj"]
+    else:
+        dv = t.get("device", {})
+        gmin, gmax = dv.get("g_min_us", 0.25), dv.get("g_max_us", 25.0)
+        k = dv.get("devices_per_weight", 2)
+        g_pair = k * (2 * gmin + mean_abs_w * (gmax - gmin))  # uS per weight, both polarities
+        x_max = 2 ** (b - 1) - 1  # signed inputs (imcc's int8 activations)
+        t_on = (b / 2.0 if bs else mean_abs_x * x_max) * t["dac"]["step_ns"]
+        v = p.get("read_voltage_v", 0.2)
+        arr = rows * cols * g_pair * v * v * t_on * 1e-3
+    return conv * adc_energy_pj(t) + pulses * dac + arr + post
 
 
 def dma_ns(t, nbytes, hops=0):

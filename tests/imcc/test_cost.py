@@ -1,0 +1,72 @@
+"""imcc's cost model uses imcvp's energy model (compiler/imcc/passes/cost.py; docs/imc-model.md,
+"Energy" and "Technology node"): Walden ADC energy and SAR time vs bits, bit-serial
+conversions, node scaling of the digital energies with the same Stillmaker & Baas table."""
+import copy
+import math
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "compiler"))
+from imcc.passes import cost  # noqa: E402
+
+
+def analog():
+    return {"kind": "analog", "rows": 256, "cols": 256, "input_bits": 8, "weight_bits": 8,
+            "device": {"g_min_us": 0.25, "g_max_us": 25.0, "devices_per_weight": 2},
+            "dac": {"mode": "pwm", "step_ns": 0.4, "energy_pj": 0.05},
+            "adc": {"count": 256, "conversion_ns": 30, "energy_pj": 2.0, "bits": 8},
+            "periphery": {"postproc_ns": 4, "postproc_energy_pj": 0.9, "cell_energy_pj": 0.01,
+                          "read_voltage_v": 0.2}}
+
+
+class CostModel(unittest.TestCase):
+    def test_node_scaling_matches_imcvp_table(self):
+        # The C++ test TechScaling.TableNodesEvaluateThePublishedEquations pins the same values.
+        e45 = 1.018 - 0.3107 + 0.1539
+        e14 = 0.2363 * 0.64 - 0.09675 * 0.8 + 0.02239
+        self.assertAlmostEqual(cost.energy_scale(45, 14), e14 / e45, places=12)
+        self.assertAlmostEqual(cost.delay_scale(45, 14), 0.361, places=3)
+        self.assertAlmostEqual(cost.energy_scale(14, 45) * cost.energy_scale(45, 14), 1.0)
+        self.assertTrue(cost.energy_scale(32, 20) < cost.energy_scale(32, 22) < 1.0)
+        with self.assertRaises(ValueError):
+            cost.energy_scale(45, 5)
+
+    def test_adc_energy_and_time_follow_the_bits(self):
+        t8 = analog()
+        t4 = copy.deepcopy(t8)
+        t4["adc"]["bits"] = 4
+        self.assertAlmostEqual(cost.adc_energy_pj(t8), 2.0)
+        self.assertAlmostEqual(cost.adc_energy_pj(t4), 2.0 / 16)
+        self.assertAlmostEqual(cost.adc_conversion_ns(t4), 30 * 5 / 9)
+        self.assertAlmostEqual(cost.mvm_ns(t8, 256), 255 * 0.4 + 30 + 4)
+        self.assertAlmostEqual(cost.mvm_pj(t8, 256, 256) - cost.mvm_pj(t4, 256, 256),
+                               256 * (2.0 - 0.125))
+        t4["adc"]["energy_model"] = "constant"
+        self.assertAlmostEqual(cost.adc_energy_pj(t4), 2.0)
+
+    def test_bit_serial_converts_once_per_bit(self):
+        t = analog()
+        pwm = cost.mvm_pj(t, 256, 256)
+        t["dac"]["mode"] = "bit-serial"
+        bs = cost.mvm_pj(t, 256, 256)
+        self.assertGreater(bs, pwm)
+        self.assertAlmostEqual(cost.mvm_ns(t, 256), 8 * (0.4 + 30) + 4)
+
+    def test_digital_energies_scale_from_their_node(self):
+        t = {"kind": "digital", "input_bits": 4, "weight_bits": 4,
+             "digital": {"cycle_ns": 1, "cycles_per_bit": 1, "mac_energy_pj": 0.05},
+             "periphery": {"postproc_ns": 4, "postproc_energy_pj": 0.9}}
+        e14 = cost.mvm_pj(t, 256, 64)
+        mac14 = 256 * 64 * 0.05 * cost.energy_scale(22, 14) * 16 / 64
+        self.assertAlmostEqual(e14, mac14 + 64 * 0.9 * cost.energy_scale(45, 14))
+        t["area"] = {"node_nm": 22}
+        e22 = cost.mvm_pj(t, 256, 64)
+        self.assertAlmostEqual(e22, 256 * 64 * 0.05 * 16 / 64 + 64 * 0.9 * cost.energy_scale(45, 22))
+        # Clocks are given at area.clock_node_nm (14 nm): slower at 22 nm.
+        self.assertAlmostEqual(cost.mvm_ns(t, 64), (4 + 4) * cost.delay_scale(14, 22))
+        self.assertTrue(math.isfinite(e22))
+
+
+if __name__ == "__main__":
+    unittest.main()
