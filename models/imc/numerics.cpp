@@ -162,6 +162,24 @@ int64_t adc_code(double y_n, unsigned bits, double bound, bool* saturated) {
   return static_cast<int64_t>(q);
 }
 
+std::vector<double> adc_inl_profile(const AdcConfig& a, Rng& rng) {
+  const int cmax =
+      static_cast<int>(std::max(1.0, std::ldexp(1.0, static_cast<int>(a.bits) - 1) - 1.0));
+  const int n = 2 * cmax + 1;
+  std::vector<double> inl(n, 0.0);
+  for (int k = 0; k < n; ++k) {
+    const double u = double(k - cmax) / cmax;
+    inl[k] = a.inl_lsb * (1.0 - u * u);
+  }
+  if (a.dnl_sigma_lsb > 0) {
+    std::vector<double> walk(n, 0.0);
+    for (int k = 1; k < n; ++k) walk[k] = walk[k - 1] + a.dnl_sigma_lsb * rng.normal();
+    const double slope = walk[n - 1] / (n - 1);  // end-point line
+    for (int k = 0; k < n; ++k) inl[k] += walk[k] - slope * k;
+  }
+  return inl;
+}
+
 int32_t postprocess(int32_t acc, int32_t bias, bool relu, bool requant, int32_t scale,
                     unsigned shift) {
   int64_t a = static_cast<int64_t>(acc) + bias;
@@ -482,6 +500,14 @@ AnalogArray::AnalogArray(const TileConfig& cfg, Rng& rng)
       if (cfg_.adc.gain_sigma > 0) adc_gain_[j] = 1.0 + cfg_.adc.gain_sigma * rng.normal();
       if (cfg_.adc.offset_sigma_lsb > 0)
         adc_offset_lsb_[j] = cfg_.adc.offset_sigma_lsb * rng.normal();
+    }
+    // Static INL (drawn after the gain/offset errors, only when configured, so runs without
+    // it keep their random streams).
+    if (cfg_.adc.inl_lsb != 0 || cfg_.adc.dnl_sigma_lsb > 0) {
+      for (unsigned j = 0; j < cfg_.cols; ++j) {
+        auto p = adc_inl_profile(cfg_.adc, rng);
+        adc_inl_.insert(adc_inl_.end(), p.begin(), p.end());
+      }
     }
   }
 }
@@ -899,6 +925,11 @@ void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool i
       }
       // adc_code() with the lsb and bound hoisted out of the loop (same arithmetic).
       double q = std::round(yn / lsb);
+      if (!adc_inl_.empty()) {
+        // Static INL: the transfer curve is shifted by INL(code) LSB at the ideal code.
+        const int ci = static_cast<int>(std::clamp(q, -cmax, cmax) + cmax);
+        q = std::round(yn / lsb + adc_inl_[std::size_t(j) * std::size_t(2 * cmax + 1) + ci]);
+      }
       if (q > cmax || q < -cmax) ++oc.adc_saturations;
       q = std::clamp(q, -cmax, cmax);
       v = q * lsb * full;

@@ -63,6 +63,11 @@ int32_t input_max(unsigned bits, bool is_signed);
 // ADC of one normalised column value y_n (fully-on-row units): returns the signed code;
 // *saturated when |y_n| exceeded the bound. lsb = bound / (2^(bits-1) - 1).
 int64_t adc_code(double y_n, unsigned bits, double bound, bool* saturated);
+// Static INL profile of one column (LSB per code -cmax..cmax, index code + cmax): bow
+// inl_lsb*(1 - (c/cmax)^2) plus, when dnl_sigma_lsb > 0, the running sum of per-code DNL draws
+// with the line through its end points removed (zero INL at both ends). Draws 2*cmax normals
+// from rng only when dnl_sigma_lsb > 0.
+std::vector<double> adc_inl_profile(const AdcConfig& a, Rng& rng);
 double adc_lsb(unsigned bits, double bound);
 // Post-processing of one accumulator: bias, ReLU, then (optionally) requantisation to int8
 // with round-half-up: clamp((acc * scale + 2^(shift-1)) >> shift, -128, 127).
@@ -260,6 +265,9 @@ class AnalogArray {
   std::vector<Device> dev_;
   std::vector<double> weff_;  // active block, row-major, integer weight units
   std::vector<double> adc_gain_, adc_offset_lsb_;
+  // Static INL per column and code (adc.inl_lsb, adc.dnl_sigma_lsb), LSB, [j*(2*cmax+1) +
+  // code + cmax]; empty when both are 0.
+  std::vector<double> adc_inl_;
   std::vector<double> g_row_;    // row conductance sums (row_conductance_us)
   std::vector<double> gp_, gn_;  // nodal IR drop: active block, sum over devices per side (uS)
   bool cache_valid_ = false;

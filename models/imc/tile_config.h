@@ -243,6 +243,14 @@ struct AdcConfig {
   // Area of one ADC at area.node_nm (um^2); 0: the survey regression of adc_area_um2()
   // (docs/imc-model.md, "Area and efficiency"). Calibration presets set their chip's figure.
   double area_um2 = 0.0;
+  // Static integral non-linearity (INL; IEEE Std 1241-2010 definitions), off by default:
+  // inl_lsb: peak of a bow-shaped INL, inl_lsb * (1 - (code/code_max)^2), the square-law
+  // term of a current-controlled oscillator's frequency-vs-current curve that HERMES's CCO ADCs
+  // linearise (Khaddam-Aljameh et al., IEEE JSSC 57(4), 2022); dnl_sigma_lsb: per-code
+  // differential non-linearity (threshold/capacitor mismatch) drawn once per column and code,
+  // integrated into a random INL profile with zero end points.
+  double inl_lsb = 0.0;
+  double dnl_sigma_lsb = 0.0;
 
   template <class V>
   void visit(V& v) {
@@ -262,6 +270,10 @@ struct AdcConfig {
     v.param("offset_sigma_lsb", offset_sigma_lsb, "Per-column offset error std", "LSB", {0.0, 1e6});
     v.param("noise_sigma_lsb", noise_sigma_lsb, "Noise per conversion (std)", "LSB", {0.0, 1e6});
     v.param("area_um2", area_um2, "Area of one ADC (0: survey regression)", "um^2", {0.0, 1e9});
+    v.param("inl_lsb", inl_lsb, "Peak bow-shaped static INL (0: off)", "LSB", {-64.0, 64.0});
+    v.param("dnl_sigma_lsb", dnl_sigma_lsb,
+            "Per-column, per-code DNL std integrated into a static INL profile (0: off)", "LSB",
+            {0.0, 4.0});
   }
 };
 

@@ -1119,3 +1119,55 @@ TEST(TechNode, TileLeakageIsDensityTimesCmosArea) {
       tile_leakage_mw(c, d45),
       4.5 * imcvp::tech::power_scale(14, 45) / imcvp::tech::area_scale(14, 45) * d45.total(), 1e-9);
 }
+
+// ADC static INL (adc.inl_lsb, adc.dnl_sigma_lsb): the profile, and its effect on MVM outputs.
+TEST(AdcInl, ProfileIsBowPlusEndPointCorrectedRandomWalk) {
+  AdcConfig a;
+  a.bits = 4;  // codes -7..7
+  a.inl_lsb = 1.5;
+  Rng rng(5);
+  auto p = adc_inl_profile(a, rng);
+  ASSERT_EQ(p.size(), 15u);
+  EXPECT_DOUBLE_EQ(p[7], 1.5);  // code 0: the peak of the bow
+  EXPECT_DOUBLE_EQ(p[0], 0.0);
+  EXPECT_DOUBLE_EQ(p[14], 0.0);
+  EXPECT_DOUBLE_EQ(p[3], 1.5 * (1 - (4.0 / 7) * (4.0 / 7)));
+  a.inl_lsb = 0;
+  a.dnl_sigma_lsb = 0.3;
+  Rng r1(5), r2(5);
+  auto q = adc_inl_profile(a, r1);
+  EXPECT_EQ(q, adc_inl_profile(a, r2));  // deterministic per seed
+  EXPECT_NEAR(q.front(), 0.0, 1e-12);
+  EXPECT_NEAR(q.back(), 0.0, 1e-12);  // end points on the line
+  double spread = 0;
+  for (double v : q) spread = std::max(spread, std::abs(v));
+  EXPECT_GT(spread, 0.05);
+}
+
+// With a +2 LSB bow the mid-scale codes read 2 LSB high and the full-scale ones exact; an
+// ideal-but-quantising tile without INL is unchanged (the INL draws only happen when enabled).
+TEST(AdcInl, ShiftsMidScaleCodesOfAnMvm) {
+  TileConfig c = ideal_analog(16, 2);
+  c.adc.bits = 8;
+  c.adc.bound = 16.0;  // lsb = 16/127 fully-on rows
+  auto run = [&](double inl) {
+    TileConfig k = c;
+    k.adc.inl_lsb = inl;
+    Rng rng(11);
+    AnalogArray a(k, rng);
+    std::vector<int8_t> w(16 * 2, 0);
+    for (unsigned i = 0; i < 16; ++i) w[i * 2 + 0] = 127;  // column 0: 16 rows fully on
+    w[0 * 2 + 1] = 127;                                    // column 1: one row, small output
+    OpCounts oc;
+    a.program(w.data(), 16, 2, 0.0, rng, oc);
+    std::vector<int32_t> x(16, 127), y(2);
+    a.mvm(x.data(), 16, 2, true, 0.0, rng, y.data(), oc);
+    return y;
+  };
+  const auto y0 = run(0.0), y2 = run(2.0);
+  const double lsb_out = 16.0 / 127 * 127 * 127;  // one ADC LSB in accumulator units
+  // Column 1 sits at 1/16 of full scale (code ~8 of 127): INL ~ 2*(1 - (8/127)^2) ~ 2 LSB.
+  EXPECT_NEAR((y2[1] - y0[1]) / lsb_out, 2.0, 0.51);
+  // Column 0 at the bound (code 127): INL 0.
+  EXPECT_EQ(y2[0], y0[0]);
+}
