@@ -165,7 +165,10 @@ int list_stats(const PlatformConfig& cfg, const std::string& format) {
         "`{\"value\", \"unit\", \"desc\"}` under its dotted path and in `stats.txt` as one line.\n"
         "Counters and values are reset by sim-control STATS_RESET; formulas are computed at dump\n"
         "time; constants describe the configuration. `energy.<kind>` sums every energy entry\n"
-        "(pJ) of that component kind; `roi` and `dumps` appear when firmware uses them.\n");
+        "(pJ) of that component kind; `energy.static` sums the entries marked static (leakage,\n"
+        "DRAM background and refresh: power x time), `energy.dynamic` is the rest and\n"
+        "`energy.total` both (docs/imc-model.md, \"Static power\"); `roi` and `dumps` appear\n"
+        "when firmware uses them.\n");
     for (auto* g : stats::Registry::get().groups()) {
       std::printf(
           "\n## `%s`\n\n| stat | kind | unit | description |\n"
