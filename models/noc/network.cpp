@@ -655,6 +655,20 @@ void Network::register_stats() {
       (ec.buffer_pj_per_bit + ec.alloc_pj_per_bit + ec.crossbar_pj_per_bit) *
       cfg_.router.link_width_bits;
   const double link_flit_pj_per_mm = ec.link_pj_per_bit_mm * cfg_.router.link_width_bits;
+  // Every router has the topology's radix, so one router's figures stand for all; a link's
+  // dynamic energy is its flits x its length x energy_per_flit_mm_link (per-link static power
+  // and area: imcvp traffic --format json, area_power.link_power).
+  s.constant(
+      "area.router", [np] { return np->router.area_mm2(); }, "mm^2", "Area of one router");
+  s.constant(
+      "power.static_router", [np] { return np->router.static_mw; }, "mW",
+      "Static (leakage) power of one router");
+  s.constant(
+      "energy_per_flit_router", [router_flit_pj] { return router_flit_pj; }, "pJ",
+      "Dynamic energy of one flit through one router");
+  s.constant(
+      "energy_per_flit_mm_link", [link_flit_pj_per_mm] { return link_flit_pj_per_mm; }, "pJ/mm",
+      "Dynamic energy of one flit per mm of link");
   for (uint32_t r = 0; r < topo.nodes(); ++r) {
     std::string rn = "router" + std::to_string(r);
     f((rn + ".avg_buffered_flits").c_str(),
@@ -675,11 +689,6 @@ void Network::register_stats() {
         return double(flits) * router_flit_pj;
       },
       "pJ", "Dynamic energy of the router (buffer, allocation, crossbar; in energy_router_*)");
-    s.constant(
-        rn + ".area", [np] { return np->router.area_mm2(); }, "mm^2", "Router area");
-    s.constant(
-        rn + ".power.static", [np] { return np->router.static_mw; }, "mW",
-        "Router static (leakage) power");
     f((rn + ".vc_stall_cycles").c_str(),
       [e, r] {
         const auto& st2 = e->stats();
@@ -703,16 +712,6 @@ void Network::register_stats() {
           return span ? double(st2.link_flits[size_t(r) * e->topology().ports() + p]) / span : 0.0;
         },
         "flits/cycle", "Link utilisation");
-      const double len = topo.port(r, p).length_mm;
-      f((ln + ".energy").c_str(),
-        [e, r, p, len, link_flit_pj_per_mm] {
-          return double(e->stats().link_flits[size_t(r) * e->topology().ports() + p]) * len *
-                 link_flit_pj_per_mm;
-        },
-        "pJ", "Dynamic wire energy of the link (in energy_link)");
-      const double lst = np->links[size_t(r) * topo.ports() + p].static_mw;
-      s.constant(
-          ln + ".power.static", [lst] { return lst; }, "mW", "Link repeater static power");
     }
   }
   pair_registered_.clear();
