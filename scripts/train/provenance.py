@@ -129,8 +129,9 @@ nice -n 10 /usr/bin/python3 scripts/train/train_transformer_fashion.py --epochs 
 The digits exports and the INPUTS files are byte-reproducible. The ResNet's training is
 deterministic for a given machine and torch build (fixed seed, deterministic algorithms, one
 thread): a second run of the command above on the machine that made the file gave a
-byte-identical `resnet_fashion.onnx` (same sha256, same per-epoch accuracies); the
-Transformer's training uses the same settings. Another CPU's
+byte-identical `resnet_fashion.onnx` (same sha256, same per-epoch accuracies); so did a
+second run of the Transformer's command (`transformer_fashion.onnx`) and of
+`finetune_hat.py --model resnet` (`resnet_fashion_hat_pcm.onnx`). Another CPU's
 kernels may round differently, so retraining elsewhere gives close but not necessarily
 identical weights: the tests check the committed files, not a retrain.
 """
