@@ -37,7 +37,8 @@ One source of truth: the tile parameters come from the simulator itself
 (`imcvp run -c SOC.yaml --dump-config`, the resolved configuration with every default),
 never from Python copies of the defaults. A configuration this module cannot model (a
 missing key, an unknown device or drift model, a non-ideality it does not implement that is
-switched on: IR drop, stuck devices, window variation) raises HatConfigError naming the key.
+switched on: IR drop, stuck devices, window variation, ADC INL/DNL) raises HatConfigError
+naming the key.
 
 Needs python3-torch (the rest of imcc does not import this module).
 """
@@ -72,6 +73,8 @@ _KEYS = {
     "adc": [("bits", int), ("bound", float), ("gain_sigma", float),
             ("offset_sigma_lsb", float), ("noise_sigma_lsb", float)],
 }
+# Non-idealities torch_hat does not model; a tile config that switches one on is refused.
+_UNMODELLED_OPTIONAL = [("adc", "inl_lsb"), ("adc", "dnl_sigma_lsb")]
 DRIFT_MODELS = ("aihwkit-pcm", "gaussian")
 KINDS = ("analog", "digital")
 
@@ -119,6 +122,18 @@ class TileConfig:
             if (key == "ir_drop" and off) or (key != "ir_drop" and not off):
                 raise HatConfigError(
                     f"{source}: tiles[{index}].nonideal.{key}: not modelled by torch_hat "
+                    "(switch it off for hardware-aware training)")
+        # newer non-idealities: absent from older simulators' dumps (then off); on: refused
+        for sec, key in _UNMODELLED_OPTIONAL:
+            v = (tile.get(sec) or {}).get(key, 0)
+            try:
+                on = float(v) != 0
+            except (TypeError, ValueError):
+                raise HatConfigError(f"{source}: tiles[{index}].{sec}.{key}: {v!r} is not a "
+                                     "number")
+            if on:
+                raise HatConfigError(
+                    f"{source}: tiles[{index}].{sec}.{key}: not modelled by torch_hat "
                     "(switch it off for hardware-aware training)")
         if self.device_g_max_us <= self.device_g_min_us or self.device_g_min_us < 0:
             raise HatConfigError(f"{source}: tiles[{index}].device.g_max_us/g_min_us: need "
