@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,15 @@ struct DramSection {
   }
 };
 
+// Calibration presets named after published silicon (configs/tech/*.yaml,
+// docs/energy-calibration.md): a preset's top-level `calibration:` key names the chip whose
+// figures it reproduces; a name outside this table is a config error (file:line:col). A label
+// only: the preset's numbers are its other keys.
+enum class Calibration { none, ibm_hermes, chih_isscc2021 };
+inline constexpr const char* kCalibrationNames[] = {"none", "ibm-hermes", "chih-isscc2021"};
+static_assert(std::size(kCalibrationNames) == static_cast<size_t>(Calibration::chih_isscc2021) + 1,
+              "one name per Calibration");
+
 struct PlatformConfig {
   SimConfig sim;
   cpu::CpuConfig cpu;
@@ -112,6 +122,13 @@ struct PlatformConfig {
   std::string interconnect = "noc";
   noc::NocConfig noc;
   ChipConfig chip;
+  std::string calibration = kCalibrationNames[0];
+
+  Calibration calibration_kind() const {
+    for (size_t i = 0; i < std::size(kCalibrationNames); ++i)
+      if (calibration == kCalibrationNames[i]) return static_cast<Calibration>(i);
+    return Calibration::none;  // unreachable: visit() only accepts the table's names
+  }
 
   PlatformConfig() {
     // The memory map of docs/memory-map.md.
@@ -153,6 +170,10 @@ struct PlatformConfig {
     v.section("chip", chip,
               "Host-side area and static power: host core, TCM, DRAM interfaces "
               "(docs/imc-model.md, \"Chip area, static power and efficiency\")");
+    v.choice("calibration", calibration,
+             {kCalibrationNames[0], kCalibrationNames[1], kCalibrationNames[2]},
+             "Published chip a configs/tech preset is calibrated to (label; "
+             "docs/energy-calibration.md)");
   }
 };
 

@@ -109,4 +109,33 @@ TEST(Imc, TechPresetsLoadAndRun) {
   }
 }
 
+// Presets named after published silicon (configs/tech/, docs/energy-calibration.md) carry a
+// top-level `calibration:` key naming the chip, checked against the name table
+// (platform/platform_config.h, kCalibrationNames): an unknown chip is a config error with
+// file:line:col and exit code 78, never a silently accepted label.
+TEST(Imc, CalibrationPresetNamesAreChecked) {
+  const std::pair<const char*, const char*> presets[] = {{"hermes-pcm", "ibm-hermes"},
+                                                         {"chih-sram-cim", "chih-isscc2021"}};
+  for (const auto& [file, chip] : presets) {
+    auto r = run_imcvp({"run", "--dump-config", "-c",
+                        std::string(IMCVP_SOURCE_DIR) + "/configs/tech/" + file + ".yaml"},
+                       file);
+    EXPECT_EQ(r.code, 0) << file << "\n" << r.err;
+    EXPECT_TRUE(contains(r.out, std::string("calibration: \"") + chip + "\"")) << file << "\n"
+                                                                               << r.out;
+  }
+  auto d = run_imcvp({"run", "--dump-config"}, "default");
+  EXPECT_TRUE(contains(d.out, "calibration: \"none\"")) << d.out;
+  const auto bad = std::filesystem::temp_directory_path() /
+                   ("imcvp-test-" + std::to_string(getpid())) / "bad-calibration.yaml";
+  std::filesystem::create_directories(bad.parent_path());
+  std::ofstream(bad) << "tiles:\n  - kind: digital\ncalibration: neurram-2022\n";
+  auto b = run_imcvp({"run", "--dump-config", "-c", bad.string()}, "bad");
+  EXPECT_EQ(b.code, 78) << b.err;
+  EXPECT_TRUE(contains(b.err,
+                       "bad-calibration.yaml:3:14: calibration: 'neurram-2022' is not one "
+                       "of: none ibm-hermes chih-isscc2021"))
+      << b.err;
+}
+
 }  // namespace
