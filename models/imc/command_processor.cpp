@@ -134,11 +134,8 @@ void ImcTile::add_queue_stats() {
   s.value("queue.fetch_time", q_fetch_ns_, "ns", "Time spent fetching and decoding descriptors");
   s.formula(
       "queue.idle_time",
-      [this] {
-        double el = sc_core::sc_time_stamp().to_seconds() * 1e9 - stats_epoch_ns_;
-        return std::max(0.0, el - busy_ns_ - q_wait_ns_);
-      },
-      "ns", "Simulated time neither busy nor waiting since the last stats reset");
+      [this] { return std::max(0.0, ns_since_stats_reset() - busy_ns_ - q_wait_ns_); }, "ns",
+      "Simulated time neither busy nor waiting since the last stats reset");
   s.value("energy.vector", e_vector_, "pJ", "Vector unit (ADD, ReLU, pooling, REQUANT, COPY)",
           stats::EnergyKind::digital_periphery);
 }
@@ -639,6 +636,8 @@ ImcTile::Result ImcTile::cp_vec(const Descriptor& d) {
     }
     case VecOp::copy:
       std::memcpy(res.data(), a, n);
+      break;
+    case VecOp::add32:  // returned above (cp_vec_add32: 32-bit operands, another layout)
       break;
   }
   std::memcpy(dst, res.data(), n);

@@ -321,7 +321,7 @@ ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned i
   s.formula(
       "utilisation",
       [this] {
-        double el = sc_core::sc_time_stamp().to_seconds() * 1e9 - stats_epoch_ns_;
+        double el = ns_since_stats_reset();
         return el > 0 ? busy_ns_ / el : 0.0;
       },
       "ratio", "busy_time / simulated time since the last stats reset");
@@ -339,7 +339,7 @@ ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned i
   const TileArea ar = tile_area(cfg_, kBiasSize + kScaleSize + kInSize + kOutSize + kWbufSize);
   const double p_static_mw = tile_leakage_mw(cfg_, ar);
   auto e_static = [this, p_static_mw] {
-    const double el = sc_core::sc_time_stamp().to_seconds() * 1e9 - stats_epoch_ns_;
+    const double el = ns_since_stats_reset();
     return el > 0 ? p_static_mw * el : 0.0;  // mW x ns = pJ
   };
   s.constant(
@@ -356,8 +356,8 @@ ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned i
   s.formula(
       "tops",
       [this] {
-        double el = sc_core::sc_time_stamp().to_seconds() - stats_epoch_ns_ * 1e-9;
-        return el > 0 ? 2.0 * static_cast<double>(macs_) / el / 1e12 : 0.0;
+        double el_ns = ns_since_stats_reset();
+        return el_ns > 0 ? 2.0 * static_cast<double>(macs_) / el_ns / 1e3 : 0.0;
       },
       "TOPS", "Operations (2 per MAC) per second over the run, 1e12/s");
   s.formula(

@@ -300,6 +300,11 @@ class ImcTile : public sc_core::sc_module {
   double e_array_ = 0.0, e_dac_ = 0.0, e_adc_ = 0.0, e_digital_ = 0.0, e_buffers_ = 0.0,
          e_programming_ = 0.0;
   double stats_epoch_ns_ = 0.0;  // sim time of the last stats reset
+  // Simulated time since the last stats reset (ns): the denominator of utilisation, idle time,
+  // static energy and throughput.
+  double ns_since_stats_reset() const {
+    return sc_core::sc_time_stamp().to_seconds() * 1e9 - stats_epoch_ns_;
+  }
   stats::Group stats_{name()};
 };
 

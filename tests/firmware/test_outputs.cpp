@@ -62,7 +62,9 @@ TEST(Outputs, CollidingOutputPathsAreRefused) {
     args.push_back(fw(c.code == 0 ? "hello" : "hang"));
     auto r = run_imcvp(args, std::to_string(i++));
     EXPECT_EQ(r.code, c.code) << c.args[0] << " " << c.args[1] << "\n" << r.err;
-    if (c.code) EXPECT_TRUE(contains(r.err, "choose another file")) << r.err;
+    if (c.code) {
+      EXPECT_TRUE(contains(r.err, "choose another file")) << r.err;
+    }
   }
 }
 

@@ -95,7 +95,7 @@ TEST(SemihostFs, ConfinedToTheDirectory) {
   EXPECT_FALSE(fs::exists(t.box / "sub/moved.txt"));
   EXPECT_FALSE(fs::exists(r.dir / "inside.txt"));  // not the current directory
   // Outside: absolute path, .. escapes, symlink escapes, dangling link: all refused.
-  for (const std::string cmd :
+  for (const std::string& cmd :
        {"write " + abs_out, std::string("write ../escape.txt"), std::string("remove ../victim.txt"),
         std::string("write sub/../../escape2.txt"), std::string("write esc/pwned.txt"),
         std::string("read lnk"), std::string("write dang"),
