@@ -103,8 +103,7 @@ enum imcq_error {
 };
 
 /* Word 0 flag: raise IRQ_STATUS.Q_DONE when the descriptor finishes. */
-#define IMCQ_FLAG_IRQ (1u << 8) /**< word 0: raise IRQ_STATUS.Q_DONE when the descriptor finishes \
-                                 */
+#define IMCQ_FLAG_IRQ (1u << 8) /**< word 0: raise Q_DONE when the descriptor finishes */
 /* MVM POST bits (word 6). */
 #define IMCQ_POST_SIGNED_IN 0x1u /**< MVM POST: signed inputs */
 #define IMCQ_POST_BIAS 0x2u      /**< MVM POST: add bias */
@@ -116,10 +115,9 @@ enum imcq_error {
   IMC_Q_CTRL_IRQ_EMPTY_MASK /**< Q_CTRL: Q_EMPTY interrupt when the ring drains */
 #define IMCQ_CTRL_STOP_ON_ERROR IMC_Q_CTRL_STOP_ON_ERROR_MASK /**< Q_CTRL: halt on an error */
 /* IRQ_ENABLE / IRQ_STATUS queue bits. */
-#define IMCQ_IRQ_Q_DONE IMC_IRQ_STATUS_Q_DONE_MASK   /**< a descriptor with IMCQ_FLAG_IRQ finished \
-                                                      */
-#define IMCQ_IRQ_Q_ERROR IMC_IRQ_STATUS_Q_ERROR_MASK /**< the CP halted on an error */
-#define IMCQ_IRQ_Q_EMPTY IMC_IRQ_STATUS_Q_EMPTY_MASK /**< the ring drained */
+#define IMCQ_IRQ_Q_DONE IMC_IRQ_STATUS_Q_DONE_MASK     /**< an IMCQ_FLAG_IRQ descriptor finished */
+#define IMCQ_IRQ_Q_ERROR IMC_IRQ_STATUS_Q_ERROR_MASK   /**< the CP halted on an error */
+#define IMCQ_IRQ_Q_EMPTY IMC_IRQ_STATUS_Q_EMPTY_MASK   /**< the ring drained */
 #define IMCQ_IRQ_Q_SIGNAL IMC_IRQ_STATUS_Q_SIGNAL_MASK /**< a SIGNAL ran */
 
 /** One 64-byte descriptor (docs/command-queues.md). */

@@ -25,7 +25,7 @@
 
 /** @name Register addresses (context 0) */
 /** @{ */
-#define PLIC_PRIORITY(src) (IMCVP_PLIC_BASE + 4u * (src))          /**< priority of src */
+#define PLIC_PRIORITY(src) (IMCVP_PLIC_BASE + 4u * (src))            /**< priority of src */
 #define PLIC_PENDING(word) (IMCVP_PLIC_BASE + 0x1000u + 4u * (word)) /**< pending bits */
 #define PLIC_ENABLE(word) (IMCVP_PLIC_BASE + 0x2000u + 4u * (word))  /**< enable bits */
 #define PLIC_THRESHOLD (IMCVP_PLIC_BASE + 0x200000u)                 /**< priority threshold */
