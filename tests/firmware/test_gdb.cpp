@@ -85,6 +85,27 @@ struct Imcvp {
   ~Imcvp() { wait(0); }
 };
 
+// Runs gdb-multiarch in batch mode against imcvp's stub on `port`: the usual prologue
+// (architecture, no pagination or confirmation, then `settings`, then `target remote`), the
+// `commands`, on the symbols of `elf`. The script and output go to sim_dir; returns the output
+// and stores gdb's exit status in *status when given.
+std::string gdb_batch(const std::filesystem::path& sim_dir, int port, const std::string& elf,
+                      const std::string& commands, const std::string& settings = "",
+                      int* status = nullptr) {
+  const std::filesystem::path cmds = sim_dir / "session.gdb";
+  std::ofstream(cmds) << "set architecture riscv:rv32\n"
+                         "set pagination off\n"
+                         "set confirm off\n"
+                      << settings << "target remote :" << port << "\n"
+                      << commands;
+  const std::filesystem::path gout = sim_dir / "gdb.txt";
+  const std::string cmd = "timeout 60 gdb-multiarch -nx -batch -x " + shell_quote(cmds.string()) +
+                          " " + shell_quote(elf) + " > " + shell_quote(gout.string()) + " 2>&1";
+  const int g = std::system(cmd.c_str());
+  if (status) *status = g;
+  return read_text(gout);
+}
+
 // A minimal RSP client over a socket, with timeouts.
 struct Client {
   int fd = -1;
@@ -151,34 +172,24 @@ TEST(Gdb, GdbMultiarchBreakStepChangeWatchAndExit) {
   if (!have_gdb()) GTEST_SKIP() << "gdb-multiarch not installed (scripts/install-deps --test)";
   const int port = free_port();
   Imcvp sim({"run", "--gdb=" + std::to_string(port), "--gdb-wait", fw("gdb_demo")}, "");
-  const std::filesystem::path cmds = sim.dir / "session.gdb";
-  std::ofstream(cmds) << "set architecture riscv:rv32\n"
-                         "set pagination off\n"
-                         "set confirm off\n"
-                         "target remote :"
-                      << port
-                      << "\n"
-                         "break compute\n"
-                         "continue\n"
-                         "print answer\n"
-                         "next\n"
-                         "print doubled\n"
-                         "set var answer = 5\n"
-                         "print answer\n"
-                         "watch counter\n"
-                         "continue\n"
-                         "print counter\n"
-                         "info registers pc mstatus\n"
-                         "monitor stats\n"
-                         "delete\n"
-                         "continue\n";
-  const std::filesystem::path gout = sim.dir / "gdb.txt";
-  const std::string cmd = "timeout 60 gdb-multiarch -nx -batch -x " + shell_quote(cmds.string()) +
-                          " " + shell_quote(fw("gdb_demo")) + " > " + shell_quote(gout.string()) +
-                          " 2>&1";
-  const int g = std::system(cmd.c_str());
+  int g = 0;
+  const std::string o = gdb_batch(sim.dir, port, fw("gdb_demo"),
+                                  "break compute\n"
+                                  "continue\n"
+                                  "print answer\n"
+                                  "next\n"
+                                  "print doubled\n"
+                                  "set var answer = 5\n"
+                                  "print answer\n"
+                                  "watch counter\n"
+                                  "continue\n"
+                                  "print counter\n"
+                                  "info registers pc mstatus\n"
+                                  "monitor stats\n"
+                                  "delete\n"
+                                  "continue\n",
+                                  "", &g);
   ASSERT_TRUE(sim.wait(30)) << "imcvp did not finish";
-  const std::string o = read_text(gout);
   EXPECT_EQ(WEXITSTATUS(g), 0) << o;
   EXPECT_TRUE(contains(o, "Breakpoint 1, compute (x=41)")) << o;
   EXPECT_TRUE(contains(o, "$1 = 41")) << o;
@@ -202,35 +213,23 @@ TEST(Gdb, HardwareBreakAndWatchpointsAreTheHartsTriggers) {
   if (!have_gdb()) GTEST_SKIP() << "gdb-multiarch not installed (scripts/install-deps --test)";
   const int port = free_port();
   Imcvp sim({"run", "--gdb=" + std::to_string(port), "--gdb-wait", fw("gdb_demo")}, "");
-  const std::filesystem::path cmds = sim.dir / "session.gdb";
-  std::ofstream(cmds) << "set architecture riscv:rv32\n"
-                         "set pagination off\n"
-                         "set confirm off\n"
-                         "set breakpoint always-inserted on\n"
-                         "target remote :"
-                      << port
-                      << "\n"
-                         "hbreak bump\n"
-                         "continue\n"
-                         "print by\n"
-                         "monitor triggers\n"
-                         "monitor stats\n"
-                         "delete\n"
-                         "awatch counter\n"
-                         "continue\n"
-                         "delete\n"
-                         "rwatch answer\n"
-                         "continue\n"
-                         "watch counter\n"
-                         "hbreak main\n"
-                         "continue\n";
-  const std::filesystem::path gout = sim.dir / "gdb.txt";
-  const std::string cmd = "timeout 60 gdb-multiarch -nx -batch -x " + shell_quote(cmds.string()) +
-                          " " + shell_quote(fw("gdb_demo")) + " > " + shell_quote(gout.string()) +
-                          " 2>&1";
-  std::system(cmd.c_str());
+  const std::string o = gdb_batch(sim.dir, port, fw("gdb_demo"),
+                                  "hbreak bump\n"
+                                  "continue\n"
+                                  "print by\n"
+                                  "monitor triggers\n"
+                                  "monitor stats\n"
+                                  "delete\n"
+                                  "awatch counter\n"
+                                  "continue\n"
+                                  "delete\n"
+                                  "rwatch answer\n"
+                                  "continue\n"
+                                  "watch counter\n"
+                                  "hbreak main\n"
+                                  "continue\n",
+                                  "set breakpoint always-inserted on\n");
   ASSERT_TRUE(sim.wait(30)) << "imcvp did not finish";
-  const std::string o = read_text(gout);
   EXPECT_TRUE(contains(o, "Hardware assisted breakpoint 1 at")) << o;
   EXPECT_TRUE(contains(o, "Breakpoint 1, bump (by=1)")) << o;
   EXPECT_TRUE(contains(o, "$1 = 1")) << o;
@@ -253,25 +252,13 @@ TEST(Gdb, BacktraceFromAnIrqHandlerReachesTheInterruptedCode) {
   if (!have_gdb()) GTEST_SKIP() << "gdb-multiarch not installed (scripts/install-deps --test)";
   const int port = free_port();
   Imcvp sim({"run", "-q", "--gdb=" + std::to_string(port), "--gdb-wait", fw("timer")}, "");
-  const std::filesystem::path cmds = sim.dir / "bt.gdb";
-  std::ofstream(cmds) << "set architecture riscv:rv32\n"
-                         "set pagination off\n"
-                         "set confirm off\n"
-                         "target remote :"
-                      << port
-                      << "\n"
-                         "break on_timer\n"
-                         "continue\n"
-                         "bt\n"
-                         "info registers mcause\n"
-                         "kill\n";
-  const std::filesystem::path gout = sim.dir / "gdb.txt";
-  const std::string cmd = "timeout 60 gdb-multiarch -nx -batch -x " + shell_quote(cmds.string()) +
-                          " " + shell_quote(fw("timer")) + " > " + shell_quote(gout.string()) +
-                          " 2>&1";
-  std::system(cmd.c_str());
+  const std::string o = gdb_batch(sim.dir, port, fw("timer"),
+                                  "break on_timer\n"
+                                  "continue\n"
+                                  "bt\n"
+                                  "info registers mcause\n"
+                                  "kill\n");
   ASSERT_TRUE(sim.wait(30)) << "imcvp did not finish";
-  const std::string o = read_text(gout);
   EXPECT_TRUE(contains(o, "#0  on_timer")) << o;
   EXPECT_TRUE(contains(o, "<signal handler called>")) << "the trap entry's frame\n" << o;
   EXPECT_TRUE(contains(o, " main () at ")) << "bt reaches the interrupted main\n" << o;
