@@ -1523,7 +1523,8 @@ bool Rv32Core::debug_point() {
   // The instruction at a breakpoint where we halted runs once before the breakpoint counts.
   skip_bp_ = true;
   skip_bp_pc_ = hart_.pc;
-  dskip_ = true;  // nor do the debugger's triggers fire again before it
+  dskip_ = true;  // nor do the debugger's execute triggers fire again before it,
+  dskip_mem_ = ev.reason == DebugEvent::Reason::watch && ev.hw;  // nor the watch that halted
   dskip_pc_ = hart_.pc;
   dskip_instret_ = hart_.instret;
   update_debug_state();
@@ -1614,8 +1615,8 @@ bool Rv32Core::exec_trigger() {
 }
 
 bool Rv32Core::mem_trigger(const Op* op, uint32_t kinds, uint32_t a, unsigned n) {
-  const bool debug = dbg_ != nullptr &&
-                     !(dskip_ && dskip_pc_ == op->pc && dskip_instret_ == hart_.instret + op->idx);
+  const bool debug = dbg_ != nullptr && !(dskip_ && dskip_mem_ && dskip_pc_ == op->pc &&
+                                          dskip_instret_ == hart_.instret + op->idx);
   const int i = hart_.trigger_fire(kinds, a, n, debug);
   if (i < 0) return false;
   if (!(hart_.trig[i].tdata1 & mcontrol::DMODE)) {

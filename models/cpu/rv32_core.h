@@ -311,8 +311,11 @@ class Rv32Core : public sc_core::sc_module, private SemihostMemory {
   bool trig_exec_single_ = false;           // one is not an exact match: one insn at a time
   uint32_t trig_ver_seen_ = ~0u;
   std::vector<uint32_t> trig_exec_pcs_;  // exact execute-match addresses (blocks split there)
-  // The first instruction after a debugger halt does not re-trigger the debugger's triggers.
+  // The first instruction after a debugger halt does not re-trigger the debugger's execute
+  // triggers; its load/store triggers are skipped only when the halt was their own hit (a halt
+  // at a breakpoint on a load must still report the load's watchpoint when it runs).
   bool dskip_ = false;
+  bool dskip_mem_ = false;
   uint32_t dskip_pc_ = 0;
   uint64_t dskip_instret_ = 0;
   struct HwPoint {

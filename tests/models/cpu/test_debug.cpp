@@ -295,6 +295,32 @@ TEST_F(DebugTest, HwWatchpointsHaltBeforeTheAccess) {
   EXPECT_EQ(o.a2, 0x5a5au) << "the load ran after the halt";
 }
 
+// Regression: a halt at a breakpoint placed on a load used to suppress the load's hardware
+// watchpoint when the core resumed (or GDB stepped over the breakpoint), so the access went
+// unreported. Only the watch that halted the core is skipped on resume.
+TEST_F(DebugTest, HwWatchpointFiresOnALoadResumedFromABreakpoint) {
+  for (const bool hw_bp : {false, true}) {
+    Outcome o = run("debug", [hw_bp](cpu::Rv32Core& c, Script& s) {
+      ASSERT_TRUE(hw_bp ? c.add_hw_breakpoint(kLoad) : c.add_breakpoint(kLoad));
+      ASSERT_TRUE(c.add_hw_watchpoint(kLog + 4, 4, WatchKind::read));
+      s.on_halt = [](const DebugEvent&, cpu::Rv32Core&, size_t n) {
+        return n == 1 ? DebugAction::step : DebugAction::cont;  // GDB: step over the breakpoint
+      };
+    });
+    ASSERT_EQ(o.stop.reason, StopReason::finisher) << o.stop.message;
+    ASSERT_EQ(o.halts.size(), 2u) << (hw_bp ? "hw" : "sw") << " breakpoint";
+    EXPECT_EQ(o.halts[0].ev.reason, Reason::breakpoint);
+    EXPECT_EQ(o.halts[0].ev.pc, kLoad);
+    EXPECT_EQ(o.halts[1].ev.reason, Reason::watch) << "the stepped load hits the watchpoint";
+    EXPECT_TRUE(o.halts[1].ev.hw);
+    EXPECT_EQ(o.halts[1].ev.watch_kind, WatchKind::read);
+    EXPECT_EQ(o.halts[1].ev.watch_addr, kLog + 4);
+    EXPECT_EQ(o.halts[1].ev.pc, kLoad) << "before the load";
+    EXPECT_EQ(o.halts[1].instret, o.halts[0].instret) << "nothing ran in between";
+    EXPECT_EQ(o.a2, 0x5a5au) << "the load ran once after the second halt";
+  }
+}
+
 TEST_F(DebugTest, HwPointsAreLimitedToTheFreeTriggers) {
   Outcome o = run("debug", [](cpu::Rv32Core& c, Script& s) {
     c.request_halt();
