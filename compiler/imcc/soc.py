@@ -13,20 +13,38 @@ from typing import List
 from . import CompileError
 
 TILE_DEFAULTS = [{"kind": "analog"}, {"kind": "digital"}]
-# per-kind timing/energy defaults (models/imc/tile_config.h), used by the cost models only
-DEFAULT_TILE = {
-    "rows": 256, "cols": 256, "input_bits": 8, "weight_bits": 8,
-    "device": {"write_pulse_ns": 100, "verify_ns": 100, "write_pulse_energy_pj": 10,
-               "verify_energy_pj": 2, "program_rows_parallel": 1, "devices_per_weight": 1,
-               "endurance_writes": 1e7},
-    "nonideal": {"verify_max_iterations": 5},
-    "dac": {"mode": "pwm", "step_ns": 0.4, "energy_pj": 0.05},
-    "adc": {"count": 256, "conversion_ns": 30, "energy_pj": 2, "bits": 8},
-    "digital": {"cycle_ns": 1, "cycles_per_bit": 1, "mac_energy_pj": 0.05, "write_row_ns": 1,
-                "write_energy_pj_per_byte": 1.25},
-    "periphery": {"postproc_ns": 4, "dma_bytes_per_ns": 8.0, "dma_setup_ns": 10.0,
-                  "cell_energy_pj": 0.01, "postproc_energy_pj": 0.5},
-}
+
+
+def _tsv_value(text):
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text, text)
+
+
+def _read_tile_defaults():
+    """Every tile key's default, as the simulator declares it (models/imc/tile_config.h).
+    tile_defaults.tsv is generated, never edited:
+      build/imcvp run --list-params=tsv | grep '^tiles\\[\\]\\.' | cut -f1,2 \\
+          > compiler/imcc/tile_defaults.tsv
+    and the test Run.CompilerTileDefaultsAreUpToDate fails when it is stale."""
+    out = {}
+    path = os.path.join(os.path.dirname(__file__), "tile_defaults.tsv")
+    with open(path) as f:
+        for line in f:
+            key, _, value = line.rstrip("\n").partition("\t")
+            parts = key[len("tiles[]."):].split(".")
+            d = out
+            for p in parts[:-1]:
+                d = d.setdefault(p, {})
+            d[parts[-1]] = _tsv_value(value)
+    return out
+
+
+# The tile defaults (all keys); cost models and the package read the merged tile.
+DEFAULT_TILE = _read_tile_defaults()
 KIND_CODE = {"analog": 0, "digital": 1}
 
 

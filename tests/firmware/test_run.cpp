@@ -2,6 +2,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <sstream>
+#include <string>
 
 #include <sys/resource.h>
 
@@ -168,6 +170,25 @@ TEST(Run, ConfigReferenceDocIsUpToDate) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(read_text(std::string(IMCVP_SOURCE_DIR) + "/docs/config-reference.md"), r.out)
       << "regenerate: build/imcvp run --list-params=markdown > docs/config-reference.md";
+}
+
+// The compiler's cost models and packages start from the simulator's tile defaults
+// (compiler/imcc/soc.py reads compiler/imcc/tile_defaults.tsv); a stale copy would price tiles
+// the simulator no longer models.
+TEST(Run, CompilerTileDefaultsAreUpToDate) {
+  auto r = run_imcvp({"run", "--list-params=tsv"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::istringstream in(r.out);
+  std::string line, want;
+  while (std::getline(in, line)) {
+    if (line.rfind("tiles[].", 0) != 0) continue;
+    const auto t1 = line.find('\t'), t2 = line.find('\t', t1 + 1);
+    want += line.substr(0, t2) + "\n";
+  }
+  ASSERT_FALSE(want.empty());
+  EXPECT_EQ(read_text(std::string(IMCVP_SOURCE_DIR) + "/compiler/imcc/tile_defaults.tsv"), want)
+      << "regenerate: build/imcvp run --list-params=tsv | grep '^tiles\\[\\]\\.' | cut -f1,2 "
+         "> compiler/imcc/tile_defaults.tsv";
 }
 
 TEST(Run, RegionOfInterestRecordsDeltas) {
