@@ -3,7 +3,6 @@ docs/config-reference.md; what the file leaves out takes the platform defaults o
 platform/platform_config.h). Endpoint placement on the NoC follows platform/soc.cpp: explicit
 noc.endpoints first, then host on node 0, DRAM controllers from the last node backwards, tile
 i on node 1 + i (or the first free node)."""
-import hashlib
 import os
 import struct
 from collections import deque

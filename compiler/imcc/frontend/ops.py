@@ -3,7 +3,7 @@ evaluation (ONNX semantics, NCHW, numpy) and a lowering to tile-level layers (HW
 To add an op: write its three functions with @op(NAME, "check"|"evaluate"|"lower")."""
 import numpy as np
 
-from ..ir import ActTensor, Layer
+from ..ir import Layer
 from . import ops_transformer as tf
 from .registry import node_error, op
 

@@ -15,7 +15,7 @@ from . import cost
 
 def block_ns(model, b, t):
     L = model.layer_by_name[b.layer]
-    x, o = model.tensors[L.inputs[0]], model.tensors[L.output]
+    o = model.tensors[L.output]
     rows = b.oy1 - b.oy0
     nvec = rows * o.w
     es = o.esize

@@ -415,7 +415,7 @@ class Scheduler:
 
     def gen_add(self, L):
         m = self.m
-        a, o = m.tensors[L.inputs[0]], m.tensors[L.output]
+        o = m.tensors[L.output]
         ab, bb, ob = (self.base_of(n) for n in (L.inputs[0], L.inputs[1], L.output))
         C, npos = o.c, o.h * o.w
         code = []
