@@ -239,17 +239,35 @@ void Tracer::rate_add_span(int r, double ts, double dur, double amount) {
   if (!(dur > 0)) return rate_add(r, ts, amount);
   const double w = s_.counter_interval_ns;
   const double end = ts + dur;
-  // At most 10^5 buckets per span; longer spans go in one lump per bucket stride.
+  const double per_ns = amount / dur;
+  // Full buckets strictly inside the span: [first, last].
+  const auto first = static_cast<int64_t>(std::floor(ts / w)) + 1;
+  const auto last = static_cast<int64_t>(std::ceil(end / w)) - 2;
+  if (last - first + 1 > kSpanBuckets) {
+    // Closed form: the partial head and tail buckets as usual, the full ones as one entry
+    // (clipped to the window like single samples).
+    rate_add(r, ts, per_ns * (double(first) * w - ts));
+    rate_add(r, double(last + 1) * w, per_ns * (end - double(last + 1) * w));
+    int64_t f = first, l = last;
+    if (s_.window_start_ns > double(f) * w)
+      f = static_cast<int64_t>(std::ceil(s_.window_start_ns / w));
+    if (s_.window_end_ns >= 0 && s_.window_end_ns < double(l) * w)
+      l = static_cast<int64_t>(std::floor(s_.window_end_ns / w));
+    if (f > l) return;
+    if (events_.size() + rate_buckets_ >= s_.max_events) {
+      ++dropped_;
+      return;
+    }
+    rates_[r].spans.push_back(Rate::Span{f, l, per_ns * w});
+    ++rate_buckets_;
+    return;
+  }
   for (double t = ts; t < end;) {
     const double b_end = (std::floor(t / w) + 1) * w;
     const double seg_end = std::min(end, b_end);
     rate_add(r, t, amount * (seg_end - t) / dur);
     if (seg_end - t <= 0) break;
     t = seg_end;
-    if ((end - ts) / w > 1e5) {  // pathological span: spread coarsely
-      rate_add(r, t, amount * (end - t) / dur);
-      break;
-    }
   }
 }
 
@@ -275,13 +293,42 @@ std::string Tracer::to_json() const {
                                   Args().num("value", v).str()});
       last = v;
     };
+    // The value is piecewise constant between breakpoints: each bucket's start and end, and
+    // each closed-form span's start and end.
+    struct Delta {
+      int64_t at;
+      double amount;
+      int open;  // +1 a span starts, -1 one ends
+    };
+    std::vector<Delta> deltas;
+    std::vector<int64_t> points;
+    points.reserve(2 * r.buckets.size() + 2 * r.spans.size());
     for (const auto& [b, amount] : r.buckets) {
-      if (!first && b > prev + 1) sample(prev + 1, 0.0);  // a gap: the rate fell to zero
-      sample(b, amount / w * r.scale);
-      prev = b;
-      first = false;
+      points.push_back(b);
+      points.push_back(b + 1);
     }
-    if (!first) sample(prev + 1, 0.0);
+    for (const auto& sp : r.spans) {
+      deltas.push_back(Delta{sp.first, sp.per_bucket, 1});
+      deltas.push_back(Delta{sp.last + 1, -sp.per_bucket, -1});
+      points.push_back(sp.first);
+      points.push_back(sp.last + 1);
+    }
+    std::sort(points.begin(), points.end());
+    points.erase(std::unique(points.begin(), points.end()), points.end());
+    std::stable_sort(deltas.begin(), deltas.end(),
+                     [](const Delta& a, const Delta& b) { return a.at < b.at; });
+    std::size_t di = 0;
+    int active = 0;
+    double span_sum = 0;
+    for (const int64_t p : points) {
+      for (; di < deltas.size() && deltas[di].at <= p; ++di) {
+        span_sum += deltas[di].amount;
+        active += deltas[di].open;
+      }
+      if (active == 0) span_sum = 0;  // exactly zero between spans, whatever the rounding
+      const auto it = r.buckets.find(p);
+      sample(p, ((it != r.buckets.end() ? it->second : 0.0) + span_sum) / w * r.scale);
+    }
   }
   for (const auto& e : rate_events) order.push_back(&e);
   std::stable_sort(order.begin(), order.end(), [](const Event* a, const Event* b) {

@@ -103,7 +103,10 @@ class Tracer {
   // since B/ns = GB/s); empty buckets between busy ones read 0.
   int rate(Category c, const std::string& name, double scale = 1.0);
   void rate_add(int rate, double ts_ns, double amount);
-  // Spreads amount uniformly over [ts, ts+dur) across buckets (e.g. energy of a command).
+  // Spreads amount uniformly over [ts, ts+dur) across buckets (e.g. energy of a command). A
+  // span over many buckets is kept in closed form (one entry: first and last full bucket and
+  // the amount per bucket), so a long idle or background interval costs one entry and still
+  // reads as a constant rate over its whole length.
   void rate_add_span(int rate, double ts_ns, double dur_ns, double amount);
 
   // Notes shown in otherData (e.g. "noc: not yet traced").
@@ -134,7 +137,14 @@ class Tracer {
     std::string name;
     double scale;
     std::map<int64_t, double> buckets;
+    struct Span {
+      int64_t first, last;  // full buckets covered, inclusive
+      double per_bucket;
+    };
+    std::vector<Span> spans;
   };
+  // Spans over more buckets than this are stored in closed form.
+  static constexpr int64_t kSpanBuckets = 64;
   bool in_window(double ts, double end) const {
     return end >= s_.window_start_ns && (s_.window_end_ns < 0 || ts <= s_.window_end_ns);
   }
