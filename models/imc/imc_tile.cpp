@@ -874,7 +874,8 @@ ImcTile::Result ImcTile::do_mvm(unsigned batch, const sc_time& at) {
     MvmCost k;
     if (analog_) {
       analog_->mvm(x.data(), row0 + nr, col0 + nc, is_signed, t_s, rng_, y.data(), oc, col0);
-      k = analog_mvm_cost(cfg_, x.data() + row0, analog_->row_conductance_us() + row0, nr, nc);
+      k = analog_mvm_cost(cfg_, x.data() + row0, analog_->row_conductance_us() + row0, nr, nc,
+                          is_signed);
       dac_conversions_ += nr;
     } else {
       digital_->mvm(x.data(), row0 + nr, col0 + nc, y.data());

@@ -97,13 +97,13 @@ double prog_noise_std_us(double g_us, const TileConfig& c) {
 }
 
 double drift_nu_mean(double g_us, const TileConfig& c) {
-  if (c.nonideal.drift_model == "gaussian") return c.nonideal.drift_nu_mean;
+  if (c.nonideal.drift_model_enum() == DriftModel::gaussian) return c.nonideal.drift_nu_mean;
   double gt = std::max(std::abs(g_us / c.device.g_max_us), 1e-7);
   return std::clamp(-0.0155 * std::log(gt) + 0.0244, 0.049, 0.1);
 }
 
 double drift_nu_std(double g_us, const TileConfig& c) {
-  if (c.nonideal.drift_model == "gaussian") return c.nonideal.drift_nu_std;
+  if (c.nonideal.drift_model_enum() == DriftModel::gaussian) return c.nonideal.drift_nu_std;
   double gt = std::max(std::abs(g_us / c.device.g_max_us), 1e-7);
   return std::clamp(-0.0125 * std::log(gt) - 0.0059, 0.008, 0.045);
 }
@@ -220,18 +220,31 @@ unsigned eff_adc_bits(const AdcConfig& a) {
   return a.bits == 0 ? a.ref_bits : a.bits;
 }
 bool bit_serial(const DacConfig& d) {
-  return d.mode == "bit-serial";
+  return d.mode_enum() == DacMode::bit_serial;
 }
 }  // namespace
 
 double adc_energy_pj(const AdcConfig& a) {
-  if (a.energy_model == "constant") return a.energy_pj;
+  if (a.energy_model_enum() == AdcEnergyModel::constant) return a.energy_pj;
   // Walden: E = FoM_W * 2^b with FoM_W = energy_pj / 2^ref_bits.
   return a.energy_pj * std::ldexp(1.0, int(eff_adc_bits(a)) - int(a.ref_bits));
 }
 
+double adc_node_factor(unsigned bits, double from_nm, double to_nm) {
+  // Weight of the technology-limited regime: 1 up to 9 bits, 0 from 11 bits, geometric
+  // crossover in between (10 bits: the square root of the digital factor).
+  const double w = std::clamp((11.0 - bits) / 2.0, 0.0, 1.0);
+  if (w == 0.0) return 1.0;
+  return std::pow(tech::energy_scale(from_nm, to_nm), w);
+}
+
+unsigned bit_planes(unsigned input_bits, bool is_signed) {
+  const auto m = static_cast<uint32_t>(input_max(input_bits, is_signed));
+  return 32u - static_cast<unsigned>(__builtin_clz(m));  // m >= 1
+}
+
 double adc_conversion_ns(const AdcConfig& a) {
-  if (a.architecture == "flash") return a.conversion_ns;
+  if (a.architecture_enum() == AdcArchitecture::flash) return a.conversion_ns;
   // SAR: b bit cycles + 1 sampling phase.
   return a.conversion_ns * (eff_adc_bits(a) + 1.0) / (a.ref_bits + 1.0);
 }
@@ -249,21 +262,23 @@ double input_on_ns(int32_t x, const DacConfig& d) {
 }
 
 MvmCost analog_mvm_cost(const TileConfig& c, const int32_t* x, const double* g_row_us, unsigned nr,
-                        unsigned nc) {
+                        unsigned nc, bool is_signed) {
   MvmCost k;
   const bool bs = bit_serial(c.dac);
-  const double b = c.input_bits;
+  const unsigned planes = bit_planes(c.input_bits, is_signed);
+  const double b = planes;
   const double rounds = std::ceil(static_cast<double>(nc) / c.adc.count);
   const double t_conv = adc_conversion_ns(c.adc);
   // PWM: one input phase of 2^b - 1 steps, then one conversion round; bit-serial: per input
-  // bit one step and one conversion round (the column is converted once per bit plane).
+  // magnitude bit plane (input_bits unsigned, input_bits - 1 signed: the sign is the drive
+  // polarity) one step and one conversion round (the column is converted once per plane).
   k.t_ns = bs ? b * (c.dac.step_ns + rounds * t_conv)
               : (std::ldexp(1.0, int(c.input_bits)) - 1.0) * c.dac.step_ns + rounds * t_conv;
   k.t_ns += c.periphery.postproc_ns;
-  k.adc_conversions = uint64_t(nc) * (bs ? c.input_bits : 1u);
+  k.adc_conversions = uint64_t(nc) * (bs ? planes : 1u);
   k.e_adc = static_cast<double>(k.adc_conversions) * adc_energy_pj(c.adc);
-  const bool dac_data = c.dac.energy_model == "data";
-  const bool ivt = c.periphery.array_energy_model == "ivt" && g_row_us;
+  const bool dac_data = c.dac.energy_model_enum() == DacEnergyModel::data;
+  const bool ivt = c.periphery.array_energy_model_enum() == ArrayEnergyModel::ivt && g_row_us;
   double pulses = 0, e_arr = 0;
   for (unsigned i = 0; i < nr; ++i) {
     if (dac_data) pulses += dac_pulses(x[i], c.dac);
@@ -292,14 +307,15 @@ std::string energy_config_error(const TileConfig& c) {
       {"area.leakage_node_nm", c.area.leakage_node_nm},
       {"area.clock_node_nm", c.area.clock_node_nm},
       {"dac.node_nm", c.dac.node_nm},
+      {"adc.node_nm", c.adc.node_nm},
       {"digital.node_nm", c.digital.node_nm},
       {"periphery.node_nm", c.periphery.node_nm},
       {"periphery.buffer_node_nm", c.periphery.buffer_node_nm},
       {"queue.node_nm", c.queue.node_nm}};
   for (const auto& [key, v] : nodes)
     if (auto e = tech::node_error(v); !e.empty()) return std::string(key) + ": " + e;
-  if (c.kind != "analog") return "";
-  if (c.adc.energy_model == "walden" && c.adc.bits > 12)
+  if (!c.analog()) return "";
+  if (c.adc.energy_model_enum() == AdcEnergyModel::walden && c.adc.bits > 12)
     return "adc.bits = " + std::to_string(c.adc.bits) +
            " is beyond the Walden ADC energy model (at most 12 bits; thermal noise dominates "
            "above, docs/imc-model.md); use adc.energy_model: constant";
@@ -358,6 +374,8 @@ TileConfig at_node(const TileConfig& c) {
   o.area.clock_node_nm = n;
   o.dac.energy_pj *= es(c.dac.node_nm);
   o.dac.node_nm = n;
+  o.adc.energy_pj *= adc_node_factor(eff_adc_bits(c.adc), c.adc.node_nm, n);
+  o.adc.node_nm = n;
   const double de = es(c.digital.node_nm);
   o.digital.cycle_ns *= dd;
   o.digital.write_row_ns *= dd;
@@ -471,6 +489,14 @@ AnalogArray::AnalogArray(const TileConfig& cfg, Rng& rng)
       adc_gain_(cfg.cols, 1.0),
       adc_offset_lsb_(cfg.cols, 0.0),
       extra_age_s_(cfg.nonideal.extra_age_s) {
+  const auto& ni = cfg_.nonideal;
+  nodal_ = ni.ir_drop && ni.ir_drop_model_enum() == IrDropModel::nodal;
+  column_ = ni.read_noise_model_enum() == ReadNoiseModel::column && !nodal_;
+  bit_serial_ = cfg_.dac.mode_enum() == DacMode::bit_serial;
+  if (cfg_.adc.bits > 0) {
+    adc_lsb_ = adc_lsb(cfg_.adc.bits, cfg_.adc.bound);
+    adc_cmax_ = std::max(1.0, std::ldexp(1.0, static_cast<int>(cfg_.adc.bits) - 1) - 1.0);
+  }
   const double g_min = cfg_.device.g_min_us, g_max = cfg_.device.g_max_us;
   const double p_on = cfg_.nonideal.stuck_on_rate, p_off = cfg_.nonideal.stuck_off_rate;
   // Every device starts unprogrammed, in the off state (weight 0): one pass fills the array
@@ -637,7 +663,7 @@ void AnalogArray::refresh(unsigned n_rows, unsigned n_cols, double t_s, Rng& rng
   const int w_max = weight_max(cfg_.weight_bits);
   const double scale =
       w_max / (cfg_.device.g_max_us - cfg_.device.g_min_us) / static_cast<double>(dpw_);
-  const bool nodal = cfg_.nonideal.ir_drop && cfg_.nonideal.ir_drop_model == "nodal";
+  const bool nodal = nodal_;
   const bool ir = cfg_.nonideal.ir_drop && cfg_.nonideal.wire_resistance_ohm > 0 && !nodal;
   const double r_ohm = cfg_.nonideal.wire_resistance_ohm;
   weff_.assign(static_cast<std::size_t>(n_rows) * n_cols, 0.0);
@@ -669,11 +695,6 @@ void AnalogArray::refresh(unsigned n_rows, unsigned n_cols, double t_s, Rng& rng
 }
 
 // ---- column read-noise model (docs/imc-model.md, Numerics item 7) ----
-
-bool AnalogArray::column_model() const {
-  const auto& ni = cfg_.nonideal;
-  return ni.read_noise_model == "column" && !(ni.ir_drop && ni.ir_drop_model == "nodal");
-}
 
 void AnalogArray::refresh_moments(unsigned n_rows, unsigned n_cols, double t_s) {
   const auto& ni = cfg_.nonideal;
@@ -868,19 +889,9 @@ double AnalogArray::column_sum_abs(unsigned n_rows, unsigned n_cols) const {
   return total;
 }
 
-void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool is_signed,
-                      double t_s, Rng& rng, int32_t* y, OpCounts& oc, unsigned col0) {
-  const bool column = column_model();
-  if (column)
-    refresh_moments(n_rows, n_cols, t_s);
-  else
-    refresh(n_rows, n_cols, t_s, rng);
-  const double full =
-      static_cast<double>(input_max(cfg_.input_bits, is_signed)) * weight_max(cfg_.weight_bits);
-  const unsigned bits = cfg_.adc.bits;
-  const double bound = cfg_.adc.bound;
-  std::vector<double> acc(n_cols, 0.0);
-  if (cfg_.nonideal.ir_drop && cfg_.nonideal.ir_drop_model == "nodal") {
+void AnalogArray::column_sums(const double* x, unsigned n_rows, unsigned n_cols, Rng& rng,
+                              double* acc, bool add_noise, unsigned col0) {
+  if (nodal_) {
     // Row voltages proportional to the inputs (1 V per input unit: the network is linear, so
     // the relative loss does not depend on the scale); each polarity is its own crossbar.
     std::vector<double> v(x, x + n_rows), ip(n_cols), in(n_cols);
@@ -893,11 +904,10 @@ void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool i
     const double scale = weight_max(cfg_.weight_bits) /
                          (cfg_.device.g_max_us - cfg_.device.g_min_us) / static_cast<double>(dpw_);
     for (unsigned j = 0; j < n_cols; ++j) acc[j] = (ip[j] - in[j]) * scale;
-  } else if (column) {
-    std::vector<double> xd(x, x + n_rows);
-    // With a real ADC the read noise is drawn together with the ADC's own noise below.
-    column_mvm(xd.data(), n_rows, n_cols, rng, acc.data(), bits == 0, col0);
+  } else if (column_model()) {
+    column_mvm(x, n_rows, n_cols, rng, acc, add_noise, col0);
   } else {
+    for (unsigned j = 0; j < n_cols; ++j) acc[j] = 0.0;
     for (unsigned i = 0; i < n_rows; ++i) {
       const double xi = x[i];
       if (xi == 0) continue;
@@ -905,35 +915,80 @@ void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool i
       for (unsigned j = 0; j < n_cols; ++j) acc[j] += xi * row[j];
     }
   }
-  const double lsb = bits > 0 ? adc_lsb(bits, bound) : 1.0;
-  const double cmax =
-      bits > 0 ? std::max(1.0, std::ldexp(1.0, static_cast<int>(bits) - 1) - 1.0) : 0.0;
+}
+
+double AnalogArray::adc_convert(double a, double full, unsigned j, Rng& rng, OpCounts& oc) {
+  const double lsb = adc_lsb_, cmax = adc_cmax_;
   const double adc_sd = cfg_.adc.noise_sigma_lsb * lsb;
+  double yn = a / full * adc_gain_[j] + adc_offset_lsb_[j] * lsb;
   // Column model: the column's read noise (std sqrt(col_var_) before the gain) and the ADC's
   // noise are independent normals, drawn as one of the summed variance.
-  const bool col_noise = column && bits > 0 && (cfg_.nonideal.read_noise || adc_sd > 0);
-  for (unsigned j = col0; j < n_cols; ++j) {
-    double v = acc[j];
-    if (bits > 0) {
-      double yn = v / full * adc_gain_[j] + adc_offset_lsb_[j] * lsb;
-      if (col_noise) {
-        const double g = adc_gain_[j] / full;
-        const double rn = cfg_.nonideal.read_noise ? col_var_[j] * g * g : 0.0;
-        yn += std::sqrt(rn + adc_sd * adc_sd) * rng.normal();
-      } else if (cfg_.adc.noise_sigma_lsb > 0) {
-        yn += adc_sd * rng.normal();
-      }
-      // adc_code() with the lsb and bound hoisted out of the loop (same arithmetic).
-      double q = std::round(yn / lsb);
-      if (!adc_inl_.empty()) {
-        // Static INL: the transfer curve is shifted by INL(code) LSB at the ideal code.
-        const int ci = static_cast<int>(std::clamp(q, -cmax, cmax) + cmax);
-        q = std::round(yn / lsb + adc_inl_[std::size_t(j) * std::size_t(2 * cmax + 1) + ci]);
-      }
-      if (q > cmax || q < -cmax) ++oc.adc_saturations;
-      q = std::clamp(q, -cmax, cmax);
-      v = q * lsb * full;
+  if (column_model() && (cfg_.nonideal.read_noise || adc_sd > 0)) {
+    const double g = adc_gain_[j] / full;
+    const double rn = cfg_.nonideal.read_noise ? col_var_[j] * g * g : 0.0;
+    yn += std::sqrt(rn + adc_sd * adc_sd) * rng.normal();
+  } else if (cfg_.adc.noise_sigma_lsb > 0) {
+    yn += adc_sd * rng.normal();
+  }
+  // adc_code() inline (same arithmetic).
+  double q = std::round(yn / lsb);
+  if (!adc_inl_.empty()) {
+    // Static INL: the transfer curve is shifted by INL(code) LSB at the ideal code.
+    const int ci = static_cast<int>(std::clamp(q, -cmax, cmax) + cmax);
+    q = std::round(yn / lsb + adc_inl_[std::size_t(j) * std::size_t(2 * cmax + 1) + ci]);
+  }
+  if (q > cmax || q < -cmax) ++oc.adc_saturations;
+  return std::clamp(q, -cmax, cmax);
+}
+
+void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool is_signed,
+                      double t_s, Rng& rng, int32_t* y, OpCounts& oc, unsigned col0) {
+  if (column_model())
+    refresh_moments(n_rows, n_cols, t_s);
+  else
+    refresh(n_rows, n_cols, t_s, rng);
+  const int w_max = weight_max(cfg_.weight_bits);
+  const unsigned bits = cfg_.adc.bits;
+  const double lsb = adc_lsb_;
+  std::vector<double> acc(n_cols, 0.0);
+  if (!bit_serial_) {
+    // PWM: one read of the whole input vector, one conversion per column.
+    const double full = static_cast<double>(input_max(cfg_.input_bits, is_signed)) * w_max;
+    const std::vector<double> xd(x, x + n_rows);
+    // With a real ADC the column model's read noise is drawn together with the ADC's own noise.
+    column_sums(xd.data(), n_rows, n_cols, rng, acc.data(), bits == 0, col0);
+    for (unsigned j = col0; j < n_cols; ++j) {
+      double v = acc[j];
+      if (bits > 0) v = adc_convert(v, full, j, rng, oc) * lsb * full;
+      y[j] = sat32(v * alpha_);
     }
+    return;
+  }
+  // Bit-serial (docs/imc-model.md, Numerics item 10): plane k drives row i with sign(x_i) if
+  // bit k of |x_i| is set (sign-magnitude: the sign is the drive polarity, as the DAC energy
+  // counts popcount(|x_i|) pulses). Each plane is its own array read (its own read noise) and
+  // its own conversion, normalised to fully-on rows of that plane (full scale w_max, bound
+  // adc.bound); the periphery shift-adds the integer codes, S_j = sum_k code_jk << k.
+  const unsigned planes = bit_planes(cfg_.input_bits, is_signed);
+  std::vector<double> xp(n_rows);
+  std::vector<int64_t> s(n_cols, 0);
+  std::vector<double> ideal(n_cols, 0.0);
+  for (unsigned k = 0; k < planes; ++k) {
+    for (unsigned i = 0; i < n_rows; ++i) {
+      const int32_t xi = x[i];
+      const uint32_t m = static_cast<uint32_t>(xi < 0 ? -int64_t(xi) : xi);
+      xp[i] = (m >> k) & 1u ? (xi < 0 ? -1.0 : 1.0) : 0.0;
+    }
+    column_sums(xp.data(), n_rows, n_cols, rng, acc.data(), bits == 0, col0);
+    for (unsigned j = col0; j < n_cols; ++j) {
+      if (bits > 0)
+        s[j] += static_cast<int64_t>(adc_convert(acc[j], w_max, j, rng, oc)) * (int64_t(1) << k);
+      else
+        ideal[j] += std::ldexp(acc[j], static_cast<int>(k));
+    }
+  }
+  for (unsigned j = col0; j < n_cols; ++j) {
+    const double v = bits > 0 ? static_cast<double>(s[j]) * lsb * w_max : ideal[j];
     y[j] = sat32(v * alpha_);
   }
 }

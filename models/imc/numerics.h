@@ -75,9 +75,19 @@ int32_t postprocess(int32_t acc, int32_t bias, bool relu, bool requant, int32_t 
                     unsigned shift);
 
 // ---- energy and time of one MVM vector (docs/imc-model.md, "Energy") ----
-// ADC energy per conversion (pJ) at adc.bits: Walden constant FoM, energy_pj * 2^(bits -
-// ref_bits), or energy_pj (constant model). bits = 0 (ideal ADC) is charged as ref_bits.
+// ADC energy per conversion (pJ) at adc.bits and adc.node_nm: Walden constant FoM, energy_pj *
+// 2^(bits - ref_bits), or energy_pj (constant model). bits = 0 (ideal ADC) is charged as
+// ref_bits. A tile uses it on at_node()'s configuration (energy_pj at the tile's node).
 double adc_energy_pj(const AdcConfig& a);
+// Node factor of the ADC energy per conversion from from_nm to to_nm at resolution bits
+// (Murmann's two regimes, docs/imc-model.md "Technology node"): technology-limited up to 9
+// bits, tech::energy_scale(from_nm, to_nm); thermal-noise-limited from 11 bits, 1; at 10 bits
+// the geometric mean of the two, energy_scale^((11 - bits)/2).
+double adc_node_factor(unsigned bits, double from_nm, double to_nm);
+// Input bit planes of a bit-serial MVM: the bits of the largest input magnitude (sign-magnitude
+// inputs: the sign is the row's drive polarity), input_bits unsigned, max(1, input_bits - 1)
+// signed.
+unsigned bit_planes(unsigned input_bits, bool is_signed);
 // ADC conversion time (ns) at adc.bits: SAR conversion_ns * (bits + 1)/(ref_bits + 1), flash
 // conversion_ns. bits = 0 is timed as ref_bits.
 double adc_conversion_ns(const AdcConfig& a);
@@ -101,8 +111,9 @@ struct MvmCost {
 // One vector of an analog tile: x[0..nr) are the DAC-clamped inputs; g_row_us[i] is the sum of
 // the conductances of row i's devices (both polarities, all devices per weight, every column a
 // driven row conducts through); null uses the constant array model.
+// is_signed: the input format (CTRL.SIGNED_IN), which sets the bit-serial plane count.
 MvmCost analog_mvm_cost(const TileConfig& c, const int32_t* x, const double* g_row_us, unsigned nr,
-                        unsigned nc);
+                        unsigned nc, bool is_signed = false);
 // One vector of a digital tile (bit-serial digital CIM).
 MvmCost digital_mvm_cost(const TileConfig& c, unsigned nr, unsigned nc);
 // Configuration errors of the energy model ("" when fine), e.g. ADC bits beyond its range.
@@ -128,9 +139,10 @@ double peak_tops(const TileConfig& c);
 // section's node_nm (dac, digital, periphery, periphery.buffer_node_nm, queue) is multiplied by
 // tech::energy_scale (Stillmaker & Baas 2017) to the tile's node; the clock periods
 // (digital.cycle_ns, digital.write_row_ns, periphery.postproc_ns, queue.clock_ns), design
-// choices given at area.clock_node_nm, by tech::delay_scale. Analog quantities (array I*V*t, ADC
-// Walden FoM and conversion time, PWM step, device programming) are not scaled. Idempotent: the
-// scaled sections carry node_nm = area.node_nm.
+// choices given at area.clock_node_nm, by tech::delay_scale. adc.energy_pj is multiplied by
+// adc_node_factor(adc.bits, adc.node_nm, node_nm). The other analog quantities (array I*V*t, ADC
+// conversion time, PWM step, device programming) are not scaled. Idempotent: the scaled
+// sections carry node_nm = area.node_nm.
 TileConfig at_node(const TileConfig& c);
 // Static power (mW) of the tile's CMOS: area.leakage_mw_per_mm2 scaled from leakage_node_nm to
 // node_nm (x power_scale / area_scale) times the CMOS area (everything but the memory array of
@@ -247,7 +259,7 @@ class AnalogArray {
   }
   double column_sum_abs(unsigned n_rows, unsigned n_cols) const;
   // Column read-noise model (nonideal.read_noise_model: column): true when it applies.
-  bool column_model() const;
+  bool column_model() const { return column_; }
   // Recomputes mean_/var_ (mean and variance of every effective weight at t_s: drift, the
   // read noise clamped at 0, first-order IR drop) over at least n_rows x n_cols and at least
   // the programmed block (row stride mom_cols_), so the blocks packed on one tile share them,
@@ -259,9 +271,25 @@ class AnalogArray {
   void column_mvm(const double* x, unsigned n_rows, unsigned n_cols, Rng& rng, double* acc,
                   bool add_noise, unsigned col0 = 0);
   double column_sum_abs_moments(unsigned n_rows, unsigned n_cols, Rng& rng);
+  // Column sums acc[j] (integer weight x input units) of one array read with row inputs
+  // x[0..n_rows), by the configured model (nodal IR drop, column moments with or without
+  // read noise, or the cached device realisation weff_).
+  void column_sums(const double* x, unsigned n_rows, unsigned n_cols, Rng& rng, double* acc,
+                   bool add_noise, unsigned col0);
+  // One conversion of column j's value a (integer units; full = value of the ADC's unit, one
+  // fully-on row): gain/offset, per-conversion noise (with the column model's read noise when
+  // it was not drawn by column_sums), INL, rounding and clamping. Returns the clamped code;
+  // counts a clamp in oc.adc_saturations. adc.bits > 0.
+  double adc_convert(double a, double full, unsigned j, Rng& rng, OpCounts& oc);
 
   TileConfig cfg_;
   unsigned dpw_;
+  // Choices of cfg_, resolved once (enum_of compares strings).
+  bool nodal_ = false;       // nonideal.ir_drop with ir_drop_model nodal
+  bool column_ = false;      // column read-noise model applies
+  bool bit_serial_ = false;  // dac.mode bit-serial
+  double adc_lsb_ = 1.0;     // adc_lsb(adc.bits, adc.bound) (1 for an ideal ADC)
+  double adc_cmax_ = 0.0;    // largest ADC code 2^(bits-1) - 1 (at least 1)
   std::vector<Device> dev_;
   std::vector<double> weff_;  // active block, row-major, integer weight units
   std::vector<double> adc_gain_, adc_offset_lsb_;

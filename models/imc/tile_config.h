@@ -7,12 +7,50 @@
 // in configs/tech/.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 
 #include "models/common/config.h"
 
 namespace imcvp::imc {
+
+// Choice keys as enums behind name tables (the idiom of PlatformConfig::calibration,
+// platform/platform_config.h): the config keeps the name, visit() accepts only the table's
+// names (config text and error messages unchanged), and the model asks the accessor for the
+// enum instead of comparing strings. Table order = enum order.
+template <class E, std::size_t N>
+E enum_of(const std::string& name, const char* const (&names)[N]) {
+  for (std::size_t i = 0; i < N; ++i)
+    if (name == names[i]) return static_cast<E>(i);
+  return static_cast<E>(0);  // unreachable for a config read by visit()
+}
+
+enum class DriftModel { aihwkit_pcm, gaussian };
+inline constexpr const char* kDriftModelNames[] = {"aihwkit-pcm", "gaussian"};
+enum class ReadNoiseModel { column, device };
+inline constexpr const char* kReadNoiseModelNames[] = {"column", "device"};
+enum class IrDropModel { first_order, nodal };
+inline constexpr const char* kIrDropModelNames[] = {"first-order", "nodal"};
+enum class DacMode { pwm, bit_serial };
+inline constexpr const char* kDacModeNames[] = {"pwm", "bit-serial"};
+enum class DacEnergyModel { data, constant };
+inline constexpr const char* kDacEnergyModelNames[] = {"data", "constant"};
+enum class AdcEnergyModel { walden, constant };
+inline constexpr const char* kAdcEnergyModelNames[] = {"walden", "constant"};
+enum class AdcArchitecture { sar, flash };
+inline constexpr const char* kAdcArchitectureNames[] = {"sar", "flash"};
+enum class ArrayEnergyModel { ivt, constant };
+inline constexpr const char* kArrayEnergyModelNames[] = {"ivt", "constant"};
+enum class TileKind { analog, digital };
+inline constexpr const char* kTileKindNames[] = {"analog", "digital"};
+static_assert(std::size(kDriftModelNames) == 2 && std::size(kReadNoiseModelNames) == 2 &&
+                  std::size(kIrDropModelNames) == 2 && std::size(kDacModeNames) == 2 &&
+                  std::size(kDacEnergyModelNames) == 2 && std::size(kAdcEnergyModelNames) == 2 &&
+                  std::size(kAdcArchitectureNames) == 2 && std::size(kArrayEnergyModelNames) == 2 &&
+                  std::size(kTileKindNames) == 2,
+              "one name per enumerator");
 
 // The memory device holding one weight (analog tiles).
 struct DeviceConfig {
@@ -82,7 +120,7 @@ struct NonIdealConfig {
   // mu = clamp(-0.0155 ln(gT) + 0.0244, 0.049, 0.1), sigma = clamp(-0.0125 ln(gT) - 0.0059,
   // 0.008, 0.045), t0 = 20 s (aihwkit PCMLikeNoiseModel). gaussian: nu ~ N(nu_mean, nu_std).
   bool drift = true;
-  std::string drift_model = "aihwkit-pcm";
+  std::string drift_model = kDriftModelNames[0];
   double drift_t0_s = 20.0;
   double drift_nu_mean = 0.05;
   double drift_nu_std = 0.01;
@@ -98,7 +136,7 @@ struct NonIdealConfig {
   // per column output per MVM with the exact mean and variance of the sum of the per-device
   // noises (fast); device = one draw per device per time point, shared by all vectors at that
   // time (the pre-issue-19 model).
-  std::string read_noise_model = "column";
+  std::string read_noise_model = kReadNoiseModelNames[0];
   // Column model: the cached drift/read-noise moments are reused while no device's drift
   // factor or read-noise std can have changed by more than this relative amount since they
   // were computed (0: recompute at every new time point). Modelling choice, issue 19.
@@ -122,7 +160,15 @@ struct NonIdealConfig {
   // column wires of wire_resistance_ohm per cell pitch, drivers at column 0, sense amplifiers
   // at virtual ground below the last row; each polarity its own crossbar), data-dependent.
   // A linear network: the PWM charge equals one DC solve with row voltages proportional to x.
-  std::string ir_drop_model = "first-order";
+  std::string ir_drop_model = kIrDropModelNames[0];
+
+  DriftModel drift_model_enum() const { return enum_of<DriftModel>(drift_model, kDriftModelNames); }
+  ReadNoiseModel read_noise_model_enum() const {
+    return enum_of<ReadNoiseModel>(read_noise_model, kReadNoiseModelNames);
+  }
+  IrDropModel ir_drop_model_enum() const {
+    return enum_of<IrDropModel>(ir_drop_model, kIrDropModelNames);
+  }
 
   template <class V>
   void visit(V& v) {
@@ -139,7 +185,8 @@ struct NonIdealConfig {
     v.param("verify_max_iterations", verify_max_iterations, "Write-verify iteration cap", "count",
             {1, 1000});
     v.param("drift", drift, "Conductance drift g_prog*((t+t0)/t0)^-nu");
-    v.choice("drift_model", drift_model, {"aihwkit-pcm", "gaussian"}, "How nu is drawn per device");
+    v.choice("drift_model", drift_model, {kDriftModelNames[0], kDriftModelNames[1]},
+             "How nu is drawn per device");
     v.param("drift_t0_s", drift_t0_s, "Drift reference time t0", "s", {1e-12, 1e12});
     v.param("drift_nu_mean", drift_nu_mean, "Mean drift exponent (gaussian model)", "", {0.0, 1.0});
     v.param("drift_nu_std", drift_nu_std, "Std of the drift exponent (gaussian model)", "",
@@ -151,7 +198,8 @@ struct NonIdealConfig {
     v.param("read_noise_scale", read_noise_scale, "Scale of the read noise", "", {0.0, 1e3});
     v.param("read_noise_t_read_s", read_noise_t_read_s, "Read duration t_read of the 1/f model",
             "s", {1e-15, 1.0});
-    v.choice("read_noise_model", read_noise_model, {"column", "device"},
+    v.choice("read_noise_model", read_noise_model,
+             {kReadNoiseModelNames[0], kReadNoiseModelNames[1]},
              "Read noise drawn per column output per MVM (exact moments), or per device per "
              "time point");
     v.param("drift_cache_tol", drift_cache_tol,
@@ -167,14 +215,14 @@ struct NonIdealConfig {
     v.param("ir_drop", ir_drop, "IR-drop attenuation (series wire resistance model)");
     v.param("wire_resistance_ohm", wire_resistance_ohm, "Wire resistance per cell pitch", "ohm",
             {0.0, 1e6});
-    v.choice("ir_drop_model", ir_drop_model, {"first-order", "nodal"},
+    v.choice("ir_drop_model", ir_drop_model, {kIrDropModelNames[0], kIrDropModelNames[1]},
              "IR drop: per-device series path, or a nodal solve per input vector");
   }
 };
 
 struct DacConfig {
   // HERMES encodes 8-bit inputs as pulse widths (PWM); bit-serial applies one bit per step.
-  std::string mode = "pwm";
+  std::string mode = kDacModeNames[0];
   // PWM: 8-bit inputs in ~100 ns of HERMES's ~130 ns MVM -> ~0.4 ns per LSB (255 steps).
   // bit-serial: one step per input bit.
   double step_ns = 0.4;
@@ -185,20 +233,25 @@ struct DacConfig {
   // data: a row is charged once per pulse it carries: PWM one pulse per non-zero input, bit-
   // serial one pulse per 1 bit of |x| (docs/imc-model.md, Energy); zero inputs cost nothing.
   // constant: energy_pj per row per MVM regardless of the input (the pre-issue-14 model).
-  std::string energy_model = "data";
+  std::string energy_model = kDacEnergyModelNames[0];
   // Node at which energy_pj is given (the estimate above is for HERMES's 14 nm): scaled to
   // area.node_nm with Stillmaker & Baas 2017 (docs/imc-model.md, "Technology node").
   double node_nm = 14.0;
 
+  DacMode mode_enum() const { return enum_of<DacMode>(mode, kDacModeNames); }
+  DacEnergyModel energy_model_enum() const {
+    return enum_of<DacEnergyModel>(energy_model, kDacEnergyModelNames);
+  }
+
   template <class V>
   void visit(V& v) {
-    v.choice("mode", mode, {"pwm", "bit-serial"},
+    v.choice("mode", mode, {kDacModeNames[0], kDacModeNames[1]},
              "Input encoding: pulse width (2^b-1 steps) or bit-serial (b steps)");
     v.param("step_ns", step_ns, "Duration of one PWM LSB or one bit-serial step", "ns", {0.0, 1e9});
     v.param("energy_pj", energy_pj,
             "DAC/driver energy per row pulse (data model) or per row per MVM (constant)", "pJ",
             {0.0, 1e9});
-    v.choice("energy_model", energy_model, {"data", "constant"},
+    v.choice("energy_model", energy_model, {kDacEnergyModelNames[0], kDacEnergyModelNames[1]},
              "DAC energy: per pulse actually driven (data) or per row per MVM (constant)");
     v.param("node_nm", node_nm, "Node at which energy_pj is given (scaled to area.node_nm)", "nm",
             {7.0, 180.0});
@@ -222,18 +275,27 @@ struct AdcConfig {
   double energy_pj = 2.0;
   // Resolution at which energy_pj and conversion_ns are given.
   uint32_t ref_bits = 8;
+  // Node at which energy_pj is given. Default 14 nm, the default tile's area.node_nm (HERMES's
+  // 14 nm CMOS), so the default tile and the presets keep their numbers. At another
+  // area.node_nm, adc_node_factor() applies Murmann's two regimes (docs/imc-model.md,
+  // "Technology node"): technology-limited converters (<= 9 bits) scale like digital energy
+  // (Stillmaker & Baas 2017), thermal-noise-limited ones (>= 11 bits) do not scale (B. Murmann,
+  // "The race for the extra decibel: a brief review of current ADC performance trajectories",
+  // IEEE Solid-State Circuits Magazine 7(3), 2015; "Energy limits in A/D converters", IEEE
+  // FTFC 2013).
+  double node_nm = 14.0;
   // walden: constant Walden figure of merit, E(b) = FoM_W * 2^b = energy_pj * 2^(b - ref_bits)
   // (R. H. Walden, "Analog-to-digital converter survey and analysis", IEEE JSAC 17(4), 1999;
   // the FoM that Murmann's survey tracks). It describes the technology-limited regime of
   // low/medium-resolution converters; above ~12 bits thermal noise makes energy grow 4x per bit
   // (Murmann, "Energy limits in A/D converters", IEEE FTFC 2013), so bits > 12 are rejected.
   // constant: energy_pj per conversion at any resolution (the pre-issue-14 model).
-  std::string energy_model = "walden";
+  std::string energy_model = kAdcEnergyModelNames[0];
   // sar: one comparator cycle per bit plus one sampling phase, T(b) = conversion_ns *
   // (b + 1)/(ref_bits + 1) (successive approximation, McCreary & Gray, "All-MOS charge
   // redistribution analog-to-digital conversion techniques", IEEE JSSC 10(6), 1975). flash:
   // one comparison by 2^b - 1 comparators, T = conversion_ns at any resolution.
-  std::string architecture = "sar";
+  std::string architecture = kAdcArchitectureNames[0];
   double gain_sigma = 0.0;        // per-column relative gain error (std), drawn once
   double offset_sigma_lsb = 0.0;  // per-column offset error (std, in LSB), drawn once
   // Temporal (thermal + comparator) noise per conversion, std in LSB, drawn per conversion.
@@ -252,6 +314,13 @@ struct AdcConfig {
   double inl_lsb = 0.0;
   double dnl_sigma_lsb = 0.0;
 
+  AdcEnergyModel energy_model_enum() const {
+    return enum_of<AdcEnergyModel>(energy_model, kAdcEnergyModelNames);
+  }
+  AdcArchitecture architecture_enum() const {
+    return enum_of<AdcArchitecture>(architecture, kAdcArchitectureNames);
+  }
+
   template <class V>
   void visit(V& v) {
     v.param("bits", bits, "ADC resolution (0: ideal, no quantisation or saturation)", "bit",
@@ -262,9 +331,13 @@ struct AdcConfig {
     v.param("energy_pj", energy_pj, "Energy per conversion at ref_bits", "pJ", {0.0, 1e9});
     v.param("ref_bits", ref_bits, "Resolution at which energy_pj and conversion_ns are given",
             "bit", {1, 12});
-    v.choice("energy_model", energy_model, {"walden", "constant"},
+    v.param("node_nm", node_nm,
+            "Node at which energy_pj is given (scaled to area.node_nm: fully up to 9 bits, not "
+            "from 11 bits)",
+            "nm", {7.0, 180.0});
+    v.choice("energy_model", energy_model, {kAdcEnergyModelNames[0], kAdcEnergyModelNames[1]},
              "Energy vs resolution: constant Walden FoM (x2 per bit) or constant");
-    v.choice("architecture", architecture, {"sar", "flash"},
+    v.choice("architecture", architecture, {kAdcArchitectureNames[0], kAdcArchitectureNames[1]},
              "Conversion time vs resolution: SAR (b+1 cycles) or flash (constant)");
     v.param("gain_sigma", gain_sigma, "Per-column relative gain error std", "", {0.0, 1.0});
     v.param("offset_sigma_lsb", offset_sigma_lsb, "Per-column offset error std", "LSB", {0.0, 1e6});
@@ -320,7 +393,7 @@ struct PeripheryConfig {
   // ivt: the array energy is V_read^2 * G * t_on summed over the devices of every active row,
   // from the programmed conductances and each input's pulse time (docs/imc-model.md, Energy);
   // constant: cell_energy_pj per cell per MVM (the pre-issue-14 model).
-  std::string array_energy_model = "ivt";
+  std::string array_energy_model = kArrayEnergyModelNames[0];
   // Read voltage across a cell: PCM is read at 0.1-0.3 V, well below the threshold-switching
   // voltage, so reads do not disturb the state (Burr et al., IEEE JETCAS 6(2), 2016). 0.2 V.
   double read_voltage_v = 0.2;
@@ -347,11 +420,16 @@ struct PeripheryConfig {
   // peripherals).
   double reg_latency_ns = 2.0;
 
+  ArrayEnergyModel array_energy_model_enum() const {
+    return enum_of<ArrayEnergyModel>(array_energy_model, kArrayEnergyModelNames);
+  }
+
   template <class V>
   void visit(V& v) {
     v.param("cell_energy_pj", cell_energy_pj,
             "Analog array energy per cell per MVM (array_energy_model constant)", "pJ", {0.0, 1e9});
-    v.choice("array_energy_model", array_energy_model, {"ivt", "constant"},
+    v.choice("array_energy_model", array_energy_model,
+             {kArrayEnergyModelNames[0], kArrayEnergyModelNames[1]},
              "Analog array energy: V^2*G*t from conductances and inputs, or per cell");
     v.param("read_voltage_v", read_voltage_v, "Read voltage across a cell (ivt model)", "V",
             {0.0, 10.0});
@@ -486,7 +564,7 @@ struct AreaConfig {
 };
 
 struct TileConfig {
-  std::string kind = "analog";  // analog | digital
+  std::string kind = kTileKindNames[0];  // analog | digital
   // HERMES: 256 x 256 unit cells per core (Le Gallo et al., Nature Electronics 6, 2023).
   uint32_t rows = 256;
   uint32_t cols = 256;
@@ -501,11 +579,12 @@ struct TileConfig {
   QueueConfig queue;
   AreaConfig area;
 
-  bool analog() const { return kind == "analog"; }
+  TileKind kind_enum() const { return enum_of<TileKind>(kind, kTileKindNames); }
+  bool analog() const { return kind_enum() == TileKind::analog; }
 
   template <class V>
   void visit(V& v) {
-    v.choice("kind", kind, {"analog", "digital"}, "Tile kind");
+    v.choice("kind", kind, {kTileKindNames[0], kTileKindNames[1]}, "Tile kind");
     v.param("rows", rows, "Crossbar rows (inputs)", "count", {1, 1024});
     v.param("cols", cols, "Crossbar columns (outputs)", "count", {1, 1024});
     v.param("weight_bits", weight_bits, "Weight width", "bit", {2, 8});

@@ -515,8 +515,9 @@ TEST_F(TileEnergyTest, AdcEnergyAndTimeRiseWithBits) {
                    t8["energy"]["dac"]["value"].get<double>());
 }
 
-// Issue 14: bit-serial inputs are converted once per input bit (8 conversions per column), and
-// their DAC energy counts one pulse per 1 bit.
+// Issue 14: bit-serial inputs are converted once per input bit plane (signed 8-bit inputs: 7
+// magnitude planes per column, the sign is the drive polarity), and their DAC energy counts one
+// pulse per 1 bit.
 TEST_F(TileEnergyTest, BitSerialConvertsOncePerInputBit) {
   TileConfig c;
   uint32_t lat_pwm = 0, lat_bs = 0;
@@ -524,17 +525,18 @@ TEST_F(TileEnergyTest, BitSerialConvertsOncePerInputBit) {
   c.dac.mode = "bit-serial";
   auto bs = one_analog_mvm(c, &lat_bs);
   EXPECT_EQ(pwm["adc_conversions"]["value"], 16);
-  EXPECT_EQ(bs["adc_conversions"]["value"], 16 * 8);
+  EXPECT_EQ(bs["adc_conversions"]["value"], 16 * 7);
   EXPECT_DOUBLE_EQ(bs["energy"]["adc"]["value"].get<double>(),
-                   8 * pwm["energy"]["adc"]["value"].get<double>());
+                   7 * pwm["energy"]["adc"]["value"].get<double>());
   EXPECT_GT(bs["energy"]["dac"]["value"].get<double>(),
             pwm["energy"]["dac"]["value"].get<double>());
   // Array on-time: popcount(|x|) steps instead of |x| steps: far less charge.
   EXPECT_LT(bs["energy"]["array"]["value"].get<double>(),
             0.2 * pwm["energy"]["array"]["value"].get<double>());
-  EXPECT_NEAR(lat_bs, 8 * (0.4 + 30) + 4 + 2, 1.0);
-  // The numerics do not depend on the encoding.
-  EXPECT_EQ(bs["adc_saturations"]["value"], pwm["adc_saturations"]["value"]);
+  EXPECT_NEAR(lat_bs, 7 * (0.4 + 30) + 4 + 2, 1.0);
+  // Each plane is quantised on its own, so the numerics now depend on the encoding
+  // (tests/models/imc/test_bit_serial.cpp): one saturation count per clamped plane conversion.
+  EXPECT_LE(bs["adc_saturations"]["value"].get<uint64_t>(), 16u * 7);
 }
 
 // docs/energy-calibration.md: the model's macro and tile efficiency on the workload published
