@@ -99,9 +99,11 @@ struct DramSection {
 // docs/energy-calibration.md): a preset's top-level `calibration:` key names the chip whose
 // figures it reproduces; a name outside this table is a config error (file:line:col). A label
 // only: the preset's numbers are its other keys.
-enum class Calibration { none, ibm_hermes, chih_isscc2021 };
-inline constexpr const char* kCalibrationNames[] = {"none", "ibm-hermes", "chih-isscc2021"};
-static_assert(std::size(kCalibrationNames) == static_cast<size_t>(Calibration::chih_isscc2021) + 1,
+enum class Calibration { none, ibm_hermes, chih_isscc2021, hung_natelectron2021 };
+inline constexpr const char* kCalibrationNames[] = {"none", "ibm-hermes", "chih-isscc2021",
+                                                    "hung-natelectron2021"};
+static_assert(std::size(kCalibrationNames) ==
+                  static_cast<size_t>(Calibration::hung_natelectron2021) + 1,
               "one name per Calibration");
 
 struct PlatformConfig {
@@ -170,10 +172,11 @@ struct PlatformConfig {
     v.section("chip", chip,
               "Host-side area and static power: host core, TCM, DRAM interfaces "
               "(docs/imc-model.md, \"Chip area, static power and efficiency\")");
-    v.choice("calibration", calibration,
-             {kCalibrationNames[0], kCalibrationNames[1], kCalibrationNames[2]},
-             "Published chip a configs/tech preset is calibrated to (label; "
-             "docs/energy-calibration.md)");
+    v.choice(
+        "calibration", calibration,
+        {kCalibrationNames[0], kCalibrationNames[1], kCalibrationNames[2], kCalibrationNames[3]},
+        "Published chip a configs/tech preset is calibrated to (label; "
+        "docs/energy-calibration.md)");
   }
 };
 

@@ -114,8 +114,10 @@ TEST(Imc, TechPresetsLoadAndRun) {
 // (platform/platform_config.h, kCalibrationNames): an unknown chip is a config error with
 // file:line:col and exit code 78, never a silently accepted label.
 TEST(Imc, CalibrationPresetNamesAreChecked) {
-  const std::pair<const char*, const char*> presets[] = {{"hermes-pcm", "ibm-hermes"},
-                                                         {"chih-sram-cim", "chih-isscc2021"}};
+  const std::pair<const char*, const char*> presets[] = {
+      {"hermes-pcm", "ibm-hermes"},
+      {"chih-sram-cim", "chih-isscc2021"},
+      {"hung-reram-cim", "hung-natelectron2021"}};
   for (const auto& [file, chip] : presets) {
     auto r = run_imcvp({"run", "--dump-config", "-c",
                         std::string(IMCVP_SOURCE_DIR) + "/configs/tech/" + file + ".yaml"},
@@ -134,7 +136,7 @@ TEST(Imc, CalibrationPresetNamesAreChecked) {
   EXPECT_EQ(b.code, 78) << b.err;
   EXPECT_TRUE(contains(b.err,
                        "bad-calibration.yaml:3:14: calibration: 'neurram-2022' is not one "
-                       "of: none ibm-hermes chih-isscc2021"))
+                       "of: none ibm-hermes chih-isscc2021 hung-natelectron2021"))
       << b.err;
 }
 

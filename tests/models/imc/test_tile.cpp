@@ -13,6 +13,7 @@
 #include "models/common/config.h"
 #include "models/common/tech_scaling.h"
 #include "models/imc/imc_tile.h"
+#include "models/imc/numerics.h"
 #include "models/periph/memory.h"
 #include "tests/models/periph/test_initiator.h"
 #include "tests/util/sc_fixture.h"
@@ -549,7 +550,10 @@ struct Efficiency {
   double macro_tops_w, tile_tops_w, macro_tops_mm2, tile_tops_mm2, adc_pj_per_mvm;
   double tile_tops_w_static = 0, peak_tops = 0;
 };
-Efficiency batch_efficiency(TileConfig c, int w_lo, int w_hi, int x_lo, int x_hi) {
+// signed_in: int8 inputs (CTRL.SIGNED_IN); else the input bytes are uint8 (x_lo..x_hi then
+// give their two's-complement bytes, e.g. -128..127 for 0..255).
+Efficiency batch_efficiency(TileConfig c, int w_lo, int w_hi, int x_lo, int x_hi,
+                            bool signed_in = true) {
   Bench b(c, 1);
   const unsigned R = c.rows, C = c.cols, N = 64;
   auto w = weights(R * C, 31, w_lo, w_hi);
@@ -558,7 +562,7 @@ Efficiency batch_efficiency(TileConfig c, int w_lo, int w_hi, int x_lo, int x_hi
   stats::Registry::get().reset_all();  // programming is not part of the macro figures
   auto x = weights(R * N, 32, x_lo, x_hi);
   b.put(T::kInOffset, x.data(), x.size());
-  b.wr(T::kCtrl, 1 | 8);  // signed inputs, int8 requantised outputs
+  b.wr(T::kCtrl, (signed_in ? 1 : 0) | 8);  // signed/unsigned inputs, int8 requantised outputs
   b.wr(T::kBatch, N);
   EXPECT_EQ(b.cmd(T::Op::mvm_batch), 0u);
   auto t = stats::Registry::get().to_json()["tile0"];
@@ -628,6 +632,55 @@ TEST_F(TileEnergyTest, ChihPresetReproducesThePublishedFigures) {
   EXPECT_NEAR(h.macro_tops_mm2, 16.36, 0.01 * 16.36);
   EXPECT_NEAR(h.tile_tops_w_static, 46.53, 0.01 * 46.53);
   EXPECT_NEAR(h.tile_tops_mm2, 2.171, 0.01 * 2.171);
+}
+
+// Macro latency of one full-array analog MVM (input phase and conversions, without the tile's
+// post-processing), from the model's own cost function at the tile's node.
+double macro_latency_ns(const TileConfig& c, bool signed_in) {
+  const TileConfig n = at_node(c);
+  const std::vector<int32_t> x(n.rows, 0);
+  return analog_mvm_cost(n, x.data(), nullptr, n.rows, n.cols, signed_in).t_ns -
+         n.periphery.postproc_ns;
+}
+
+// configs/tech/hung-reram-cim.yaml against Hung et al. (Nature Electronics 4, 2021), 22 nm
+// binary-cell ReRAM macro: the 8-bit-input, 8-bit-weight operating point is FITTED (15.6
+// TOPS/W: adc.energy_pj; 15.2 ns: adc.conversion_ns); the binary operating point (1-bit
+// inputs, binary weights in one cell: input_bits 1, weights 0/1, devices_per_weight 1,
+// nothing else changed) is NOT fitted and is the check: published 194.4 TOPS/W and 5.2 ns.
+// The model lands outside +-25 % on both (x0.70 and x0.37; docs/energy-calibration.md,
+// "Reading", explains why), so those two are pinned to the model's values (1 %) and not
+// checked against the published ones.
+TEST_F(TileEnergyTest, HungReramPresetReproducesThePublishedFigures) {
+  const TileConfig c = preset_tile("hung-reram-cim");
+  ASSERT_EQ(c.dac.mode, "bit-serial");
+  // 8 cells per 8-bit weight (2 polarities x 4): 256 x 256 weights = 512 kb, 1/8 of the 4 Mb.
+  ASSERT_EQ(uint64_t{c.rows} * c.cols * 2 * c.device.devices_per_weight, 512u * 1024u);
+  Efficiency e8 = batch_efficiency(c, -127, 127, -128, 127, /*signed_in=*/false);
+  const double lat8 = macro_latency_ns(c, false);
+  fresh_context();
+  TileConfig b = c;
+  b.input_bits = 1;
+  b.weight_bits = 2;  // weights 0/1 below: a binary cell (LRS/HRS) against its reference
+  b.device.devices_per_weight = 1;
+  Efficiency e1 = batch_efficiency(b, 0, 1, 0, 1, /*signed_in=*/false);
+  const double lat1 = macro_latency_ns(b, false);
+  std::printf(
+      "Hung ReRAM preset: 8b/8b macro %.2f TOPS/W (published 15.6, fitted), %.2f ns (15.2, "
+      "fitted); binary macro %.1f TOPS/W (194.4, not fitted: x%.2f), %.2f ns (5.2, not "
+      "fitted: x%.2f); ADC %.0f pJ/MVM (8b), %.0f pJ/MVM (binary); tile 8b %.2f TOPS/W "
+      "dynamic, %.2f with static, %.3f TOPS/mm^2, macro %.3f TOPS/mm^2, peak %.3f TOPS\n",
+      e8.macro_tops_w, lat8, e1.macro_tops_w, e1.macro_tops_w / 194.4, lat1, lat1 / 5.2,
+      e8.adc_pj_per_mvm, e1.adc_pj_per_mvm, e8.tile_tops_w, e8.tile_tops_w_static, e8.tile_tops_mm2,
+      e8.macro_tops_mm2, e8.peak_tops);
+  EXPECT_NEAR(e8.macro_tops_w / 15.6, 1.0, 0.25);  // fitted (adc.energy_pj)
+  EXPECT_NEAR(lat8 / 15.2, 1.0, 0.25);             // fitted (adc.conversion_ns)
+  // Pinned (1 %) so a model change that moves them updates docs/energy-calibration.md.
+  EXPECT_NEAR(e8.macro_tops_w, 15.6, 0.01 * 15.6);
+  EXPECT_NEAR(lat8, 15.2, 0.01 * 15.2);
+  // Not fitted, outside +-25 % of the published 194.4 TOPS/W and 5.2 ns: pinned only.
+  EXPECT_NEAR(e1.macro_tops_w, 135.5, 0.01 * 135.5);
+  EXPECT_NEAR(lat1, 1.90, 0.01 * 1.90);
 }
 
 TEST_F(TileEnergyTest, CalibrationAgainstPublishedChips) {
