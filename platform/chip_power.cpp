@@ -41,11 +41,13 @@ double ops_per_w(double macs, double e_pj) {
 ChipStats::ChipStats(const std::string& path, const ChipConfig& cfg, uint64_t tcm_bytes,
                      unsigned dram_interfaces)
     : stats_(path) {
+  // Formulas: docs/imc-model.md, "Chip area, static power and efficiency". The leakage density
+  // and the SRAM cell are given at 14 nm, the gate equivalent at gate_node_nm.
   const double n = cfg.node_nm;
   const double as = tech::area_scale(14.0, n);
   const double density =
       cfg.leakage_mw_per_mm2 * tech::power_scale(14.0, n) / tech::area_scale(14.0, n);
-  core_mm2_ = cfg.host_core_kge * 1e3 * cfg.gate_um2 * as * 1e-6;
+  core_mm2_ = cfg.host_core_kge * 1e3 * cfg.gate_um2 * tech::area_scale(cfg.gate_node_nm, n) * 1e-6;
   tcm_mm2_ = double(tcm_bytes) * 8.0 * cfg.sram_cell_um2 * as / cfg.sram_efficiency * 1e-6;
   dram_mm2_ = cfg.dram_interface_mm2 * dram_interfaces;
   core_mw_ = density * core_mm2_;
