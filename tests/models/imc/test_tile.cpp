@@ -653,7 +653,7 @@ double macro_latency_ns(const TileConfig& c, bool signed_in) {
 // checked against the published ones.
 TEST_F(TileEnergyTest, HungReramPresetReproducesThePublishedFigures) {
   const TileConfig c = preset_tile("hung-reram-cim");
-  ASSERT_EQ(c.dac.mode, "bit-serial");
+  ASSERT_EQ(c.dac.mode_enum(), DacMode::bit_serial);
   // 8 cells per 8-bit weight (2 polarities x 4): 256 x 256 weights = 512 kb, 1/8 of the 4 Mb.
   ASSERT_EQ(uint64_t{c.rows} * c.cols * 2 * c.device.devices_per_weight, 512u * 1024u);
   Efficiency e8 = batch_efficiency(c, -127, 127, -128, 127, /*signed_in=*/false);
