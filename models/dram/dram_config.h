@@ -182,9 +182,24 @@ struct DramControllerConfig {
   // JESD79-4 allows up to 8 REF commands to be postponed; DRAMsim3 never postpones, so the
   // DDR4 preset uses 0 to match it. Postponed refreshes are issued when the rank goes idle.
   uint32_t refresh_postpone_max = 0;
-  // Enter precharge/active power-down after this many idle cycles of a rank (0: never).
-  // DRAMsim3's validation runs have no power-down.
-  uint32_t powerdown_idle_cycles = 0;
+  // Power-down, as a real controller does it by default: once a rank has had no request for
+  // this many cycles (0: never) it enters power-down (CKE low); it leaves it (PDX, then tXP)
+  // for the next request or a due refresh, and re-enters right after that refresh.
+  // 512: the reset value of PWRTMG.powerdown_to_x32 in Synopsys' DesignWare uMCTL2, the DDR
+  // controller of many SoCs (16 x 32 DFI clocks; Zynq UltraScale+ TRM UG1085 "Power-Saving
+  // Features"; STM32MP157's SVD: DDRCTRL_PWRTMG resets to 0x0040_2010); a DFI clock is one
+  // DRAM clock at the 1:1 DFI ratio. Intel's client memory controllers enable this "dynamic
+  // power-down" (aggressive CKE control) in normal operation too (e.g. Intel Core N-series
+  // datasheet vol. 1, 759603, "Dynamic Power-Down"). DRAMsim3 has no power-down at all: the
+  // validation against it (docs/dram-validation.md) sets 0.
+  uint32_t powerdown_idle_cycles = 512;
+  // "precharge": close open rows (PREA, respecting tRAS/tRTP/tWR) and enter precharge
+  // power-down (IDD2P), as the uMCTL2 (UG1085: "automatically enters and exits precharge
+  // power-down mode based on a programmable idle timeout") and Intel's UniPHY hard controller
+  // (External Memory Interface Handbook vol. 3, 683841, "DRAM Power Saving Modes": "close all
+  // banks and issue the power-down command") do. "active": keep rows open and
+  // enter active power-down (IDD3P) if any is open.
+  std::string powerdown_mode = "precharge";
   // SystemC wrapper only: grant DMI (speed over timing accuracy; DMI accesses are untimed and
   // not counted).
   bool allow_dmi = false;
@@ -216,7 +231,12 @@ struct DramControllerConfig {
             "REF commands that may be postponed while a rank is busy (JEDEC: up to 8)", "count",
             {0, 8});
     v.param("powerdown_idle_cycles", powerdown_idle_cycles,
-            "Idle cycles before a rank enters power-down (0: never)", "cycles", {0, 1000000000});
+            "Cycles without a request before a rank enters power-down (0: never; 512: uMCTL2 "
+            "reset value)",
+            "cycles", {0, 1000000000});
+    v.choice("powerdown_mode", powerdown_mode, {"precharge", "active"},
+             "Power-down kind: precharge (close rows first, IDD2P) or active (rows stay open, "
+             "IDD3P)");
     v.param("allow_dmi", allow_dmi,
             "SystemC target grants DMI (fast, untimed, uncounted; for functional runs)");
   }

@@ -61,13 +61,23 @@ DramController::DramController(sc_core::sc_module_name name, const DramConfig& c
                  "Accesses that closed another row first");
   stats_.counter("activates", s.acts, "count", "ACT commands");
   stats_.counter("precharges", s.pres, "count", "PRE commands");
-  stats_.counter("precharge_alls", s.preas, "count", "PREA commands (before refresh)");
+  stats_.counter("precharge_alls", s.preas, "count",
+                 "PREA commands (before refresh or precharge power-down)");
   stats_.counter("read_cmds", s.rd_cmds, "count", "RD/RDA commands");
   stats_.counter("write_cmds", s.wr_cmds, "count", "WR/WRA commands");
   stats_.counter("refreshes", s.refs, "count", "All-bank REF commands");
   stats_.counter("refreshes_postponed", s.refs_postponed, "count",
                  "Refreshes deferred past their due time because the rank was busy");
   stats_.counter("powerdowns", s.powerdowns, "count", "Power-down entries");
+  stats_.formula(
+      "powerdown_residency",
+      [this] {
+        const auto& st = engine_.stats();
+        double rank_cycles = static_cast<double>(engine_.now() - st.since_cycle) * cfg_.org.ranks *
+                             cfg_.org.channels;
+        return rank_cycles > 0 ? static_cast<double>(st.pd_rank_cycles) / rank_cycles : 0.0;
+      },
+      "ratio", "Share of rank time spent in power-down (CKE low)");
   stats_.counter("write_drains", s.write_drains, "count", "Write drain episodes");
   stats_.histogram("read_latency", s.read_latency, "cycles",
                    "Read latency from arrival at the controller to data (DRAM cycles)");

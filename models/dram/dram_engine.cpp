@@ -119,8 +119,8 @@ class Channel {
     bool in_pd = false;
     uint64_t pd_enter = 0;
     uint64_t next_cmd = 0;       // tXP after power-down exit
-    uint64_t next_pde = 0;       // no power-down entry before (tRFC, data bursts)
-    uint64_t last_activity = 0;  // last command to this rank
+    uint64_t next_pde = 0;       // no power-down entry before (tRFC, tRP, data bursts)
+    uint64_t last_activity = 0;  // last command serving a request (the idle timer's start)
     uint64_t bg_since = 0;
     uint64_t faw_ready(uint32_t tfaw) const {
       return faw_n < 4 ? 0 : faw[faw_head] + tfaw;  // faw_head: the oldest of the four
@@ -150,6 +150,7 @@ class Channel {
   std::unordered_set<uint64_t> pending_writes_;  // burst addresses with a queued write
   bool draining_ = false;
   bool frfcfs_ = true, closed_page_ = false;  // policies, decoded once
+  bool pd_precharge_ = true;
   bool round_robin_ = true;
   uint32_t rr_last_ = 0;  // round robin: the bank queue that issued last
   // Memo of bank_candidate() and next_event(): valid while version_ is unchanged (every change
@@ -182,6 +183,7 @@ Channel::Channel(DramEngine& eng, uint32_t id) : eng_(eng), cfg_(eng.cfg_), id_(
   frfcfs_ = cfg_.controller.scheduler == "frfcfs";
   round_robin_ = cfg_.controller.arbitration == "round_robin";
   closed_page_ = cfg_.controller.page_policy == "closed";
+  pd_precharge_ = cfg_.controller.powerdown_mode == "precharge";
   const auto& o = cfg_.org;
   const auto& T = cfg_.timing;
   const auto& P = cfg_.power;
@@ -382,6 +384,13 @@ Candidate Channel::pde_candidate(uint32_t ri) const {
   c.cmd = Cmd::pde;
   c.bank = ri;
   c.ready = umax(umax(cmd_bus_next_, rk.next_cmd), umax(rk.next_pde, rk.last_activity + idle));
+  if (pd_precharge_ && rk.open_banks > 0) {
+    // Precharge power-down: close the open rows first (PREA when they may be precharged).
+    c.cmd = Cmd::prea;
+    const uint32_t first = ri * cfg_.banks_per_rank(), last = first + cfg_.banks_per_rank();
+    for (uint32_t b = first; b < last; ++b)
+      if (banks_[b].open) c.ready = umax(c.ready, banks_[b].next[kPre]);
+  }
   // Do not enter power-down just before a refresh falls due.
   if (c.ready + cfg_.timing.tcke >= rk.ref_due) c.ready = kNever;
   return c;
@@ -564,6 +573,7 @@ void Channel::flush_background(uint64_t t) {
         break;
       default:
         s.e_powerdown_pj += e;
+        s.pd_rank_cycles += t - rk.bg_since;
         break;
     }
     rk.bg_since = t;
@@ -583,7 +593,6 @@ void Channel::issue(const Candidate& c, uint64_t t) {
   if (c.cmd == Cmd::prea || c.cmd == Cmd::ref || c.cmd == Cmd::pde || c.cmd == Cmd::pdx) {
     Rank& rk = ranks_[c.bank];
     rec.rank = c.bank;
-    rk.last_activity = t;
     const uint32_t first = c.bank * cfg_.banks_per_rank(), last = first + cfg_.banks_per_rank();
     switch (c.cmd) {
       case Cmd::prea:
@@ -596,6 +605,7 @@ void Channel::issue(const Candidate& c, uint64_t t) {
           bk.dirty = true;
         }
         rk.open_banks = 0;
+        rk.next_pde = umax(rk.next_pde, t + T.trp);  // power-down with all banks precharged
         ++s.preas;
         break;
       case Cmd::ref:
@@ -694,7 +704,9 @@ void Channel::issue(const Candidate& c, uint64_t t) {
       const uint64_t pre_at = rd ? t + T.trtp : t + T.cwl + B + T.twr;
       b.next[kPre] = umax(b.next[kPre], pre_at);
       const uint64_t data_end = t + (rd ? T.cl : T.cwl) + B;
-      rk.next_pde = umax(rk.next_pde, data_end);
+      // JESD79-4 tRDPDEN = RL + BL/2 + 1, tWRPDEN = WL + BL/2 + tWR: no power-down entry
+      // before the burst (and a write's recovery) is over.
+      rk.next_pde = umax(rk.next_pde, rd ? data_end + 1 : data_end + T.twr);
       if (c.cmd == Cmd::rda || c.cmd == Cmd::wra) {
         uint64_t p = umax(pre_at, b.act_cycle + T.tras);  // auto-precharge waits for tRAS
         b.next[kAct] = umax(b.next[kAct], p + T.trp);
@@ -837,6 +849,7 @@ void DramEngine::skip_idle(uint64_t cycle) {
   add(s.refs, s0.refs, s1.refs);
   add(s.refs_postponed, s0.refs_postponed, s1.refs_postponed);
   add(s.powerdowns, s0.powerdowns, s1.powerdowns);
+  add(s.pd_rank_cycles, s0.pd_rank_cycles, s1.pd_rank_cycles);
   s.e_ref_pj += kd * (s1.e_ref_pj - s0.e_ref_pj);
   s.e_act_pj += kd * (s1.e_act_pj - s0.e_act_pj);
   s.e_bg_active_pj += kd * (s1.e_bg_active_pj - s0.e_bg_active_pj);

@@ -49,6 +49,7 @@ struct DramStats {
   uint64_t acts = 0, pres = 0, preas = 0, rd_cmds = 0, wr_cmds = 0, refs = 0;
   uint64_t refs_postponed = 0;  // refreshes deferred past their due time while busy
   uint64_t powerdowns = 0;      // power-down entries
+  uint64_t pd_rank_cycles = 0;  // sum over ranks of the cycles spent in power-down
   uint64_t write_drains = 0;    // write drain episodes
   uint64_t last_cycle = 0;      // cycle of the last completion
   uint64_t since_cycle = 0;     // cycle of the last stats reset

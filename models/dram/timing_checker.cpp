@@ -185,6 +185,10 @@ std::vector<std::string> TimingChecker::check(const CmdRecord& r) {
       // Power-down entry must not cut a burst short.
       if (ch.data_valid && ch.data_rank == r.rank)
         need(t >= ch.data_end, "PDE during a data burst");
+      rank_banks([&](BankHist& ob, uint32_t, uint32_t) {
+        since(ob.rd, int64_t{T.cl} + B + 1, "tRDPDEN");
+        since(ob.wr, int64_t{T.cwl} + B + T.twr, "tWRPDEN");
+      });
       rk.in_pd = true;
       rk.pde = t;
       break;
