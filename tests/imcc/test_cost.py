@@ -51,7 +51,32 @@ class CostModel(unittest.TestCase):
         t["dac"]["mode"] = "bit-serial"
         bs = cost.mvm_pj(t, 256, 256)
         self.assertGreater(bs, pwm)
-        self.assertAlmostEqual(cost.mvm_ns(t, 256), 8 * (0.4 + 30) + 4)
+        # Signed inputs (imcc's int8 activations): 7 magnitude planes; unsigned: 8.
+        self.assertAlmostEqual(cost.mvm_ns(t, 256), 7 * (0.4 + 30) + 4)
+        self.assertAlmostEqual(cost.mvm_ns(t, 256, signed=False), 8 * (0.4 + 30) + 4)
+        t["adc"]["energy_model"] = "constant"
+        t["adc"]["energy_pj"] = 1.0
+        t["dac"]["energy_pj"] = 0.0
+        t["periphery"]["array_energy_model"] = "constant"
+        t["periphery"]["cell_energy_pj"] = 0.0
+        t["periphery"]["postproc_energy_pj"] = 0.0
+        self.assertAlmostEqual(cost.mvm_pj(t, 256, 256), 256 * 7)  # one conversion per plane
+
+    def test_adc_energy_node_scaling_has_two_regimes(self):
+        # imcvp's adc_node_factor() (C++ test AdcNode.TwoRegimeScaling): the digital energy
+        # scaling up to 9 bits, none from 11 bits, the geometric mean at 10 bits.
+        t = analog()
+        self.assertAlmostEqual(cost.adc_energy_pj(t), 2.0)  # adc.node_nm 14 = area.node_nm
+        t["adc"]["node_nm"] = 45
+        s = cost.energy_scale(45, 14)
+        self.assertAlmostEqual(cost.adc_energy_pj(t), 2.0 * s)
+        t["adc"]["bits"] = 10
+        self.assertAlmostEqual(cost.adc_energy_pj(t), 8.0 * math.sqrt(s))
+        t["adc"]["bits"] = 12
+        self.assertAlmostEqual(cost.adc_energy_pj(t), 32.0)
+        t["adc"]["bits"] = 8
+        t["area"] = {"node_nm": 45}
+        self.assertAlmostEqual(cost.adc_energy_pj(t), 2.0)
 
     def test_digital_energies_scale_from_their_node(self):
         t = {"kind": "digital", "input_bits": 4, "weight_bits": 4,

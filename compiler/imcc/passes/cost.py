@@ -66,15 +66,32 @@ def _clock(t):
     return delay_scale(_g(t, "area", "clock_node_nm", 14.0), _node(t))
 
 
+def adc_node_factor(bits, frm, to):
+    """imcvp's adc_node_factor(): Murmann's two regimes, the digital energy scaling up to 9
+    bits (technology-limited), none from 11 bits (thermal-noise-limited), geometric in
+    between."""
+    w = min(max((11.0 - bits) / 2.0, 0.0), 1.0)
+    return 1.0 if w == 0.0 else energy_scale(frm, to) ** w
+
+
 def adc_energy_pj(t):
-    """ADC energy per conversion as imcvp's adc_energy_pj(): Walden (x2 per bit from ref_bits)
-    or constant; bits 0 (ideal) is charged as ref_bits."""
+    """ADC energy per conversion as imcvp's adc_energy_pj() on at_node()'s configuration:
+    Walden (x2 per bit from ref_bits) or constant; bits 0 (ideal) is charged as ref_bits;
+    energy_pj given at adc.node_nm, scaled to area.node_nm by adc_node_factor()."""
     a = t["adc"]
     ref = a.get("ref_bits", 8)
     bits = a.get("bits", 8) or ref
+    e = a["energy_pj"] * adc_node_factor(bits, a.get("node_nm", 14.0), _node(t))
     if a.get("energy_model", "walden") == "constant":
-        return a["energy_pj"]
-    return a["energy_pj"] * 2.0 ** (bits - ref)
+        return e
+    return e * 2.0 ** (bits - ref)
+
+
+def bit_planes(t, signed=True):
+    """Bit-serial input planes (imcvp's bit_planes()): the magnitude bits, input_bits for
+    unsigned inputs, max(1, input_bits - 1) for signed ones (the sign is the drive polarity)."""
+    b = t["input_bits"]
+    return b if not signed else max(1, b - 1)
 
 
 def adc_conversion_ns(t):
@@ -87,8 +104,9 @@ def adc_conversion_ns(t):
     return a["conversion_ns"] * (bits + 1) / (ref + 1)
 
 
-def mvm_ns(t, cols):
-    """One MVM vector, as imcvp's analog_mvm_cost()/digital_mvm_cost() time."""
+def mvm_ns(t, cols, signed=True):
+    """One MVM vector, as imcvp's analog_mvm_cost()/digital_mvm_cost() time (signed: the
+    input format, imcc's int8 activations; it sets the bit-serial plane count)."""
     post = t["periphery"]["postproc_ns"] * _clock(t)
     if t["kind"] == "digital":
         d = t["digital"]
@@ -97,14 +115,14 @@ def mvm_ns(t, cols):
     if t["dac"]["mode"] == "pwm":
         return (2 ** t["input_bits"] - 1) * t["dac"]["step_ns"] + rounds * adc_conversion_ns(t) \
             + post
-    return t["input_bits"] * (t["dac"]["step_ns"] + rounds * adc_conversion_ns(t)) + post
+    return bit_planes(t, signed) * (t["dac"]["step_ns"] + rounds * adc_conversion_ns(t)) + post
 
 
 def mvm_pj(t, rows, cols, mean_abs_x=0.5, mean_abs_w=0.5):
     """Expected energy of one MVM vector with imcvp's model (docs/imc-model.md, "Energy"),
     the data-dependent parts at mean |x|/x_max = mean_abs_x and mean |w|/w_max = mean_abs_w
     (uniform data: 0.5), every input non-zero: ADC conversions (one per input bit plane
-    bit-serial) x adc_energy_pj; DAC pulses (PWM 1, bit-serial ~input_bits/2 per row) x
+    bit-serial magnitude plane of the signed inputs) x adc_energy_pj; DAC pulses (PWM 1, bit-serial ~input_bits/2 per row) x
     dac.energy_pj; array V^2 G t_on of both polarities (ivt) or cell_energy_pj per cell;
     post-processing per column. Digital energies are scaled from their section's node to
     area.node_nm, as imcvp's at_node()."""
@@ -117,7 +135,7 @@ def mvm_pj(t, rows, cols, mean_abs_x=0.5, mean_abs_w=0.5):
         return rows * cols * mac * (t["input_bits"] * t["weight_bits"] / 64.0) + post
     bs = t["dac"]["mode"] != "pwm"
     b = t["input_bits"]
-    conv = cols * (b if bs else 1)
+    conv = cols * (bit_planes(t) if bs else 1)  # signed inputs (x_max below)
     dac = t["dac"]["energy_pj"] * energy_scale(t["dac"].get("node_nm", 14.0), node)
     pulses = rows * (b / 2.0 if bs else 1.0)
     if p.get("array_energy_model", "ivt") == "constant":
