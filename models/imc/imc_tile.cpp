@@ -296,7 +296,8 @@ ImcTile::ImcTile(sc_core::sc_module_name name, const TileConfig& cfg, unsigned i
   s.counter("dac_conversions", dac_conversions_, "count", "Input DAC conversions (analog)");
   s.counter("dac_saturations", dac_saturations_, "count", "Inputs clamped to the input range");
   s.counter("adc_conversions", adc_conversions_, "count", "Column ADC conversions (analog)");
-  s.counter("adc_saturations", adc_saturations_, "count", "ADC outputs clamped at the bound");
+  s.counter("adc_saturations", adc_saturations_, "count",
+            "ADC conversions clamped at the bound (bit-serial: one per clamped plane)");
   s.counter("cells_written", cells_written_, "count", "Weights (cells) programmed");
   s.counter("program_pulses", program_pulses_, "count", "Device programming pulses");
   s.counter("verify_iterations", verify_iterations_, "count", "Write-verify reads (per device)");
