@@ -135,6 +135,14 @@ class TileConfig:
                 raise HatConfigError(
                     f"{source}: tiles[{index}].{sec}.{key}: not modelled by torch_hat "
                     "(switch it off for hardware-aware training)")
+        # Bit-serial inputs: the VP quantises every input bit plane on its own and draws read
+        # noise per plane read (docs/imc-model.md, Numerics item 10); torch_hat models one PWM
+        # read of the whole vector, so it refuses rather than train for the wrong numerics.
+        mode = (tile.get("dac") or {}).get("mode", "pwm")
+        if mode != "pwm":
+            raise HatConfigError(
+                f"{source}: tiles[{index}].dac.mode: '{mode}' not modelled by torch_hat "
+                "(per-bit-plane ADC quantisation; use pwm for hardware-aware training)")
         if self.device_g_max_us <= self.device_g_min_us or self.device_g_min_us < 0:
             raise HatConfigError(f"{source}: tiles[{index}].device.g_max_us/g_min_us: need "
                                  "0 <= g_min < g_max")

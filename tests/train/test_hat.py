@@ -77,6 +77,7 @@ class TestConfig(unittest.TestCase):
                 ("nonideal", "g_max_sigma", 0.1, r"nonideal\.g_max_sigma: not modelled"),
                 ("adc", "inl_lsb", 0.5, r"adc\.inl_lsb: not modelled"),
                 ("adc", "dnl_sigma_lsb", 0.2, r"adc\.dnl_sigma_lsb: not modelled"),
+                ("dac", "mode", "bit-serial", r"dac\.mode: 'bit-serial' not modelled"),
                 ("device", "g_max_us", "lots", r"device\.g_max_us: 'lots' is not a float")):
             with self.subTest(key=key):
                 d = dumped()
