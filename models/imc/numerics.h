@@ -1,6 +1,7 @@
 // Bit-true numerics of the IMC tiles, without SystemC: a deterministic RNG, the digital exact
 // MVM, and the analog crossbar (weight -> conductance pair mapping, programming noise with
-// write-verify, endurance, drift, 1/f read noise, stuck faults, IR drop, DAC and ADC).
+// write-verify, endurance, drift, 1/f read noise, stuck faults, IR drop, DAC and ADC). The
+// energy, time, area and node formulas declared below are in tile_cost.cpp.
 // docs/imc-model.md gives every formula.
 //
 // Limits: read noise is drawn per column output per MVM from the exact moments of the
