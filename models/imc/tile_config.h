@@ -521,12 +521,15 @@ struct AreaConfig {
   double periphery_mm2 = 0.01;
   double periphery_node_nm = 14.0;
   // Static (leakage) power density of the tile's CMOS (periphery, drivers, ADCs, SRAM buffers,
-  // digital CIM array) at leakage_node_nm: 37.5 M transistors/mm^2 (Intel 14 nm; M. Bohr,
-  // "14 nm process technology", Intel Developer Forum 2014), half of them off, ~0.1 um
-  // effective width each, I_off ~3 nA/um (a standard-Vt low-power FinFET; IRDS 2017 "More
-  // Moore" LP targets are 1-10 nA/um) at 0.8 V: 37.5e6 x 0.5 x 0.1 um x 3 nA/um x 0.8 V ~
-  // 4.5 mW/mm^2 (estimate). Scaled to node_nm by Stillmaker & Baas's power over area factor.
-  // The non-volatile memory array itself draws no static current (unbiased when idle).
+  // digital CIM array) at leakage_node_nm. An estimate: no published leakage-per-area figure of
+  // a 14/16 nm library or SRAM macro could be sourced. Derivation: 37.5 M transistors/mm^2
+  // (Intel 14 nm; M. Bohr, "14 nm process technology", IDF 2014), half of them off, ~0.1 um
+  // effective width each, I_off ~3 nA/um at 0.8 V: 37.5e6 x 0.5 x 0.1 um x 3 nA/um x 0.8 V ~
+  // 4.5 mW/mm^2. Bracket: the same derivation with the ITRS-derived 22 nm off-currents of
+  // CACTI 7 (tech_params/22nm.dat, 300 K) gives 0.036 (LSTP, 0.024 nA/um, 0.8 V), 15 (LOP,
+  // 13 nA/um, 0.6 V) and 180 mW/mm^2 (HP, 122 nA/um, 0.8 V). Scaled to node_nm by Stillmaker &
+  // Baas's power over area factor. The non-volatile memory array itself draws no static
+  // current (unbiased when idle).
   double leakage_mw_per_mm2 = 4.5;
   double leakage_node_nm = 14.0;
   // The tile's clock periods (queue.clock_ns, periphery.postproc_ns, digital.cycle_ns and

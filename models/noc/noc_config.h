@@ -119,7 +119,8 @@ struct EnergyConfig {
   // Node of the NoC's CMOS: the default tiles' 14 nm (HERMES).
   double node_nm = 14.0;
   // Static power density at 14 nm, as the tiles' area.leakage_mw_per_mm2 (4.5 mW/mm^2: Intel
-  // 14 nm density x a low-power FinFET's I_off; estimate in models/imc/tile_config.h).
+  // 14 nm density x a low-power FinFET's I_off; an estimate, bracketed by CACTI 7's ITRS 22 nm
+  // LSTP / LOP / HP off-currents at 0.036 / 15 / 180 mW/mm^2: models/imc/tile_config.h).
   double leakage_mw_per_mm2 = 4.5;
 
   template <class V>
