@@ -3,15 +3,15 @@ console.txt, the firmware's stdout) and prints accuracy, latency, energy by comp
 TOPS/W, programming cost, NoC/DRAM traffic and the host-baseline / IMC ratios.
 
 ROI 1 = weight programming, ROI 2 = all test images (firmware/apps/infer/main.c).
-"Dynamic" energy leaves out the DRAM's background and refresh energy, which grows with
-wall time whatever the SoC does (it dominates short runs)."""
+"Dynamic" energy leaves out the DRAM's background (standby and power-down) and refresh
+energy, which grows with wall time whatever the SoC does (it dominates short runs)."""
 import json
 import os
 import re
 
 COMPONENTS = ["core", "host_bus", "noc_router", "noc_link", "dram", "imc_array", "dac", "adc",
               "digital_periphery", "buffers", "programming"]
-DRAM_STATIC = re.compile(r"^soc\.dram[^.]*\.energy_(background_\w+|refresh)$")
+DRAM_STATIC = re.compile(r"^soc\.dram[^.]*\.energy_(background_\w+|powerdown|refresh)$")
 
 
 def _roi(stats, rid):
