@@ -38,8 +38,23 @@ double ops_per_w(double macs, double e_pj) {
 }
 }  // namespace
 
+unsigned dram_channel_pins(const DramInterface& d) {
+  const unsigned lane = d.device_width_bits < 8 ? 4u : 8u;  // DQS per nibble with x4 devices
+  return d.bus_width_bits + 2 * ((d.bus_width_bits + lane - 1) / lane) + 25 + 2;
+}
+
+double cacti_io_pin_mm2(double f, double r_on) {
+  // CACTI-IO DDR4 defaults (chip_power.h): A_io = c + k0/R_on + (k1 f + k2 f^2 + k3 f^3)/R_on.
+  return 0.01 + 0.35 / r_on + (8e-5 * f + 3.5e-8 * f * f + 1e-11 * f * f * f) / r_on;
+}
+
+double dram_channel_mm2(const ChipConfig& cfg, const DramInterface& d) {
+  if (cfg.dram_interface_mm2 > 0) return cfg.dram_interface_mm2;
+  return cacti_io_pin_mm2(1000.0 / d.tck_ns, cfg.dram_io_r_on_ohm) * dram_channel_pins(d);
+}
+
 ChipStats::ChipStats(const std::string& path, const ChipConfig& cfg, uint64_t tcm_bytes,
-                     unsigned dram_interfaces)
+                     const std::vector<DramInterface>& drams)
     : stats_(path) {
   // Formulas: docs/imc-model.md, "Chip area, static power and efficiency". The leakage density
   // and the SRAM cell are given at 14 nm, the gate equivalent at gate_node_nm.
@@ -49,10 +64,14 @@ ChipStats::ChipStats(const std::string& path, const ChipConfig& cfg, uint64_t tc
       cfg.leakage_mw_per_mm2 * tech::power_scale(14.0, n) / tech::area_scale(14.0, n);
   core_mm2_ = cfg.host_core_kge * 1e3 * cfg.gate_um2 * tech::area_scale(cfg.gate_node_nm, n) * 1e-6;
   tcm_mm2_ = double(tcm_bytes) * 8.0 * cfg.sram_cell_um2 * as / cfg.sram_efficiency * 1e-6;
-  dram_mm2_ = cfg.dram_interface_mm2 * dram_interfaces;
+  unsigned channels = 0;
+  for (const DramInterface& d : drams) {
+    dram_mm2_ += d.channels * dram_channel_mm2(cfg, d);
+    channels += d.channels;
+  }
   core_mw_ = density * core_mm2_;
   tcm_mw_ = density * tcm_mm2_;
-  dram_mw_ = cfg.dram_interface_static_mw * dram_interfaces;
+  dram_mw_ = cfg.dram_interface_static_mw * channels;
 
   const std::string parent = path.substr(0, path.rfind('.'));
   const std::string noc = parent + ".noc";

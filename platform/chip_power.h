@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "models/common/stats.h"
 
@@ -41,18 +42,24 @@ struct ChipConfig {
   // efficiency (as tiles[].area.sram_*; the efficiency is an estimate).
   double sram_cell_um2 = 0.0588;
   double sram_efficiency = 0.7;
-  // One DRAM interface per controller with a timed device, from CACTI-IO (N. P. Jouppi, A. B.
-  // Kahng, N. Muralimanohar, V. Srinivas, "CACTI-IO: CACTI with off-chip power-area-timing
-  // models", IEEE TVLSI 23(7), 2015; its DDR4 defaults in CACTI 7's extio_technology.cc):
-  // - area: the IO model A_io = c + k0/R_on + (k1 f + k2 f^2 + k3 f^3)/R_on mm^2 per pin with
-  //   the DDR4 coefficients (c 0.01, k0 0.35, k1 8e-5, k2 3.5e-8, k3 1e-11), R_on 34 ohm and
-  //   f = 1200 MHz (DDR4-2400) is 0.0251 mm^2; x 107 pins of a x64 channel (64 DQ, 16 DQS,
-  //   25 CA, 2 CK; CACTI's CA and CK counts) = 2.69 mm^2. CACTI-IO's area is the IO circuits
-  //   only (drivers, ODT): PHY logic, DLL/PLL and the controller are not included.
+  // One DRAM interface per channel of every controller with a timed device, from CACTI-IO
+  // (N. P. Jouppi, A. B. Kahng, N. Muralimanohar, V. Srinivas, "CACTI-IO: CACTI with off-chip
+  // power-area-timing models", IEEE TVLSI 23(7), 2015; its DDR4 defaults in CACTI 7's
+  // extio_technology.cc):
+  // - area (dram_interface_mm2 = 0, the default: from the configured channel): the IO model
+  //   A_io = c + k0/R_on + (k1 f + k2 f^2 + k3 f^3)/R_on mm^2 per pin, DDR4 coefficients
+  //   (c 0.01, k0 0.35, k1 8e-5, k2 3.5e-8, k3 1e-11), R_on = dram_io_r_on_ohm (34 ohm),
+  //   f = 1/tCK in MHz, times the pins of the channel: DQ = bus width, DQS = 2 per byte lane
+  //   (per 4 DQ with x4 devices), 25 CA and 2 CK (CACTI's DDR4 counts). DDR4-2400 x64:
+  //   0.0251 mm^2 x 107 pins = 2.69 mm^2. CACTI-IO's area is the IO circuits only (drivers,
+  //   ODT): PHY logic, DLL/PLL and the controller are not included. LPDDR4 and HBM2 channels
+  //   use the same DDR4 coefficients and pin rule (an upper bound for their lighter IO).
+  //   dram_interface_mm2 > 0 replaces the model by a fixed area per channel.
   // - static power: the DDR4 PHY's static terms in the IDLE state, phase rotator 10 + receivers
-  //   10 + PLL 10 = 30 mW (the IO leakage of 1 uA x 1.2 V is negligible).
+  //   10 + PLL 10 = 30 mW per channel (the IO leakage of 1 uA x 1.2 V is negligible).
   // Neither is scaled with node_nm (IO devices and analog PHY blocks; CACTI-IO has no node).
-  double dram_interface_mm2 = 2.69;
+  double dram_interface_mm2 = 0.0;
+  double dram_io_r_on_ohm = 34.0;
   double dram_interface_static_mw = 30.0;
 
   template <class V>
@@ -70,18 +77,36 @@ struct ChipConfig {
             "um^2", {1e-4, 100.0});
     v.param("sram_efficiency", sram_efficiency, "SRAM array cell efficiency", "", {0.05, 1.0});
     v.param("dram_interface_mm2", dram_interface_mm2,
-            "Area of one DRAM interface (IO circuits; not scaled with node_nm)", "mm^2",
-            {0.0, 1e3});
+            "Area of one DRAM channel's interface (0: CACTI-IO model from the channel's pins and "
+            "clock; not scaled with node_nm)",
+            "mm^2", {0.0, 1e3});
+    v.param("dram_io_r_on_ohm", dram_io_r_on_ohm,
+            "DRAM IO driver on-resistance of the CACTI-IO area model", "ohm", {1.0, 1e3});
     v.param("dram_interface_static_mw", dram_interface_static_mw,
-            "Static power of one DRAM interface PHY (not scaled with node_nm)", "mW", {0.0, 1e6});
+            "Static power of one DRAM channel's PHY (not scaled with node_nm)", "mW", {0.0, 1e6});
   }
 };
 
+// The chip side of one DRAM controller with a timed device (its dram.device organisation).
+struct DramInterface {
+  unsigned channels = 1;
+  unsigned bus_width_bits = 64;
+  unsigned device_width_bits = 8;
+  double tck_ns = 0.83;
+};
+// Signal pins of one channel: DQ, DQS (a differential pair per byte lane, per nibble with x4
+// devices), 25 CA and 2 CK (CACTI-IO's DDR4 counts).
+unsigned dram_channel_pins(const DramInterface& d);
+// CACTI-IO DDR4 IO area per pin (mm^2) at clock f (MHz) and driver on-resistance r_on (ohm).
+double cacti_io_pin_mm2(double f_mhz, double r_on_ohm);
+// Area of one channel's interface (mm^2): the config's fixed area, or the CACTI-IO model.
+double dram_channel_mm2(const ChipConfig& cfg, const DramInterface& d);
+
 class ChipStats {
  public:
-  // tcm_bytes: host SRAM (TCM) size; dram_interfaces: controllers with a timed device.
+  // tcm_bytes: host SRAM (TCM) size; drams: the controllers with a timed device.
   ChipStats(const std::string& path, const ChipConfig& cfg, uint64_t tcm_bytes,
-            unsigned dram_interfaces);
+            const std::vector<DramInterface>& drams);
 
   // Area (mm^2) and static power (mW) of the host-side parts.
   double host_core_mm2() const { return core_mm2_; }

@@ -205,8 +205,14 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg) : sc_module(na
     }
   }
   // Chip area, static power and three-level efficiency (platform/chip_power.h).
+  std::vector<DramInterface> dram_ifs(drams_.size());
+  for (DramInterface& d : dram_ifs) {
+    const auto& org = cfg_.dram.device.org;
+    d = DramInterface{org.channels, org.bus_width_bits, org.device_width_bits,
+                      cfg_.dram.device.timing.tck_ns};
+  }
   chip_ = std::make_unique<ChipStats>(std::string(this->name()) + ".chip", cfg_.chip,
-                                      cfg_.tcm.size_bytes, static_cast<unsigned>(drams_.size()));
+                                      cfg_.tcm.size_bytes, dram_ifs);
 }
 
 void Soc::set_end_time(const sc_core::sc_time& t) {

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "models/common/stats.h"
 #include "models/common/tech_scaling.h"
@@ -12,12 +13,18 @@
 
 using imcvp::platform::ChipConfig;
 using imcvp::platform::ChipStats;
+using imcvp::platform::DramInterface;
 namespace stats = imcvp::stats;
 namespace tech = imcvp::tech;
 
 namespace {
 
 constexpr uint64_t kTcmBytes = 1u << 20;  // the default SoC's TCM
+const DramInterface kDdr4x64{};           // one DDR4-2400 x64 channel of x8 devices
+
+std::vector<DramInterface> ddr4(unsigned n) {
+  return std::vector<DramInterface>(n, kDdr4x64);
+}
 
 double stat(const std::string& group, const std::string& name) {
   const stats::Group* g = stats::Registry::get().find(group);
@@ -46,18 +53,24 @@ TEST(ChipPower, DefaultsReproduceTheCitedFigures) {
   const double per_pin =
       0.01 + 0.35 / r_on + (8e-5 * f + 3.5e-8 * f * f + 1e-11 * f * f * f) / r_on;
   EXPECT_NEAR(per_pin, 0.02511, 1e-5);
-  EXPECT_NEAR(cfg.dram_interface_mm2, (64 + 16 + 25 + 2) * per_pin, 0.005);
+  EXPECT_DOUBLE_EQ(cfg.dram_interface_mm2, 0.0) << "0: the CACTI-IO model of the channel";
+  EXPECT_EQ(imcvp::platform::dram_channel_pins(kDdr4x64), 64u + 16u + 25u + 2u);
+  EXPECT_NEAR(imcvp::platform::cacti_io_pin_mm2(f, r_on), per_pin, 1e-15);
   // CACTI-IO DDR4 PHY static terms (IDLE): phase rotator + receivers + PLL, 10 mW each.
   EXPECT_DOUBLE_EQ(cfg.dram_interface_static_mw, 10.0 + 10.0 + 10.0);
 
-  const ChipStats chip("chipdefault.chip", cfg, kTcmBytes, 1);
+  const ChipStats chip("chipdefault.chip", cfg, kTcmBytes, ddr4(1));
   const double gate14_um2 = 0.798 * 0.0093 / 0.053;  // Stillmaker & Baas area table, 45 -> 14 nm
   EXPECT_NEAR(gate14_um2, 0.1400, 1e-4);
   EXPECT_NEAR(chip.host_core_mm2(), 26.06e3 * gate14_um2 * 1e-6, 1e-12);
   EXPECT_NEAR(chip.host_core_mm2(), 0.00365, 1e-5);
   EXPECT_NEAR(chip.tcm_mm2(), 8.0 * kTcmBytes * 0.0588 / 0.7 * 1e-6, 1e-12);
   EXPECT_NEAR(chip.tcm_mm2(), 0.7047, 1e-4);
-  EXPECT_DOUBLE_EQ(chip.dram_interface_mm2(), cfg.dram_interface_mm2);
+  // tCK 0.83 ns: f = 1204.8 MHz, within 0.5 % of the 1200 MHz bus clock above.
+  EXPECT_NEAR(chip.dram_interface_mm2(),
+              107 * imcvp::platform::cacti_io_pin_mm2(1000.0 / 0.83, r_on), 1e-12);
+  EXPECT_NEAR(chip.dram_interface_mm2(), 107 * per_pin, 0.005);
+  EXPECT_NEAR(chip.dram_interface_mm2(), 2.69, 0.01);
   // At the density's own node (14 nm) static power = density x area.
   EXPECT_NEAR(chip.host_core_static_mw(), 4.5 * chip.host_core_mm2(), 1e-12);
   EXPECT_NEAR(chip.tcm_static_mw(), 4.5 * chip.tcm_mm2(), 1e-12);
@@ -72,9 +85,9 @@ TEST(ChipPower, PartsScaleToAnotherNode) {
   c45.node_nm = 45.0;
   ChipConfig c22 = c14;
   c22.node_nm = 22.0;  // between table nodes: interpolated
-  const ChipStats a("chipnode14.chip", c14, kTcmBytes, 2);
-  const ChipStats b("chipnode45.chip", c45, kTcmBytes, 2);
-  const ChipStats m("chipnode22.chip", c22, kTcmBytes, 2);
+  const ChipStats a("chipnode14.chip", c14, kTcmBytes, ddr4(2));
+  const ChipStats b("chipnode45.chip", c45, kTcmBytes, ddr4(2));
+  const ChipStats m("chipnode22.chip", c22, kTcmBytes, ddr4(2));
 
   // The gate is given at 45 nm: unscaled there.
   EXPECT_NEAR(b.host_core_mm2(), 26.06e3 * 0.798 * 1e-6, 1e-12);
@@ -92,7 +105,7 @@ TEST(ChipPower, PartsScaleToAnotherNode) {
   EXPECT_NEAR(b.tcm_static_mw() / a.tcm_static_mw(), tech::power_scale(14, 45), 1e-9);
 
   for (const ChipStats* c : {&a, &b, &m}) {
-    EXPECT_DOUBLE_EQ(c->dram_interface_mm2(), 2 * c14.dram_interface_mm2);
+    EXPECT_DOUBLE_EQ(c->dram_interface_mm2(), 2 * imcvp::platform::dram_channel_mm2(c14, kDdr4x64));
     EXPECT_DOUBLE_EQ(c->dram_interface_static_mw(), 2 * c14.dram_interface_static_mw);
   }
 }
@@ -128,7 +141,8 @@ TEST(ChipPower, TotalsAreTheSumOfTheParts) {
 
   ChipConfig cfg;
   cfg.node_nm = 22.0;
-  const ChipStats chip("chipsum.chip", cfg, kTcmBytes, 3);
+  cfg.dram_interface_mm2 = 2.5;  // a fixed area per channel replaces the model
+  const ChipStats chip("chipsum.chip", cfg, kTcmBytes, ddr4(3));
   const std::string g = "chipsum.chip";
   EXPECT_DOUBLE_EQ(stat(g, "area.tiles"), 2.0);
   EXPECT_DOUBLE_EQ(stat(g, "area.noc"), 0.1875);
@@ -154,9 +168,35 @@ TEST(ChipPower, TotalsAreTheSumOfTheParts) {
 }
 
 TEST(ChipPower, NoDramInterfaceNoDramArea) {
-  const ChipStats chip("chipnodram.chip", ChipConfig{}, 0, 0);
+  const ChipStats chip("chipnodram.chip", ChipConfig{}, 0, {});
   EXPECT_DOUBLE_EQ(chip.dram_interface_mm2(), 0.0);
   EXPECT_DOUBLE_EQ(chip.dram_interface_static_mw(), 0.0);
   EXPECT_DOUBLE_EQ(chip.tcm_mm2(), 0.0);
   EXPECT_GT(chip.host_core_mm2(), 0.0);
+}
+
+// The interface follows the configured channels: pins from the bus and device widths, the
+// CACTI-IO per-pin area from the clock, static power per channel.
+TEST(ChipPower, DramInterfaceFollowsTheChannels) {
+  const ChipConfig cfg;
+  DramInterface x4 = kDdr4x64;
+  x4.device_width_bits = 4;  // a DQS pair per nibble
+  EXPECT_EQ(imcvp::platform::dram_channel_pins(x4), 64u + 32u + 25u + 2u);
+  DramInterface narrow = kDdr4x64;
+  narrow.bus_width_bits = 32;
+  EXPECT_EQ(imcvp::platform::dram_channel_pins(narrow), 32u + 8u + 25u + 2u);
+  DramInterface fast = kDdr4x64;
+  fast.tck_ns = 0.625;  // DDR4-3200
+  EXPECT_GT(imcvp::platform::dram_channel_mm2(cfg, fast),
+            imcvp::platform::dram_channel_mm2(cfg, kDdr4x64))
+      << "the IO area grows with the clock";
+  DramInterface two = kDdr4x64;
+  two.channels = 2;
+  const ChipStats one("chipch1.chip", cfg, 0, {kDdr4x64});
+  const ChipStats dual("chipch2.chip", cfg, 0, {two});
+  const ChipStats ctl2("chipctl2.chip", cfg, 0, ddr4(2));
+  EXPECT_DOUBLE_EQ(dual.dram_interface_mm2(), 2 * one.dram_interface_mm2());
+  EXPECT_DOUBLE_EQ(dual.dram_interface_static_mw(), 60.0);
+  EXPECT_DOUBLE_EQ(ctl2.dram_interface_mm2(), dual.dram_interface_mm2());
+  EXPECT_DOUBLE_EQ(ctl2.dram_interface_static_mw(), 60.0);
 }
