@@ -30,6 +30,7 @@ std::vector<TraceRequest> random_reads(uint64_t n, uint64_t gap, uint64_t capaci
 
 void run(benchmark::State& state, uint64_t gap) {
   DramConfig cfg;
+  cfg.controller.powerdown_idle_cycles = 0;  // as DRAMsim3, which has no power-down
   auto reqs = random_reads(100000, gap, cfg.capacity_bytes());
   uint64_t cycles = 0;
   double cpu = 0;
