@@ -130,3 +130,20 @@ TEST(PlatformEnergy, TrafficReportsAreaAndPower) {
               1e-12);
   EXPECT_GT(d["points"][0]["energy_router_pj"].get<double>(), 0);
 }
+
+// A real controller powers an idle rank down (Synopsys uMCTL2 PWRTMG reset value: 512 cycles):
+// the platform's default DRAM does, and it saves background energy against the same run with
+// power-down off, at the same simulated time (docs/dram-model.md, "Power-down").
+TEST(PlatformEnergy, DramPowersDownWhenIdleByDefault) {
+  auto on = run_imcvp({"run", "-q", fw("imc_selftest")}, "on");
+  ASSERT_EQ(on.code, 0) << on.err;
+  auto off = run_imcvp(
+      {"run", "-q", "--set", "dram.device.controller.powerdown_idle_cycles=0", fw("imc_selftest")},
+      "off");
+  ASSERT_EQ(off.code, 0) << off.err;
+  EXPECT_GT(on.stat("soc.dram.powerdown_residency"), 0.5) << "imc_selftest leaves DRAM idle";
+  EXPECT_EQ(off.stat("soc.dram.powerdown_residency"), 0.0);
+  EXPECT_GT(on.stat("soc.dram.energy_powerdown"), 0.0);
+  EXPECT_LT(on.stat("energy.dram"), 0.9 * off.stat("energy.dram"));
+  EXPECT_EQ(on.run()["sim_time_ns"], off.run()["sim_time_ns"]);
+}
