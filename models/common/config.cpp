@@ -208,6 +208,27 @@ void Reader::finish() {
   }
 }
 
+namespace {
+// The value at "a.b.c" below mapping n, without operator[] (which would insert keys) and
+// without Node assignment (which rebinds the shared tree).
+std::optional<YAML::Node> find_path(const YAML::Node& n, const std::string& path) {
+  if (!n.IsMap()) return std::nullopt;
+  const std::size_t dot = path.find('.');
+  const std::string part = path.substr(0, dot);
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    if (!it->first.IsScalar() || it->first.Scalar() != part) continue;
+    if (dot == std::string::npos) return it->second;
+    return find_path(it->second, path.substr(dot + 1));
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+void Reader::check(const char* key, bool ok, const std::string& msg) const {
+  if (ok) return;
+  if (auto n = find_path(node_, key)) fail(*n, key, msg);
+}
+
 void Reader::fail(const YAML::Node& n, const char* key, const std::string& msg) const {
   throw ConfigError(where(file_, n) + ": " + join(key) + ": " + msg);
 }

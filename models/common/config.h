@@ -189,6 +189,11 @@ class Reader {
     vec = std::move(out);
   }
 
+  // Cross-key check, called by a visit() after the keys it involves: when !ok and this mapping
+  // sets `key` ("k", or "section.k" for a key of a sub-mapping), fails at that value with
+  // file:line:col. A combination this mapping does not set is left to the consumer's check.
+  void check(const char* key, bool ok, const std::string& msg) const;
+
   // Throws for any key of this mapping that no param()/section() consumed.
   void finish();
 
@@ -217,6 +222,7 @@ class Writer {
               const char* desc) {
     emit(key, ref, desc, "", true);
   }
+  void check(const char*, bool, const std::string&) const {}
   template <class S>
   void section(const char* key, S& sub, const char* desc = "") {
     out_ << YAML::Key << key;
@@ -275,6 +281,7 @@ class Lister {
     }
     rows_.push_back({join(key), ref, "", d + "}"});
   }
+  void check(const char*, bool, const std::string&) const {}
   template <class S>
   void section(const char* key, S& sub, const char* = "") {
     Lister l(rows_, join(key));

@@ -92,6 +92,10 @@ void ImcTile::check_config(const TileConfig& c) {
     if (c.nonideal.stuck_on_rate + c.nonideal.stuck_off_rate > 1.0)
       bad("nonideal: stuck_on_rate + stuck_off_rate exceeds 1");
     if (c.device.devices_per_weight < 1) bad("device.devices_per_weight must be >= 1");
+    if (c.device.bits_per_cell > 7) bad("device.bits_per_cell must be in [0, 7]");
+    if (c.dac.bits_per_phase < 1 || c.dac.bits_per_phase > 8)
+      bad("dac.bits_per_phase must be in [1, 8]");
+    if (auto e = c.slicing_error(); !e.empty()) bad(e);
   }
   if (c.adc.count < 1) bad("adc.count must be >= 1");
   if (auto e = energy_config_error(c); !e.empty()) bad(e);

@@ -301,6 +301,10 @@ AnalogArray::AnalogArray(const TileConfig& cfg, Rng& rng)
   nodal_ = ni.ir_drop && ni.ir_drop_model_enum() == IrDropModel::nodal;
   column_ = ni.read_noise_model_enum() == ReadNoiseModel::column && !nodal_;
   bit_serial_ = cfg_.dac.mode_enum() == DacMode::bit_serial;
+  slices_ = cfg_.weight_slices();
+  cell_bits_ = cfg_.cell_bits();
+  levels_ = std::ldexp(1.0, static_cast<int>(cell_bits_)) - 1.0;
+  phase_bits_ = cfg_.dac.bits_per_phase;
   if (cfg_.adc.bits > 0) {
     adc_lsb_ = adc_lsb(cfg_.adc.bits, cfg_.adc.bound);
     adc_cmax_ = std::max(1.0, std::ldexp(1.0, static_cast<int>(cfg_.adc.bits) - 1) - 1.0);
@@ -312,8 +316,9 @@ AnalogArray::AnalogArray(const TileConfig& cfg, Rng& rng)
   Device off;
   off.g_prog = g_min;
   off.q_s = q_s(g_min, cfg_);
-  dev_.assign(static_cast<std::size_t>(cfg.rows) * cfg.cols * 2 * cfg.device.devices_per_weight,
-              off);
+  dev_.assign(
+      static_cast<std::size_t>(cfg.rows) * cfg.cols * slices_ * 2 * cfg.device.devices_per_weight,
+      off);
   if (p_on > 0 || p_off > 0) {
     for (auto& d : dev_) {
       double u = rng.uniform();
@@ -348,60 +353,69 @@ AnalogArray::AnalogArray(const TileConfig& cfg, Rng& rng)
 
 void AnalogArray::program(const int8_t* w, unsigned n_rows, unsigned n_cols, double t_s, Rng& rng,
                           OpCounts& oc) {
-  const int w_max = weight_max(cfg_.weight_bits);
   const auto& ni = cfg_.nonideal;
   const double g_min = cfg_.device.g_min_us, g_max = cfg_.device.g_max_us;
   const unsigned group = cfg_.device.program_rows_parallel;
+  // Slice s holds the digit (|w| >> s*b) & (2^b - 1) on the weight's polarity: digit d maps to
+  // g_min + d (g_max - g_min)/(2^b - 1), the other polarity to g_min (S = 1: the whole
+  // magnitude, w_max = 2^b - 1 levels, as before slicing).
+  const int levels = static_cast<int>(levels_);
+  const unsigned mask = static_cast<unsigned>(levels);
   for (unsigned r0 = 0; r0 < n_rows; r0 += group) {
     uint64_t group_iters = 0;
     for (unsigned i = r0; i < std::min(n_rows, r0 + group); ++i) {
       for (unsigned j = 0; j < n_cols; ++j) {
-        CondPair t = weight_to_conductance(w[i * n_cols + j], w_max, g_min, g_max);
-        for (int side = 0; side < 2; ++side) {
-          const double target = side ? t.gn_us : t.gp_us;
-          for (unsigned k = 0; k < dpw_; ++k) {
-            Device& d = dev_[index(i, j, side != 0, k)];
-            if (d.stuck != kOk) continue;  // a stuck device ignores programming pulses
-            uint64_t it = 0;
-            while (true) {
-              if (static_cast<double>(d.writes) >= cfg_.device.endurance_writes) {
-                d.stuck = kStuckOff;  // worn out: the next pulse leaves it in the off state
-                d.g_prog = g_min;
-                ++oc.newly_worn;
-                ++stuck_count_;
-                break;
+        const int wij = w[i * n_cols + j];
+        const unsigned mag = static_cast<unsigned>(wij < 0 ? -wij : wij);
+        for (unsigned sl = 0; sl < slices_; ++sl) {
+          const int digit = static_cast<int>((mag >> (sl * cell_bits_)) & mask);
+          CondPair t = weight_to_conductance(wij < 0 ? -digit : digit, levels, g_min, g_max);
+          for (int side = 0; side < 2; ++side) {
+            const double target = side ? t.gn_us : t.gp_us;
+            for (unsigned k = 0; k < dpw_; ++k) {
+              Device& d = dev_[index(i, j, side != 0, k, sl)];
+              if (d.stuck != kOk) continue;  // a stuck device ignores programming pulses
+              uint64_t it = 0;
+              while (true) {
+                if (static_cast<double>(d.writes) >= cfg_.device.endurance_writes) {
+                  d.stuck = kStuckOff;  // worn out: the next pulse leaves it in the off state
+                  d.g_prog = g_min;
+                  ++oc.newly_worn;
+                  ++stuck_count_;
+                  break;
+                }
+                ++d.writes;
+                ++oc.pulses;
+                ++it;
+                if (!ni.write_verify) break;
+                // The verify loop only sets the cost (pulses, verify reads, time): each pulse
+                // lands at target + sigma*N(0,1) and is re-pulsed while outside the tolerance.
+                ++oc.verifies;
+                double g = target;
+                if (ni.programming_noise) g += prog_noise_std_us(target, cfg_) * rng.normal();
+                if (std::abs(g - target) <= ni.verify_tolerance * g_max ||
+                    it >= ni.verify_max_iterations)
+                  break;
               }
-              ++d.writes;
-              ++oc.pulses;
-              ++it;
-              if (!ni.write_verify) break;
-              // The verify loop only sets the cost (pulses, verify reads, time): each pulse
-              // lands at target + sigma*N(0,1) and is re-pulsed while outside the tolerance.
-              ++oc.verifies;
+              group_iters = std::max(group_iters, it);
+              if (d.stuck != kOk) continue;  // worn out during this command
+              // The programmed state: aihwkit's sigma(g_T) is the error left after iterative
+              // write-verify (Nandakumar et al., IEDM 2019, measured after programming with
+              // verify; aihwkit PCMLikeNoiseModel applies it once). It is applied exactly once,
+              // with or without the verify loop, so the loop cannot shrink it a second time
+              // (issue 14: the former per-pulse noise + verify halved the error at g_max).
               double g = target;
               if (ni.programming_noise) g += prog_noise_std_us(target, cfg_) * rng.normal();
-              if (std::abs(g - target) <= ni.verify_tolerance * g_max ||
-                  it >= ni.verify_max_iterations)
-                break;
-            }
-            group_iters = std::max(group_iters, it);
-            if (d.stuck != kOk) continue;  // worn out during this command
-            // The programmed state: aihwkit's sigma(g_T) is the error left after iterative
-            // write-verify (Nandakumar et al., IEDM 2019, measured after programming with
-            // verify; aihwkit PCMLikeNoiseModel applies it once). It is applied exactly once,
-            // with or without the verify loop, so the loop cannot shrink it a second time
-            // (issue 14: the former per-pulse noise + verify halved the error at g_max).
-            double g = target;
-            if (ni.programming_noise) g += prog_noise_std_us(target, cfg_) * rng.normal();
-            if (d.window != 1.0) g = g_min + (g - g_min) * d.window;  // device's own window
-            d.g_prog = std::max(g, 0.0);
-            d.t_prog = t_s;
-            d.q_s = q_s(d.g_prog, cfg_);
-            d.nu = 0.0;
-            if (ni.drift) {
-              double nu =
-                  drift_nu_mean(d.g_prog, cfg_) + drift_nu_std(d.g_prog, cfg_) * rng.normal();
-              d.nu = std::clamp(nu, 0.0, 1.0);
+              if (d.window != 1.0) g = g_min + (g - g_min) * d.window;  // device's own window
+              d.g_prog = std::max(g, 0.0);
+              d.t_prog = t_s;
+              d.q_s = q_s(d.g_prog, cfg_);
+              d.nu = 0.0;
+              if (ni.drift) {
+                double nu =
+                    drift_nu_mean(d.g_prog, cfg_) + drift_nu_std(d.g_prog, cfg_) * rng.normal();
+                d.nu = std::clamp(nu, 0.0, 1.0);
+              }
             }
           }
         }
@@ -417,11 +431,12 @@ void AnalogArray::program(const int8_t* w, unsigned n_rows, unsigned n_cols, dou
   g_row_.assign(cfg_.rows, 0.0);
   for (unsigned i = 0; i < cfg_.rows; ++i)
     for (unsigned j = 0; j < cfg_.cols; ++j)
-      for (int side = 0; side < 2; ++side)
-        for (unsigned k = 0; k < dpw_; ++k) {
-          const Device& d = dev_[index(i, j, side != 0, k)];
-          g_row_[i] += d.stuck == kStuckOn ? g_max : d.stuck == kStuckOff ? g_min : d.g_prog;
-        }
+      for (unsigned sl = 0; sl < slices_; ++sl)
+        for (int side = 0; side < 2; ++side)
+          for (unsigned k = 0; k < dpw_; ++k) {
+            const Device& d = dev_[index(i, j, side != 0, k, sl)];
+            g_row_[i] += d.stuck == kStuckOn ? g_max : d.stuck == kStuckOff ? g_min : d.g_prog;
+          }
   cache_valid_ = false;
   mom_valid_ = false;
   nu_max_ = 0.0;
@@ -468,38 +483,51 @@ void AnalogArray::refresh(unsigned n_rows, unsigned n_cols, double t_s, Rng& rng
   if (cache_valid_ && (cache_t_ == t_s || age_pinned_) && cache_rows_ == n_rows &&
       cache_cols_ == n_cols)
     return;
-  const int w_max = weight_max(cfg_.weight_bits);
   const double scale =
-      w_max / (cfg_.device.g_max_us - cfg_.device.g_min_us) / static_cast<double>(dpw_);
+      levels_ / (cfg_.device.g_max_us - cfg_.device.g_min_us) / static_cast<double>(dpw_);
   const bool nodal = nodal_;
   const bool ir = cfg_.nonideal.ir_drop && cfg_.nonideal.wire_resistance_ohm > 0 && !nodal;
   const double r_ohm = cfg_.nonideal.wire_resistance_ohm;
-  weff_.assign(static_cast<std::size_t>(n_rows) * n_cols, 0.0);
+  const std::size_t blk = static_cast<std::size_t>(n_rows) * n_cols;
+  const unsigned S = slices_;
+  weff_.assign(blk * S, 0.0);
   if (nodal) {
-    gp_.assign(weff_.size(), 0.0);
-    gn_.assign(weff_.size(), 0.0);
+    gp_.assign(blk * S, 0.0);
+    gn_.assign(blk * S, 0.0);
   }
-  for (unsigned i = 0; i < n_rows; ++i) {
-    for (unsigned j = 0; j < n_cols; ++j) {
-      // Wire path: along the row line from the driver (column 0) to column j, then along the
-      // column line from row i to the sense amplifier below the last row.
-      const double path = static_cast<double>(j + 1) + static_cast<double>(cfg_.rows - i);
-      double diff = 0.0;
-      for (int side = 0; side < 2; ++side) {
-        for (unsigned k = 0; k < dpw_; ++k) {
-          double g = device_g(dev_[index(i, j, side != 0, k)], t_s, rng);
-          if (ir) g /= 1.0 + r_ohm * g * 1e-6 * path;  // series resistance: I = V G/(1+G R)
-          diff += side ? -g : g;
-          if (nodal) (side ? gn_ : gp_)[i * n_cols + j] += g;
+  for (unsigned sl = 0; sl < S; ++sl) {
+    for (unsigned i = 0; i < n_rows; ++i) {
+      for (unsigned j = 0; j < n_cols; ++j) {
+        // Wire path: along the row line from the driver (column 0) to physical column j*S + s,
+        // then along the column line from row i to the sense amplifier below the last row.
+        const double path =
+            static_cast<double>(j * S + sl + 1) + static_cast<double>(cfg_.rows - i);
+        double diff = 0.0;
+        const std::size_t pc = static_cast<std::size_t>(i) * n_cols * S + j * S + sl;
+        for (int side = 0; side < 2; ++side) {
+          for (unsigned k = 0; k < dpw_; ++k) {
+            double g = device_g(dev_[index(i, j, side != 0, k, sl)], t_s, rng);
+            if (ir) g /= 1.0 + r_ohm * g * 1e-6 * path;  // series resistance: I = V G/(1+G R)
+            diff += side ? -g : g;
+            if (nodal) (side ? gn_ : gp_)[pc] += g;
+          }
         }
+        weff_[sl * blk + static_cast<std::size_t>(i) * n_cols + j] = diff * scale;
       }
-      weff_[i * n_cols + j] = diff * scale;
     }
   }
   cache_valid_ = true;
   cache_t_ = t_s;
   cache_rows_ = n_rows;
   cache_cols_ = n_cols;
+}
+
+double AnalogArray::combine(const std::vector<double>& v, std::size_t blk, std::size_t idx) const {
+  if (slices_ == 1) return v[idx];
+  double w = 0.0;
+  for (unsigned sl = 0; sl < slices_; ++sl)
+    w += std::ldexp(v[sl * blk + idx], static_cast<int>(sl * cell_bits_));
+  return w;
 }
 
 // ---- column read-noise model (docs/imc-model.md, Numerics item 7) ----
@@ -527,73 +555,76 @@ void AnalogArray::refresh_moments(unsigned n_rows, unsigned n_cols, double t_s) 
       if (rate * std::abs(t_s - mom_t_) / (a_min + ni.drift_t0_s) <= ni.drift_cache_tol) return;
     }
   }
-  const int w_max = weight_max(cfg_.weight_bits);
   const double g_min = cfg_.device.g_min_us, g_max = cfg_.device.g_max_us;
-  const double scale = w_max / (g_max - g_min) / static_cast<double>(dpw_);
+  const double scale = levels_ / (g_max - g_min) / static_cast<double>(dpw_);
   const bool ir = ni.ir_drop && ni.wire_resistance_ohm > 0;  // first order (nodal: no column model)
   const double r_ohm = ni.wire_resistance_ohm;
   const double t0 = ni.drift_t0_s;
   const std::size_t n = static_cast<std::size_t>(n_rows) * n_cols;
-  mean_.assign(n, 0.0);
-  var_.assign(n, 0.0f);
+  const unsigned S = slices_;
+  mean_.assign(n * S, 0.0);
+  var_.assign(n * S, 0.0f);
   double last_tp = std::numeric_limits<double>::quiet_NaN(), log_drift = 0.0, noise_t = 0.0;
   constexpr double kInvSqrt2 = 0.70710678118654752440, kInvSqrt2Pi = 0.39894228040143267794;
-  for (unsigned i = 0; i < n_rows; ++i) {
-    for (unsigned j = 0; j < n_cols; ++j) {
-      const double path = static_cast<double>(j + 1) + static_cast<double>(cfg_.rows - i);
-      double m = 0.0, v = 0.0;
-      for (int side = 0; side < 2; ++side) {
-        for (unsigned k = 0; k < dpw_; ++k) {
-          const Device& d = dev_[index(i, j, side != 0, k)];
-          double g, var = 0.0;
-          if (d.stuck == kStuckOn) {
-            g = g_max;
-          } else if (d.stuck == kStuckOff) {
-            g = g_min;
-          } else {
-            if (!(d.t_prog == last_tp)) {  // devices programmed together share the time terms
-              last_tp = d.t_prog;
-              const double age = age_of(d, t_s);
-              log_drift = std::log((age + t0) / t0);
-              noise_t = read_noise_time_term(age, cfg_) * ni.read_noise_scale;
-            }
-            g = d.g_prog;
-            if (ni.drift && d.nu > 0) g *= std::exp(-d.nu * log_drift);
-            const double sd = ni.read_noise ? d.q_s * noise_t : 0.0;
-            if (sd > 0) {
-              // g' = max(g (1 + sd Z), 0): moments of the normal clamped at 0, a = 1/sd.
-              const double a = 1.0 / sd;
-              if (a < 8.5) {
-                const double phi_cdf = 0.5 * std::erfc(-a * kInvSqrt2);
-                const double phi = kInvSqrt2Pi * std::exp(-0.5 * a * a);
-                const double m1 = phi_cdf + sd * phi;
-                const double m2 = (1.0 + sd * sd) * phi_cdf + sd * phi;
-                var = g * g * std::max(m2 - m1 * m1, 0.0);
-                g *= m1;
-              } else {  // P(clamp) < 1e-17
-                var = g * g * sd * sd;
+  for (unsigned sl = 0; sl < S; ++sl)
+    for (unsigned i = 0; i < n_rows; ++i) {
+      for (unsigned j = 0; j < n_cols; ++j) {
+        const double path =
+            static_cast<double>(j * S + sl + 1) + static_cast<double>(cfg_.rows - i);
+        double m = 0.0, v = 0.0;
+        for (int side = 0; side < 2; ++side) {
+          for (unsigned k = 0; k < dpw_; ++k) {
+            const Device& d = dev_[index(i, j, side != 0, k, sl)];
+            double g, var = 0.0;
+            if (d.stuck == kStuckOn) {
+              g = g_max;
+            } else if (d.stuck == kStuckOff) {
+              g = g_min;
+            } else {
+              if (!(d.t_prog == last_tp)) {  // devices programmed together share the time terms
+                last_tp = d.t_prog;
+                const double age = age_of(d, t_s);
+                log_drift = std::log((age + t0) / t0);
+                noise_t = read_noise_time_term(age, cfg_) * ni.read_noise_scale;
+              }
+              g = d.g_prog;
+              if (ni.drift && d.nu > 0) g *= std::exp(-d.nu * log_drift);
+              const double sd = ni.read_noise ? d.q_s * noise_t : 0.0;
+              if (sd > 0) {
+                // g' = max(g (1 + sd Z), 0): moments of the normal clamped at 0, a = 1/sd.
+                const double a = 1.0 / sd;
+                if (a < 8.5) {
+                  const double phi_cdf = 0.5 * std::erfc(-a * kInvSqrt2);
+                  const double phi = kInvSqrt2Pi * std::exp(-0.5 * a * a);
+                  const double m1 = phi_cdf + sd * phi;
+                  const double m2 = (1.0 + sd * sd) * phi_cdf + sd * phi;
+                  var = g * g * std::max(m2 - m1 * m1, 0.0);
+                  g *= m1;
+                } else {  // P(clamp) < 1e-17
+                  var = g * g * sd * sd;
+                }
               }
             }
-          }
-          if (ir) {
-            // f(g) = g/(1 + g R): mean f(m) + f''(m) var/2, variance f'(m)^2 var (delta method).
-            const double den = 1.0 + r_ohm * g * 1e-6 * path;
-            if (var > 0) {
-              const double rp = r_ohm * 1e-6 * path;
-              g = g / den - rp * var / (den * den * den);
-              var /= den * den * den * den;
-            } else {
-              g /= den;
+            if (ir) {
+              // f(g) = g/(1 + g R): mean f(m) + f''(m) var/2, variance f'(m)^2 var (delta method).
+              const double den = 1.0 + r_ohm * g * 1e-6 * path;
+              if (var > 0) {
+                const double rp = r_ohm * 1e-6 * path;
+                g = g / den - rp * var / (den * den * den);
+                var /= den * den * den * den;
+              } else {
+                g /= den;
+              }
             }
+            m += side ? -g : g;
+            v += var;
           }
-          m += side ? -g : g;
-          v += var;
         }
+        mean_[sl * n + static_cast<std::size_t>(i) * n_cols + j] = m * scale;
+        var_[sl * n + static_cast<std::size_t>(i) * n_cols + j] =
+            static_cast<float>(v * scale * scale);
       }
-      mean_[static_cast<std::size_t>(i) * n_cols + j] = m * scale;
-      var_[static_cast<std::size_t>(i) * n_cols + j] = static_cast<float>(v * scale * scale);
     }
-  }
   mom_valid_ = true;
   mom_t_ = t_s;
   mom_rows_ = n_rows;
@@ -649,7 +680,8 @@ void axpy2x4(unsigned n, const double* a, const float* b, const double* const* m
 }  // namespace
 
 void AnalogArray::column_mvm(const double* x, unsigned n_rows, unsigned n_cols, Rng& rng,
-                             double* acc, bool add_noise, unsigned col0) {
+                             double* acc, bool add_noise, unsigned col0, unsigned slice) {
+  const std::size_t base = static_cast<std::size_t>(slice) * mom_rows_ * mom_cols_;
   std::vector<float> var(n_cols, 0.0f);
   for (unsigned j = 0; j < n_cols; ++j) acc[j] = 0.0;
   const unsigned nc = n_cols - col0;  // the converted columns; rows of mean_ are mom_cols_ long
@@ -661,7 +693,7 @@ void AnalogArray::column_mvm(const double* x, unsigned n_rows, unsigned n_cols, 
   for (unsigned i = 0; i < n_rows; ++i) {  // nonzero rows in order, four at a time
     const double xi = x ? x[i] : 1.0;
     if (xi == 0) continue;
-    const std::size_t o = static_cast<std::size_t>(i) * mom_cols_ + col0;
+    const std::size_t o = base + static_cast<std::size_t>(i) * mom_cols_ + col0;
     a[k] = xi;
     b[k] = static_cast<float>(xi * xi);
     m[k] = &mean_[o];
@@ -680,46 +712,63 @@ void AnalogArray::column_mvm(const double* x, unsigned n_rows, unsigned n_cols, 
 }
 
 double AnalogArray::column_sum_abs_moments(unsigned n_rows, unsigned n_cols, Rng& rng) {
-  std::vector<double> acc(n_cols);
-  column_mvm(nullptr, n_rows, n_cols, rng, acc.data(), true);
+  std::vector<double> acc(n_cols), sum(n_cols, 0.0);
+  for (unsigned sl = 0; sl < slices_; ++sl) {
+    column_mvm(nullptr, n_rows, n_cols, rng, acc.data(), true, 0, sl);
+    if (slices_ == 1) {
+      sum.swap(acc);
+      break;
+    }
+    for (unsigned j = 0; j < n_cols; ++j)
+      sum[j] += std::ldexp(acc[j], static_cast<int>(sl * cell_bits_));
+  }
   double total = 0.0;
-  for (double a : acc) total += std::abs(a);
+  for (double a : sum) total += std::abs(a);
   return total;
 }
 
 double AnalogArray::column_sum_abs(unsigned n_rows, unsigned n_cols) const {
+  const std::size_t blk = static_cast<std::size_t>(n_rows) * n_cols;
   double total = 0.0;
   for (unsigned j = 0; j < n_cols; ++j) {
     double s = 0.0;
-    for (unsigned i = 0; i < n_rows; ++i) s += weff_[i * n_cols + j];
+    for (unsigned i = 0; i < n_rows; ++i) s += combine(weff_, blk, i * n_cols + j);
     total += std::abs(s);
   }
   return total;
 }
 
 void AnalogArray::column_sums(const double* x, unsigned n_rows, unsigned n_cols, Rng& rng,
-                              double* acc, bool add_noise, unsigned col0) {
+                              double* acc, bool add_noise, unsigned col0, unsigned slice) {
   if (nodal_) {
     // Row voltages proportional to the inputs (1 V per input unit: the network is linear, so
-    // the relative loss does not depend on the scale); each polarity is its own crossbar.
-    std::vector<double> v(x, x + n_rows), ip(n_cols), in(n_cols);
-    const double r = cfg_.nonideal.wire_resistance_ohm;
-    double vmax = 0;
-    for (double e : v) vmax = std::max(vmax, std::abs(e));
-    const double tol = 1e-7 * std::max(vmax, 1.0);  // 1e-7 of full scale per node
-    crossbar_currents(gp_.data(), n_rows, n_cols, v.data(), r, ip.data(), tol);
-    crossbar_currents(gn_.data(), n_rows, n_cols, v.data(), r, in.data(), tol);
-    const double scale = weight_max(cfg_.weight_bits) /
-                         (cfg_.device.g_max_us - cfg_.device.g_min_us) / static_cast<double>(dpw_);
-    for (unsigned j = 0; j < n_cols; ++j) acc[j] = (ip[j] - in[j]) * scale;
+    // the relative loss does not depend on the scale); each polarity is its own crossbar of
+    // n_cols * S physical columns (a weight's slices on adjacent columns), solved once per read.
+    const unsigned S = slices_, pc = n_cols * S;
+    if (slice == 0) {
+      std::vector<double> v(x, x + n_rows);
+      nodal_ip_.assign(pc, 0.0);
+      nodal_in_.assign(pc, 0.0);
+      const double r = cfg_.nonideal.wire_resistance_ohm;
+      double vmax = 0;
+      for (double e : v) vmax = std::max(vmax, std::abs(e));
+      const double tol = 1e-7 * std::max(vmax, 1.0);  // 1e-7 of full scale per node
+      crossbar_currents(gp_.data(), n_rows, pc, v.data(), r, nodal_ip_.data(), tol);
+      crossbar_currents(gn_.data(), n_rows, pc, v.data(), r, nodal_in_.data(), tol);
+    }
+    const double scale =
+        levels_ / (cfg_.device.g_max_us - cfg_.device.g_min_us) / static_cast<double>(dpw_);
+    for (unsigned j = 0; j < n_cols; ++j)
+      acc[j] = (nodal_ip_[j * S + slice] - nodal_in_[j * S + slice]) * scale;
   } else if (column_model()) {
-    column_mvm(x, n_rows, n_cols, rng, acc, add_noise, col0);
+    column_mvm(x, n_rows, n_cols, rng, acc, add_noise, col0, slice);
   } else {
     for (unsigned j = 0; j < n_cols; ++j) acc[j] = 0.0;
+    const std::size_t base = static_cast<std::size_t>(slice) * n_rows * n_cols;
     for (unsigned i = 0; i < n_rows; ++i) {
       const double xi = x[i];
       if (xi == 0) continue;
-      const double* row = &weff_[static_cast<std::size_t>(i) * n_cols];
+      const double* row = &weff_[base + static_cast<std::size_t>(i) * n_cols];
       for (unsigned j = 0; j < n_cols; ++j) acc[j] += xi * row[j];
     }
   }
@@ -755,48 +804,55 @@ void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool i
     refresh_moments(n_rows, n_cols, t_s);
   else
     refresh(n_rows, n_cols, t_s, rng);
-  const int w_max = weight_max(cfg_.weight_bits);
   const unsigned bits = cfg_.adc.bits;
   const double lsb = adc_lsb_;
-  std::vector<double> acc(n_cols, 0.0);
+  // Input phases (docs/imc-model.md, Numerics items 10 and 11). PWM: one phase, the whole
+  // input as the pulse width. Bit-serial: phase p drives row i with sign(x_i) times the digit
+  // (|x_i| >> p*k) & (2^k - 1), k = dac.bits_per_phase (sign-magnitude: the sign is the drive
+  // polarity, as the DAC energy counts the pulses of |x_i|). Every phase is its own array read
+  // (its own read noise) and, for each weight slice s, its own conversion of that slice's
+  // columns, normalised to one fully-on row of the phase and slice: full = (largest phase
+  // digit) x (largest slice digit 2^b - 1), bound adc.bound. The periphery shift-adds the
+  // integer codes, S_j = sum_{p,s} code_jps << (p*k + s*b), and scales by lsb * full once.
+  unsigned phases = 1, pk = 0;
+  double full;
   if (!bit_serial_) {
-    // PWM: one read of the whole input vector, one conversion per column.
-    const double full = static_cast<double>(input_max(cfg_.input_bits, is_signed)) * w_max;
-    const std::vector<double> xd(x, x + n_rows);
-    // With a real ADC the column model's read noise is drawn together with the ADC's own noise.
-    column_sums(xd.data(), n_rows, n_cols, rng, acc.data(), bits == 0, col0);
-    for (unsigned j = col0; j < n_cols; ++j) {
-      double v = acc[j];
-      if (bits > 0) v = adc_convert(v, full, j, rng, oc) * lsb * full;
-      y[j] = sat32(v * alpha_);
-    }
-    return;
+    full = static_cast<double>(input_max(cfg_.input_bits, is_signed)) * levels_;
+  } else {
+    const unsigned planes = bit_planes(cfg_.input_bits, is_signed);
+    pk = std::min(phase_bits_, planes);
+    phases = (planes + pk - 1) / pk;
+    full = (std::ldexp(1.0, static_cast<int>(pk)) - 1.0) * levels_;
   }
-  // Bit-serial (docs/imc-model.md, Numerics item 10): plane k drives row i with sign(x_i) if
-  // bit k of |x_i| is set (sign-magnitude: the sign is the drive polarity, as the DAC energy
-  // counts popcount(|x_i|) pulses). Each plane is its own array read (its own read noise) and
-  // its own conversion, normalised to fully-on rows of that plane (full scale w_max, bound
-  // adc.bound); the periphery shift-adds the integer codes, S_j = sum_k code_jk << k.
-  const unsigned planes = bit_planes(cfg_.input_bits, is_signed);
-  std::vector<double> xp(n_rows);
-  std::vector<int64_t> s(n_cols, 0);
-  std::vector<double> ideal(n_cols, 0.0);
-  for (unsigned k = 0; k < planes; ++k) {
+  const uint32_t dmask = pk ? (1u << pk) - 1u : 0u;
+  std::vector<double> acc(n_cols, 0.0), xp(n_rows), ideal(n_cols, 0.0);
+  std::vector<int64_t> sum(n_cols, 0);
+  for (unsigned p = 0; p < phases; ++p) {
     for (unsigned i = 0; i < n_rows; ++i) {
       const int32_t xi = x[i];
+      if (!bit_serial_) {
+        xp[i] = static_cast<double>(xi);
+        continue;
+      }
       const uint32_t m = static_cast<uint32_t>(xi < 0 ? -int64_t(xi) : xi);
-      xp[i] = (m >> k) & 1u ? (xi < 0 ? -1.0 : 1.0) : 0.0;
+      const uint32_t d = (m >> (p * pk)) & dmask;
+      xp[i] = d ? (xi < 0 ? -static_cast<double>(d) : static_cast<double>(d)) : 0.0;
     }
-    column_sums(xp.data(), n_rows, n_cols, rng, acc.data(), bits == 0, col0);
-    for (unsigned j = col0; j < n_cols; ++j) {
-      if (bits > 0)
-        s[j] += static_cast<int64_t>(adc_convert(acc[j], w_max, j, rng, oc)) * (int64_t(1) << k);
-      else
-        ideal[j] += std::ldexp(acc[j], static_cast<int>(k));
+    for (unsigned sl = 0; sl < slices_; ++sl) {
+      // With a real ADC the column model's read noise is drawn with the ADC's own noise.
+      column_sums(xp.data(), n_rows, n_cols, rng, acc.data(), bits == 0, col0, sl);
+      const int sh = static_cast<int>(p * pk + sl * cell_bits_);
+      for (unsigned j = col0; j < n_cols; ++j) {
+        if (bits > 0)
+          sum[j] +=
+              static_cast<int64_t>(adc_convert(acc[j], full, j, rng, oc)) * (int64_t(1) << sh);
+        else
+          ideal[j] += std::ldexp(acc[j], sh);
+      }
     }
   }
   for (unsigned j = col0; j < n_cols; ++j) {
-    const double v = bits > 0 ? static_cast<double>(s[j]) * lsb * w_max : ideal[j];
+    const double v = bits > 0 ? static_cast<double>(sum[j]) * lsb * full : ideal[j];
     y[j] = sat32(v * alpha_);
   }
 }
@@ -804,9 +860,10 @@ void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool i
 void AnalogArray::readback(unsigned n_rows, unsigned n_cols, double t_s, Rng& rng, int8_t* w) {
   refresh(n_rows, n_cols, t_s, rng);
   const int w_max = weight_max(cfg_.weight_bits);
-  for (std::size_t k = 0; k < static_cast<std::size_t>(n_rows) * n_cols; ++k) {
-    double v =
-        std::clamp(std::round(weff_[k]), -static_cast<double>(w_max), static_cast<double>(w_max));
+  const std::size_t blk = static_cast<std::size_t>(n_rows) * n_cols;
+  for (std::size_t k = 0; k < blk; ++k) {
+    double v = std::clamp(std::round(combine(weff_, blk, k)), -static_cast<double>(w_max),
+                          static_cast<double>(w_max));
     w[k] = static_cast<int8_t>(v);
   }
 }
@@ -827,15 +884,15 @@ void AnalogArray::calibrate(double t_s, Rng& rng) {
 double AnalogArray::effective_weight(unsigned i, unsigned j, double t_s, Rng& rng) {
   unsigned nr = programmed_ ? prog_rows_ : cfg_.rows, nc = programmed_ ? prog_cols_ : cfg_.cols;
   refresh(nr, nc, t_s, rng);
-  return weff_[static_cast<std::size_t>(i) * nc + j];
+  return combine(weff_, static_cast<std::size_t>(nr) * nc, static_cast<std::size_t>(i) * nc + j);
 }
 
-double AnalogArray::g_prog_us(unsigned i, unsigned j, bool negative, unsigned k) const {
-  return dev_[index(i, j, negative, k)].g_prog;
+double AnalogArray::g_prog_us(unsigned i, unsigned j, bool negative, unsigned k, unsigned s) const {
+  return dev_[index(i, j, negative, k, s)].g_prog;
 }
 
-uint64_t AnalogArray::writes(unsigned i, unsigned j, bool negative, unsigned k) const {
-  return dev_[index(i, j, negative, k)].writes;
+uint64_t AnalogArray::writes(unsigned i, unsigned j, bool negative, unsigned k, unsigned s) const {
+  return dev_[index(i, j, negative, k, s)].writes;
 }
 
 }  // namespace imcvp::imc

@@ -92,10 +92,17 @@ unsigned bit_planes(unsigned input_bits, bool is_signed);
 // ADC conversion time (ns) at adc.bits: SAR conversion_ns * (bits + 1)/(ref_bits + 1), flash
 // conversion_ns. bits = 0 is timed as ref_bits.
 double adc_conversion_ns(const AdcConfig& a);
-// Pulses one input drives on its row: PWM 1 if x != 0; bit-serial popcount(|x|).
+// Input phases of one MVM (conversion rounds per weight slice): PWM 1; bit-serial
+// ceil(planes / k), k = dac.bits_per_phase (at most the planes).
+unsigned input_phases(const TileConfig& c, bool is_signed);
+// DAC steps of the input phases of one MVM: PWM 2^input_bits - 1; bit-serial sum over phases
+// of 2^(bits of the phase) - 1 (k = 1: one step per plane).
+unsigned input_phase_steps(const TileConfig& c, bool is_signed);
+// Pulses one input drives on its row: PWM 1 if x != 0; bit-serial one per non-zero phase digit
+// of |x| in base 2^dac.bits_per_phase (k = 1: popcount(|x|)).
 unsigned dac_pulses(int32_t x, const DacConfig& d);
-// Time (ns) the row carries a read voltage for input x: PWM |x| * step_ns, bit-serial
-// popcount(|x|) * step_ns.
+// Time (ns) the row carries a read voltage for input x: PWM |x| * step_ns, bit-serial the sum
+// of the phase digits of |x| times step_ns (k = 1: popcount(|x|) * step_ns).
 double input_on_ns(int32_t x, const DacConfig& d);
 // I*V*t energy (pJ) of a conductance g_us (uS) at v volts for t_ns: v^2 * g * t.
 inline double ivt_energy_pj(double g_us, double v, double t_ns) {
@@ -227,12 +234,15 @@ class AnalogArray {
   uint64_t stuck_devices() const { return stuck_count_; }
   // Effective differential weight (integer weight units, before the ADC) at time t_s.
   double effective_weight(unsigned i, unsigned j, double t_s, Rng& rng);
-  // Device access for tests: conductance as programmed (uS) and write count.
-  double g_prog_us(unsigned i, unsigned j, bool negative, unsigned k = 0) const;
-  uint64_t writes(unsigned i, unsigned j, bool negative, unsigned k = 0) const;
+  // Device access for tests: conductance as programmed (uS) and write count; slice s of a
+  // bit-sliced weight (device.bits_per_cell; slice 0 holds the least significant bits).
+  double g_prog_us(unsigned i, unsigned j, bool negative, unsigned k = 0, unsigned s = 0) const;
+  uint64_t writes(unsigned i, unsigned j, bool negative, unsigned k = 0, unsigned s = 0) const;
+  unsigned slices() const { return slices_; }
   bool programmed() const { return programmed_; }
   // Sum of the conductances (uS) of row i's devices over all columns, as programmed
-  // (both polarities, all devices per weight; stuck devices at their stuck value): the array
+  // (both polarities, all devices per weight, all slices; stuck devices at their stuck value):
+  // the array
   // energy model's G. Drift and read noise are not included.
   const double* row_conductance_us() const { return g_row_.data(); }
 
@@ -247,9 +257,16 @@ class AnalogArray {
     double window = 1.0;  // device-to-device scale of the conductance window (g_max_sigma)
     Stuck stuck = kOk;
   };
-  std::size_t index(unsigned i, unsigned j, bool negative, unsigned k) const {
-    return ((static_cast<std::size_t>(i) * cfg_.cols + j) * 2 + (negative ? 1 : 0)) * dpw_ + k;
+  // Device (i, j, polarity, copy k) of slice s: the slices of a weight sit on adjacent columns
+  // (physical column j*S + s).
+  std::size_t index(unsigned i, unsigned j, bool negative, unsigned k, unsigned s = 0) const {
+    return (((static_cast<std::size_t>(i) * cfg_.cols + j) * slices_ + s) * 2 +
+            (negative ? 1 : 0)) *
+               dpw_ +
+           k;
   }
+  // Weight (integer weight units) from per-slice values v[s*blk + idx]: sum_s v_s 2^(s*b).
+  double combine(const std::vector<double>& v, std::size_t blk, std::size_t idx) const;
   // Recomputes the effective weights of the active block for time t_s (drift + read noise +
   // IR drop), unless they are cached for this time.
   void refresh(unsigned n_rows, unsigned n_cols, double t_s, Rng& rng);
@@ -267,16 +284,17 @@ class AnalogArray {
   // unless the cached ones cover it and are within nonideal.drift_cache_tol of t_s.
   void refresh_moments(unsigned n_rows, unsigned n_cols, double t_s);
   // Column sums acc[j] = sum_i x_i * mean_ij and col_var_[j] = sum_i x_i^2 var_ij for
-  // j in [col0, n_cols) (x = null: all-ones input); with add_noise, acc[j] +=
+  // j in [col0, n_cols) (x = null: all-ones input) of one slice; with add_noise, acc[j] +=
   // sqrt(col_var_[j]) * N(0,1) when read noise is on. acc and col_var_ are indexed by j.
   void column_mvm(const double* x, unsigned n_rows, unsigned n_cols, Rng& rng, double* acc,
-                  bool add_noise, unsigned col0 = 0);
+                  bool add_noise, unsigned col0 = 0, unsigned slice = 0);
   double column_sum_abs_moments(unsigned n_rows, unsigned n_cols, Rng& rng);
-  // Column sums acc[j] (integer weight x input units) of one array read with row inputs
-  // x[0..n_rows), by the configured model (nodal IR drop, column moments with or without
-  // read noise, or the cached device realisation weff_).
+  // Column sums acc[j] (slice units x input units) of slice `slice` in one array read with row
+  // inputs x[0..n_rows), by the configured model (nodal IR drop, column moments with or
+  // without read noise, or the cached device realisation weff_). Nodal: slice 0 solves the
+  // whole array (all slices' columns) for x; the other slices reuse that solve.
   void column_sums(const double* x, unsigned n_rows, unsigned n_cols, Rng& rng, double* acc,
-                   bool add_noise, unsigned col0);
+                   bool add_noise, unsigned col0, unsigned slice = 0);
   // One conversion of column j's value a (integer units; full = value of the ADC's unit, one
   // fully-on row): gain/offset, per-conversion noise (with the column model's read noise when
   // it was not drawn by column_sums), INL, rounding and clamping. Returns the clamped code;
@@ -285,6 +303,11 @@ class AnalogArray {
 
   TileConfig cfg_;
   unsigned dpw_;
+  // Bit slicing (device.bits_per_cell) and input phases (dac.bits_per_phase), resolved once.
+  unsigned slices_ = 1;      // S slices per weight magnitude
+  unsigned cell_bits_ = 7;   // b bits per slice
+  double levels_ = 127.0;    // 2^b - 1: the largest slice digit (g_max)
+  unsigned phase_bits_ = 1;  // bits per bit-serial input phase
   // Choices of cfg_, resolved once (enum_of compares strings).
   bool nodal_ = false;       // nonideal.ir_drop with ir_drop_model nodal
   bool column_ = false;      // column read-noise model applies
@@ -292,16 +315,20 @@ class AnalogArray {
   double adc_lsb_ = 1.0;     // adc_lsb(adc.bits, adc.bound) (1 for an ideal ADC)
   double adc_cmax_ = 0.0;    // largest ADC code 2^(bits-1) - 1 (at least 1)
   std::vector<Device> dev_;
-  std::vector<double> weff_;  // active block, row-major, integer weight units
+  // Active block, row-major, in slice units (digit levels): slice s at s * n_rows * n_cols.
+  std::vector<double> weff_;
   std::vector<double> adc_gain_, adc_offset_lsb_;
   // Static INL per column and code (adc.inl_lsb, adc.dnl_sigma_lsb), LSB, [j*(2*cmax+1) +
   // code + cmax]; empty when both are 0.
   std::vector<double> adc_inl_;
-  std::vector<double> g_row_;    // row conductance sums (row_conductance_us)
-  std::vector<double> gp_, gn_;  // nodal IR drop: active block, sum over devices per side (uS)
+  std::vector<double> g_row_;  // row conductance sums (row_conductance_us)
+  // Nodal IR drop: active block of n_rows x (n_cols * S) physical columns (column j*S + s),
+  // sum over devices per side (uS); the currents of the last solve (uA).
+  std::vector<double> gp_, gn_, nodal_ip_, nodal_in_;
   bool cache_valid_ = false;
-  // Column read-noise model: moments of the effective weights (integer weight units), their
-  // time point and the bounds that decide when they are stale.
+  // Column read-noise model: moments of the effective weights (slice units; slice s at
+  // s * mom_rows_ * mom_cols_), their time point and the bounds that decide when they are
+  // stale.
   std::vector<double> mean_, col_var_;
   std::vector<float> var_;  // variances: float halves the memory the MVM streams
   bool mom_valid_ = false;

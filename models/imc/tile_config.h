@@ -7,6 +7,7 @@
 // in configs/tech/.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -75,6 +76,15 @@ struct DeviceConfig {
   // Rows programmed at once (all columns of a row in parallel): one row at a time, as the
   // row-wise iterative programming of Le Gallo et al. (HERMES, Nature Electronics 2023).
   uint32_t program_rows_parallel = 1;
+  // Weight bits per device (bit-sliced weights, docs/imc-model.md, Numerics item 11): the
+  // weight magnitude (weight_bits - 1 bits) is split into S = ceil((weight_bits - 1) /
+  // bits_per_cell) slices, each on its own device(s) of 2^bits_per_cell levels on an adjacent
+  // column, converted by the ADC on its own and shift-added by 2^(s*bits_per_cell) in the
+  // periphery: the cellBit scheme of NeuroSim (Chen et al., "NeuroSim: a circuit-level macro
+  // model for benchmarking neuro-inspired architectures in online learning", IEEE TCAD 37(12),
+  // 2018; Peng et al., IEDM 2019) and ISAAC (Shafiee et al., ISCA 2016: 2-bit cells). 1 =
+  // binary cells. 0 (default) = all magnitude bits in one multi-level device (S = 1).
+  uint32_t bits_per_cell = 0;
 
   template <class V>
   void visit(V& v) {
@@ -97,6 +107,10 @@ struct DeviceConfig {
             {0.0, 1e9});
     v.param("program_rows_parallel", program_rows_parallel,
             "Rows programmed in parallel (all columns of those rows at once)", "count", {1, 65536});
+    v.param("bits_per_cell", bits_per_cell,
+            "Weight bits per device: bit-sliced weights, one ADC conversion per slice, shift-add "
+            "(0: the whole magnitude in one multi-level device)",
+            "bit", {0, 7});
   }
 };
 
@@ -234,6 +248,14 @@ struct DacConfig {
   // serial one pulse per 1 bit of |x| (docs/imc-model.md, Energy); zero inputs cost nothing.
   // constant: energy_pj per row per MVM regardless of the input (the pre-issue-14 model).
   std::string energy_model = kDacEnergyModelNames[0];
+  // Bit-serial mode: input magnitude bits applied per phase (docs/imc-model.md, Numerics item
+  // 10). An input of m magnitude bits is applied in P = ceil(m / bits_per_phase) phases; phase p
+  // drives the row with the digit (|x| >> p*k) & (2^k - 1), k = bits_per_phase, as a pulse of
+  // digit x step_ns within a phase of 2^k - 1 steps (pulse width within the phase), followed by
+  // one conversion round; the periphery shift-adds the codes by 2^(p*k). Multi-bit input phases
+  // with shift-add of the phase results: PRIME (Chi et al., ISCA 2016: 6-bit inputs as two
+  // 3-bit phases); k = 1 is the bit-serial scheme of ISAAC (Shafiee et al., ISCA 2016).
+  uint32_t bits_per_phase = 1;
   // Node at which energy_pj is given (the estimate above is for HERMES's 14 nm): scaled to
   // area.node_nm with Stillmaker & Baas 2017 (docs/imc-model.md, "Technology node").
   double node_nm = 14.0;
@@ -248,6 +270,10 @@ struct DacConfig {
     v.choice("mode", mode, {kDacModeNames[0], kDacModeNames[1]},
              "Input encoding: pulse width (2^b-1 steps) or bit-serial (b steps)");
     v.param("step_ns", step_ns, "Duration of one PWM LSB or one bit-serial step", "ns", {0.0, 1e9});
+    v.param("bits_per_phase", bits_per_phase,
+            "Bit-serial mode: input bits per phase (pulse width within the phase, one conversion "
+            "round per phase, shift-add)",
+            "bit", {1, 8});
     v.param("energy_pj", energy_pj,
             "DAC/driver energy per row pulse (data model) or per row per MVM (constant)", "pJ",
             {0.0, 1e9});
@@ -584,6 +610,32 @@ struct TileConfig {
 
   TileKind kind_enum() const { return enum_of<TileKind>(kind, kTileKindNames); }
   bool analog() const { return kind_enum() == TileKind::analog; }
+  // Bit slicing (device.bits_per_cell): bits per slice and slices per weight magnitude.
+  unsigned cell_bits() const {
+    const unsigned m = weight_bits > 1 ? weight_bits - 1 : 1;
+    return device.bits_per_cell == 0 ? m : std::min<unsigned>(device.bits_per_cell, m);
+  }
+  unsigned weight_slices() const {
+    const unsigned m = weight_bits > 1 ? weight_bits - 1 : 1;
+    return (m + cell_bits() - 1) / cell_bits();
+  }
+  // Inconsistent bit-slicing / input-phase keys ("" when fine): bits_per_cell beyond the weight
+  // magnitude bits; bits_per_phase > 1 outside bit-serial mode.
+  std::string cell_error() const {
+    const unsigned m = weight_bits > 1 ? weight_bits - 1 : 1;
+    if (!analog() || device.bits_per_cell <= m) return "";
+    return "device.bits_per_cell = " + std::to_string(device.bits_per_cell) +
+           " exceeds the weight magnitude bits (weight_bits - 1 = " + std::to_string(m) + ")";
+  }
+  std::string phase_error() const {
+    if (!analog() || dac.bits_per_phase == 1 || dac.mode_enum() == DacMode::bit_serial) return "";
+    return "dac.bits_per_phase = " + std::to_string(dac.bits_per_phase) +
+           " needs dac.mode bit-serial (pwm applies all input bits in one phase)";
+  }
+  std::string slicing_error() const {
+    const std::string e = cell_error();
+    return e.empty() ? phase_error() : e;
+  }
 
   template <class V>
   void visit(V& v) {
@@ -600,6 +652,11 @@ struct TileConfig {
     v.section("periphery", periphery, "Array read, post-processing, buffers, DMA");
     v.section("queue", queue, "Command processor and vector unit (docs/command-queues.md)");
     v.section("area", area, "Technology node and area (docs/imc-model.md)");
+    // Cross-key checks at the offending value (file:line:col) when this mapping sets it.
+    const std::string ce = cell_error(), pe = phase_error();
+    for (const char* key : {"device.bits_per_cell", "weight_bits", "kind"})
+      v.check(key, ce.empty(), ce);
+    for (const char* key : {"dac.bits_per_phase", "dac.mode", "kind"}) v.check(key, pe.empty(), pe);
   }
 };
 

@@ -48,16 +48,42 @@ double adc_conversion_ns(const AdcConfig& a) {
   return a.conversion_ns * (eff_adc_bits(a) + 1.0) / (a.ref_bits + 1.0);
 }
 
+unsigned input_phases(const TileConfig& c, bool is_signed) {
+  if (!bit_serial(c.dac)) return 1;
+  const unsigned planes = bit_planes(c.input_bits, is_signed);
+  const unsigned k = std::clamp(c.dac.bits_per_phase, 1u, planes);
+  return (planes + k - 1) / k;
+}
+
+unsigned input_phase_steps(const TileConfig& c, bool is_signed) {
+  if (!bit_serial(c.dac)) return (1u << c.input_bits) - 1u;
+  const unsigned planes = bit_planes(c.input_bits, is_signed);
+  const unsigned k = std::clamp(c.dac.bits_per_phase, 1u, planes);
+  unsigned steps = 0;
+  for (unsigned p = 0; p * k < planes; ++p) steps += (1u << std::min(k, planes - p * k)) - 1u;
+  return steps;
+}
+
 unsigned dac_pulses(int32_t x, const DacConfig& d) {
   const uint32_t m = static_cast<uint32_t>(x < 0 ? -int64_t(x) : x);
-  if (bit_serial(d)) return static_cast<unsigned>(__builtin_popcount(m));
-  return m != 0 ? 1u : 0u;
+  if (!bit_serial(d)) return m != 0 ? 1u : 0u;
+  if (d.bits_per_phase <= 1) return static_cast<unsigned>(__builtin_popcount(m));
+  // One pulse per phase whose digit is non-zero.
+  const unsigned k = std::min(d.bits_per_phase, 31u);
+  unsigned n = 0;
+  for (uint32_t r = m; r != 0; r >>= k) n += (r & ((1u << k) - 1u)) != 0;
+  return n;
 }
 
 double input_on_ns(int32_t x, const DacConfig& d) {
   const uint32_t m = static_cast<uint32_t>(x < 0 ? -int64_t(x) : x);
-  if (bit_serial(d)) return __builtin_popcount(m) * d.step_ns;
-  return m * d.step_ns;
+  if (!bit_serial(d)) return m * d.step_ns;
+  if (d.bits_per_phase <= 1) return __builtin_popcount(m) * d.step_ns;
+  // Pulse width within each phase: the sum of the phase digits, in steps.
+  const unsigned k = std::min(d.bits_per_phase, 31u);
+  uint32_t steps = 0;
+  for (uint32_t r = m; r != 0; r >>= k) steps += r & ((1u << k) - 1u);
+  return steps * d.step_ns;
 }
 
 MvmCost analog_mvm_cost(const TileConfig& c, const int32_t* x, const double* g_row_us, unsigned nr,
@@ -66,15 +92,25 @@ MvmCost analog_mvm_cost(const TileConfig& c, const int32_t* x, const double* g_r
   const bool bs = bit_serial(c.dac);
   const unsigned planes = bit_planes(c.input_bits, is_signed);
   const double b = planes;
-  const double rounds = std::ceil(static_cast<double>(nc) / c.adc.count);
+  // Bit-sliced weights: every weight column is S physical columns, each converted on its own,
+  // so a conversion round of adc.count ADCs covers adc.count of the nc * S columns.
+  const unsigned slices = c.analog() ? c.weight_slices() : 1u;
+  const double rounds = std::ceil(static_cast<double>(uint64_t(nc) * slices) / c.adc.count);
   const double t_conv = adc_conversion_ns(c.adc);
+  const unsigned phases = input_phases(c, is_signed);
   // PWM: one input phase of 2^b - 1 steps, then one conversion round; bit-serial: per input
-  // magnitude bit plane (input_bits unsigned, input_bits - 1 signed: the sign is the drive
-  // polarity) one step and one conversion round (the column is converted once per plane).
-  k.t_ns = bs ? b * (c.dac.step_ns + rounds * t_conv)
-              : (std::ldexp(1.0, int(c.input_bits)) - 1.0) * c.dac.step_ns + rounds * t_conv;
+  // phase (dac.bits_per_phase = k magnitude bits; input_bits unsigned, input_bits - 1 signed:
+  // the sign is the drive polarity) 2^k - 1 steps (the last phase: 2^(bits left) - 1) and one
+  // conversion round (every column converted once per phase). k = 1: one step and one round
+  // per bit plane.
+  if (bs && c.dac.bits_per_phase <= 1)
+    k.t_ns = b * (c.dac.step_ns + rounds * t_conv);
+  else if (bs)
+    k.t_ns = input_phase_steps(c, is_signed) * c.dac.step_ns + phases * rounds * t_conv;
+  else
+    k.t_ns = (std::ldexp(1.0, int(c.input_bits)) - 1.0) * c.dac.step_ns + rounds * t_conv;
   k.t_ns += c.periphery.postproc_ns;
-  k.adc_conversions = uint64_t(nc) * (bs ? planes : 1u);
+  k.adc_conversions = uint64_t(nc) * slices * phases;
   k.e_adc = static_cast<double>(k.adc_conversions) * adc_energy_pj(c.adc);
   const bool dac_data = c.dac.energy_model_enum() == DacEnergyModel::data;
   const bool ivt = c.periphery.array_energy_model_enum() == ArrayEnergyModel::ivt && g_row_us;
@@ -142,7 +178,8 @@ TileArea tile_area(const TileConfig& c, uint64_t buffer_bytes) {
   TileArea t;
   const double cells = double(c.rows) * c.cols;
   if (c.analog()) {
-    t.array = cells * 2.0 * c.device.devices_per_weight * a.cell_f2 * sq(f_um) * 1e-6;
+    t.array =
+        cells * c.weight_slices() * 2.0 * c.device.devices_per_weight * a.cell_f2 * sq(f_um) * 1e-6;
     t.dac = double(c.rows) * a.dac_um2 * periph_scale * 1e-6;
     t.adc = double(c.adc.count) * adc_area_um2(c) * 1e-6;
   } else {

@@ -62,6 +62,41 @@ class CostModel(unittest.TestCase):
         t["periphery"]["postproc_energy_pj"] = 0.0
         self.assertAlmostEqual(cost.mvm_pj(t, 256, 256), 256 * 7)  # one conversion per plane
 
+    def test_bit_sliced_weights_and_input_phases(self):
+        # imcvp's weight_slices()/input_phases()/input_phase_steps() (C++ tests
+        # BitSlicing.PhaseCounts, BitSlicing.CostCountsSlicesAndPhases).
+        t = analog()
+        self.assertEqual(cost.weight_slices(t), 1)
+        t["device"]["bits_per_cell"] = 2
+        self.assertEqual(cost.weight_slices(t), 4)
+        t["device"]["bits_per_cell"] = 7
+        self.assertEqual(cost.weight_slices(t), 1)
+        t["device"]["bits_per_cell"] = 1
+        self.assertEqual(cost.weight_slices(t), 7)
+        # PWM, 7 slices: 7 conversion rounds of 256 columns on 256 ADCs, 7x the conversions.
+        self.assertAlmostEqual(cost.mvm_ns(t, 256), 255 * 0.4 + 7 * 30 + 4)
+        t["dac"]["mode"] = "bit-serial"
+        t["dac"]["bits_per_phase"] = 2
+        self.assertEqual(cost.input_phases(t), 4)  # 7 planes: 2+2+2+1
+        self.assertEqual(cost.input_phase_steps(t), 10)
+        self.assertEqual(cost.input_phases(t, signed=False), 4)
+        self.assertEqual(cost.input_phase_steps(t, signed=False), 12)
+        self.assertAlmostEqual(cost.mvm_ns(t, 256), 10 * 0.4 + 4 * 7 * 30 + 4)
+        t["adc"]["energy_model"] = "constant"
+        t["adc"]["energy_pj"] = 1.0
+        t["dac"]["energy_pj"] = 0.0
+        t["periphery"]["array_energy_model"] = "constant"
+        t["periphery"]["cell_energy_pj"] = 0.0
+        t["periphery"]["postproc_energy_pj"] = 0.0
+        self.assertAlmostEqual(cost.mvm_pj(t, 256, 256), 256 * 7 * 4)
+        t["dac"]["bits_per_phase"] = 1
+        self.assertAlmostEqual(cost.mvm_pj(t, 256, 256), 256 * 7 * 7)
+        # Programming: every slice's devices.
+        t.update(nonideal={"verify_max_iterations": 1})
+        t["device"].update(program_rows_parallel=1, write_pulse_ns=100, verify_ns=100,
+                           write_pulse_energy_pj=10, verify_energy_pj=0)
+        self.assertAlmostEqual(cost.program_cost(t, 4, 4)[1], 4 * 4 * 7 * 2 * 2 * 10)
+
     def test_adc_energy_node_scaling_has_two_regimes(self):
         # imcvp's adc_node_factor() (C++ test AdcNode.TwoRegimeScaling): the digital energy
         # scaling up to 9 bits, none from 11 bits, the geometric mean at 10 bits.

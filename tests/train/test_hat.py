@@ -78,12 +78,22 @@ class TestConfig(unittest.TestCase):
                 ("adc", "inl_lsb", 0.5, r"adc\.inl_lsb: not modelled"),
                 ("adc", "dnl_sigma_lsb", 0.2, r"adc\.dnl_sigma_lsb: not modelled"),
                 ("dac", "mode", "bit-serial", r"dac\.mode: 'bit-serial' not modelled"),
+                ("device", "bits_per_cell", 1, r"device\.bits_per_cell: 1 not modelled"),
+                ("device", "bits_per_cell", 3, r"device\.bits_per_cell: 3 not modelled"),
                 ("device", "g_max_us", "lots", r"device\.g_max_us: 'lots' is not a float")):
             with self.subTest(key=key):
                 d = dumped()
                 (d["tiles"][0][sec] if sec else d["tiles"][0])[key] = val
                 with self.assertRaisesRegex(hat.HatConfigError, msg):
                     hat.tile_config_from_dump(d, 0, "bad.yaml")
+
+    def test_unsliced_bits_per_cell_is_accepted(self):
+        # bits_per_cell 0 or the weight's magnitude bits: one multi-level pair, as modelled.
+        for bpc in (0, 7):
+            d = dumped()
+            d["tiles"][0]["weight_bits"] = 8
+            d["tiles"][0]["device"]["bits_per_cell"] = bpc
+            self.assertTrue(hat.tile_config_from_dump(d, 0, "ok.yaml").analog)
 
     def test_simulator_refusal_is_reported(self):
         with tempfile.TemporaryDirectory() as d:

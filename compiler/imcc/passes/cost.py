@@ -94,6 +94,41 @@ def bit_planes(t, signed=True):
     return b if not signed else max(1, b - 1)
 
 
+def weight_slices(t):
+    """Bit-sliced weights (imcvp's TileConfig::weight_slices()): S = ceil((weight_bits - 1) /
+    device.bits_per_cell) slices per weight magnitude, 1 when bits_per_cell is 0 (one
+    multi-level device) or the tile is digital."""
+    if t.get("kind", "analog") == "digital":
+        return 1
+    m = max(1, t.get("weight_bits", 8) - 1)
+    b = t.get("device", {}).get("bits_per_cell", 0) or m
+    b = min(b, m)
+    return -(-m // b)
+
+
+def _phase_bits(t, signed):
+    """Bits per bit-serial input phase, at most the magnitude planes (imcvp's input_phases())."""
+    planes = bit_planes(t, signed)
+    return min(max(1, t["dac"].get("bits_per_phase", 1)), planes), planes
+
+
+def input_phases(t, signed=True):
+    """Conversion rounds per weight slice: PWM 1; bit-serial ceil(planes / bits_per_phase)."""
+    if t["dac"]["mode"] == "pwm":
+        return 1
+    k, planes = _phase_bits(t, signed)
+    return -(-planes // k)
+
+
+def input_phase_steps(t, signed=True):
+    """DAC steps of the input phases (imcvp's input_phase_steps()): PWM 2^input_bits - 1;
+    bit-serial the sum over phases of 2^(bits of the phase) - 1."""
+    if t["dac"]["mode"] == "pwm":
+        return 2 ** t["input_bits"] - 1
+    k, planes = _phase_bits(t, signed)
+    return sum(2 ** min(k, planes - p) - 1 for p in range(0, planes, k))
+
+
 def adc_conversion_ns(t):
     """SAR: conversion_ns x (bits + 1)/(ref_bits + 1); flash: conversion_ns."""
     a = t["adc"]
@@ -111,11 +146,16 @@ def mvm_ns(t, cols, signed=True):
     if t["kind"] == "digital":
         d = t["digital"]
         return t["input_bits"] * d["cycles_per_bit"] * d["cycle_ns"] * _clock(t) + post
-    rounds = -(-cols // t["adc"]["count"])
+    # Bit-sliced weights: every weight column is S physical columns, each converted.
+    rounds = -(-(cols * weight_slices(t)) // t["adc"]["count"])
     if t["dac"]["mode"] == "pwm":
         return (2 ** t["input_bits"] - 1) * t["dac"]["step_ns"] + rounds * adc_conversion_ns(t) \
             + post
-    return bit_planes(t, signed) * (t["dac"]["step_ns"] + rounds * adc_conversion_ns(t)) + post
+    if t["dac"].get("bits_per_phase", 1) <= 1:
+        return bit_planes(t, signed) * (t["dac"]["step_ns"] + rounds * adc_conversion_ns(t)) \
+            + post
+    return input_phase_steps(t, signed) * t["dac"]["step_ns"] + \
+        input_phases(t, signed) * rounds * adc_conversion_ns(t) + post
 
 
 def mvm_pj(t, rows, cols, mean_abs_x=0.5, mean_abs_w=0.5):
@@ -135,18 +175,33 @@ def mvm_pj(t, rows, cols, mean_abs_x=0.5, mean_abs_w=0.5):
         return rows * cols * mac * (t["input_bits"] * t["weight_bits"] / 64.0) + post
     bs = t["dac"]["mode"] != "pwm"
     b = t["input_bits"]
-    conv = cols * (bit_planes(t) if bs else 1)  # signed inputs (x_max below)
+    slices = weight_slices(t)
+    # One conversion per column, weight slice and input phase (signed inputs: x_max below).
+    conv = cols * slices * input_phases(t)
     dac = t["dac"]["energy_pj"] * energy_scale(t["dac"].get("node_nm", 14.0), node)
-    pulses = rows * (b / 2.0 if bs else 1.0)
+    k = t["dac"].get("bits_per_phase", 1)
+    phased = bs and k > 1
+    # Bit-serial pulses: ~half the bits set (k = 1); k > 1: a phase digit is non-zero with
+    # probability 1 - 2^-k and lasts (2^k - 1)/2 steps on average (uniform digits).
+    if phased:
+        kk = _phase_bits(t, True)[0]
+        pulses = rows * input_phases(t) * (1.0 - 2.0 ** -kk)
+    else:
+        pulses = rows * (b / 2.0 if bs else 1.0)
     if p.get("array_energy_model", "ivt") == "constant":
         arr = rows * cols * p["cell_energy_pj"]
     else:
         dv = t.get("device", {})
         gmin, gmax = dv.get("g_min_us", 0.25), dv.get("g_max_us", 25.0)
-        k = dv.get("devices_per_weight", 2)
-        g_pair = k * (2 * gmin + mean_abs_w * (gmax - gmin))  # uS per weight, both polarities
+        dpw = dv.get("devices_per_weight", 2)
+        # uS per weight, both polarities, every slice (a slice digit at mean_abs_w of its levels)
+        g_pair = slices * dpw * (2 * gmin + mean_abs_w * (gmax - gmin))
         x_max = 2 ** (b - 1) - 1  # signed inputs (imcc's int8 activations)
-        t_on = (b / 2.0 if bs else mean_abs_x * x_max) * t["dac"]["step_ns"]
+        if phased:
+            steps = input_phases(t) * (2 ** _phase_bits(t, True)[0] - 1) / 2.0
+        else:
+            steps = b / 2.0 if bs else mean_abs_x * x_max
+        t_on = steps * t["dac"]["step_ns"]
         v = p.get("read_voltage_v", 0.2)
         arr = rows * cols * g_pair * v * v * t_on * 1e-3
     return conv * adc_energy_pj(t) + pulses * dac + arr + post
@@ -160,14 +215,14 @@ def dma_ns(t, nbytes, hops=0):
 def program_cost(t, rows, cols):
     """(ns, pJ, write pulses per device): digital: rows x write_row_ns, bytes x energy;
     analog: every row group written and verified, verify_max_iterations pulses per device
-    (an upper bound), both polarities, devices_per_weight devices each."""
+    (an upper bound), both polarities, devices_per_weight devices each, every weight slice."""
     if t["kind"] == "digital":
         d = t["digital"]
         return rows * d["write_row_ns"], rows * cols * d["write_energy_pj_per_byte"], 1
     dv, it = t["device"], t["nonideal"]["verify_max_iterations"]
     groups = -(-rows // dv["program_rows_parallel"])
     ns = groups * it * (dv["write_pulse_ns"] + dv["verify_ns"])
-    devs = rows * cols * 2 * dv["devices_per_weight"]
+    devs = rows * cols * weight_slices(t) * 2 * dv["devices_per_weight"]
     pj = devs * it * (dv["write_pulse_energy_pj"] + dv["verify_energy_pj"])
     return ns, pj, it
 
