@@ -249,7 +249,7 @@ struct DacConfig {
   // constant: energy_pj per row per MVM regardless of the input (the pre-issue-14 model).
   std::string energy_model = kDacEnergyModelNames[0];
   // Bit-serial mode: input magnitude bits applied per phase (docs/imc-model.md, Numerics item
-  // 10). An input of m magnitude bits is applied in P = ceil(m / bits_per_phase) phases; phase p
+  // 11). An input of m magnitude bits is applied in P = ceil(m / bits_per_phase) phases; phase p
   // drives the row with the digit (|x| >> p*k) & (2^k - 1), k = bits_per_phase, as a pulse of
   // digit x step_ns within a phase of 2^k - 1 steps (pulse width within the phase), followed by
   // one conversion round; the periphery shift-adds the codes by 2^(p*k). Multi-bit input phases
