@@ -37,8 +37,8 @@ One source of truth: the tile parameters come from the simulator itself
 (`imcvp run -c SOC.yaml --dump-config`, the resolved configuration with every default),
 never from Python copies of the defaults. A configuration this module cannot model (a
 missing key, an unknown device or drift model, a non-ideality it does not implement that is
-switched on: IR drop, stuck devices, window variation, ADC INL/DNL) raises HatConfigError
-naming the key.
+switched on: IR drop, stuck devices, window variation, ADC INL/DNL, bit-serial inputs,
+bit-sliced weights) raises HatConfigError naming the key.
 
 Needs python3-torch (the rest of imcc does not import this module).
 """
