@@ -76,7 +76,23 @@ static void BM_Device_Advancing136ns(benchmark::State& s) {
 static void BM_Device_SameTime(benchmark::State& s) {
   run(s, all_on("device"), 0.0);
 }
+// Bit-sliced weights (device.bits_per_cell 1: 7 binary slices, 7 column reads and conversions
+// per phase) with PWM inputs, and with bit-serial 2-bit input phases (4 phases of int8 inputs).
+static void BM_Column_Sliced7_Advancing136ns(benchmark::State& s) {
+  TileConfig c = all_on("column");
+  c.device.bits_per_cell = 1;
+  run(s, c, 136e-9);
+}
+static void BM_Column_Sliced7Phases4_Advancing136ns(benchmark::State& s) {
+  TileConfig c = all_on("column");
+  c.device.bits_per_cell = 1;
+  c.dac.mode = "bit-serial";
+  c.dac.bits_per_phase = 2;
+  run(s, c, 136e-9);
+}
 BENCHMARK(BM_Column_Advancing136ns)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Column_Sliced7_Advancing136ns)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Column_Sliced7Phases4_Advancing136ns)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Column_Advancing1us)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Column_SameTime)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Column_NewTimeEachMvm)->Unit(benchmark::kMicrosecond);
