@@ -1,5 +1,6 @@
 #include "platform/cmd_dram_trace.h"
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +24,7 @@ struct DramTraceOptions {
   std::string format = "text";
   bool dump_config = false;
   bool check = false;
+  double progress_s = -1;  // --progress (command.h)
 };
 
 int fail(int code, const std::string& msg) {
@@ -75,7 +77,23 @@ int run(const DramTraceOptions& o) {
     return fail(exit_code::config, e.what());
   }
   if (o.check) eng->enable_self_check(true);
-  dram::TraceResult r = dram::replay_trace(*eng, reqs);
+  std::size_t issued = 0;
+  uint64_t cycle = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  start_progress(o.progress_s, false, [&] {
+    char b[160];
+    std::snprintf(b, sizeof b,
+                  "imcvp dram-trace: progress: %.1f s, %zu of %zu requests, cycle %llu",
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                  issued, reqs.size(), static_cast<unsigned long long>(cycle));
+    return std::string(b);
+  });
+  dram::TraceResult r = dram::replay_trace(*eng, reqs, [&](std::size_t n, uint64_t c) {
+    issued = n;
+    cycle = c;
+    if (RunControl::progress_due()) RunControl::get().poll_progress();
+  });
+  RunControl::get().stop_progress();
   if (o.format == "csv")
     std::cout << dram::format_csv(r);
   else if (o.format == "json")
@@ -112,6 +130,7 @@ Command add_dram_trace_command(CLI::App& app) {
       ->check(CLI::IsMember({"text", "csv", "json"}))
       ->capture_default_str();
   sub->add_flag("--dump-config", o->dump_config, "Print the resolved DRAM configuration and exit");
+  add_progress_option(sub, o->progress_s);
   sub->add_flag("--check", o->check,
                 "Verify every issued command with the independent JEDEC timing checker");
   return Command{sub, [o] { return run(*o); }};

@@ -12,7 +12,11 @@
 #include <sstream>
 #include <string>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+
+#include "models/common/run_control.h"
 
 namespace imcvp::platform {
 
@@ -65,6 +69,26 @@ inline CLI::Validator real_in(double lo, double hi) {
         return "";
       },
       "REAL in " + range);
+}
+
+// --progress SECONDS (docs/cli.md): a progress line on stderr every SECONDS of wall time. Not
+// given (seconds < 0): on a terminal, a status line rewritten every second from the run's
+// second second on (nothing with --quiet or when stderr is not a terminal); 0: off.
+inline CLI::Option* add_progress_option(CLI::App* app, double& seconds) {
+  return app
+      ->add_option("--progress", seconds,
+                   "Print a progress line on stderr every SECONDS of wall time (0: off; default: "
+                   "a status line on a terminal)")
+      ->transform(real_in(0, 86400));
+}
+inline void start_progress(double seconds, bool quiet, std::function<std::string()> line) {
+  if (seconds == 0) return;
+  if (seconds < 0) {
+    if (!quiet && isatty(STDERR_FILENO))
+      RunControl::get().start_progress(1.0, 2.0, true, std::move(line));
+    return;
+  }
+  RunControl::get().start_progress(seconds, seconds, false, std::move(line));
 }
 
 }  // namespace imcvp::platform

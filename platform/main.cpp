@@ -65,6 +65,7 @@ struct RunOptions {
   bool list_params = false;
   std::string params_format = "table";
   bool quiet = false;
+  double progress_s = -1;  // --progress (command.h)
   int verbose = 0;
   int gdb_port = -1;  // -1: no GDB stub
   bool gdb_wait = false;
@@ -488,6 +489,18 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
   auto t_run = std::chrono::steady_clock::now();
   const double cpu_run = process_cpu_seconds();
   RunControl::install_signal_handlers();
+  start_progress(o.progress_s, o.quiet, [&soc, t_run] {
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_run).count();
+    const double sim_ms = to_ns(soc->cpu().time_now()) * 1e-6;
+    const uint64_t insts = soc->cpu().instret();
+    char b[160];
+    std::snprintf(b, sizeof b,
+                  "imcvp: progress: %.1f s, simulated %.3f ms, %llu instructions (%.0f MIPS)", wall,
+                  sim_ms, static_cast<unsigned long long>(insts),
+                  wall > 0 ? static_cast<double>(insts) / wall * 1e-6 : 0.0);
+    return std::string(b);
+  });
   try {
     if (cfg.sim.max_time_ns) {
       const sc_core::sc_time end(static_cast<double>(cfg.sim.max_time_ns), sc_core::SC_NS);
@@ -500,6 +513,7 @@ int cmd_run(const RunOptions& o, const std::vector<std::string>& argv) {
                                    std::string("internal error: ") + e.what());
   }
   auto t_end = std::chrono::steady_clock::now();
+  RunControl::get().stop_progress();
   // A signal that arrived while the core was not polling (in WFI, or the kernel busy elsewhere)
   // and the run then ended without a stop request (starvation, --max-time).
   RunControl::get().poll_signal();
@@ -686,6 +700,7 @@ int sc_main(int argc, char* argv[]) {
                   "(relative paths resolve inside it; default: no host file access, console "
                   "and exit only). Same as cpu.semihosting_fs");
   run->add_flag("-q,--quiet", o.quiet, "No summary, only errors");
+  add_progress_option(run, o.progress_s);
   run->add_flag("-v,--verbose", o.verbose, "More messages (repeat for debug)");
 
   std::vector<Command> commands;

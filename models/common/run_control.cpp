@@ -3,8 +3,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstring>
+#include <mutex>
+#include <thread>
 
 #include <systemc>
 
@@ -94,7 +98,76 @@ void RunControl::poll_signal() {
                    " (a second one ends imcvp at once, without outputs)");
 }
 
+namespace {
+std::atomic<bool> g_progress_due{false};
+}  // namespace
+
+struct RunControl::Progress {
+  std::function<std::string()> line;
+  std::FILE* out = stderr;
+  bool overwrite = false;
+  bool printed = false;
+  std::mutex m;
+  std::condition_variable cv;
+  bool stop = false;
+  std::thread ticker;
+};
+
+void RunControl::start_progress(double interval_s, double first_s, bool overwrite,
+                                std::function<std::string()> line, std::FILE* out) {
+  stop_progress();
+  if (!(interval_s > 0) || !line) return;
+  auto p = std::make_shared<Progress>();
+  p->line = std::move(line);
+  p->out = out;
+  p->overwrite = overwrite;
+  g_progress_due = false;
+  p->ticker = std::thread([raw = p.get(), interval_s, first_s] {
+    std::unique_lock<std::mutex> lk(raw->m);
+    auto wait = std::chrono::duration<double>(first_s > 0 ? first_s : interval_s);
+    while (!raw->cv.wait_for(lk, wait, [raw] { return raw->stop; })) {
+      g_progress_due.store(true, std::memory_order_relaxed);
+      wait = std::chrono::duration<double>(interval_s);
+    }
+  });
+  progress_ = std::move(p);
+}
+
+void RunControl::stop_progress() {
+  if (!progress_) return;
+  {
+    std::lock_guard<std::mutex> lk(progress_->m);
+    progress_->stop = true;
+  }
+  progress_->cv.notify_all();
+  progress_->ticker.join();
+  if (progress_->overwrite && progress_->printed) std::fputc('\n', progress_->out);
+  std::fflush(progress_->out);
+  g_progress_due = false;
+  progress_.reset();
+}
+
+RunControl::~RunControl() {
+  stop_progress();
+}
+
+bool RunControl::progress_due() {
+  return g_progress_due.load(std::memory_order_relaxed);
+}
+
+void RunControl::poll_progress() {
+  if (!g_progress_due.exchange(false, std::memory_order_relaxed) || !progress_) return;
+  const std::string text = progress_->line();
+  if (progress_->overwrite)
+    std::fprintf(progress_->out, "\r%s\033[K", text.c_str());
+  else
+    std::fprintf(progress_->out, "%s\n", text.c_str());
+  std::fflush(progress_->out);
+  progress_->printed = true;
+}
+
 void RunControl::reset() {
+  stop_progress();
   info_ = StopInfo{};
   on_stats_reset = nullptr;
   on_stats_dump = nullptr;

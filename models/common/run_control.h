@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace imcvp {
@@ -58,6 +60,7 @@ struct StopInfo {
 class RunControl {
  public:
   static RunControl& get();
+  ~RunControl();
   // Records the first stop request and calls sc_stop() (if the kernel is running).
   void request_stop(StopReason reason, int exit_code, std::string message);
   // A firmware exit (test finisher, sim-control EXIT, semihosting, tohost) with the firmware's
@@ -79,6 +82,21 @@ class RunControl {
   static bool signal_pending();
   void poll_signal();
 
+  // Progress of long runs (`--progress`): start_progress() starts a host thread that marks a
+  // report due every interval_s of wall time (the first after first_s); the simulation prints
+  // it at its next safe point, poll_progress(), calling line() in the simulation thread (so
+  // line() may read model state) and writing "<line>\n" to out, or "\r<line>" (a status
+  // line rewritten in place, ended by stop_progress) when overwrite is set. The report never
+  // touches simulated state: stats are the same with and without it. Safe points are the
+  // core's quantum syncs, so no line appears while the core sleeps in WFI for long.
+  void start_progress(double interval_s, double first_s, bool overwrite,
+                      std::function<std::string()> line, std::FILE* out = stderr);
+  void stop_progress();
+  static bool progress_due();
+  void poll_progress();
+  // Either of the above is pending (one relaxed load each; the core's quantum check).
+  static bool attention_pending() { return signal_pending() || progress_due(); }
+
   // Hooks for sim-control's stats extensions (set by the platform). time_ns is the simulated
   // time of the access that triggered it (SystemC time plus the initiator's local offset).
   std::function<void()> on_stats_reset;
@@ -89,6 +107,8 @@ class RunControl {
 
  private:
   StopInfo info_;
+  struct Progress;
+  std::shared_ptr<Progress> progress_;
 };
 
 }  // namespace imcvp

@@ -394,7 +394,10 @@ void Rv32Core::run() {
     if (stopped_ || rc.stop_requested()) break;
     if (force_sync_ || hart_.cycles >= next_sync_cycles_) {
       sync_time();
-      if (UNLIKELY(RunControl::signal_pending())) rc.poll_signal();  // safe point: SIGINT
+      if (UNLIKELY(RunControl::attention_pending())) {  // safe point: SIGINT, --progress
+        rc.poll_signal();
+        rc.poll_progress();
+      }
       if (rc.stop_requested()) break;
     }
     if (UNLIKELY(dbg_ != nullptr) && debug_point()) continue;

@@ -88,7 +88,8 @@ void check_trace(const std::vector<TraceRequest>& reqs, uint64_t capacity,
     }
 }
 
-TraceResult replay_trace(DramEngine& eng, const std::vector<TraceRequest>& reqs) {
+TraceResult replay_trace(DramEngine& eng, const std::vector<TraceRequest>& reqs,
+                         const std::function<void(std::size_t, uint64_t)>& progress) {
   eng.set_idle_skip(true);  // long idle gaps of a trace in closed form
   std::vector<uint32_t> lat;
   lat.reserve(reqs.size());
@@ -102,6 +103,7 @@ TraceResult replay_trace(DramEngine& eng, const std::vector<TraceRequest>& reqs)
     while (!eng.can_accept(q.addr, q.is_write)) eng.advance_to(eng.next_event());
     eng.enqueue(q.addr, q.is_write, i);
     ++(q.is_write ? r.writes : r.reads);
+    if (progress && (i & 4095) == 4095) progress(i + 1, eng.now());
   }
   eng.drain();
   eng.advance_to(eng.stats().last_cycle);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <stdexcept>
 #include <string>
@@ -55,8 +56,11 @@ struct TraceResult {
   double pj_per_bit(double e) const { return bits > 0 ? e / bits : 0.0; }
 };
 
-// Replays reqs on eng (which should be fresh) until every request has finished.
-TraceResult replay_trace(DramEngine& eng, const std::vector<TraceRequest>& reqs);
+// Replays reqs on eng (which should be fresh) until every request has finished. progress, when
+// set, is called every 4096 requests with the requests issued so far and the DRAM cycle (the
+// caller decides whether to report; it must not touch eng).
+TraceResult replay_trace(DramEngine& eng, const std::vector<TraceRequest>& reqs,
+                         const std::function<void(std::size_t, uint64_t)>& progress = {});
 
 std::string format_text(const TraceResult& r);
 std::string format_csv(const TraceResult& r);  // header line + one row

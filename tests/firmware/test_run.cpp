@@ -621,3 +621,49 @@ TEST(Traffic, BadInputHasDocumentedExitCodes) {
 }
 
 }  // namespace
+
+namespace {
+
+std::size_t count_of(const std::string& s, const std::string& what) {
+  std::size_t n = 0;
+  for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
+  return n;
+}
+
+// Issue 15 (item 6): long runs show progress. `--progress S` prints a line every S seconds of
+// wall time at the core's safe points; it reads the run, never changes it. Without the option
+// and with stderr not a terminal nothing is printed.
+TEST(Run, ProgressLinesLeaveTheRunUnchanged) {
+  auto quiet = run_imcvp({"run", "-q", fw("imc_selftest")}, "0");
+  ASSERT_EQ(quiet.code, 0) << quiet.err;
+  EXPECT_EQ(count_of(quiet.err, "progress"), 0u) << quiet.err;
+  auto shown = run_imcvp({"run", "-q", "--progress", "0.02", fw("imc_selftest")}, "1");
+  ASSERT_EQ(shown.code, 0) << shown.err;
+  EXPECT_GE(count_of(shown.err, "imcvp: progress: "), 2u) << shown.err;
+  EXPECT_NE(shown.err.find(" instructions ("), std::string::npos) << shown.err;
+  EXPECT_NE(shown.err.find(", simulated "), std::string::npos) << shown.err;
+  EXPECT_EQ(read_text(quiet.dir / "out/stats.json"), read_text(shown.dir / "out/stats.json"));
+}
+
+TEST(Run, DramTraceShowsProgressOnLongTraces) {
+  const auto trace = std::filesystem::temp_directory_path() /
+                     ("imcvp-progress-" + std::to_string(getpid()) + ".trc");
+  {
+    std::ofstream t(trace);
+    uint32_t x = 12345;
+    for (int i = 0; i < 300000; ++i) {
+      x = x * 1664525u + 1013904223u;
+      t << "0x" << std::hex << ((x >> 4) & 0x0fffffc0u) << std::dec << " READ " << i / 4 << "\n";
+    }
+  }
+  auto plain = run_imcvp({"dram-trace", trace.string()}, "0");
+  auto shown = run_imcvp({"dram-trace", "--progress", "0.01", trace.string()}, "1");
+  std::filesystem::remove(trace);
+  ASSERT_EQ(plain.code, 0) << plain.err;
+  ASSERT_EQ(shown.code, 0) << shown.err;
+  EXPECT_EQ(count_of(plain.err, "progress"), 0u);
+  EXPECT_GE(count_of(shown.err, " of 300000 requests, cycle "), 1u) << shown.err;
+  EXPECT_EQ(plain.out, shown.out) << "the same replay";
+}
+
+}  // namespace
