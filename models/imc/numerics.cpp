@@ -305,6 +305,7 @@ AnalogArray::AnalogArray(const TileConfig& cfg, Rng& rng)
   cell_bits_ = cfg_.cell_bits();
   levels_ = std::ldexp(1.0, static_cast<int>(cell_bits_)) - 1.0;
   phase_bits_ = cfg_.dac.bits_per_phase;
+  analog_readout_ = cfg_.analog_slice_readout() && slices_ > 1;  // S = 1: the same either way
   if (cfg_.adc.bits > 0) {
     adc_lsb_ = adc_lsb(cfg_.adc.bits, cfg_.adc.bound);
     adc_cmax_ = std::max(1.0, std::ldexp(1.0, static_cast<int>(cfg_.adc.bits) - 1) - 1.0);
@@ -798,6 +799,28 @@ double AnalogArray::adc_convert(double a, double full, unsigned j, Rng& rng, OpC
   return std::clamp(q, -cmax, cmax);
 }
 
+void AnalogArray::readout_phase(const double* x, unsigned n_rows, unsigned n_cols, Rng& rng,
+                                double* acc, bool add_noise, unsigned col0) {
+  // Slice s's column values (each slice's own read: realised device noise, nodal currents or
+  // column moments) weighted by 2^(s*b); the column model's read variances by 4^(s*b), so
+  // every device's noise enters with its slice's weight.
+  std::vector<double> part(n_cols), var(n_cols, 0.0);
+  for (unsigned j = 0; j < n_cols; ++j) acc[j] = 0.0;
+  const bool col = column_model();
+  for (unsigned sl = 0; sl < slices_; ++sl) {
+    column_sums(x, n_rows, n_cols, rng, part.data(), false, col0, sl);
+    const double w = std::ldexp(1.0, static_cast<int>(sl * cell_bits_));
+    for (unsigned j = col0; j < n_cols; ++j) {
+      acc[j] += w * part[j];
+      if (col) var[j] += w * w * col_var_[j];
+    }
+  }
+  if (!col) return;
+  col_var_.assign(var.begin(), var.end());  // adc_convert() draws it with the ADC's noise
+  if (add_noise && cfg_.nonideal.read_noise)
+    for (unsigned j = col0; j < n_cols; ++j) acc[j] += std::sqrt(col_var_[j]) * rng.normal();
+}
+
 void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool is_signed,
                       double t_s, Rng& rng, int32_t* y, OpCounts& oc, unsigned col0) {
   if (column_model())
@@ -814,15 +837,21 @@ void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool i
   // columns, normalised to one fully-on row of the phase and slice: full = (largest phase
   // digit) x (largest slice digit 2^b - 1), bound adc.bound. The periphery shift-adds the
   // integer codes, S_j = sum_{p,s} code_jps << (p*k + s*b), and scales by lsb * full once.
+  // Analog slice readout (device.slice_readout: analog): the slices' column values are
+  // weighted by 2^(s*b) and summed before ONE conversion per column and phase, normalised to
+  // one fully-on row of the whole weight, full = (largest phase digit) x w_max (as an
+  // unsliced array: adc.bound keeps its meaning); S_j = sum_p code_jp << (p*k).
   unsigned phases = 1, pk = 0;
+  const double wfull =
+      analog_readout_ ? static_cast<double>(weight_max(cfg_.weight_bits)) : levels_;
   double full;
   if (!bit_serial_) {
-    full = static_cast<double>(input_max(cfg_.input_bits, is_signed)) * levels_;
+    full = static_cast<double>(input_max(cfg_.input_bits, is_signed)) * wfull;
   } else {
     const unsigned planes = bit_planes(cfg_.input_bits, is_signed);
     pk = std::min(phase_bits_, planes);
     phases = (planes + pk - 1) / pk;
-    full = (std::ldexp(1.0, static_cast<int>(pk)) - 1.0) * levels_;
+    full = (std::ldexp(1.0, static_cast<int>(pk)) - 1.0) * wfull;
   }
   const uint32_t dmask = pk ? (1u << pk) - 1u : 0u;
   std::vector<double> acc(n_cols, 0.0), xp(n_rows), ideal(n_cols, 0.0);
@@ -837,6 +866,18 @@ void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool i
       const uint32_t m = static_cast<uint32_t>(xi < 0 ? -int64_t(xi) : xi);
       const uint32_t d = (m >> (p * pk)) & dmask;
       xp[i] = d ? (xi < 0 ? -static_cast<double>(d) : static_cast<double>(d)) : 0.0;
+    }
+    if (analog_readout_) {
+      readout_phase(xp.data(), n_rows, n_cols, rng, acc.data(), bits == 0, col0);
+      const int sh = static_cast<int>(p * pk);
+      for (unsigned j = col0; j < n_cols; ++j) {
+        if (bits > 0)
+          sum[j] +=
+              static_cast<int64_t>(adc_convert(acc[j], full, j, rng, oc)) * (int64_t(1) << sh);
+        else
+          ideal[j] += std::ldexp(acc[j], sh);
+      }
+      continue;
     }
     for (unsigned sl = 0; sl < slices_; ++sl) {
       // With a real ADC the column model's read noise is drawn with the ADC's own noise.

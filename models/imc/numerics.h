@@ -295,6 +295,11 @@ class AnalogArray {
   // whole array (all slices' columns) for x; the other slices reuse that solve.
   void column_sums(const double* x, unsigned n_rows, unsigned n_cols, Rng& rng, double* acc,
                    bool add_noise, unsigned col0, unsigned slice = 0);
+  // Analog slice readout of one input phase x: acc[j] = sum_s 2^(s*b) (column sum of slice
+  // s), j in [col0, n_cols); column model: col_var_[j] = sum_s 4^(s*b) (its variance), drawn
+  // into acc when add_noise (ideal ADC) and read noise is on.
+  void readout_phase(const double* x, unsigned n_rows, unsigned n_cols, Rng& rng, double* acc,
+                     bool add_noise, unsigned col0);
   // One conversion of column j's value a (integer units; full = value of the ADC's unit, one
   // fully-on row): gain/offset, per-conversion noise (with the column model's read noise when
   // it was not drawn by column_sums), INL, rounding and clamping. Returns the clamped code;
@@ -308,6 +313,8 @@ class AnalogArray {
   unsigned cell_bits_ = 7;   // b bits per slice
   double levels_ = 127.0;    // 2^b - 1: the largest slice digit (g_max)
   unsigned phase_bits_ = 1;  // bits per bit-serial input phase
+  // device.slice_readout analog with S > 1: slices weighted and summed before one conversion.
+  bool analog_readout_ = false;
   // Choices of cfg_, resolved once (enum_of compares strings).
   bool nodal_ = false;       // nonideal.ir_drop with ir_drop_model nodal
   bool column_ = false;      // column read-noise model applies

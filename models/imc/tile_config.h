@@ -46,11 +46,13 @@ enum class ArrayEnergyModel { ivt, constant };
 inline constexpr const char* kArrayEnergyModelNames[] = {"ivt", "constant"};
 enum class TileKind { analog, digital };
 inline constexpr const char* kTileKindNames[] = {"analog", "digital"};
+enum class SliceReadout { digital, analog };
+inline constexpr const char* kSliceReadoutNames[] = {"digital", "analog"};
 static_assert(std::size(kDriftModelNames) == 2 && std::size(kReadNoiseModelNames) == 2 &&
                   std::size(kIrDropModelNames) == 2 && std::size(kDacModeNames) == 2 &&
                   std::size(kDacEnergyModelNames) == 2 && std::size(kAdcEnergyModelNames) == 2 &&
                   std::size(kAdcArchitectureNames) == 2 && std::size(kArrayEnergyModelNames) == 2 &&
-                  std::size(kTileKindNames) == 2,
+                  std::size(kTileKindNames) == 2 && std::size(kSliceReadoutNames) == 2,
               "one name per enumerator");
 
 // The memory device holding one weight (analog tiles).
@@ -79,12 +81,27 @@ struct DeviceConfig {
   // Weight bits per device (bit-sliced weights, docs/imc-model.md, Numerics item 11): the
   // weight magnitude (weight_bits - 1 bits) is split into S = ceil((weight_bits - 1) /
   // bits_per_cell) slices, each on its own device(s) of 2^bits_per_cell levels on an adjacent
-  // column, converted by the ADC on its own and shift-added by 2^(s*bits_per_cell) in the
-  // periphery: the cellBit scheme of NeuroSim (Chen et al., "NeuroSim: a circuit-level macro
-  // model for benchmarking neuro-inspired architectures in online learning", IEEE TCAD 37(12),
-  // 2018; Peng et al., IEDM 2019) and ISAAC (Shafiee et al., ISCA 2016: 2-bit cells). 1 =
-  // binary cells. 0 (default) = all magnitude bits in one multi-level device (S = 1).
+  // column, by default (slice_readout digital) converted by the ADC on its own and shift-added
+  // by 2^(s*bits_per_cell) in the periphery: the cellBit scheme of NeuroSim (Chen et al.,
+  // "NeuroSim: a circuit-level macro model for benchmarking neuro-inspired architectures in online
+  // learning", IEEE TCAD 37(12), 2018; Peng et al., IEDM 2019) and ISAAC (Shafiee et al., ISCA
+  // 2016: 2-bit cells). 1 = binary cells. 0 (default) = all magnitude bits in one multi-level
+  // device (S = 1).
   uint32_t bits_per_cell = 0;
+  // How the S slices of a bit-sliced weight are read out (docs/imc-model.md, Numerics item 11).
+  // digital (default): every slice's column is converted on its own and the codes are
+  // shift-added in the periphery (ISAAC, NeuroSim, above). analog: the slice columns' currents
+  // are weighted by 2^(s*bits_per_cell) and summed in the readout, ONE conversion per weight
+  // column and input phase, full scale the weighted sum's range (adc.bound keeps its meaning
+  // in fully-on rows of the whole weight): the "calibrated-and-weighted current-to-voltage
+  // stacking read scheme" of Hung et al. (Nature Electronics 4, 921-930, 2021, abstract) for
+  // 8-bit weights on binary ReRAM cells. The stacking circuit has no energy, time or area of
+  // its own in the model (none published). Needs bits_per_cell >= 1.
+  std::string slice_readout = kSliceReadoutNames[0];
+
+  SliceReadout slice_readout_enum() const {
+    return enum_of<SliceReadout>(slice_readout, kSliceReadoutNames);
+  }
 
   template <class V>
   void visit(V& v) {
@@ -108,9 +125,12 @@ struct DeviceConfig {
     v.param("program_rows_parallel", program_rows_parallel,
             "Rows programmed in parallel (all columns of those rows at once)", "count", {1, 65536});
     v.param("bits_per_cell", bits_per_cell,
-            "Weight bits per device: bit-sliced weights, one ADC conversion per slice, shift-add "
-            "(0: the whole magnitude in one multi-level device)",
+            "Weight bits per device: bit-sliced weights, read out as slice_readout says (0: the "
+            "whole magnitude in one multi-level device)",
             "bit", {0, 7});
+    v.choice("slice_readout", slice_readout, {kSliceReadoutNames[0], kSliceReadoutNames[1]},
+             "Readout of bit-sliced weights: one conversion per slice and shift-add (digital) or "
+             "slice currents weighted and summed before one conversion per column (analog)");
   }
 };
 
@@ -632,9 +652,20 @@ struct TileConfig {
     return "dac.bits_per_phase = " + std::to_string(dac.bits_per_phase) +
            " needs dac.mode bit-serial (pwm applies all input bits in one phase)";
   }
+  // Analog slice readout (device.slice_readout: analog) on an analog tile.
+  bool analog_slice_readout() const {
+    return analog() && device.slice_readout_enum() == SliceReadout::analog;
+  }
+  // device.slice_readout analog without bit slicing (device.bits_per_cell 0).
+  std::string readout_error() const {
+    if (!analog_slice_readout() || device.bits_per_cell != 0) return "";
+    return "device.slice_readout = analog needs bit-sliced weights (device.bits_per_cell >= 1; "
+           "0 holds the whole weight in one device, there are no slices to weight)";
+  }
   std::string slicing_error() const {
-    const std::string e = cell_error();
-    return e.empty() ? phase_error() : e;
+    std::string e = cell_error();
+    if (e.empty()) e = phase_error();
+    return e.empty() ? readout_error() : e;
   }
 
   template <class V>
@@ -657,6 +688,9 @@ struct TileConfig {
     for (const char* key : {"device.bits_per_cell", "weight_bits", "kind"})
       v.check(key, ce.empty(), ce);
     for (const char* key : {"dac.bits_per_phase", "dac.mode", "kind"}) v.check(key, pe.empty(), pe);
+    const std::string re = readout_error();
+    for (const char* key : {"device.slice_readout", "device.bits_per_cell", "kind"})
+      v.check(key, re.empty(), re);
   }
 };
 

@@ -92,10 +92,14 @@ MvmCost analog_mvm_cost(const TileConfig& c, const int32_t* x, const double* g_r
   const bool bs = bit_serial(c.dac);
   const unsigned planes = bit_planes(c.input_bits, is_signed);
   const double b = planes;
-  // Bit-sliced weights: every weight column is S physical columns, each converted on its own,
-  // so a conversion round of adc.count ADCs covers adc.count of the nc * S columns.
+  // Bit-sliced weights: every weight column is S physical columns. Digital slice readout:
+  // each converted on its own, so a conversion round of adc.count ADCs covers adc.count of the
+  // nc * S columns. Analog slice readout (device.slice_readout): the S columns' currents are
+  // weighted and summed into one conversion per weight column (the stacking circuit itself is
+  // not charged: no published figure), so conversions and rounds count the nc columns.
   const unsigned slices = c.analog() ? c.weight_slices() : 1u;
-  const double rounds = std::ceil(static_cast<double>(uint64_t(nc) * slices) / c.adc.count);
+  const unsigned converted = c.analog_slice_readout() ? 1u : slices;
+  const double rounds = std::ceil(static_cast<double>(uint64_t(nc) * converted) / c.adc.count);
   const double t_conv = adc_conversion_ns(c.adc);
   const unsigned phases = input_phases(c, is_signed);
   // PWM: one input phase of 2^b - 1 steps, then one conversion round; bit-serial: per input
@@ -110,7 +114,7 @@ MvmCost analog_mvm_cost(const TileConfig& c, const int32_t* x, const double* g_r
   else
     k.t_ns = (std::ldexp(1.0, int(c.input_bits)) - 1.0) * c.dac.step_ns + rounds * t_conv;
   k.t_ns += c.periphery.postproc_ns;
-  k.adc_conversions = uint64_t(nc) * slices * phases;
+  k.adc_conversions = uint64_t(nc) * converted * phases;
   k.e_adc = static_cast<double>(k.adc_conversions) * adc_energy_pj(c.adc);
   const bool dac_data = c.dac.energy_model_enum() == DacEnergyModel::data;
   const bool ivt = c.periphery.array_energy_model_enum() == ArrayEnergyModel::ivt && g_row_us;
