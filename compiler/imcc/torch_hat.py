@@ -144,8 +144,11 @@ class TileConfig:
                 f"{source}: tiles[{index}].dac.mode: '{mode}' not modelled by torch_hat "
                 "(per-bit-plane ADC quantisation; use pwm for hardware-aware training)")
         # Bit-sliced weights (device.bits_per_cell below the magnitude bits): the VP converts
-        # every slice on its own and shift-adds the codes (docs/imc-model.md, Numerics item 11);
-        # torch_hat maps each weight to one multi-level pair, so it refuses.
+        # every slice on its own and shift-adds the codes, or (device.slice_readout analog)
+        # weights the slices' currents before one conversion, with the noise of every slice
+        # device (docs/imc-model.md, Numerics item 11); torch_hat maps each weight to one
+        # multi-level pair, so it refuses either readout. One slice: both readouts are the
+        # unsliced model.
         bpc = (tile.get("device") or {}).get("bits_per_cell", 0) or 0
         try:
             bpc = int(bpc)
@@ -155,8 +158,8 @@ class TileConfig:
         if 0 < bpc < self.weight_bits - 1:
             raise HatConfigError(
                 f"{source}: tiles[{index}].device.bits_per_cell: {bpc} not modelled by "
-                "torch_hat (bit-sliced weights, one ADC conversion per slice; use 0 for "
-                "hardware-aware training)")
+                "torch_hat (bit-sliced weights, read out per slice or weighted in the analog "
+                "readout; use 0 for hardware-aware training)")
         if self.device_g_max_us <= self.device_g_min_us or self.device_g_min_us < 0:
             raise HatConfigError(f"{source}: tiles[{index}].device.g_max_us/g_min_us: need "
                                  "0 <= g_min < g_max")

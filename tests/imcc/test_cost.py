@@ -97,6 +97,33 @@ class CostModel(unittest.TestCase):
                            write_pulse_energy_pj=10, verify_energy_pj=0)
         self.assertAlmostEqual(cost.program_cost(t, 4, 4)[1], 4 * 4 * 7 * 2 * 2 * 10)
 
+    def test_analog_slice_readout_converts_columns_not_slices(self):
+        # imcvp's analog_mvm_cost() with device.slice_readout analog (C++ test
+        # SliceReadout.CostCountsColumnsNotSlices): one conversion per weight column and input
+        # phase, rounds over the weight columns; the array energy still counts every slice.
+        t = analog()
+        t["device"]["bits_per_cell"] = 1  # 7 slices
+        t["dac"]["mode"] = "bit-serial"
+        t["dac"]["bits_per_phase"] = 2  # signed: 7 planes in 4 phases of 10 steps
+        self.assertEqual(cost.converted_slices(t), 7)
+        digital_ns, digital_pj = cost.mvm_ns(t, 256), cost.mvm_pj(t, 256, 256)
+        t["device"]["slice_readout"] = "analog"
+        self.assertEqual(cost.converted_slices(t), 1)
+        self.assertEqual(cost.weight_slices(t), 7)
+        self.assertAlmostEqual(cost.mvm_ns(t, 256), 10 * 0.4 + 4 * 1 * 30 + 4)
+        self.assertAlmostEqual(digital_ns, 10 * 0.4 + 4 * 7 * 30 + 4)
+        # Energy: only the conversions change (7 x 4 -> 4 per column).
+        e_conv = cost.adc_energy_pj(t)
+        self.assertAlmostEqual(digital_pj - cost.mvm_pj(t, 256, 256), 256 * 4 * 6 * e_conv,
+                               places=6)
+        t["adc"]["count"] = 64  # 256 weight columns on 64 ADCs: 4 rounds per phase
+        self.assertAlmostEqual(cost.mvm_ns(t, 256), 10 * 0.4 + 4 * 4 * 30 + 4)
+        # Programming still writes every slice's devices.
+        t.update(nonideal={"verify_max_iterations": 1})
+        t["device"].update(program_rows_parallel=1, write_pulse_ns=100, verify_ns=100,
+                           write_pulse_energy_pj=10, verify_energy_pj=0)
+        self.assertAlmostEqual(cost.program_cost(t, 4, 4)[1], 4 * 4 * 7 * 2 * 2 * 10)
+
     def test_adc_energy_node_scaling_has_two_regimes(self):
         # imcvp's adc_node_factor() (C++ test AdcNode.TwoRegimeScaling): the digital energy
         # scaling up to 9 bits, none from 11 bits, the geometric mean at 10 bits.

@@ -87,6 +87,16 @@ class TestConfig(unittest.TestCase):
                 with self.assertRaisesRegex(hat.HatConfigError, msg):
                     hat.tile_config_from_dump(d, 0, "bad.yaml")
 
+    def test_analog_slice_readout_is_refused_too(self):
+        # device.slice_readout analog weights the slices' currents before one conversion, with
+        # every slice device's noise: still not one multi-level pair, so refused.
+        d = dumped()
+        d["tiles"][0]["weight_bits"] = 8
+        d["tiles"][0]["device"].update(bits_per_cell=1, slice_readout="analog")
+        with self.assertRaisesRegex(hat.HatConfigError, r"device\.bits_per_cell: 1 not modelled "
+                                    r".*weighted in the analog readout"):
+            hat.tile_config_from_dump(d, 0, "bad.yaml")
+
     def test_unsliced_bits_per_cell_is_accepted(self):
         # bits_per_cell 0 or the weight's magnitude bits: one multi-level pair, as modelled.
         for bpc in (0, 7):

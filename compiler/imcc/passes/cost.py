@@ -106,6 +106,15 @@ def weight_slices(t):
     return -(-m // b)
 
 
+def converted_slices(t):
+    """Conversions per weight column and input phase (imcvp's analog_mvm_cost()): every slice
+    with device.slice_readout digital (one conversion per slice, shift-add), one with analog
+    (the slices' currents weighted and summed before one conversion)."""
+    if t.get("device", {}).get("slice_readout", "digital") == "analog":
+        return 1
+    return weight_slices(t)
+
+
 def _phase_bits(t, signed):
     """Bits per bit-serial input phase, at most the magnitude planes (imcvp's input_phases())."""
     planes = bit_planes(t, signed)
@@ -146,8 +155,9 @@ def mvm_ns(t, cols, signed=True):
     if t["kind"] == "digital":
         d = t["digital"]
         return t["input_bits"] * d["cycles_per_bit"] * d["cycle_ns"] * _clock(t) + post
-    # Bit-sliced weights: every weight column is S physical columns, each converted.
-    rounds = -(-(cols * weight_slices(t)) // t["adc"]["count"])
+    # Bit-sliced weights: every weight column is S physical columns, each converted (digital
+    # slice readout) or weighted and summed into one conversion (analog slice readout).
+    rounds = -(-(cols * converted_slices(t)) // t["adc"]["count"])
     if t["dac"]["mode"] == "pwm":
         return (2 ** t["input_bits"] - 1) * t["dac"]["step_ns"] + rounds * adc_conversion_ns(t) \
             + post
@@ -176,8 +186,9 @@ def mvm_pj(t, rows, cols, mean_abs_x=0.5, mean_abs_w=0.5):
     bs = t["dac"]["mode"] != "pwm"
     b = t["input_bits"]
     slices = weight_slices(t)
-    # One conversion per column, weight slice and input phase (signed inputs: x_max below).
-    conv = cols * slices * input_phases(t)
+    # One conversion per column, converted weight slice and input phase (signed inputs: x_max
+    # below); the array energy below counts every slice's devices either way.
+    conv = cols * converted_slices(t) * input_phases(t)
     dac = t["dac"]["energy_pj"] * energy_scale(t["dac"].get("node_nm", 14.0), node)
     k = t["dac"].get("bits_per_phase", 1)
     phased = bs and k > 1
