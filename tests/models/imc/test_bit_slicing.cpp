@@ -14,8 +14,9 @@
 #include "models/common/stats.h"
 #include "models/imc/imc_tile.h"
 #include "models/imc/numerics.h"
-#include "tests/models/imc/tile_bench_parts.h"
+#include "tests/models/imc/tile_register_bench.h"
 #include "tests/models/periph/test_initiator.h"
+#include "tests/unit/imc/analog_test_parts.h"
 #include "tests/util/sc_fixture.h"
 
 using namespace imcvp;
@@ -26,58 +27,8 @@ using T = ImcTile;
 
 namespace {
 
-// Host -> tile window; the tile's DMA port ends in a small memory it never uses here.
-struct Bench {
-  test::TestInitiator host{"host"};
-  std::unique_ptr<ImcTile> tile;
-  test::BenchMem mem{"mem", sc_core::SC_ZERO_TIME, 4096};
-  sc_core::sc_signal<bool> irq{"irq"};
-
-  Bench(const TileConfig& cfg, uint64_t seed) {
-    tile = std::make_unique<ImcTile>("tile0", cfg, 0, seed);
-    host.socket.bind(tile->socket);
-    tile->dma.bind(mem.socket);
-    tile->irq(irq);
-    test::settle();
-  }
-  uint32_t rd(uint64_t off) {
-    host.delay = sc_core::SC_ZERO_TIME;
-    return static_cast<uint32_t>(host.read(off, 4));
-  }
-  void wr(uint64_t off, uint32_t v) {
-    host.delay = sc_core::SC_ZERO_TIME;
-    host.write(off, v, 4);
-  }
-  void put(uint64_t off, const void* data, unsigned len) {
-    std::vector<uint8_t> b(static_cast<const uint8_t*>(data),
-                           static_cast<const uint8_t*>(data) + len);
-    host.delay = sc_core::SC_ZERO_TIME;
-    ASSERT_EQ(host.access(tlm::TLM_WRITE_COMMAND, off, b.data(), len), tlm::TLM_OK_RESPONSE);
-  }
-  std::vector<int32_t> out(unsigned n) {
-    std::vector<uint8_t> b(4 * n);
-    host.delay = sc_core::SC_ZERO_TIME;
-    EXPECT_EQ(host.access(tlm::TLM_READ_COMMAND, T::kOutOffset, b.data(), 4 * n),
-              tlm::TLM_OK_RESPONSE);
-    std::vector<int32_t> v(n);
-    std::memcpy(v.data(), b.data(), b.size());
-    return v;
-  }
-  uint32_t cmd(T::Op op) {
-    wr(T::kCmd, static_cast<uint32_t>(op));
-    for (int i = 0; i < 100000 && (rd(T::kStatus) & 1); ++i) sc_core::sc_start(sc_time(50, SC_NS));
-    test::settle();
-    return rd(T::kErrorCode);
-  }
-};
-
-std::vector<int8_t> bytes(unsigned n, uint64_t seed, int lo, int hi) {
-  Rng r(seed);
-  std::vector<int8_t> v(n);
-  for (auto& e : v)
-    e = static_cast<int8_t>(lo + static_cast<int>(r.next() % uint64_t(hi - lo + 1)));
-  return v;
-}
+using Bench = test::RegisterBench;
+using test::random_bytes;
 
 // Independent reference: weight magnitude digits of b bits, input phase digits of k bits
 // (signs applied), each (phase, slice) column sum normalised to one fully-on row of the phase
@@ -116,24 +67,18 @@ class BitSlicingTile : public test::ScFixture {};
 TEST_F(BitSlicingTile, RegisterMvmMatchesTheSlicedReference) {
   const unsigned R = 64, C = 16, bits = 5;
   const double bound = 3.3;
-  TileConfig c;
-  c.rows = R;
-  c.cols = C;
-  c.nonideal.programming_noise = c.nonideal.write_verify = false;
-  c.nonideal.drift = c.nonideal.read_noise = false;
-  c.adc.bits = bits;
-  c.adc.bound = bound;
+  TileConfig c = imc::analog_test::quiet_tile(R, C, bits, bound);
   c.dac.mode = "bit-serial";
   c.dac.bits_per_phase = 3;
   c.device.bits_per_cell = 2;
   Bench b(c, 1);
-  const auto w = bytes(R * C, 71, -127, 127);
+  const auto w = random_bytes(R * C, 71, -127, 127);
   b.put(T::kWbufOffset, w.data(), w.size());
   ASSERT_EQ(b.cmd(T::Op::program), 0u);
   auto st = stats::Registry::get().to_json()["tile0"];
   EXPECT_EQ(st["program_pulses"]["value"], R * C * 4 * 2);  // weights x slices x polarities
   EXPECT_EQ(st["cells_written"]["value"], R * C);
-  const auto xs = bytes(R, 72, -127, 127);
+  const auto xs = random_bytes(R, 72, -127, 127);
   b.put(T::kInOffset, xs.data(), R);
   ASSERT_EQ(b.cmd(T::Op::mvm), 0u);
   const std::vector<int32_t> x(xs.begin(), xs.end());

@@ -11,47 +11,19 @@
 #include "models/common/config.h"
 #include "models/common/tech_scaling.h"
 #include "models/imc/numerics.h"
+#include "tests/unit/imc/analog_test_parts.h"
 
 using namespace imcvp;
 using namespace imcvp::imc;
+using namespace imcvp::imc::analog_test;
 
 namespace {
 
-// An analog tile with every device non-ideality off (w_eff = w up to rounding of the
-// conductance mapping) and a coarse ADC; bit-serial inputs.
-TileConfig quiet_tile(unsigned rows, unsigned cols, unsigned adc_bits, double bound) {
-  TileConfig c;
-  c.rows = rows;
-  c.cols = cols;
-  c.nonideal.programming_noise = c.nonideal.write_verify = false;
-  c.nonideal.drift = c.nonideal.read_noise = false;
-  c.adc.bits = adc_bits;
-  c.adc.bound = bound;
+// quiet_tile() with bit-serial inputs.
+TileConfig bit_serial_tile(unsigned rows, unsigned cols, unsigned adc_bits, double bound) {
+  TileConfig c = quiet_tile(rows, cols, adc_bits, bound);
   c.dac.mode = "bit-serial";
   return c;
-}
-
-std::vector<int32_t> random_ints(unsigned n, uint64_t seed, int lo, int hi) {
-  Rng r(seed);
-  std::vector<int32_t> v(n);
-  for (auto& e : v) e = lo + static_cast<int>(r.next() % uint64_t(hi - lo + 1));
-  return v;
-}
-
-// One MVM on a freshly programmed array; oc collects the saturations.
-std::vector<int32_t> run_mvm(const TileConfig& c, const std::vector<int32_t>& w,
-                             const std::vector<int32_t>& x, bool is_signed,
-                             OpCounts* oc_out = nullptr, uint64_t seed = 1) {
-  Rng rng(seed);
-  AnalogArray a(c, rng);
-  std::vector<int8_t> w8(w.begin(), w.end());
-  OpCounts oc;
-  a.program(w8.data(), c.rows, c.cols, 0.0, rng, oc);
-  std::vector<int32_t> y(c.cols);
-  OpCounts om;
-  a.mvm(x.data(), c.rows, c.cols, is_signed, 1.0, rng, y.data(), om);
-  if (oc_out) *oc_out = om;
-  return y;
 }
 
 // Independent reference of the bit-serial ADC path: sign-magnitude bit planes, every plane's
@@ -93,14 +65,6 @@ std::vector<int32_t> whole_sum_reference(const std::vector<int32_t>& w,
   return y;
 }
 
-std::vector<int32_t> exact(const std::vector<int32_t>& w, const std::vector<int32_t>& x, unsigned R,
-                           unsigned C) {
-  std::vector<int32_t> y(C, 0);
-  for (unsigned i = 0; i < R; ++i)
-    for (unsigned j = 0; j < C; ++j) y[j] += x[i] * w[i * C + j];
-  return y;
-}
-
 }  // namespace
 
 TEST(BitSerial, PlanesAreTheMagnitudeBits) {
@@ -120,7 +84,7 @@ TEST(BitSerial, EachPlaneIsQuantisedOnItsOwn) {
   const double bound = 3.3;
   const auto w = random_ints(R * C, 11, -127, 127);
   const auto x = random_ints(R, 12, -127, 127);
-  TileConfig c = quiet_tile(R, C, bits, bound);
+  TileConfig c = bit_serial_tile(R, C, bits, bound);
   const auto ref = per_plane_reference(w, x, R, C, 7, bits, bound);
   const auto y = run_mvm(c, w, x, true);
   EXPECT_EQ(y, ref);
@@ -133,7 +97,7 @@ TEST(BitSerial, EachPlaneIsQuantisedOnItsOwn) {
   EXPECT_EQ(run_mvm(c, w, x, true), ref);
 
   const auto whole = whole_sum_reference(w, x, R, C, 127, bits, bound);
-  c = quiet_tile(R, C, bits, bound);
+  c = bit_serial_tile(R, C, bits, bound);
   c.dac.mode = "pwm";
   EXPECT_EQ(run_mvm(c, w, x, true), whole);  // the PWM path is the whole-sum quantisation
   unsigned differ = 0;
@@ -150,7 +114,7 @@ TEST(BitSerial, EachPlaneIsQuantisedOnItsOwn) {
 TEST(BitSerial, EveryPlaneClipsSeparately) {
   const unsigned R = 16, C = 4, bits = 4;
   const std::vector<int32_t> w(R * C, 127), x(R, 127);  // 16 fully-on rows per plane > 3.3
-  TileConfig c = quiet_tile(R, C, bits, 3.3);
+  TileConfig c = bit_serial_tile(R, C, bits, 3.3);
   OpCounts oc;
   const auto y = run_mvm(c, w, x, true, &oc);
   EXPECT_EQ(oc.adc_saturations, 7u * C);
@@ -168,7 +132,7 @@ TEST(BitSerial, IdealAdcGivesTheSameResultBothWays) {
   const auto w = random_ints(R * C, 21, -127, 127);
   for (bool is_signed : {true, false}) {
     const auto x = is_signed ? random_ints(R, 22, -127, 127) : random_ints(R, 23, 0, 255);
-    TileConfig c = quiet_tile(R, C, 0, 16);
+    TileConfig c = bit_serial_tile(R, C, 0, 16);
     const auto bs = run_mvm(c, w, x, is_signed);
     c.dac.mode = "pwm";
     const auto pwm = run_mvm(c, w, x, is_signed);

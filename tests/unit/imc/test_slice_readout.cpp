@@ -13,53 +13,13 @@
 
 #include "models/common/config.h"
 #include "models/imc/numerics.h"
+#include "tests/unit/imc/analog_test_parts.h"
 
 using namespace imcvp;
 using namespace imcvp::imc;
+using namespace imcvp::imc::analog_test;
 
 namespace {
-
-// An analog tile with every device non-ideality off.
-TileConfig quiet_tile(unsigned rows, unsigned cols, unsigned adc_bits, double bound) {
-  TileConfig c;
-  c.rows = rows;
-  c.cols = cols;
-  c.nonideal.programming_noise = c.nonideal.write_verify = false;
-  c.nonideal.drift = c.nonideal.read_noise = false;
-  c.adc.bits = adc_bits;
-  c.adc.bound = bound;
-  return c;
-}
-
-std::vector<int32_t> random_ints(unsigned n, uint64_t seed, int lo, int hi) {
-  Rng r(seed);
-  std::vector<int32_t> v(n);
-  for (auto& e : v) e = lo + static_cast<int>(r.next() % uint64_t(hi - lo + 1));
-  return v;
-}
-
-std::vector<int32_t> run_mvm(const TileConfig& c, const std::vector<int32_t>& w,
-                             const std::vector<int32_t>& x, bool is_signed,
-                             OpCounts* oc_out = nullptr) {
-  Rng rng(1);
-  AnalogArray a(c, rng);
-  std::vector<int8_t> w8(w.begin(), w.end());
-  OpCounts oc;
-  a.program(w8.data(), c.rows, c.cols, 0.0, rng, oc);
-  std::vector<int32_t> y(c.cols);
-  OpCounts om;
-  a.mvm(x.data(), c.rows, c.cols, is_signed, 1.0, rng, y.data(), om);
-  if (oc_out) *oc_out = om;
-  return y;
-}
-
-std::vector<int32_t> exact(const std::vector<int32_t>& w, const std::vector<int32_t>& x, unsigned R,
-                           unsigned C) {
-  std::vector<int32_t> y(C, 0);
-  for (unsigned i = 0; i < R; ++i)
-    for (unsigned j = 0; j < C; ++j) y[j] += x[i] * w[i * C + j];
-  return y;
-}
 
 // Independent reference of the analog slice readout: whatever the slicing, the weighted sum of
 // the slice currents is the whole weight, so per input phase (k bits of |x|, sign of x; PWM:
@@ -115,17 +75,7 @@ TEST(SliceReadout, IdealCasesAreExact) {
         TileConfig c = quiet_tile(R, C, 0, 16);
         c.device.bits_per_cell = b;
         c.device.slice_readout = "analog";
-        if (k) {
-          c.dac.mode = "bit-serial";
-          c.dac.bits_per_phase = k;
-        }
-        if (std::string(model) == "nodal") {
-          c.nonideal.ir_drop = true;
-          c.nonideal.ir_drop_model = "nodal";
-          c.nonideal.wire_resistance_ohm = 0.0;
-        } else {
-          c.nonideal.read_noise_model = model;
-        }
+        set_array_model(c, model, k);
         EXPECT_EQ(run_mvm(c, w, xs, true), ys) << model << " b=" << b << " k=" << k;
         EXPECT_EQ(run_mvm(c, w, xu, false), yu) << model << " b=" << b << " k=" << k;
       }
