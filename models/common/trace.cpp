@@ -215,7 +215,7 @@ void Tracer::counter(Category c, const std::string& name, double ts, double valu
 int Tracer::rate(Category c, const std::string& name, double scale) {
   for (std::size_t i = 0; i < rates_.size(); ++i)
     if (rates_[i].cat == c && rates_[i].name == name) return static_cast<int>(i);
-  rates_.push_back(Rate{c, name, scale, {}});
+  rates_.push_back(Rate{c, name, scale, {}, {}});
   return static_cast<int>(rates_.size()) - 1;
 }
 
@@ -284,8 +284,6 @@ std::string Tracer::to_json() const {
   const double w = s_.counter_interval_ns;
   uint64_t seq = seq_;
   for (const auto& r : rates_) {
-    int64_t prev = 0;
-    bool first = true;
     double last = -1;  // last written value: repeats are left out (a counter holds its value)
     auto sample = [&](int64_t bucket, double v) {
       if (v == last) return;

@@ -90,9 +90,20 @@ static void BM_Column_Sliced7Phases4_Advancing136ns(benchmark::State& s) {
   c.dac.bits_per_phase = 2;
   run(s, c, 136e-9);
 }
+// The same 7 binary slices read out in the analog domain (device.slice_readout: analog, the
+// Hung ReRAM preset's readout): the slice columns are still read, but one conversion per weight
+// column instead of one per slice.
+static void BM_Column_Sliced7AnalogReadout_Advancing136ns(benchmark::State& s) {
+  TileConfig c = all_on("column");
+  c.device.bits_per_cell = 1;
+  c.device.slice_readout = "analog";
+  run(s, c, 136e-9);
+}
+
 BENCHMARK(BM_Column_Advancing136ns)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Column_Sliced7_Advancing136ns)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Column_Sliced7Phases4_Advancing136ns)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Column_Sliced7AnalogReadout_Advancing136ns)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Column_Advancing1us)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Column_SameTime)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Column_NewTimeEachMvm)->Unit(benchmark::kMicrosecond);
