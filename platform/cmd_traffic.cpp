@@ -209,7 +209,8 @@ int run(const Options& o) {
     if (t.reply_flits == 0) return fail(exit_code::usage, "--reply-flits must be at least 1");
     // Replies need their own virtual network (no protocol deadlock): raise the traffic mode's
     // default of one.
-    if (t.mode == "request_reply" && root.noc.router.vnets < 2) root.noc.router.vnets = 2;
+    if (t.mode_kind() == noc::TrafficMode::request_reply && root.noc.router.vnets < 2)
+      root.noc.router.vnets = 2;
     if (o.packet_flits >= 0) t.packet_flits = uint32_t(o.packet_flits);
     if (o.warmup >= 0) t.warmup_cycles = uint64_t(o.warmup);
     if (o.measure >= 0) t.measure_cycles = uint64_t(o.measure);
@@ -284,10 +285,10 @@ int run(const Options& o) {
   nlohmann::ordered_json doc;
   const auto& n = root.noc;
   std::string topo =
-      n.topology == "mesh" || n.topology == "torus"
+      n.topology_kind() == noc::TopologyKind::mesh || n.topology_kind() == noc::TopologyKind::torus
           ? n.topology + ":" + std::to_string(n.size_x) + "x" + std::to_string(n.size_y)
           : n.topology + ":" + std::to_string(n.node_count());
-  const bool rr = root.traffic.mode == "request_reply";
+  const bool rr = root.traffic.mode_kind() == noc::TrafficMode::request_reply;
   if (o.format == "csv")
     *out << "offered,injected,accepted,avg_packet_latency,avg_network_latency,"
             "avg_queueing_latency,p50_packet_latency,p99_packet_latency,max_packet_latency,"

@@ -15,6 +15,7 @@
 // "address" makes the writer print the value in hex.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
@@ -33,6 +34,17 @@ namespace imcvp::config {
 struct ConfigError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// A choice key as an enum behind a name table (table order = enum order; the idiom of
+// models/imc/tile_config.h): visit() lists the table's names in choice(), the model resolves the
+// name once. Returns std::nullopt for a name outside the table, which only a config built in
+// code (not read by visit()) can hold.
+template <class E, std::size_t N>
+std::optional<E> find_choice(const std::string& name, const char* const (&names)[N]) {
+  for (std::size_t i = 0; i < N; ++i)
+    if (name == names[i]) return static_cast<E>(i);
+  return std::nullopt;
+}
 
 // Inclusive numeric range for a parameter.
 struct Limits {

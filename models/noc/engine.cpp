@@ -51,9 +51,9 @@ Engine::Engine(const NocConfig& cfg) : cfg_(cfg), topo_(cfg) {
   ni_delay_ = r.ni_delay_cycles;
   if (va_ == 0 || sa_ == 0 || link_ == 0)
     throw NocError("noc.router: vc_alloc, sw_alloc and link delays must be at least 1 cycle");
-  vct_ = r.flow_control == "vct";
-  release_on_tail_ = r.vc_release == "tail";
-  age_ = r.arbitration == "age";
+  vct_ = r.flow_control_kind() == FlowControl::vct;
+  release_on_tail_ = r.vc_release_kind() == VcRelease::tail;
+  age_ = r.arbitration_kind() == Arbitration::age;
   escape_ = topo_.escape();
   width_bits_ = r.link_width_bits;
   const auto& e = cfg_.energy;

@@ -34,7 +34,7 @@ Network::Network(sc_core::sc_module_name name, const NocConfig& cfg)
                      std::to_string(e.node) + ", which does not exist (" +
                      std::to_string(engine_->topology().nodes()) + " nodes)");
   period_ = sc_time(std::round(1e6 / cfg.router.clock_mhz), SC_PS);
-  if (cfg.router.flow_control == "vct") {
+  if (cfg.router.flow_control_kind() == FlowControl::vct) {
     const uint64_t biggest =
         1 + (uint64_t(cfg.ni.max_packet_payload_bytes) * 8 + cfg.router.link_width_bits - 1) /
                 cfg.router.link_width_bits;

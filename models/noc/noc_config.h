@@ -5,13 +5,60 @@
 // same node share that NI); links are bidirectional pairs of unidirectional channels.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "models/common/config.h"
 
 namespace imcvp::noc {
+
+// Any invalid NoC description or run-time network failure (message says what and where).
+struct NocError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Choice keys as enums behind name tables (config::find_choice, models/common/config.h): the
+// config keeps the name, visit() accepts only the table's names, the model resolves the enum
+// once (the accessors below; a config built in code with a name outside the table gets a
+// NocError naming the key). Table order = enum order = the order visit() lists the names in.
+enum class TopologyKind { mesh, torus, ring, crossbar, tree, custom };
+inline constexpr const char* kTopologyNames[] = {"mesh",     "torus", "ring",
+                                                 "crossbar", "tree",  "custom"};
+enum class Routing { xy, yx, west_first, odd_even, table, min, updown };
+inline constexpr const char* kRoutingNames[] = {"xy",    "yx",  "west_first", "odd_even",
+                                                "table", "min", "updown"};
+enum class FlowControl { wormhole, vct };
+inline constexpr const char* kFlowControlNames[] = {"wormhole", "vct"};
+enum class VcRelease { tail, empty };
+inline constexpr const char* kVcReleaseNames[] = {"tail", "empty"};
+enum class Arbitration { age, round_robin };
+inline constexpr const char* kArbitrationNames[] = {"age", "round_robin"};
+enum class EnergyModel { parametric, constant };
+inline constexpr const char* kEnergyModelNames[] = {"parametric", "constant"};
+static_assert(std::size(kTopologyNames) == size_t(TopologyKind::custom) + 1 &&
+                  std::size(kRoutingNames) == size_t(Routing::updown) + 1 &&
+                  std::size(kFlowControlNames) == size_t(FlowControl::vct) + 1 &&
+                  std::size(kVcReleaseNames) == size_t(VcRelease::empty) + 1 &&
+                  std::size(kArbitrationNames) == size_t(Arbitration::round_robin) + 1 &&
+                  std::size(kEnergyModelNames) == size_t(EnergyModel::constant) + 1,
+              "one name per enumerator");
+
+// The enum of a choice key's name; a name outside the table throws NocError
+// "KEY: unknown WHAT 'NAME'".
+template <class E, std::size_t N>
+E resolve_choice(const char* key, const char* what, const std::string& name,
+                 const char* const (&names)[N]) {
+  if (auto e = config::find_choice<E>(name, names)) return *e;
+  throw NocError(std::string(key) + ": unknown " + what + " '" + name + "'");
+}
+template <class E, std::size_t N>
+const char* name_of(E e, const char* const (&names)[N]) {
+  return names[static_cast<std::size_t>(e)];
+}
 
 // Router micro-architecture. Defaults are the SoC's (a small, realistic VC router); the
 // BookSim-equivalent settings live in configs/noc/booksim-iq.yaml.
@@ -43,19 +90,32 @@ struct RouterConfig {
   // Routing `min`: escape VCs (up*/down*) per vnet; 0 = a quarter of the vnet's VCs, at least 1
   // (Duato's scheme needs one; more keep escaped packets moving under load).
   uint32_t escape_vcs = 0;
-  std::string flow_control = "wormhole";
+  std::string flow_control = kFlowControlNames[0];
   // empty: an output VC is reallocated once the downstream VC has drained (one packet per VC,
   // no head-of-line blocking inside a VC); this reproduces the BookSim2 reference curves
   // (docs/noc-validation.md). tail: reallocated once the tail left (packets queue in a VC).
-  std::string vc_release = "empty";
+  std::string vc_release = kVcReleaseNames[1];
   // Priority in VC allocation and in picking the VC an input sends: age (oldest packet first;
   // Dally & Towles, ch. 15 and 23: starvation-free, keeps tori and rings at peak throughput
   // past saturation) or round_robin (BookSim2's default priority=none;
   // configs/noc/booksim-iq.yaml). Switch allocation across ports is iSLIP either way.
-  std::string arbitration = "age";
+  std::string arbitration = kArbitrationNames[0];
   // 1 GHz: a typical NoC clock for a 28-16 nm SoC (e.g. ARM CMN-600 runs at up to 2.5 GHz;
   // chosen conservatively). Only used when the NoC is inside the SoC (cycles -> ns).
   double clock_mhz = 1000.0;
+
+  FlowControl flow_control_kind() const {
+    return resolve_choice<FlowControl>("noc.router.flow_control", "flow control", flow_control,
+                                       kFlowControlNames);
+  }
+  VcRelease vc_release_kind() const {
+    return resolve_choice<VcRelease>("noc.router.vc_release", "VC release", vc_release,
+                                     kVcReleaseNames);
+  }
+  Arbitration arbitration_kind() const {
+    return resolve_choice<Arbitration>("noc.router.arbitration", "arbitration", arbitration,
+                                       kArbitrationNames);
+  }
 
   template <class V>
   void visit(V& v) {
@@ -87,12 +147,12 @@ struct RouterConfig {
     v.param("escape_vcs", escape_vcs,
             "Routing min: escape (up*/down*) VCs per vnet; 0 = a quarter of them, at least 1",
             "count", {0, 64});
-    v.choice("flow_control", flow_control, {"wormhole", "vct"},
+    v.choice("flow_control", flow_control, {kFlowControlNames[0], kFlowControlNames[1]},
              "wormhole, or virtual cut-through (a head needs a whole packet of free buffer)");
-    v.choice("vc_release", vc_release, {"tail", "empty"},
+    v.choice("vc_release", vc_release, {kVcReleaseNames[0], kVcReleaseNames[1]},
              "Reallocate an output VC when the tail has left (tail) or when the downstream VC "
              "is empty again (empty, conservative)");
-    v.choice("arbitration", arbitration, {"age", "round_robin"},
+    v.choice("arbitration", arbitration, {kArbitrationNames[0], kArbitrationNames[1]},
              "VC allocation priority: age (oldest packet first, starvation-free) or round_robin "
              "(BookSim2 default)");
     v.param("clock_mhz", clock_mhz, "Router clock (SoC use only)", "MHz", {1.0, 100000.0});
@@ -115,13 +175,18 @@ struct EnergyConfig {
   // parametric: the per-bit energies above are replaced by the router/link model of
   // models/noc/noc_power.h (ports, VCs, buffer depth, flit width; constants at 45 nm scaled to
   // node_nm with Stillmaker & Baas 2017); constant: the per-bit energies above as given.
-  std::string model = "parametric";
+  std::string model = kEnergyModelNames[0];
   // Node of the NoC's CMOS: the default tiles' 14 nm (HERMES).
   double node_nm = 14.0;
   // Static power density at 14 nm, as the tiles' area.leakage_mw_per_mm2 (4.5 mW/mm^2: Intel
   // 14 nm density x a low-power FinFET's I_off; an estimate, bracketed by CACTI 7's ITRS 22 nm
   // LSTP / LOP / HP off-currents at 0.036 / 15 / 180 mW/mm^2: models/imc/tile_config.h).
   double leakage_mw_per_mm2 = 4.5;
+
+  EnergyModel model_kind() const {
+    return resolve_choice<EnergyModel>("noc.energy.model", "energy model", model,
+                                       kEnergyModelNames);
+  }
 
   template <class V>
   void visit(V& v) {
@@ -135,7 +200,7 @@ struct EnergyConfig {
             {0.0, 1e3});
     v.param("tile_pitch_mm", tile_pitch_mm, "Distance between neighbouring nodes (floorplan)", "mm",
             {0.001, 1e3});
-    v.choice("model", model, {"parametric", "constant"},
+    v.choice("model", model, {kEnergyModelNames[0], kEnergyModelNames[1]},
              "Router/link energy: parametric model (ports, VCs, depth, width, node) or the "
              "per-bit constants above");
     v.param("node_nm", node_nm, "Technology node of routers and links", "nm", {7.0, 180.0});
@@ -219,12 +284,12 @@ struct EndpointSpec {
 };
 
 struct NocConfig {
-  std::string topology = "mesh";
+  std::string topology = kTopologyNames[0];
   uint32_t size_x = 4;  // mesh/torus columns
   uint32_t size_y = 4;  // mesh/torus rows
   uint32_t nodes = 16;  // ring/crossbar/tree node count
   uint32_t tree_arity = 4;
-  std::string routing = "xy";
+  std::string routing = kRoutingNames[0];
   // No flit moved for this long while flits are buffered: reported as a deadlock.
   uint64_t deadlock_window_cycles = 20000;
   bool allow_cyclic_routes = false;
@@ -246,13 +311,17 @@ struct NocConfig {
 
   template <class V>
   void visit(V& v) {
-    v.choice("topology", topology, {"mesh", "torus", "ring", "crossbar", "tree", "custom"},
+    v.choice("topology", topology,
+             {kTopologyNames[0], kTopologyNames[1], kTopologyNames[2], kTopologyNames[3],
+              kTopologyNames[4], kTopologyNames[5]},
              "Network topology");
     v.param("size_x", size_x, "Mesh/torus columns", "count", {1, 256});
     v.param("size_y", size_y, "Mesh/torus rows", "count", {1, 256});
     v.param("nodes", nodes, "Node count of ring/crossbar/tree", "count", {1, 4096});
     v.param("tree_arity", tree_arity, "Children per tree node", "count", {1, 64});
-    v.choice("routing", routing, {"xy", "yx", "west_first", "odd_even", "table", "min", "updown"},
+    v.choice("routing", routing,
+             {kRoutingNames[0], kRoutingNames[1], kRoutingNames[2], kRoutingNames[3],
+              kRoutingNames[4], kRoutingNames[5], kRoutingNames[6]},
              "Mesh: xy, yx, west_first or odd_even (adaptive); torus/ring: dimension order (xy, "
              "yx) with dateline VCs; crossbar/tree: up*/down*; custom: min (default: minimal by "
              "hop latency, adaptive, with an up*/down* escape VC class) or table (graph_routes). "
@@ -279,6 +348,13 @@ struct NocConfig {
     v.list("endpoints", endpoints, "Endpoints and the nodes they attach to");
   }
 
+  // Keeps the message of an unknown topology: "noc.topology: unknown topology 'NAME'".
+  TopologyKind topology_kind() const {
+    return resolve_choice<TopologyKind>("noc.topology", "topology", topology, kTopologyNames);
+  }
+  Routing routing_kind() const {
+    return resolve_choice<Routing>("noc.routing", "routing", routing, kRoutingNames);
+  }
   uint32_t node_count() const;
 };
 

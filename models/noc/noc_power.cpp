@@ -72,7 +72,7 @@ LinkPower link_power(double length_mm, uint32_t flit_bits, const EnergyConfig& e
 
 void apply_power_model(NocConfig& cfg, const Topology& topo) {
   auto& e = cfg.energy;
-  if (e.model != "parametric") return;
+  if (e.model_kind() != EnergyModel::parametric) return;
   const RouterGeometry g{topo.ports(), cfg.router.vcs, cfg.router.buffer_depth_flits,
                          cfg.router.link_width_bits};
   const RouterPower r = router_power(g, e);

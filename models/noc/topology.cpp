@@ -23,8 +23,9 @@ std::string str(uint32_t v) {
 }  // namespace
 
 uint32_t NocConfig::node_count() const {
-  if (topology == "mesh" || topology == "torus") return size_x * size_y;
-  if (topology == "custom") return static_cast<uint32_t>(graph_nodes.size());
+  const auto k = config::find_choice<TopologyKind>(topology, kTopologyNames);
+  if (k == TopologyKind::mesh || k == TopologyKind::torus) return size_x * size_y;
+  if (k == TopologyKind::custom) return static_cast<uint32_t>(graph_nodes.size());
   return nodes;
 }
 
@@ -44,20 +45,22 @@ void apply_topology_spec(NocConfig& cfg, const std::string& spec) {
     if (v == 0) bad("sizes must be at least 1");
     return v;
   };
-  if (kind == "mesh" || kind == "torus") {
+  const auto k = config::find_choice<TopologyKind>(kind, kTopologyNames);
+  if (k == TopologyKind::mesh || k == TopologyKind::torus) {
     auto x = rest.find('x');
     if (x == std::string::npos) bad("expected XxY");
     cfg.size_x = number(rest.substr(0, x));
     cfg.size_y = number(rest.substr(x + 1));
     if (cfg.size_x > 256 || cfg.size_y > 256) bad("at most 256 per dimension");
     cfg.topology = kind;
-    if (kind == "torus" && (cfg.routing == "west_first" || cfg.routing == "odd_even"))
-      cfg.routing = "xy";
-  } else if (kind == "ring" || kind == "crossbar" || kind == "tree") {
+    const auto r = config::find_choice<Routing>(cfg.routing, kRoutingNames);
+    if (k == TopologyKind::torus && (r == Routing::west_first || r == Routing::odd_even))
+      cfg.routing = name_of(Routing::xy, kRoutingNames);
+  } else if (k == TopologyKind::ring || k == TopologyKind::crossbar || k == TopologyKind::tree) {
     auto c2 = rest.find(':');
     cfg.nodes = number(rest.substr(0, c2));
     if (c2 != std::string::npos) {
-      if (kind != "tree") bad("only tree takes an arity");
+      if (k != TopologyKind::tree) bad("only tree takes an arity");
       cfg.tree_arity = number(rest.substr(c2 + 1));
     }
     cfg.topology = kind;
@@ -174,7 +177,7 @@ void load_anynet(NocConfig& cfg, const std::string& path) {
                      std::to_string(n - 1) + " (BookSim's traffic manager needs them sequential)");
   if (n > kMaxTableNodes)
     throw NocError(path + ": at most " + std::to_string(kMaxTableNodes) + " nodes");
-  cfg.topology = "custom";
+  cfg.topology = name_of(TopologyKind::custom, kTopologyNames);
   cfg.graph_nodes.clear();
   cfg.graph_links.clear();
   cfg.graph_routes.clear();
@@ -215,21 +218,28 @@ std::string to_anynet(const Topology& t) {
   return os.str();
 }
 
-Topology::Topology(const NocConfig& cfg) : kind_(cfg.topology), routing_(cfg.routing) {
+Topology::Topology(const NocConfig& cfg)
+    : kind_(cfg.topology_kind()), routing_(cfg.routing_kind()) {
   const auto& r = cfg.router;
   link_latency_ = std::max<uint32_t>(1, r.link_latency_cycles);
   if (r.vcs == 0) throw NocError("noc.router.vcs: must be at least 1 virtual channel");
   if (r.buffer_depth_flits == 0)
     throw NocError("noc.router.buffer_depth_flits: must be at least 1 flit");
   if (r.vnets == 0) throw NocError("noc.router.vnets: must be at least 1");
-  if (kind_ == "mesh" || kind_ == "torus") {
+  // The router's choice keys: a name outside their tables is an error here, not in the engine.
+  (void)r.flow_control_kind();
+  (void)r.vc_release_kind();
+  (void)r.arbitration_kind();
+  (void)cfg.energy.model_kind();
+  if (kind_ == TopologyKind::mesh || kind_ == TopologyKind::torus) {
     if (cfg.size_x == 0 || cfg.size_y == 0)
-      throw NocError("noc.size_x/size_y: a " + kind_ + " needs at least 1x1 nodes");
-    build_mesh(cfg, kind_ == "torus");
-  } else if (kind_ == "ring") {
+      throw NocError(std::string("noc.size_x/size_y: a ") + kind_name() +
+                     " needs at least 1x1 nodes");
+    build_mesh(cfg, kind_ == TopologyKind::torus);
+  } else if (kind_ == TopologyKind::ring) {
     if (cfg.nodes == 0) throw NocError("noc.nodes: a ring needs at least 1 node");
     build_ring(cfg);
-  } else if (kind_ == "crossbar") {
+  } else if (kind_ == TopologyKind::crossbar) {
     if (cfg.nodes == 0 || cfg.nodes > 256)
       throw NocError("noc.nodes: a crossbar needs 1..256 nodes (got " + str(cfg.nodes) + ")");
     std::vector<std::pair<uint32_t, uint32_t>> links;
@@ -245,7 +255,7 @@ Topology::Topology(const NocConfig& cfg) : kind_(cfg.topology), routing_(cfg.rou
       }
     build_graph(cfg.nodes, links, len);
     build_updown();
-  } else if (kind_ == "tree") {
+  } else if (kind_ == TopologyKind::tree) {
     if (cfg.nodes == 0 || cfg.nodes > kMaxTableNodes)
       throw NocError("noc.nodes: a tree needs 1.." + str(kMaxTableNodes) + " nodes");
     if (cfg.tree_arity == 0) throw NocError("noc.tree_arity: must be at least 1");
@@ -257,10 +267,8 @@ Topology::Topology(const NocConfig& cfg) : kind_(cfg.topology), routing_(cfg.rou
     }
     build_graph(cfg.nodes, links, len);
     build_updown();
-  } else if (kind_ == "custom") {
-    build_custom(cfg);
   } else {
-    throw NocError("noc.topology: unknown topology '" + kind_ + "'");
+    build_custom(cfg);
   }
   set_link_latencies(cfg);
   resolve_routing(cfg);
@@ -269,10 +277,10 @@ Topology::Topology(const NocConfig& cfg) : kind_(cfg.topology), routing_(cfg.rou
     throw NocError("noc.router.vcs: " + str(r.vcs) + " VCs cannot hold " + str(r.vnets) +
                    " virtual network(s) x " + str(classes_) +
                    (escape_ ? " VC classes (adaptive + escape) of routing " + label_
-                            : " dateline class(es) of " + kind_) +
+                            : std::string(" dateline class(es) of ") + kind_name()) +
                    "; need at least " + str(need) +
                    (escape_ ? " (or noc.routing: updown, one class)" : ""));
-  if (r.flow_control == "vct" && r.buffer_depth_flits < 2)
+  if (r.flow_control_kind() == FlowControl::vct && r.buffer_depth_flits < 2)
     throw NocError(
         "noc.router.buffer_depth_flits: virtual cut-through with 1-flit buffers "
         "only carries 1-flit packets; use at least 2 or wormhole");
@@ -281,7 +289,7 @@ Topology::Topology(const NocConfig& cfg) : kind_(cfg.topology), routing_(cfg.rou
 void Topology::set_link_latencies(const NocConfig& cfg) {
   const double wd = cfg.wire_delay_cycles_per_mm;
   std::vector<const LinkSpec*> spec;  // custom: the spec of each link, by (node, port)
-  if (kind_ == "custom") {
+  if (kind_ == TopologyKind::custom) {
     spec.assign(size_t(n_) * ports_, nullptr);
     for (const auto& l : cfg.graph_links) {
       spec[size_t(l.a) * ports_ + port_to(l.a, l.b)] = &l;
@@ -305,26 +313,30 @@ void Topology::set_link_latencies(const NocConfig& cfg) {
 }
 
 void Topology::resolve_routing(const NocConfig& cfg) {
-  const bool graph = kind_ == "crossbar" || kind_ == "tree" || kind_ == "custom";
-  const bool routes = kind_ == "custom" && !cfg.graph_routes.empty();
-  if ((routing_ == "west_first" || routing_ == "odd_even") && kind_ != "mesh")
-    throw NocError("noc.routing: " + routing_ + " is only defined for a mesh (topology is " +
-                   kind_ + ")");
-  if (routes && (routing_ == "min" || routing_ == "updown"))
-    throw NocError("noc.routing: " + routing_ +
+  using R = Routing;
+  using K = TopologyKind;
+  const bool graph = kind_ == K::crossbar || kind_ == K::tree || kind_ == K::custom;
+  const bool routes = kind_ == K::custom && !cfg.graph_routes.empty();
+  const std::string routing_name = name_of(routing_, kRoutingNames);
+  if ((routing_ == R::west_first || routing_ == R::odd_even) && kind_ != K::mesh)
+    throw NocError("noc.routing: " + routing_name + " is only defined for a mesh (topology is " +
+                   kind_name() + ")");
+  if (routes && (routing_ == R::min || routing_ == R::updown))
+    throw NocError("noc.routing: " + routing_name +
                    " computes its own tables; remove noc.graph_routes or use routing: table");
-  if (!graph && routing_ == "table") routing_ = "xy";  // dimension order is the table here
-  if (graph && !routes && routing_ != "updown" && routing_ != "min")
-    routing_ = kind_ == "custom" ? "min" : "updown";  // xy/yx/table: the topology's default
-  if (routes) routing_ = "table";
-  if (routing_ == "min" || routing_ == "updown") {
+  if (!graph && routing_ == R::table) routing_ = R::xy;  // dimension order is the table here
+  if (graph && !routes && routing_ != R::updown && routing_ != R::min)
+    routing_ = kind_ == K::custom ? R::min : R::updown;  // xy/yx/table: the topology's default
+  if (routes) routing_ = R::table;
+  if (routing_ == R::min || routing_ == R::updown) {
     if (n_ > kMaxTableNodes)
-      throw NocError("noc.routing: " + routing_ + " needs routing tables: at most " +
-                     str(kMaxTableNodes) + " nodes (have " + str(n_) + ")");
+      throw NocError(std::string("noc.routing: ") + name_of(routing_, kRoutingNames) +
+                     " needs routing tables: at most " + str(kMaxTableNodes) + " nodes (have " +
+                     str(n_) + ")");
     table_ = true;
     classes_ = 1;
     if (next_.empty()) build_updown();
-    if (routing_ == "min") {
+    if (routing_ == R::min) {
       escape_ = true;
       classes_ = 2;
       const auto& r = cfg.router;
@@ -332,19 +344,19 @@ void Topology::resolve_routing(const NocConfig& cfg) {
                 r.st_delay_cycles);
     }
   }
-  adaptive_ = routing_ == "west_first" || routing_ == "odd_even" || routing_ == "min";
-  if (routing_ == "min")
+  adaptive_ = routing_ == R::west_first || routing_ == R::odd_even || routing_ == R::min;
+  if (routing_ == R::min)
     label_ = "min+updown_escape";
-  else if (routing_ == "table")
+  else if (routing_ == R::table)
     label_ = "table";
-  else if (routing_ == "updown")
+  else if (routing_ == R::updown)
     label_ = "updown";
-  else if (kind_ == "torus")
-    label_ = routing_ + "+dateline";
-  else if (kind_ == "ring")
+  else if (kind_ == K::torus)
+    label_ = std::string(name_of(routing_, kRoutingNames)) + "+dateline";
+  else if (kind_ == K::ring)
     label_ = "ring+dateline";
   else
-    label_ = routing_;
+    label_ = name_of(routing_, kRoutingNames);
 }
 
 void Topology::build_min(uint32_t router_delay) {
@@ -844,7 +856,7 @@ void Topology::route(uint32_t node, uint32_t src, uint32_t dst, uint8_t state,
     }
   };
   uint32_t sx = src % kx_, sy = src / kx_;
-  if (routing_ == "west_first") {
+  if (routing_ == Routing::west_first) {
     if (dx < x) {
       dim_step(0, x, dx, sx, kx_, out.c[0]);
       return;
@@ -854,7 +866,7 @@ void Topology::route(uint32_t node, uint32_t src, uint32_t dst, uint8_t state,
     if (dy != y) dim_step(1, y, dy, sy, ky_, out.c[out.n++]);
     return;
   }
-  if (routing_ == "odd_even") {
+  if (routing_ == Routing::odd_even) {
     // Chiu's odd-even turn model (IEEE TPDS 11(7), 2000): no east->north/south turn in an even
     // column, no north/south->west turn in an odd column. Minimal; up to two productive ports,
     // the engine takes the one with more free VCs.
@@ -878,7 +890,7 @@ void Topology::route(uint32_t node, uint32_t src, uint32_t dst, uint8_t state,
     }
     return;
   }
-  bool x_first = routing_ != "yx";
+  bool x_first = routing_ != Routing::yx;
   if (x_first ? dx != x : dy == y)
     dim_step(0, x, dx, sx, kx_, out.c[0]);
   else

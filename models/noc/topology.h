@@ -32,11 +32,6 @@
 
 namespace imcvp::noc {
 
-// Any invalid NoC description or run-time network failure (message says what and where).
-struct NocError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 class Topology {
  public:
   static constexpr uint32_t kNone = 0xffffffffu;
@@ -84,7 +79,8 @@ class Topology {
     return dist_.empty() ? 0 : dist_[size_t(node) * n_ + dst];
   }
   bool adaptive() const { return adaptive_; }
-  const std::string& kind() const { return kind_; }
+  TopologyKind kind() const { return kind_; }
+  const char* kind_name() const { return name_of(kind_, kTopologyNames); }
   // Grid coordinates used by traffic patterns (1-D topologies: x = id, y = 0).
   uint32_t dim_x() const { return kx_; }
   uint32_t dim_y() const { return ky_; }
@@ -113,9 +109,9 @@ class Topology {
   void connect(uint32_t a, uint32_t pa, uint32_t b, uint32_t pb, double len, int dim, int dir,
                bool wrap);
 
-  std::string kind_;
-  std::string routing_;  // normalised algorithm (xy, yx, west_first, odd_even, min, updown, table)
-  std::string label_;    // what reports show
+  TopologyKind kind_;
+  Routing routing_;    // normalised algorithm (xy, yx, west_first, odd_even, min, updown, table)
+  std::string label_;  // what reports show
   uint32_t link_latency_ = 1;
   uint32_t n_ = 0, ports_ = 1, classes_ = 1;
   uint32_t kx_ = 1, ky_ = 1;

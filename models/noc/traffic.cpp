@@ -18,49 +18,55 @@ double unit(uint64_t r) {
 }  // namespace
 
 Pattern::Pattern(const Topology& topo, const TrafficConfig& cfg)
-    : name_(cfg.pattern),
+    : kind_(cfg.pattern_kind()),
       n_(topo.nodes()),
       kx_(topo.dim_x()),
       ky_(topo.dim_y()),
       hot_(cfg.hotspot_node),
       frac_(cfg.hotspot_fraction) {
-  if (name_ == "bitcomp" || name_ == "bitrev" || name_ == "shuffle") {
+  using P = PatternKind;
+  if (kind_ == P::bitcomp || kind_ == P::bitrev || kind_ == P::shuffle) {
     if (!is_pow2(n_))
-      throw NocError("traffic: pattern " + name_ + " needs a power-of-two node count (have " +
-                     std::to_string(n_) + ")");
+      throw NocError(std::string("traffic: pattern ") + name_of(kind_, kPatternNames) +
+                     " needs a power-of-two node count (have " + std::to_string(n_) + ")");
     while ((1u << bits_) < n_) ++bits_;
-  } else if (name_ == "transpose") {
+  } else if (kind_ == P::transpose) {
     if (kx_ != ky_)
       throw NocError("traffic: pattern transpose needs a square mesh/torus (have " +
                      std::to_string(kx_) + "x" + std::to_string(ky_) + ")");
-  } else if (name_ == "hotspot") {
+  } else if (kind_ == P::hotspot) {
     if (hot_ >= n_)
       throw NocError("traffic: hotspot node " + std::to_string(hot_) + " does not exist (" +
                      std::to_string(n_) + " nodes)");
-  } else if (!(name_ == "uniform" || name_ == "tornado" || name_ == "neighbor")) {
-    throw NocError("traffic: unknown pattern '" + name_ + "'");
   }
 }
 
 uint32_t Pattern::dest(uint32_t src, uint64_t rnd) const {
   uint32_t x = src % kx_, y = src / kx_;
   uint32_t mask = (bits_ ? (1u << bits_) : 1u) - 1;
-  if (name_ == "uniform") return uint32_t(unit(rnd) * n_);
-  if (name_ == "hotspot") {
-    if (unit(rnd) < frac_) return hot_;
-    return uint32_t(unit(rnd * 0x2545F4914F6CDD1Dull + 1) * n_);
+  switch (kind_) {
+    case PatternKind::uniform:
+      return uint32_t(unit(rnd) * n_);
+    case PatternKind::hotspot:
+      if (unit(rnd) < frac_) return hot_;
+      return uint32_t(unit(rnd * 0x2545F4914F6CDD1Dull + 1) * n_);
+    case PatternKind::bitcomp:
+      return ~src & mask;
+    case PatternKind::bitrev: {
+      uint32_t d = 0;
+      for (uint32_t b = 0; b < bits_; ++b)
+        if (src & (1u << b)) d |= 1u << (bits_ - 1 - b);
+      return d;
+    }
+    case PatternKind::shuffle:
+      return bits_ ? ((src << 1) | (src >> (bits_ - 1))) & mask : 0;
+    case PatternKind::transpose:
+      return x * kx_ + y;
+    case PatternKind::tornado:
+      return ((y + (ky_ + 1) / 2 - 1) % ky_) * kx_ + (x + (kx_ + 1) / 2 - 1) % kx_;
+    case PatternKind::neighbor:
+      break;
   }
-  if (name_ == "bitcomp") return ~src & mask;
-  if (name_ == "bitrev") {
-    uint32_t d = 0;
-    for (uint32_t b = 0; b < bits_; ++b)
-      if (src & (1u << b)) d |= 1u << (bits_ - 1 - b);
-    return d;
-  }
-  if (name_ == "shuffle") return bits_ ? ((src << 1) | (src >> (bits_ - 1))) & mask : 0;
-  if (name_ == "transpose") return x * kx_ + y;
-  if (name_ == "tornado")
-    return ((y + (ky_ + 1) / 2 - 1) % ky_) * kx_ + (x + (kx_ + 1) / 2 - 1) % kx_;
   // neighbor: +1 in every dimension (BookSim)
   return ((y + 1) % ky_) * kx_ + (x + 1) % kx_;
 }
@@ -108,7 +114,7 @@ TrafficResult run_traffic(const NocConfig& noc, const TrafficConfig& cfg) {
 
   // request_reply: per-node slots and backlog, and one record per request in flight (the
   // packets' tag is its index + 1).
-  const bool rr = cfg.mode == "request_reply";
+  const bool rr = cfg.mode_kind() == TrafficMode::request_reply;
   if (rr && noc.router.vnets < 2)
     throw NocError(
         "traffic: mode request_reply needs noc.router.vnets >= 2 (replies travel on "

@@ -13,7 +13,9 @@
 // destination at once (no target service time).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -22,8 +24,18 @@
 
 namespace imcvp::noc {
 
+// Choice keys of traffic: (enums behind name tables, as in noc_config.h).
+enum class PatternKind { uniform, transpose, bitcomp, bitrev, shuffle, tornado, neighbor, hotspot };
+inline constexpr const char* kPatternNames[] = {"uniform", "transpose", "bitcomp",  "bitrev",
+                                                "shuffle", "tornado",   "neighbor", "hotspot"};
+enum class TrafficMode { open, request_reply };
+inline constexpr const char* kTrafficModeNames[] = {"open", "request_reply"};
+static_assert(std::size(kPatternNames) == size_t(PatternKind::hotspot) + 1 &&
+                  std::size(kTrafficModeNames) == size_t(TrafficMode::request_reply) + 1,
+              "one name per enumerator");
+
 struct TrafficConfig {
-  std::string pattern = "uniform";
+  std::string pattern = kPatternNames[0];
   uint32_t packet_flits = 1;
   double injection_rate = 0.1;  // flits/node/cycle
   // BookSim's latency mode runs a warm-up then samples of 1,000 cycles; one longer window here.
@@ -34,19 +46,27 @@ struct TrafficConfig {
   uint64_t seed = 0;
   uint32_t hotspot_node = 0;
   double hotspot_fraction = 0.2;
-  std::string mode = "open";
+  std::string mode = kTrafficModeNames[0];
   uint32_t max_outstanding = 4;  // request_reply: requests in flight per node
   uint32_t reply_flits = 1;      // request_reply: reply packet size
   // Per-VC link statistics (TrafficResult::LinkUse::vc_*); not a config key: `imcvp traffic
   // --vc-stats` sets it (one counter more per flit-hop, and n x ports x VCs numbers of output).
   bool per_vc = false;
 
+  // Keeps the message of an unknown pattern: "traffic: unknown pattern 'NAME'".
+  PatternKind pattern_kind() const {
+    return resolve_choice<PatternKind>("traffic", "pattern", pattern, kPatternNames);
+  }
+  TrafficMode mode_kind() const {
+    return resolve_choice<TrafficMode>("traffic.mode", "mode", mode, kTrafficModeNames);
+  }
+
   template <class V>
   void visit(V& v) {
-    v.choice(
-        "pattern", pattern,
-        {"uniform", "transpose", "bitcomp", "bitrev", "shuffle", "tornado", "neighbor", "hotspot"},
-        "Destination pattern");
+    v.choice("pattern", pattern,
+             {kPatternNames[0], kPatternNames[1], kPatternNames[2], kPatternNames[3],
+              kPatternNames[4], kPatternNames[5], kPatternNames[6], kPatternNames[7]},
+             "Destination pattern");
     v.param("packet_flits", packet_flits, "Packet size", "flits", {1, 4096});
     v.param("injection_rate", injection_rate, "Offered load", "flits/node/cycle", {0.0, 64.0});
     v.param("warmup_cycles", warmup_cycles, "Warm-up window (not measured)", "cycles", {0, 1e12});
@@ -57,7 +77,7 @@ struct TrafficConfig {
     v.param("hotspot_node", hotspot_node, "Hotspot pattern: the hot node", "", {0, 65535});
     v.param("hotspot_fraction", hotspot_fraction, "Hotspot pattern: share of packets to it", "",
             {0.0, 1.0});
-    v.choice("mode", mode, {"open", "request_reply"},
+    v.choice("mode", mode, {kTrafficModeNames[0], kTrafficModeNames[1]},
              "open: independent packets (BookSim); request_reply: closed loop, every request "
              "answered by a reply on vnet 1, at most max_outstanding requests per node");
     v.param("max_outstanding", max_outstanding, "request_reply: requests in flight per node",
@@ -120,7 +140,7 @@ class Pattern {
   uint32_t dest(uint32_t src, uint64_t rnd) const;
 
  private:
-  std::string name_;
+  PatternKind kind_;
   uint32_t n_, kx_, ky_, bits_ = 0;
   uint32_t hot_;
   double frac_;
