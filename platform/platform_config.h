@@ -57,11 +57,17 @@ struct TileMapConfig {
 };
 
 // The DRAM window: either the command-level controller (issue 5) or a plain fixed-latency
-// memory for fast functional runs.
+// memory for fast functional runs. dram.model as an enum behind a name table (table order =
+// enum order; config::find_choice).
+enum class DramModel { timed, plain };
+inline constexpr const char* kDramModelNames[] = {"timed", "plain"};
+static_assert(std::size(kDramModelNames) == static_cast<size_t>(DramModel::plain) + 1,
+              "one name per DramModel");
+
 struct DramSection {
   uint64_t base = 0x4000'0000;
   uint64_t size_bytes = 256ULL << 20;  // window mapped on the bus (<= the device capacity)
-  std::string model = "timed";
+  std::string model = kDramModelNames[0];
   std::string preset;  // configs/dram/<preset>.yaml, applied before every other dram.device key
   // For model=plain: an unloaded DDR4-2400 closed-bank read, tRCD+CL+burst = 17+17+4 cycles of
   // 0.833 ns (JESD79-4 speed bin 2400R) plus controller overhead: ~40 ns.
@@ -73,12 +79,18 @@ struct DramSection {
   // tile's 4 KiB DMA stream spreads over every controller; sweep it to study the trade-off.
   uint64_t interleave_bytes = 256;
   dram::DramConfig device;
+  // visit() only accepts the table's names; a config built in code with another name is a
+  // ConfigError naming the key (it used to select the plain memory silently).
+  DramModel model_kind() const {
+    if (auto m = config::find_choice<DramModel>(model, kDramModelNames)) return *m;
+    throw config::ConfigError("dram.model: unknown DRAM model '" + model + "'");
+  }
   template <class V>
   void visit(V& v) {
     v.param("base", base, "Base address of the DRAM window", "address");
     v.param("size_bytes", size_bytes, "Size of the window on the bus (at most the capacity)", "B",
             {4096, 1099511627776.0});
-    v.choice("model", model, {"timed", "plain"},
+    v.choice("model", model, {kDramModelNames[0], kDramModelNames[1]},
              "timed: command-level controller with JEDEC timing and energy; plain: fixed-latency "
              "memory with DMI (fast, untimed)");
     v.param("preset", preset,

@@ -73,8 +73,9 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg) : sc_module(na
       throw config::ConfigError(std::string("dram.interleave_bytes: ") + e.what());
     }
   }
+  const DramModel dram_model = cfg_.dram.model_kind();
   for (unsigned i = 0; i < nctl; ++i) {
-    if (cfg_.dram.model == "timed") {
+    if (dram_model == DramModel::timed) {
       drams_.push_back(
           std::make_unique<dram::DramController>(dram_name(i).c_str(), cfg_.dram.device));
       if (dram_il_.per_target() > drams_.back()->capacity())

@@ -1,7 +1,8 @@
 // The NoC's and traffic's choice keys as enums behind name tables (noc_config.h, traffic.h):
 // every name of a table reads from YAML, resolves to the enumerator of its position and back
 // to the same name; a name outside the table is the config error it always was (YAML) or a
-// NocError naming the key (a config built in code).
+// NocError naming the key (a config built in code). Also dram.model (platform_config.h), the
+// SoC's choice of the memory behind the NoC.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -12,6 +13,7 @@
 #include "models/noc/noc_config.h"
 #include "models/noc/topology.h"
 #include "models/noc/traffic.h"
+#include "platform/platform_config.h"
 
 using namespace imcvp::noc;
 namespace config = imcvp::config;
@@ -165,4 +167,27 @@ TEST(NocChoices, TrafficNamesRoundTrip) {
   t.pattern = "uniform";
   for (uint32_t s = 0; s < 1000; ++s)
     EXPECT_LT(Pattern(topo, t).dest(1, s * 0x9E3779B97F4A7C15ull), topo.nodes());
+}
+
+TEST(DramModelNames, RoundTrip) {
+  using imcvp::platform::DramModel;
+  using imcvp::platform::kDramModelNames;
+  using imcvp::platform::PlatformConfig;
+  for (std::size_t i = 0; i < std::size(kDramModelNames); ++i) {
+    PlatformConfig c;
+    config::apply_set(c, std::string("dram.model=") + kDramModelNames[i]);
+    EXPECT_EQ(static_cast<std::size_t>(c.dram.model_kind()), i);
+    EXPECT_STREQ(name_of(c.dram.model_kind(), kDramModelNames), kDramModelNames[i]);
+  }
+  EXPECT_EQ(PlatformConfig{}.dram.model_kind(), DramModel::timed);
+  EXPECT_EQ(yaml_error<PlatformConfig>("dram.model"),
+            "--set dram.model=bogus:1:1: dram.model: 'bogus' is not one of: timed plain");
+  PlatformConfig c;
+  c.dram.model = "bogus";
+  try {
+    (void)c.dram.model_kind();
+    ADD_FAILURE() << "no error";
+  } catch (const config::ConfigError& e) {
+    EXPECT_STREQ(e.what(), "dram.model: unknown DRAM model 'bogus'");
+  }
 }
