@@ -26,7 +26,7 @@ std::string noc_routing(const PlatformConfig& cfg) {
   try {
     return noc::Topology(cfg.noc).routing();
   } catch (const noc::NocError&) {
-    if (cfg.interconnect == "noc") throw;
+    if (cfg.interconnect_kind() == Interconnect::noc) throw;
     return cfg.noc.routing;
   }
 }
@@ -205,10 +205,11 @@ std::vector<uint8_t> build_dtb(const PlatformConfig& cfg) {
   w.str("compatible", "imcvp,noc");
   w.str("imcvp,interconnect", cfg.interconnect);
   w.str("imcvp,topology", cfg.noc.topology);
-  if (cfg.noc.topology == "mesh" || cfg.noc.topology == "torus") {
+  const noc::TopologyKind topo = cfg.noc.topology_kind();
+  if (topo == noc::TopologyKind::mesh || topo == noc::TopologyKind::torus) {
     w.u32("imcvp,size-x", cfg.noc.size_x);
     w.u32("imcvp,size-y", cfg.noc.size_y);
-  } else if (cfg.noc.topology == "custom") {
+  } else if (topo == noc::TopologyKind::custom) {
     w.u32("imcvp,nodes", static_cast<uint32_t>(cfg.noc.graph_nodes.size()));
   } else {
     w.u32("imcvp,nodes", cfg.noc.nodes);

@@ -111,6 +111,10 @@ struct DramSection {
 // docs/energy-calibration.md): a preset's top-level `calibration:` key names the chip whose
 // figures it reproduces; a name outside this table is a config error (file:line:col). A label
 // only: the preset's numbers are its other keys.
+// Where DRAM and the tiles sit: behind the network-on-chip or on the host bus.
+enum class Interconnect { noc, bus };
+inline constexpr const char* kInterconnectNames[] = {"noc", "bus"};
+
 enum class Calibration { none, ibm_hermes, chih_isscc2021, hung_natelectron2021 };
 inline constexpr const char* kCalibrationNames[] = {"none", "ibm-hermes", "chih-isscc2021",
                                                     "hung-natelectron2021"};
@@ -138,10 +142,15 @@ struct PlatformConfig {
   ChipConfig chip;
   std::string calibration = kCalibrationNames[0];
 
+  // visit() only accepts the tables' names; a config built in code with another name is a
+  // ConfigError naming the key.
   Calibration calibration_kind() const {
-    for (size_t i = 0; i < std::size(kCalibrationNames); ++i)
-      if (calibration == kCalibrationNames[i]) return static_cast<Calibration>(i);
-    return Calibration::none;  // unreachable: visit() only accepts the table's names
+    if (auto c = config::find_choice<Calibration>(calibration, kCalibrationNames)) return *c;
+    throw config::ConfigError("calibration: unknown chip '" + calibration + "'");
+  }
+  Interconnect interconnect_kind() const {
+    if (auto i = config::find_choice<Interconnect>(interconnect, kInterconnectNames)) return *i;
+    throw config::ConfigError("interconnect: unknown interconnect '" + interconnect + "'");
   }
 
   PlatformConfig() {
@@ -174,7 +183,7 @@ struct PlatformConfig {
     v.section("uart0", uart0, "NS16550A UART");
     v.section("imc", imc, "IMC tile address map");
     v.list("tiles", tiles, "IMC tiles (tile i at imc.tile_base + i*imc.tile_stride, PLIC 16+i)");
-    v.choice("interconnect", interconnect, {"noc", "bus"},
+    v.choice("interconnect", interconnect, {kInterconnectNames[0], kInterconnectNames[1]},
              "noc: DRAM and tiles behind the network-on-chip (host at endpoint 'host'); bus: all "
              "on the host bus");
     v.section("noc", noc,

@@ -137,7 +137,7 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg) : sc_module(na
     bus_->initiator_socket.bind(uart0_->socket);
     bus_->add_target("tcm", cfg_.tcm.base, cfg_.tcm.size_bytes);
     bus_->initiator_socket.bind(tcm_->socket);
-    if (cfg_.interconnect == "noc") {
+    if (cfg_.interconnect_kind() == Interconnect::noc) {
       wire_noc();
     } else {
       bus_->add_target("dram", cfg_.dram.base, cfg_.dram.size_bytes);
@@ -171,7 +171,7 @@ Soc::Soc(sc_core::sc_module_name name, const PlatformConfig& cfg) : sc_module(na
   debug_.bind(bus_->target_socket);
   bus_->name_initiator(1, "debug");
   cpu_->set_traffic_sink(&bus_->dmi_sink(0));
-  if (cfg_.interconnect == "bus") {
+  if (cfg_.interconnect_kind() == Interconnect::bus) {
     for (std::size_t i = 0; i < tiles_.size(); ++i) {
       tiles_[i]->dma.bind(bus_->target_socket);
       bus_->name_initiator(static_cast<int>(2 + i), "tile" + std::to_string(i) + ".dma");

@@ -21,11 +21,14 @@ namespace imcvp::imc {
 // platform/platform_config.h): the config keeps the name, visit() accepts only the table's
 // names (config text and error messages unchanged), and the model asks the accessor for the
 // enum instead of comparing strings. Table order = enum order.
+// A name outside the table (possible only in a config built in code: visit() accepts the
+// table's names only) is a ConfigError, never silently the first entry.
 template <class E, std::size_t N>
 E enum_of(const std::string& name, const char* const (&names)[N]) {
-  for (std::size_t i = 0; i < N; ++i)
-    if (name == names[i]) return static_cast<E>(i);
-  return static_cast<E>(0);  // unreachable for a config read by visit()
+  if (auto e = config::find_choice<E>(name, names)) return *e;
+  std::string known;
+  for (const char* n : names) known += std::string(known.empty() ? "" : ", ") + n;
+  throw config::ConfigError("unknown choice '" + name + "' (known: " + known + ")");
 }
 
 enum class DriftModel { aihwkit_pcm, gaussian };

@@ -191,3 +191,32 @@ TEST(DramModelNames, RoundTrip) {
     EXPECT_STREQ(e.what(), "dram.model: unknown DRAM model 'bogus'");
   }
 }
+
+// The platform's other choice keys and the tile's: every name round-trips, and a name outside
+// a table in a config built in code is a ConfigError (the tile's enum_of used to return the
+// table's first entry, the calibration lookup `none`).
+TEST(PlatformChoiceNames, InterconnectCalibrationAndTileChoices) {
+  using imcvp::platform::Interconnect;
+  using imcvp::platform::kInterconnectNames;
+  using imcvp::platform::PlatformConfig;
+  for (std::size_t i = 0; i < std::size(kInterconnectNames); ++i) {
+    PlatformConfig c;
+    config::apply_set(c, std::string("interconnect=") + kInterconnectNames[i]);
+    EXPECT_EQ(static_cast<std::size_t>(c.interconnect_kind()), i);
+  }
+  EXPECT_EQ(PlatformConfig{}.interconnect_kind(), Interconnect::noc);
+  PlatformConfig c;
+  c.interconnect = "ring-bus";
+  EXPECT_THROW((void)c.interconnect_kind(), config::ConfigError);
+  c.calibration = "tpu";
+  EXPECT_THROW((void)c.calibration_kind(), config::ConfigError);
+  imcvp::imc::TileConfig t;
+  EXPECT_EQ(t.device.slice_readout_enum(), imcvp::imc::SliceReadout::digital);
+  t.device.slice_readout = "optical";
+  try {
+    (void)t.device.slice_readout_enum();
+    ADD_FAILURE() << "no error";
+  } catch (const config::ConfigError& e) {
+    EXPECT_STREQ(e.what(), "unknown choice 'optical' (known: digital, analog)");
+  }
+}
