@@ -43,7 +43,7 @@ std::vector<int32_t> per_plane(const std::vector<int8_t>& w, const std::vector<i
       int64_t p = 0;
       for (unsigned i = 0; i < R; ++i)
         if ((std::abs(x[i]) >> k) & 1) p += (x[i] < 0 ? -1 : 1) * int64_t(w[i * C + j]);
-      s += int64_t(std::clamp(std::round(double(p) / 127 / lsb), -cmax, cmax)) << k;
+      s += int64_t(std::clamp(std::round(double(p) / 127 / lsb), -cmax, cmax)) * (int64_t(1) << k);
     }
     y[j] = static_cast<int32_t>(std::llround(double(s) * lsb * 127));
   }

@@ -43,7 +43,7 @@ std::vector<int32_t> per_plane_reference(const std::vector<int32_t>& w,
         if ((m >> k) & 1) p += (x[i] < 0 ? -1 : 1) * int64_t(w[i * C + j]);
       }
       const double code = std::clamp(std::round(double(p) / wmax / lsb), -cmax, cmax);
-      s += int64_t(code) << k;
+      s += int64_t(code) * (int64_t(1) << k);  // not code << k: UB for a negative code in C++17
     }
     y[j] = static_cast<int32_t>(std::llround(double(s) * lsb * wmax));
   }
