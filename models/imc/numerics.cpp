@@ -867,9 +867,8 @@ void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool i
       const uint32_t d = (m >> (p * pk)) & dmask;
       xp[i] = d ? (xi < 0 ? -static_cast<double>(d) : static_cast<double>(d)) : 0.0;
     }
-    if (analog_readout_) {
-      readout_phase(xp.data(), n_rows, n_cols, rng, acc.data(), bits == 0, col0);
-      const int sh = static_cast<int>(p * pk);
+    // Converts acc (or keeps it exact with an ideal ADC) and shift-adds it by 2^sh.
+    auto accumulate = [&](int sh) {
       for (unsigned j = col0; j < n_cols; ++j) {
         if (bits > 0)
           sum[j] +=
@@ -877,19 +876,16 @@ void AnalogArray::mvm(const int32_t* x, unsigned n_rows, unsigned n_cols, bool i
         else
           ideal[j] += std::ldexp(acc[j], sh);
       }
+    };
+    if (analog_readout_) {
+      readout_phase(xp.data(), n_rows, n_cols, rng, acc.data(), bits == 0, col0);
+      accumulate(static_cast<int>(p * pk));
       continue;
     }
     for (unsigned sl = 0; sl < slices_; ++sl) {
       // With a real ADC the column model's read noise is drawn with the ADC's own noise.
       column_sums(xp.data(), n_rows, n_cols, rng, acc.data(), bits == 0, col0, sl);
-      const int sh = static_cast<int>(p * pk + sl * cell_bits_);
-      for (unsigned j = col0; j < n_cols; ++j) {
-        if (bits > 0)
-          sum[j] +=
-              static_cast<int64_t>(adc_convert(acc[j], full, j, rng, oc)) * (int64_t(1) << sh);
-        else
-          ideal[j] += std::ldexp(acc[j], sh);
-      }
+      accumulate(static_cast<int>(p * pk + sl * cell_bits_));
     }
   }
   for (unsigned j = col0; j < n_cols; ++j) {
